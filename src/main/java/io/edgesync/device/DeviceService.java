@@ -1,0 +1,48 @@
+package io.edgesync.device;
+
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.edgesync.common.ApiException;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+
+/** Registration and lookup of devices. */
+@ApplicationScoped
+public class DeviceService {
+
+    /** Device ids: installation GUIDs or app-chosen ids, safe in URLs and logs. */
+    private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+
+    private final DeviceRepository devices;
+
+    public DeviceService(DeviceRepository devices) {
+        this.devices = devices;
+    }
+
+    /** Registers the device on first sight or records that it is still alive, and returns its record. */
+    @WithTransaction
+    public Uni<Device> registerDevice(String deviceId, String clientVersion) {
+        requireValidId(deviceId);
+        return devices.touchDevice(deviceId, clientVersion)
+                .chain(() -> devices.findById(deviceId));
+    }
+
+    @WithSession
+    public Uni<Device> findDevice(String deviceId) {
+        requireValidId(deviceId);
+        return devices.findById(deviceId)
+                .onItem()
+                .ifNull()
+                .failWith(() -> ApiException.notFound("Unknown device " + deviceId));
+    }
+
+    static void requireValidId(String deviceId) {
+        if (deviceId == null || !DEVICE_ID.matcher(deviceId).matches()) {
+            throw ApiException.badRequest(
+                    "Invalid device id: 1 to 128 characters, letters, digits and . _ : - only, starting alphanumeric");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.edgesync.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.Application;
+
+/**
+ * The local default: when no external PostgreSQL or Kafka is configured, starts a real embedded one on loopback before
+ * Quarkus boots and hands its address to Quarkus as system properties. External endpoints always win, each on its own.
+ */
+public final class EmbeddedInfrastructure {
+
+    public static final String REACTIVE_URL = "quarkus.datasource.reactive.url";
+    public static final String JDBC_URL = "quarkus.datasource.jdbc.url";
+    public static final String DB_USERNAME = "quarkus.datasource.username";
+    public static final String KAFKA_BOOTSTRAP = "kafka.bootstrap.servers";
+
+    public static final String EMBEDDED_ENABLED = "edgesync.embedded.enabled";
+    public static final String DATA_DIR = "edgesync.embedded.data-dir";
+    public static final String POSTGRES_PORT = "edgesync.embedded.postgres.port";
+    public static final String POSTGRES_DATABASE = "edgesync.embedded.postgres.database";
+    public static final String KAFKA_PORT = "edgesync.embedded.kafka.port";
+
+    /**
+     * System properties (outside the {@code edgesync.} configuration namespace) that describe, for the start-up banner,
+     * which endpoints this JVM uses. They also keep a dev-mode restart from starting the servers twice.
+     */
+    public static final String DATABASE_DESCRIPTION = "io.edgesync.runtime.database";
+    public static final String KAFKA_DESCRIPTION = "io.edgesync.runtime.kafka";
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedInfrastructure.class);
+
+    private EmbeddedInfrastructure() {
+    }
+
+    /** What {@link #startIfNeeded(BootConfig)} decided and started. */
+    public record Started(Optional<EmbeddedPostgresServer> postgres, Optional<EmbeddedKafkaBroker> kafka,
+            Map<String, String> properties) {
+    }
+
+    /**
+     * Starts whatever is not configured externally, sets the resulting endpoints as system properties and registers a
+     * shutdown hook that stops the servers after the application.
+     */
+    public static synchronized Started startIfNeeded(BootConfig config) {
+        if (System.getProperty(DATABASE_DESCRIPTION) != null) {
+            // Already decided in this JVM (dev-mode restart): the servers are running, the properties are set.
+            return new Started(Optional.empty(), Optional.empty(), Map.of());
+        }
+        Started started = start(config);
+        started.properties().forEach(System::setProperty);
+        if (started.postgres().isPresent() || started.kafka().isPresent()) {
+            Thread hook = new Thread(() -> stopAfterApplication(started), "edgesync-embedded-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        return started;
+    }
+
+    /**
+     * Decides and starts without touching system properties: the returned properties are what Quarkus needs to know.
+     */
+    public static Started start(BootConfig config) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        boolean embeddedEnabled = config.booleanValue(EMBEDDED_ENABLED, true);
+        Path dataDir = Path.of(config.value(DATA_DIR, "data")).toAbsolutePath().normalize();
+
+        Optional<EmbeddedPostgresServer> postgres = Optional.empty();
+        Optional<String> reactiveUrl = config.value(REACTIVE_URL);
+        Optional<String> jdbcUrl = config.value(JDBC_URL);
+        if (reactiveUrl.isPresent() || jdbcUrl.isPresent()) {
+            // External database: derive whichever URL is missing so one setting is enough.
+            String reactive = reactiveUrl.orElseGet(() -> DatabaseUrls.reactiveFromJdbc(jdbcUrl.get()));
+            String jdbc = jdbcUrl.orElseGet(() -> DatabaseUrls.jdbcFromReactive(reactiveUrl.get()));
+            properties.put(REACTIVE_URL, reactive);
+            properties.put(JDBC_URL, jdbc);
+            properties.put(DATABASE_DESCRIPTION, "external " + DatabaseUrls.redact(reactive));
+        } else if (embeddedEnabled) {
+            String database = config.value(POSTGRES_DATABASE, "edgesync");
+            EmbeddedPostgresServer server = startPostgres(dataDir.resolve("postgres"),
+                    config.intValue(POSTGRES_PORT, 5432));
+            server.createDatabaseIfMissing(database);
+            postgres = Optional.of(server);
+            properties.put(REACTIVE_URL, server.reactiveUrl(database));
+            properties.put(JDBC_URL, server.jdbcUrl(database));
+            properties.put(DB_USERNAME, EmbeddedPostgresServer.USER);
+            properties.put(DATABASE_DESCRIPTION, "embedded PostgreSQL at 127.0.0.1:" + server.port() + "/" + database
+                    + " (data " + server.dataDirectory() + ")");
+        } else {
+            throw new IllegalStateException("No database configured: set " + REACTIVE_URL
+                    + " (QUARKUS_DATASOURCE_REACTIVE_URL) or enable " + EMBEDDED_ENABLED);
+        }
+
+        Optional<EmbeddedKafkaBroker> kafka = Optional.empty();
+        Optional<String> bootstrap = config.value(KAFKA_BOOTSTRAP);
+        if (bootstrap.isPresent()) {
+            properties.put(KAFKA_DESCRIPTION, "external Kafka at " + bootstrap.get());
+        } else if (embeddedEnabled) {
+            EmbeddedKafkaBroker broker;
+            try {
+                broker = startKafka(dataDir.resolve("kafka"), config.intValue(KAFKA_PORT, 9092));
+            } catch (RuntimeException e) {
+                postgres.ifPresent(EmbeddedInfrastructure::closeQuietly);
+                throw e;
+            }
+            kafka = Optional.of(broker);
+            properties.put(KAFKA_BOOTSTRAP, broker.bootstrapServers());
+            properties.put(KAFKA_DESCRIPTION, "embedded Kafka (KRaft) at " + broker.bootstrapServers() + " (data "
+                    + broker.logDirectory() + ")");
+        } else {
+            postgres.ifPresent(EmbeddedInfrastructure::closeQuietly);
+            throw new IllegalStateException("No Kafka configured: set " + KAFKA_BOOTSTRAP
+                    + " (KAFKA_BOOTSTRAP_SERVERS) or enable " + EMBEDDED_ENABLED);
+        }
+        return new Started(postgres, kafka, properties);
+    }
+
+    private static EmbeddedPostgresServer startPostgres(Path directory, int port) {
+        try {
+            long begin = System.nanoTime();
+            EmbeddedPostgresServer server = EmbeddedPostgresServer.start(directory, port);
+            LOG.infof("Embedded PostgreSQL started on 127.0.0.1:%d in %d ms", server.port(), millisSince(begin));
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start the embedded PostgreSQL in " + directory
+                    + "; configure an external database with " + REACTIVE_URL, e);
+        }
+    }
+
+    private static EmbeddedKafkaBroker startKafka(Path directory, int port) {
+        try {
+            long begin = System.nanoTime();
+            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(directory, port, Map.of());
+            LOG.infof("Embedded Kafka broker started on %s in %d ms", broker.bootstrapServers(), millisSince(begin));
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start the embedded Kafka broker in " + directory
+                    + "; configure an external broker with " + KAFKA_BOOTSTRAP, e);
+        }
+    }
+
+    /** Lets the application stop first (it still flushes to Kafka and PostgreSQL), then stops the servers. */
+    private static void stopAfterApplication(Started started) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        Application application = Application.currentApplication();
+        while (application != null && application.isStarted() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        stop(started);
+    }
+
+    /** Stops the servers a {@link #start(BootConfig)} returned; for callers that own them (tests). */
+    public static void stop(Started started) {
+        started.kafka().ifPresent(EmbeddedInfrastructure::closeQuietly);
+        started.postgres().ifPresent(EmbeddedInfrastructure::closeQuietly);
+    }
+
+    private static void closeQuietly(AutoCloseable server) {
+        try {
+            server.close();
+        } catch (Exception e) {
+            LOG.warnf("Stopping %s failed: %s", server.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+
+    private static long millisSince(long nanos) {
+        return Duration.ofNanos(System.nanoTime() - nanos).toMillis();
+    }
+}

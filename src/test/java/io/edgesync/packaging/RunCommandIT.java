@@ -1,0 +1,131 @@
+package io.edgesync.packaging;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.edgesync.embedded.Ports;
+import io.restassured.http.ContentType;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * The packaged application started the way the README says (java -jar, embedded default): it becomes ready within 60
+ * seconds, and what it stored survives a clean stop and a SIGKILL.
+ */
+class RunCommandIT {
+
+    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    @TempDir
+    Path work;
+
+    private int httpPort;
+    private Process process;
+
+    @BeforeEach
+    void requirePackagedJar() {
+        assertThat(JAR).as("packaged application (run mvnw package first)").exists();
+        httpPort = Ports.freePort();
+    }
+
+    @AfterEach
+    void stopProcess() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void embeddedDefaultBecomesReadyAndKeepsDataAcrossCleanAndUncleanRestarts() throws Exception {
+        Path dataDir = work.resolve("data");
+        int postgresPort = Ports.freePort();
+        int kafkaPort = Ports.freePort();
+
+        // Given the gateway started with nothing configured but its data directory and ports
+        Path firstLog = start(dataDir, postgresPort, kafkaPort, "first.log");
+        String banner = Files.readString(firstLog, StandardCharsets.UTF_8);
+        assertThat(banner).contains("EdgeSync ready: role=all")
+                .contains("embedded PostgreSQL at 127.0.0.1:" + postgresPort)
+                .contains("embedded Kafka (KRaft) at 127.0.0.1:" + kafkaPort);
+
+        // When a device registers
+        String firstSeen = given().port(httpPort)
+                .contentType(ContentType.JSON)
+                .body("{\"clientVersion\":\"it/1\"}")
+                .when()
+                .put("/sync/v1/devices/it-device")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("firstSeen");
+
+        // And the gateway stops cleanly (SIGTERM)
+        process.destroy();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("clean stop within 30 s").isTrue();
+        assertThat(dataDir.resolve("postgres").resolve("postmaster.pid")).as("PostgreSQL stopped too").doesNotExist();
+
+        // Then after a restart the device is still there
+        start(dataDir, postgresPort, kafkaPort, "second.log");
+        given().port(httpPort)
+                .when()
+                .get("/sync/v1/devices/it-device")
+                .then()
+                .statusCode(200)
+                .body("firstSeen", equalTo(firstSeen));
+
+        // And after a SIGKILL (PostgreSQL orphaned, Kafka unclean) and another restart as well
+        process.destroyForcibly();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        start(dataDir, postgresPort, kafkaPort, "third.log");
+        given().port(httpPort)
+                .when()
+                .get("/sync/v1/devices/it-device")
+                .then()
+                .statusCode(200)
+                .body("clientVersion", equalTo("it/1"));
+    }
+
+    private Path start(Path dataDir, int postgresPort, int kafkaPort, String logName) throws IOException {
+        Path log = work.resolve(logName);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(List.of(java,
+                "-Xmx512m",
+                "-Dquarkus.http.port=" + httpPort,
+                "-Dedgesync.embedded.data-dir=" + dataDir,
+                "-Dedgesync.embedded.postgres.port=" + postgresPort,
+                "-Dedgesync.embedded.kafka.port=" + kafkaPort,
+                "-jar", JAR.toAbsolutePath().toString()))
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        Awaitility.await("ready within 60 s (log " + log + ")")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .untilAsserted(() -> {
+                    assertThat(process.isAlive()).as("process alive").isTrue();
+                    given().port(httpPort)
+                            .when()
+                            .get("/q/health/ready")
+                            .then()
+                            .statusCode(200)
+                            .body("status", equalTo("UP"));
+                });
+        return log;
+    }
+}
