@@ -1,0 +1,220 @@
+package io.edgesync.cache;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.protocol.odata.ColumnType;
+import io.edgesync.protocol.odata.Expr;
+import io.edgesync.protocol.odata.OrderBy;
+import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.protocol.odata.SqlTranslator;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.sqlclient.data.Numeric;
+
+/**
+ * SQL of the edge cache. Every statement is parameterised; client text reaches PostgreSQL only as bind values.
+ *
+ * <p> Writes stamp a change in the same statement that writes the row: the table's {@code sync_table} row hands out the
+ * next {@code updated_at} (max of now and last + 1 ms, truncated to milliseconds) and change position, and stays locked
+ * until the transaction commits. Changes of one table therefore commit in stamp order, which is what makes watermark
+ * pulls complete (see docs/adr/0001-change-stamping.md).
+ */
+@ApplicationScoped
+public class RecordStore {
+
+    static final String COLUMNS = "r.id, r.data::text AS data, r.created_at, r.updated_at, r.version, r.deleted,"
+            + " r.change_seq";
+
+    private static final String STAMP = """
+            WITH stamp AS (
+                UPDATE sync_table
+                SET clock = GREATEST(date_trunc('milliseconds', clock_timestamp()), clock + INTERVAL '1 millisecond'),
+                    change_seq = change_seq + 1,
+                    columns = columns || $4::text::jsonb
+                WHERE name = $1
+                RETURNING clock, change_seq)
+            """;
+
+    private static final String NEW_VERSION = "encode(int8send(nextval('sync_version_seq')), 'base64')";
+
+    private static final String INSERT = STAMP + """
+            INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq)
+            SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.change_seq
+            FROM stamp
+            ON CONFLICT (table_name, id) DO NOTHING
+            RETURNING %s""".formatted(NEW_VERSION, COLUMNS);
+
+    private static final String UPDATE = STAMP + """
+            UPDATE sync_record AS r
+            SET data = $3::text::jsonb,
+                deleted = $5,
+                created_at = CASE WHEN $6 THEN stamp.clock ELSE r.created_at END,
+                updated_at = stamp.clock,
+                version = %s,
+                change_seq = stamp.change_seq
+            FROM stamp
+            WHERE r.table_name = $1 AND r.id = $2
+            RETURNING %s""".formatted(NEW_VERSION, COLUMNS);
+
+    private final Pool pool;
+    private final ObjectMapper json;
+    private final TableCatalog catalog;
+
+    public RecordStore(Pool pool, ObjectMapper json, TableCatalog catalog) {
+        this.pool = pool;
+        this.json = json;
+        this.catalog = catalog;
+    }
+
+    /** A page of a query: the rows, and whether more rows follow. */
+    public record Page(List<StoredRecord> records, boolean hasMore) {
+    }
+
+    /**
+     * Runs a query over one table.
+     *
+     * @param filter parsed {@code $filter}, if any
+     * @param orderBy parsed {@code $orderby} ({@code id} is always appended as the final tie-breaker)
+     * @param includeDeleted include tombstones
+     * @param skip rows to skip
+     * @param limit rows to return at most (one more is read to tell whether more follow)
+     */
+    public Uni<Page> queryRecords(TableInfo table, Optional<Expr> filter, List<OrderBy> orderBy,
+            boolean includeDeleted, long skip, int limit) {
+        if (!table.persisted() || limit <= 0) {
+            return Uni.createFrom().item(new Page(List.of(), false));
+        }
+        Statement query = queryStatement(table, filter, orderBy, includeDeleted, skip, limit + 1);
+        return pool.preparedQuery(query.sql())
+                .execute(query.params())
+                .map(rows -> {
+                    List<StoredRecord> records = new ArrayList<>(limit);
+                    for (Row row : rows) {
+                        if (records.size() == limit) {
+                            return new Page(records, true);
+                        }
+                        records.add(toRecord(row));
+                    }
+                    return new Page(records, false);
+                });
+    }
+
+    /** A SQL statement and its bind values. */
+    public record Statement(String sql, Tuple params) {
+    }
+
+    /** The SELECT a query runs (exposed so tests can check its plan). */
+    public Statement queryStatement(TableInfo table, Optional<Expr> filter, List<OrderBy> orderBy,
+            boolean includeDeleted, long skip, int rows) {
+        SqlParams params = new SqlParams();
+        String where = where(table, filter, includeDeleted, params);
+        String order = new SqlTranslator(table.resolver(), params).orderBy(orderBy);
+        String sql = "SELECT " + COLUMNS + " FROM sync_record r WHERE " + where
+                + " ORDER BY " + (order.isBlank() ? "" : order + ", ") + "r.id"
+                + " LIMIT " + params.add((long) rows) + " OFFSET " + params.add(skip);
+        return new Statement(sql, tuple(params));
+    }
+
+    /** How many rows match, ignoring paging. */
+    public Uni<Long> countRecords(TableInfo table, Optional<Expr> filter, boolean includeDeleted) {
+        if (!table.persisted()) {
+            return Uni.createFrom().item(0L);
+        }
+        SqlParams params = new SqlParams();
+        String sql = "SELECT count(*) FROM sync_record r WHERE " + where(table, filter, includeDeleted, params);
+        return pool.preparedQuery(sql)
+                .execute(tuple(params))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** The record with this id, tombstones included. */
+    public Uni<Optional<StoredRecord>> findRecord(TableInfo table, String id) {
+        if (!table.persisted()) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM sync_record r WHERE r.table_name = $1 AND r.id = $2")
+                .execute(Tuple.of(table.name(), id))
+                .map(this::firstRecord);
+    }
+
+    /** Reads and locks the record for the rest of the transaction. */
+    public Uni<Optional<StoredRecord>> lockRecord(SqlClient tx, TableInfo table, String id) {
+        return tx.preparedQuery("SELECT " + COLUMNS
+                + " FROM sync_record r WHERE r.table_name = $1 AND r.id = $2 FOR UPDATE")
+                .execute(Tuple.of(table.name(), id))
+                .map(this::firstRecord);
+    }
+
+    /** Inserts a new record; empty when the id exists already (a concurrent insert won). */
+    public Uni<Optional<StoredRecord>> insertRecord(SqlClient tx, TableInfo table, String id, ObjectNode data,
+            Map<String, ColumnType> newColumns) {
+        return tx.preparedQuery(INSERT)
+                .execute(Tuple.of(table.name(), id, data.toString(), catalog.columnsJson(newColumns)))
+                .map(this::firstRecord);
+    }
+
+    /**
+     * Writes a new state of an existing (locked) record with a new version and stamp.
+     *
+     * @param recreate whether this brings a hard-deleted record back as a new one (resets {@code createdAt})
+     */
+    public Uni<StoredRecord> updateRecord(SqlClient tx, TableInfo table, String id, ObjectNode data,
+            boolean deleted, boolean recreate, Map<String, ColumnType> newColumns) {
+        return tx.preparedQuery(UPDATE)
+                .execute(Tuple.tuple(List.of(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
+                        deleted, recreate)))
+                .map(rows -> firstRecord(rows)
+                        .orElseThrow(() -> new IllegalStateException("Record vanished while locked")));
+    }
+
+    private String where(TableInfo table, Optional<Expr> filter, boolean includeDeleted, SqlParams params) {
+        StringBuilder where = new StringBuilder("r.table_name = ").append(params.add(table.name()));
+        if (!includeDeleted) {
+            where.append(" AND NOT r.deleted");
+        }
+        if (filter.isPresent()) {
+            where.append(" AND ").append(new SqlTranslator(table.resolver(), params).where(filter.get()));
+        }
+        return where.toString();
+    }
+
+    private static Tuple tuple(SqlParams params) {
+        List<Object> values = new ArrayList<>(params.size());
+        for (Object value : params.values()) {
+            values.add(value instanceof BigDecimal decimal ? Numeric.create(decimal) : value);
+        }
+        return Tuple.tuple(values);
+    }
+
+    private Optional<StoredRecord> firstRecord(RowSet<Row> rows) {
+        Iterator<Row> iterator = rows.iterator();
+        return iterator.hasNext() ? Optional.of(toRecord(iterator.next())) : Optional.empty();
+    }
+
+    StoredRecord toRecord(Row row) {
+        ObjectNode data;
+        try {
+            data = (ObjectNode) json.readTree(row.getString("data"));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Corrupt record data", e);
+        }
+        return new StoredRecord(row.getString("id"), data, row.getOffsetDateTime("created_at").toInstant(),
+                row.getOffsetDateTime("updated_at").toInstant(), row.getString("version"), row.getBoolean("deleted"),
+                row.getLong("change_seq"));
+    }
+}

@@ -1,0 +1,160 @@
+package io.edgesync.cache;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.protocol.odata.ColumnType;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The sync tables of this edge: declared ones from configuration, auto-created ones from the database. Table names
+ * match case-insensitively. Metadata is cached; a miss or a stale column list reloads from the database.
+ */
+@ApplicationScoped
+public class TableCatalog {
+
+    /** Table names: safe in URLs, logs and metrics. */
+    public static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,127}");
+    /** Column names: SQL-identifier-like, as the reference servers require (Q7). */
+    public static final Pattern COLUMN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+    private static final String SELECT_TABLE = """
+            SELECT name, display_name, soft_delete, dynamic_schema, declared, columns::text AS columns
+            FROM sync_table WHERE name = $1""";
+
+    private final Pool pool;
+    private final ObjectMapper json;
+    private final EdgeSyncConfig.Tables config;
+    private final ConcurrentMap<String, TableInfo> tables = new ConcurrentHashMap<>();
+
+    public TableCatalog(Pool pool, ObjectMapper json, EdgeSyncConfig config) {
+        this.pool = pool;
+        this.json = json;
+        this.config = config.tables();
+    }
+
+    void declareConfiguredTables(@Observes StartupEvent event) {
+        for (Map.Entry<String, EdgeSyncConfig.DeclaredTable> entry : config.declared().entrySet()) {
+            String name = entry.getKey();
+            if (!TABLE_NAME.matcher(name).matches()) {
+                throw new IllegalStateException("edgesync.tables.declared: invalid table name '" + name + "'");
+            }
+            EdgeSyncConfig.DeclaredTable declared = entry.getValue();
+            Map<String, ColumnType> columns = new LinkedHashMap<>();
+            declared.columns().forEach((column, type) -> {
+                if (!COLUMN_NAME.matcher(column).matches()) {
+                    throw new IllegalStateException("edgesync.tables.declared." + name + ": invalid column '" + column
+                            + "'");
+                }
+                columns.put(column, ColumnType.fromConfigName(type));
+            });
+            pool.preparedQuery("""
+                    INSERT INTO sync_table (name, display_name, soft_delete, dynamic_schema, declared, columns)
+                    VALUES ($1, $2, $3, $4, TRUE, $5::text::jsonb)
+                    ON CONFLICT (name) DO UPDATE
+                    SET soft_delete = EXCLUDED.soft_delete,
+                        dynamic_schema = EXCLUDED.dynamic_schema,
+                        declared = TRUE,
+                        columns = sync_table.columns || EXCLUDED.columns""")
+                    .execute(Tuple.of(TableInfo.key(name), name, declared.softDelete(), declared.dynamicSchema(),
+                            columnsJson(columns)))
+                    .await()
+                    .atMost(Duration.ofSeconds(30));
+            Log.infof("Declared table %s (soft delete %s, dynamic schema %s, %d columns)", name,
+                    declared.softDelete(), declared.dynamicSchema(), columns.size());
+        }
+    }
+
+    /**
+     * The table named {@code name} (any case): a known table, an empty not-yet-created one when auto-create is on, or
+     * empty when the gateway does not serve it.
+     */
+    public Uni<Optional<TableInfo>> findTable(String name) {
+        if (!TABLE_NAME.matcher(name).matches()) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        TableInfo cached = tables.get(TableInfo.key(name));
+        if (cached != null) {
+            return Uni.createFrom().item(Optional.of(cached));
+        }
+        return reloadTable(name)
+                .map(found -> found.or(() -> config.autoCreate()
+                        ? Optional.of(TableInfo.notYetCreated(name))
+                        : Optional.empty()));
+    }
+
+    /** Reads the table's metadata from the database (another instance may have added columns). */
+    public Uni<Optional<TableInfo>> reloadTable(String name) {
+        return pool.preparedQuery(SELECT_TABLE)
+                .execute(Tuple.of(TableInfo.key(name)))
+                .map(rows -> {
+                    Iterator<Row> iterator = rows.iterator();
+                    if (!iterator.hasNext()) {
+                        return Optional.<TableInfo>empty();
+                    }
+                    TableInfo table = toTableInfo(iterator.next());
+                    tables.put(table.name(), table);
+                    return Optional.of(table);
+                });
+    }
+
+    /** Creates an auto-created table on its first write (idempotent, safe under concurrent first writes). */
+    public Uni<TableInfo> createTable(SqlClient client, TableInfo table) {
+        if (table.persisted()) {
+            return Uni.createFrom().item(table);
+        }
+        return client.preparedQuery("""
+                INSERT INTO sync_table (name, display_name, soft_delete, dynamic_schema, declared)
+                VALUES ($1, $2, TRUE, TRUE, FALSE)
+                ON CONFLICT (name) DO NOTHING""")
+                .execute(Tuple.of(table.name(), table.displayName()))
+                .replaceWith(table.asPersisted());
+    }
+
+    /** Remembers columns a committed write added. */
+    public void rememberColumns(TableInfo table, Map<String, ColumnType> added) {
+        tables.merge(table.name(), table.withColumns(added), (current, updated) -> current.withColumns(added));
+    }
+
+    /** The JSON stored in {@code sync_table.columns}. */
+    public String columnsJson(Map<String, ColumnType> columns) {
+        ObjectNode node = json.createObjectNode();
+        columns.forEach((name, type) -> node.put(name, type.configName()));
+        return node.toString();
+    }
+
+    private TableInfo toTableInfo(Row row) {
+        Map<String, ColumnType> columns = new LinkedHashMap<>();
+        try {
+            JsonNode node = json.readTree(row.getString("columns"));
+            node.fields()
+                    .forEachRemaining(field -> columns.put(field.getKey(),
+                            ColumnType.fromConfigName(field.getValue().asText())));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Corrupt column metadata of table " + row.getString("name"), e);
+        }
+        return new TableInfo(row.getString("name"), row.getString("display_name"), row.getBoolean("soft_delete"),
+                row.getBoolean("dynamic_schema"), row.getBoolean("declared"), columns, true);
+    }
+}

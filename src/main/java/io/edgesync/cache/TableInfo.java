@@ -1,0 +1,93 @@
+package io.edgesync.cache;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import io.edgesync.protocol.odata.ColumnResolver;
+import io.edgesync.protocol.odata.ColumnType;
+import io.edgesync.protocol.odata.ResolvedColumn;
+
+/**
+ * What the gateway knows about one sync table.
+ *
+ * @param name lower-case key (table names match case-insensitively)
+ * @param displayName the name as declared or first written
+ * @param softDelete whether deletes are visible tombstones that can be undeleted
+ * @param dynamicSchema whether unknown columns in writes are added (otherwise dropped)
+ * @param declared whether configuration declares it
+ * @param columns user columns, canonical name to type
+ * @param persisted whether the table exists in the database (an auto-created table does only after its first write)
+ */
+public record TableInfo(String name, String displayName, boolean softDelete, boolean dynamicSchema, boolean declared,
+        Map<String, ColumnType> columns, boolean persisted) {
+
+    /** System properties, in output order, as the protocol names them. */
+    public static final String ID = "id";
+    public static final String CREATED_AT = "createdAt";
+    public static final String UPDATED_AT = "updatedAt";
+    public static final String VERSION = "version";
+    public static final String DELETED = "deleted";
+
+    private static final Map<String, ResolvedColumn> SYSTEM_COLUMNS = Map.of(
+            "id", ResolvedColumn.system(ID, ColumnType.STRING, "r.id"),
+            "createdat", ResolvedColumn.system(CREATED_AT, ColumnType.DATETIME, "r.created_at"),
+            "updatedat", ResolvedColumn.system(UPDATED_AT, ColumnType.DATETIME, "r.updated_at"),
+            "version", ResolvedColumn.system(VERSION, ColumnType.STRING, "r.version"),
+            "deleted", ResolvedColumn.system(DELETED, ColumnType.BOOLEAN, "r.deleted"));
+
+    public TableInfo {
+        columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
+    }
+
+    /** An auto-created table before its first write: soft delete on, dynamic schema, no columns yet. */
+    public static TableInfo notYetCreated(String requestedName) {
+        return new TableInfo(key(requestedName), requestedName, true, true, false, Map.of(), false);
+    }
+
+    /** The lookup key of a table name. */
+    public static String key(String tableName) {
+        return tableName.toLowerCase(Locale.ROOT);
+    }
+
+    public static boolean isSystemProperty(String member) {
+        return SYSTEM_COLUMNS.containsKey(member.toLowerCase(Locale.ROOT));
+    }
+
+    /** The canonical name of a user column, matched case-insensitively. */
+    public Optional<String> canonicalColumn(String member) {
+        if (columns.containsKey(member)) {
+            return Optional.of(member);
+        }
+        for (String column : columns.keySet()) {
+            if (column.equalsIgnoreCase(member)) {
+                return Optional.of(column);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Resolves OData members: system properties first, then user columns, case-insensitively. */
+    public ColumnResolver resolver() {
+        return member -> {
+            ResolvedColumn system = SYSTEM_COLUMNS.get(member.toLowerCase(Locale.ROOT));
+            if (system != null) {
+                return Optional.of(system);
+            }
+            return canonicalColumn(member).map(column -> ResolvedColumn.user(column, columns.get(column)));
+        };
+    }
+
+    /** This table with more columns (new ones, or unknown ones that now have a type). */
+    public TableInfo withColumns(Map<String, ColumnType> changes) {
+        Map<String, ColumnType> merged = new LinkedHashMap<>(columns);
+        merged.putAll(changes);
+        return new TableInfo(name, displayName, softDelete, dynamicSchema, declared, merged, true);
+    }
+
+    public TableInfo asPersisted() {
+        return new TableInfo(name, displayName, softDelete, dynamicSchema, declared, columns, true);
+    }
+}

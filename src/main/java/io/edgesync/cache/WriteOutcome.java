@@ -1,0 +1,29 @@
+package io.edgesync.cache;
+
+/** What became of an operation; each protocol maps it to its own status codes and bodies. */
+public sealed interface WriteOutcome {
+
+    /**
+     * The operation was applied (or was a no-op on a record already in the requested state).
+     *
+     * @param created whether a new record came to life (insert, or re-insert over a hard-delete tombstone)
+     */
+    record Applied(StoredRecord record, boolean created) implements WriteOutcome {
+    }
+
+    /** Insert of an id that exists; carries the current record. */
+    record AlreadyExists(StoredRecord current) implements WriteOutcome {
+    }
+
+    /** The record does not exist (or, on a table without soft delete, exists only as a tombstone). */
+    record NotFound() implements WriteOutcome {
+    }
+
+    /** The record is soft-deleted and the operation needs a live one. */
+    record Deleted(StoredRecord current) implements WriteOutcome {
+    }
+
+    /** The record's version or time did not satisfy the operation's precondition. */
+    record PreconditionFailed(StoredRecord current) implements WriteOutcome {
+    }
+}

@@ -1,0 +1,101 @@
+package io.edgesync.protocol.zumo;
+
+import java.net.URI;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Optional;
+
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.UriInfo;
+
+/** One table-protocol request: its protocol version, its raw query and the headers that matter. */
+public final class TableRequest {
+
+    private final ProtocolVersion version;
+    private final QueryString query;
+    private final HttpHeaders headers;
+    private final URI requestUri;
+
+    private TableRequest(ProtocolVersion version, QueryString query, HttpHeaders headers, URI requestUri) {
+        this.version = version;
+        this.query = query;
+        this.headers = headers;
+        this.requestUri = requestUri;
+    }
+
+    /** Reads the version (protocol.md 1.2) and the query; a bad version or query is a 400. */
+    public static TableRequest of(UriInfo uri, HttpHeaders headers, boolean strictVersion) {
+        URI requestUri = uri.getRequestUri();
+        QueryString rawQuery = QueryString.parse(requestUri.getRawQuery(), null);
+        ProtocolVersion version = ProtocolVersion.detect(rawQuery.firstIgnoringCase(ProtocolVersion.HEADER),
+                Optional.ofNullable(headers.getHeaderString(ProtocolVersion.HEADER)), strictVersion);
+        return new TableRequest(version, rawQuery, headers, requestUri);
+    }
+
+    public ProtocolVersion version() {
+        return version;
+    }
+
+    public boolean isV2() {
+        return version == ProtocolVersion.V2;
+    }
+
+    public QueryString query() {
+        return query;
+    }
+
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(headers.getHeaderString(name)).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    public Optional<String> contentType() {
+        return header(HttpHeaders.CONTENT_TYPE);
+    }
+
+    /** {@code __includeDeleted} / {@code __includedeleted}: name in any case, value {@code true} in any case. */
+    public boolean includeDeleted() {
+        return query.firstIgnoringCase("__includedeleted").map(v -> v.equalsIgnoreCase("true")).orElse(false);
+    }
+
+    /** A non-negative integer query option, absent when not given; a negative or non-numeric one is a 400. */
+    public Optional<Long> nonNegative(String option) {
+        Optional<String> raw = query.first(option).map(String::trim);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        String text = raw.get();
+        if (text.isEmpty() || !text.chars().allMatch(Character::isDigit)) {
+            throw new TableProtocolException(version, 400, "The value of " + option
+                    + " must be a non-negative integer");
+        }
+        // More digits than a long holds: as good as infinite for $top, and caught by the $skip limit.
+        return Optional.of(text.length() > 18 ? Long.MAX_VALUE : Long.parseLong(text));
+    }
+
+    /** An HTTP-date header, absent when missing or unparseable (then the condition does not apply). */
+    public Optional<Instant> dateHeader(String name) {
+        return header(name).flatMap(value -> {
+            try {
+                return Optional.of(ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            } catch (DateTimeParseException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** The absolute URL of this request without its query, as the client addressed it (proxy headers honoured). */
+    public String urlWithoutQuery() {
+        String text = requestUri.toString();
+        int question = text.indexOf('?');
+        return question < 0 ? text : text.substring(0, question);
+    }
+
+    /** The absolute base of the application ({@code scheme://host:port}). */
+    public String origin() {
+        String scheme = requestUri.getScheme().toLowerCase(Locale.ROOT);
+        return scheme + "://" + requestUri.getRawAuthority();
+    }
+}

@@ -1,0 +1,572 @@
+package io.edgesync.protocol.zumo;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.cache.ItemValidator;
+import io.edgesync.cache.ItemValidator.InvalidItemException;
+import io.edgesync.cache.ItemValidator.ValidItem;
+import io.edgesync.cache.Precondition;
+import io.edgesync.cache.RecordOperation;
+import io.edgesync.cache.RecordService;
+import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.StoredRecord;
+import io.edgesync.cache.TableCatalog;
+import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.WriteOutcome;
+import io.edgesync.config.ActiveIn;
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.config.Role;
+import io.edgesync.protocol.odata.Expr;
+import io.edgesync.protocol.odata.ODataException;
+import io.edgesync.protocol.odata.ODataLimits;
+import io.edgesync.protocol.odata.ODataParser;
+import io.edgesync.protocol.odata.OrderBy;
+import io.edgesync.protocol.odata.ResolvedColumn;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
+
+/**
+ * The table protocol of existing client SDKs: Azure Mobile Apps ({@code ZUMO-API-VERSION: 2.0.0}) and Datasync
+ * ({@code 3.0.0}) at {@code /tables/{table}} and {@code /tables/{table}/{id}}, as specified in protocol.md and its
+ * Appendix B. Errors answer in each protocol's own shape.
+ */
+@Path("/tables")
+@ActiveIn(Role.EDGE)
+@Tag(name = "Table protocol", description = "Azure Mobile Apps 2.0.0 and Datasync 3.0.0 table endpoints")
+public class TableResource {
+
+    private static final String NOT_FOUND = "The item does not exist";
+    private static final String GONE = "The item has been deleted";
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    private final TableCatalog catalog;
+    private final RecordStore store;
+    private final RecordService records;
+    private final ItemValidator validator;
+    private final ItemWriter writer;
+    private final ObjectMapper json;
+    private final ObjectReader bodyReader;
+    private final EdgeSyncConfig.Protocol protocol;
+
+    public TableResource(TableCatalog catalog, RecordStore store, RecordService records, ItemValidator validator,
+            ItemWriter writer, ObjectMapper json, EdgeSyncConfig config) {
+        this.catalog = catalog;
+        this.store = store;
+        this.records = records;
+        this.validator = validator;
+        this.writer = writer;
+        this.json = json;
+        this.bodyReader = json.reader()
+                .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+        this.protocol = config.protocol();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- queries
+
+    @GET
+    @Path("{table}")
+    @Operation(summary = "Query a table ($filter, $orderby, $skip, $top, $select, counts, tombstones)")
+    public Uni<Response> queryTable(@PathParam("table") String tableName, @Context UriInfo uri,
+            @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> requireTable(request, tableName)
+                .chain(table -> queryTable(request, table, true)));
+    }
+
+    private Uni<Response> queryTable(TableRequest request, TableInfo table, boolean retryWithFreshMetadata) {
+        ODataLimits limits = ODataLimits.defaults();
+        EdgeSyncConfig.Paging v2 = protocol.v2();
+        EdgeSyncConfig.V3Paging v3 = protocol.v3();
+        int pageSize = request.isV2() ? v2.pageSize() : v3.pageSize();
+        Optional<Long> top = request.nonNegative("$top");
+        long skip = request.nonNegative("$skip").orElse(0L);
+        if (!request.isV2() && top.isPresent() && top.get() > v3.maxTop()) {
+            throw new TableProtocolException(request.version(), 400,
+                    "You cannot request more than " + v3.maxTop() + " records");
+        }
+        Optional<Expr> filter;
+        List<OrderBy> orderBy;
+        Optional<List<ResolvedColumn>> select;
+        try {
+            filter = request.query()
+                    .first("$filter")
+                    .filter(f -> !f.isBlank())
+                    .map(f -> ODataParser.parseFilter(f, limits));
+            orderBy = request.query()
+                    .first("$orderby")
+                    .filter(o -> !o.isBlank())
+                    .map(o -> ODataParser.parseOrderBy(o, limits))
+                    .orElse(List.of());
+            select = request.query()
+                    .first("$select")
+                    .filter(s -> !s.isBlank())
+                    .map(s -> resolveSelect(table, ODataParser.parseSelect(s, limits)));
+        } catch (ODataException e) {
+            return retryOrFail(request, table, retryWithFreshMetadata, e);
+        }
+        int limit = (int) Math.min(top.orElse(Long.MAX_VALUE), pageSize);
+        boolean serverLimited = top.isEmpty() || top.get() > pageSize;
+        boolean includeDeleted = request.includeDeleted();
+        boolean withCount = request.isV2()
+                ? request.query().first("$inlinecount").map("allpages"::equals).orElse(false)
+                : request.query().first("$count").map("true"::equalsIgnoreCase).orElse(false);
+        Uni<RecordStore.Page> page;
+        try {
+            page = store.queryRecords(table, filter, orderBy, includeDeleted, skip, limit);
+        } catch (ODataException e) {
+            return retryOrFail(request, table, retryWithFreshMetadata, e);
+        }
+        Uni<Optional<Long>> count = withCount
+                ? store.countRecords(table, filter, includeDeleted).map(Optional::of)
+                : Uni.createFrom().item(Optional.empty());
+        return Uni.combine()
+                .all()
+                .unis(page, count)
+                .asTuple()
+                .map(result -> listResponse(request, table, select, result.getItem1(), result.getItem2(), skip, top,
+                        serverLimited));
+    }
+
+    private Uni<Response> retryOrFail(TableRequest request, TableInfo table, boolean retry, ODataException e) {
+        if (retry && table.persisted() && e.getMessage() != null && e.getMessage().startsWith("Unknown member")) {
+            // Another gateway instance may have added the column: look again before calling it unknown.
+            return catalog.reloadTable(table.name())
+                    .chain(fresh -> queryTable(request, fresh.orElse(table), false));
+        }
+        throw e;
+    }
+
+    private List<ResolvedColumn> resolveSelect(TableInfo table, List<String> members) {
+        List<ResolvedColumn> columns = new ArrayList<>();
+        for (String member : members) {
+            columns.add(table.resolver()
+                    .resolve(member)
+                    .orElseThrow(() -> new ODataException("Unknown member '" + member + "' in $select")));
+        }
+        return columns;
+    }
+
+    private Response listResponse(TableRequest request, TableInfo table, Optional<List<ResolvedColumn>> select,
+            RecordStore.Page page, Optional<Long> count, long skip, Optional<Long> top, boolean serverLimited) {
+        ArrayNode items = json.createArrayNode();
+        for (StoredRecord record : page.records()) {
+            items.add(writer.writeItem(table, record, select));
+        }
+        Optional<String> nextQuery = Optional.empty();
+        if (serverLimited && page.hasMore()) {
+            int returned = page.records().size();
+            Map<String, String> paging = new LinkedHashMap<>();
+            paging.put("$skip", Long.toString(skip + returned));
+            top.ifPresent(t -> paging.put("$top", Long.toString(t - returned)));
+            nextQuery = Optional.of(request.query().with(paging));
+        }
+        Response.ResponseBuilder response = Response.ok();
+        JsonNode body;
+        if (request.isV2()) {
+            nextQuery.ifPresent(q -> response.header("Link", request.urlWithoutQuery() + "?" + q + "; rel=next"));
+            if (count.isPresent()) {
+                ObjectNode results = json.createObjectNode();
+                results.set("results", items);
+                results.put("count", count.get());
+                body = results;
+            } else {
+                body = items;
+            }
+        } else {
+            ObjectNode result = json.createObjectNode();
+            result.set("items", items);
+            if (count.isPresent()) {
+                result.put("count", count.get());
+            } else {
+                result.putNull("count");
+            }
+            if (nextQuery.isPresent()) {
+                result.put("nextLink", protocol.v3().nextLink() == EdgeSyncConfig.NextLinkStyle.ABSOLUTE
+                        ? request.urlWithoutQuery() + "?" + nextQuery.get()
+                        : nextQuery.get());
+            } else {
+                result.putNull("nextLink");
+            }
+            body = result;
+        }
+        return jsonResponse(response, body);
+    }
+
+    @GET
+    @Path("{table}/{id}")
+    @Operation(summary = "Read one record")
+    public Uni<Response> findRecord(@PathParam("table") String tableName, @PathParam("id") String id,
+            @Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> requireTable(request, tableName)
+                .chain(table -> store.findRecord(table, id)
+                        .map(found -> findResponse(request, table, found))));
+    }
+
+    private Response findResponse(TableRequest request, TableInfo table, Optional<StoredRecord> found) {
+        if (found.isEmpty() || (found.get().deleted() && !table.softDelete())) {
+            throw notFound(request);
+        }
+        StoredRecord record = found.get();
+        if (record.deleted() && !request.includeDeleted()) {
+            throw request.isV2() ? notFound(request) : new TableProtocolException(request.version(), 410, GONE);
+        }
+        if (!request.isV2()) {
+            Optional<String> ifNoneMatch = request.header(HttpHeaders.IF_NONE_MATCH);
+            boolean notModified = ifNoneMatch.isPresent()
+                    ? EntityTags.ifNoneMatch(ifNoneMatch.get(), record.version())
+                    : request.dateHeader(HttpHeaders.IF_MODIFIED_SINCE)
+                            .map(since -> !record.updatedAt().truncatedTo(ChronoUnit.SECONDS).isAfter(since))
+                            .orElse(false);
+            if (notModified) {
+                return noCache(Response.notModified()).header(HttpHeaders.ETAG, EntityTags.etagOf(record.version()))
+                        .build();
+            }
+            Optional<String> ifMatch = request.header(HttpHeaders.IF_MATCH);
+            if (ifMatch.isPresent() && !EntityTags.ifMatch(ifMatch.get(), record.version())) {
+                return itemResponse(request, Response.status(412), table, record);
+            }
+        }
+        Optional<List<ResolvedColumn>> select = request.query()
+                .first("$select")
+                .filter(s -> !s.isBlank())
+                .map(s -> resolveSelect(table, ODataParser.parseSelect(s, ODataLimits.defaults())));
+        Response.ResponseBuilder response = Response.ok()
+                .header(HttpHeaders.ETAG, EntityTags.etagOf(record.version()));
+        if (!request.isV2()) {
+            response.header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(record.updatedAt()));
+        }
+        return jsonResponse(response, writer.writeItem(table, record, select));
+    }
+
+    // ---------------------------------------------------------------------------------------------------- writes
+
+    @POST
+    @Path("{table}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Insert a record (201, or 409 with the existing record)")
+    public Uni<Response> insertRecord(@PathParam("table") String tableName, byte[] body, @Context UriInfo uri,
+            @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> {
+            ObjectNode item = parseItem(request, body);
+            return requireTable(request, tableName)
+                    .chain(table -> {
+                        ValidItem valid = validator.validateItem(table, item);
+                        String id = valid.id().orElseGet(ItemValidator::generateId);
+                        return records.applyOperation(table,
+                                new RecordOperation.Insert(id, valid.data(), valid.newColumns()))
+                                .map(outcome -> writeResponse(request, table, outcome, 201, 409));
+                    });
+        });
+    }
+
+    @PATCH
+    @Path("{table}/{id}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Merge changed columns into a record (v2 update)")
+    public Uni<Response> mergeRecord(@PathParam("table") String tableName, @PathParam("id") String id, byte[] body,
+            @Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> updateRecord(request, tableName, Optional.of(id), body, true));
+    }
+
+    @PATCH
+    @Path("{table}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Merge changed columns into the record named by the body's id (v2 update)")
+    public Uni<Response> mergeRecordWithIdInBody(@PathParam("table") String tableName, byte[] body,
+            @Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> updateRecord(request, tableName, Optional.empty(), body, true));
+    }
+
+    @PUT
+    @Path("{table}/{id}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Replace a record's columns (v3 update)")
+    public Uni<Response> replaceRecord(@PathParam("table") String tableName, @PathParam("id") String id, byte[] body,
+            @Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> updateRecord(request, tableName, Optional.of(id), body, false));
+    }
+
+    private Uni<Response> updateRecord(TableRequest request, String tableName, Optional<String> urlId, byte[] body,
+            boolean merge) {
+        ObjectNode item = parseItem(request, body);
+        return requireTable(request, tableName)
+                .chain(table -> {
+                    ValidItem valid = validator.validateItem(table, item);
+                    String id = urlId.orElseGet(() -> valid.id()
+                            .orElseThrow(() -> new TableProtocolException(
+                                    request.version(), 400, "The item to update has no id")));
+                    ItemValidator.requireValidId(id);
+                    if (valid.id().isPresent() && !valid.id().get().equals(id)) {
+                        throw new TableProtocolException(request.version(), 400,
+                                "The item ID and querystring ID did not match");
+                    }
+                    Conditions conditions = conditions(request, valid.version());
+                    boolean allowDeleted = !request.isV2() && request.includeDeleted();
+                    return records.applyOperation(table, new RecordOperation.Update(id, valid.data(),
+                            merge, conditions.precondition(), allowDeleted, valid.newColumns()))
+                            .map(outcome -> writeResponse(request, table, outcome, 200, conditions.failureStatus()));
+                });
+    }
+
+    @DELETE
+    @Path("{table}/{id}")
+    @Operation(summary = "Delete a record (a tombstone is kept for pulls)")
+    public Uni<Response> deleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
+            @Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> requireTable(request, tableName)
+                .chain(table -> {
+                    ItemValidator.requireValidId(id);
+                    Conditions conditions = conditions(request, Optional.empty());
+                    return records.applyOperation(table,
+                            new RecordOperation.Delete(id, conditions.precondition()))
+                            .map(outcome -> writeResponse(request, table, outcome, request.isV2() ? 200 : 204,
+                                    conditions.failureStatus()));
+                }));
+    }
+
+    @POST
+    @Path("{table}/{id}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Undelete a soft-deleted record (v2)")
+    public Uni<Response> undeleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
+            @Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle(uri, headers, request -> requireTable(request, tableName)
+                .chain(table -> {
+                    ItemValidator.requireValidId(id);
+                    Conditions conditions = conditions(request, Optional.empty());
+                    return records.applyOperation(table,
+                            new RecordOperation.Undelete(id, conditions.precondition()))
+                            .map(outcome -> writeResponse(request, table, outcome, 201,
+                                    conditions.failureStatus()));
+                }));
+    }
+
+    /** The precondition of a write and the status its failure answers with (protocol.md 5). */
+    private record Conditions(Precondition precondition, int failureStatus) {
+    }
+
+    private Conditions conditions(TableRequest request, Optional<String> bodyVersion) {
+        Optional<String> ifMatch = request.header(HttpHeaders.IF_MATCH);
+        if (request.isV2()) {
+            if (ifMatch.isPresent()) {
+                return new Conditions(current -> EntityTags.ifMatch(ifMatch.get(), current.version()), 412);
+            }
+            if (bodyVersion.isPresent()) {
+                // A version in the body without If-Match is a conditional write that answers 409 (Q20).
+                return new Conditions(current -> current.version().equals(bodyVersion.get()), 409);
+            }
+            return new Conditions(Precondition.NONE, 412);
+        }
+        Optional<String> ifNoneMatch = request.header(HttpHeaders.IF_NONE_MATCH);
+        Optional<Instant> unmodifiedSince = request.dateHeader("If-Unmodified-Since");
+        Precondition precondition = current -> ifMatch.map(h -> EntityTags.ifMatch(h, current.version()))
+                .orElse(true)
+                && ifNoneMatch.map(h -> !EntityTags.ifNoneMatch(h, current.version())).orElse(true)
+                && unmodifiedSince.map(t -> !current.updatedAt().truncatedTo(ChronoUnit.SECONDS).isAfter(t))
+                        .orElse(true);
+        return new Conditions(precondition, 412);
+    }
+
+    private Response writeResponse(TableRequest request, TableInfo table, WriteOutcome outcome, int successStatus,
+            int conflictStatus) {
+        if (outcome instanceof WriteOutcome.Applied applied) {
+            StoredRecord record = applied.record();
+            if (successStatus == 204) {
+                return noCache(Response.noContent()).build();
+            }
+            Response.ResponseBuilder response = Response.status(successStatus);
+            if (successStatus == 201) {
+                response.header(HttpHeaders.LOCATION, request.origin() + "/tables/"
+                        + urlEncode(table.displayName()) + "/" + urlEncode(record.id()));
+            }
+            return itemResponse(request, response, table, record);
+        }
+        if (outcome instanceof WriteOutcome.AlreadyExists exists) {
+            return itemResponse(request, Response.status(409), table, exists.current());
+        }
+        if (outcome instanceof WriteOutcome.PreconditionFailed failed) {
+            return itemResponse(request, Response.status(conflictStatus), table, failed.current());
+        }
+        if (outcome instanceof WriteOutcome.Deleted) {
+            throw request.isV2() ? notFound(request) : new TableProtocolException(request.version(), 410, GONE);
+        }
+        throw notFound(request);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    private Uni<Response> handle(UriInfo uri, HttpHeaders headers,
+            Function<TableRequest, Uni<Response>> action) {
+        TableRequest request;
+        try {
+            request = TableRequest.of(uri, headers, protocol.strictVersion());
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return Uni.createFrom()
+                .<Response>deferred(() -> action.apply(request))
+                .onFailure()
+                .transform(e -> toProtocolException(request.version(), e));
+    }
+
+    private Uni<TableInfo> requireTable(TableRequest request, String tableName) {
+        return catalog.findTable(tableName)
+                .map(found -> found.orElseThrow(() -> new TableProtocolException(request.version(), 404,
+                        "The table '" + abbreviate(tableName) + "' does not exist")));
+    }
+
+    private ObjectNode parseItem(TableRequest request, byte[] body) {
+        Optional<String> contentType = request.contentType();
+        if (contentType.isPresent() && !isJson(contentType.get())) {
+            throw new TableProtocolException(request.version(), 415,
+                    "Unsupported content type: send the item as application/json");
+        }
+        if (body == null || body.length == 0) {
+            throw new TableProtocolException(request.version(), 400, "An item was not provided");
+        }
+        JsonNode node;
+        try {
+            node = bodyReader.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new TableProtocolException(request.version(), 400, "The body is not valid JSON: "
+                    + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new TableProtocolException(request.version(), 400, "The body could not be read");
+        }
+        if (node == null || !node.isObject()) {
+            throw new TableProtocolException(request.version(), 400, "The item must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    private static boolean isJson(String contentType) {
+        MediaType type;
+        try {
+            type = MediaType.valueOf(contentType);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        String subtype = type.getSubtype().toLowerCase(Locale.ROOT);
+        return subtype.equals("json") || subtype.endsWith("+json");
+    }
+
+    private Response itemResponse(TableRequest request, Response.ResponseBuilder response, TableInfo table,
+            StoredRecord record) {
+        response.header(HttpHeaders.ETAG, EntityTags.etagOf(record.version()));
+        if (!request.isV2()) {
+            response.header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(record.updatedAt()));
+        }
+        return jsonResponse(response, writer.writeItem(table, record));
+    }
+
+    private Response jsonResponse(Response.ResponseBuilder response, JsonNode body) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Could not write a response", e);
+        }
+        return noCache(response)
+                .type(MediaType.APPLICATION_JSON_TYPE.withCharset("utf-8"))
+                .header(HttpHeaders.CONTENT_LENGTH, bytes.length)
+                .entity(bytes)
+                .build();
+    }
+
+    private static Response.ResponseBuilder noCache(Response.ResponseBuilder response) {
+        return response.header(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .header(HttpHeaders.EXPIRES, "0")
+                .header("Pragma", "no-cache");
+    }
+
+    private static TableProtocolException notFound(TableRequest request) {
+        return new TableProtocolException(request.version(), 404, NOT_FOUND);
+    }
+
+    private static TableProtocolException toProtocolException(ProtocolVersion version, Throwable e) {
+        if (e instanceof TableProtocolException protocolException) {
+            return protocolException.in(version);
+        }
+        if (e instanceof ODataException || e instanceof InvalidItemException) {
+            return new TableProtocolException(version, 400, e.getMessage());
+        }
+        if (e instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
+            // A data exception (overflow, conversion) caused by the request's own values or query.
+            return new TableProtocolException(version, 400,
+                    "The request could not be evaluated: a value is out of range or of the wrong type");
+        }
+        Log.errorf(e, "Table request failed");
+        return new TableProtocolException(version, 500, "Internal error");
+    }
+
+    /** Errors in the protocol's own shape: {@code {"error": ...}} for v2, problem+json for v3. */
+    @ServerExceptionMapper
+    public Response mapTableProtocolException(TableProtocolException e) {
+        ObjectNode body = json.createObjectNode();
+        Response.ResponseBuilder response = noCache(Response.status(e.status()));
+        if (e.version() == ProtocolVersion.V3) {
+            body.put("type", "about:blank");
+            Response.StatusType status = Response.Status.fromStatusCode(e.status());
+            body.put("title", status == null ? "Error" : status.getReasonPhrase());
+            body.put("status", e.status());
+            body.put("detail", e.getMessage());
+            body.put("error", e.getMessage());
+            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+            return response.type("application/problem+json")
+                    .header(HttpHeaders.CONTENT_LENGTH, bytes.length)
+                    .entity(bytes)
+                    .build();
+        }
+        body.put("error", e.getMessage());
+        return jsonResponse(response, body);
+    }
+
+    private static String urlEncode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+    }
+}

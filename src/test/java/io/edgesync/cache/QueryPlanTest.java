@@ -1,0 +1,155 @@
+package io.edgesync.cache;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.edgesync.protocol.odata.Expr;
+import io.edgesync.protocol.odata.ODataLimits;
+import io.edgesync.protocol.odata.ODataParser;
+import io.edgesync.protocol.odata.OrderBy;
+import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.TestInfrastructure;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The queries idle and syncing devices send most stay index lookups on a table of a million rows: checked on the
+ * executed plan (rows the scan touched), not with timings.
+ */
+@QuarkusTest
+@WithTestResource(InfrastructureResource.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class QueryPlanTest {
+
+    private static final String TABLE = "plan_million";
+    private static final int ROWS = 1_000_000;
+    private static final Instant FIRST = Instant.parse("2024-01-01T00:00:00Z");
+
+    @Inject
+    TableCatalog catalog;
+
+    @Inject
+    RecordStore store;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ObjectMapper json;
+
+    private TableInfo table;
+
+    @BeforeAll
+    void fillAMillionRows() throws Exception {
+        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
+                Statement sql = connection.createStatement()) {
+            sql.execute("DELETE FROM sync_record WHERE table_name = '" + TABLE + "'");
+            sql.execute("DELETE FROM sync_table WHERE name = '" + TABLE + "'");
+            sql.execute("INSERT INTO sync_table (name, display_name, columns, clock, change_seq) VALUES ('" + TABLE
+                    + "', '" + TABLE + "', '{\"text\": \"string\", \"complete\": \"boolean\"}', TIMESTAMPTZ '"
+                    + FIRST + "' + " + ROWS + " * INTERVAL '1 millisecond', " + ROWS + ")");
+            // Every tenth row is a tombstone, as in a table that has seen deletes.
+            sql.execute("INSERT INTO sync_record (table_name, id, data, created_at, updated_at, version, deleted,"
+                    + " change_seq) SELECT '" + TABLE + "', md5(g::text), jsonb_build_object('text', 'row ' || g,"
+                    + " 'complete', g % 2 = 0), TIMESTAMPTZ '" + FIRST + "' + g * INTERVAL '1 millisecond',"
+                    + " TIMESTAMPTZ '" + FIRST + "' + g * INTERVAL '1 millisecond', md5(g::text), g % 10 = 0, g"
+                    + " FROM generate_series(1, " + ROWS + ") AS g");
+            sql.execute("ANALYZE sync_record");
+        }
+        table = catalog.reloadTable(TABLE).await().atMost(Duration.ofSeconds(10)).orElseThrow();
+    }
+
+    @Test
+    void noChangeIncrementalPullReadsOnlyTheRowAtTheWatermark() {
+        // The JS client's pull when nothing changed: the watermark is the newest row
+        String watermark = FIRST.plusMillis(ROWS).toString();
+        Plan plan = explain(filter("(updatedAt ge datetimeoffset'" + watermark + "')"), orderBy("updatedAt"), true,
+                0, 51);
+
+        assertThat(plan.seqScans()).as("sequential scans").isZero();
+        assertThat(plan.maxRowsTouched()).as("rows any plan node produced").isLessThanOrEqualTo(2);
+        assertThat(plan.returned()).isEqualTo(1);
+    }
+
+    @Test
+    void pageOfFiftyChangesReadsAboutFiftyRows() {
+        String watermark = FIRST.plusMillis(ROWS / 2).toString();
+        Plan plan = explain(filter("(updatedAt ge datetimeoffset'" + watermark + "')"), orderBy("updatedAt"), true,
+                0, 51);
+
+        assertThat(plan.seqScans()).isZero();
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(60);
+        assertThat(plan.returned()).isEqualTo(51);
+    }
+
+    @Test
+    void datasyncDeltaPullWithGtReadsAboutAPage() {
+        String watermark = FIRST.plusMillis(ROWS - 120).toString();
+        Plan plan = explain(filter("(updatedAt gt cast(" + watermark + ",Edm.DateTimeOffset))"),
+                orderBy("updatedAt"), true, 0, 101);
+
+        assertThat(plan.seqScans()).isZero();
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(120);
+    }
+
+    @Test
+    void defaultPageOrderedByIdReadsAboutAPage() {
+        Plan plan = explain(Optional.empty(), List.of(), false, 0, 51);
+
+        assertThat(plan.seqScans()).isZero();
+        // Tombstones are skipped while walking the primary key: a few more than a page.
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(100);
+        assertThat(plan.returned()).isEqualTo(51);
+    }
+
+    private Optional<Expr> filter(String text) {
+        return Optional.of(ODataParser.parseFilter(text, ODataLimits.defaults()));
+    }
+
+    private List<OrderBy> orderBy(String text) {
+        return ODataParser.parseOrderBy(text, ODataLimits.defaults());
+    }
+
+    /** What an executed plan did. */
+    record Plan(int seqScans, long maxRowsTouched, long returned) {
+    }
+
+    private Plan explain(Optional<Expr> filter, List<OrderBy> orderBy, boolean includeDeleted, long skip, int rows) {
+        RecordStore.Statement statement = store.queryStatement(table, filter, orderBy, includeDeleted, skip, rows);
+        Row row = pool.preparedQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql())
+                .execute(statement.params())
+                .await()
+                .atMost(Duration.ofSeconds(30))
+                .iterator()
+                .next();
+        JsonNode plan = json.valueToTree(row.getValue(0)).get(0).get("Plan");
+        List<JsonNode> nodes = new ArrayList<>();
+        collect(plan, nodes);
+        int seqScans = (int) nodes.stream().filter(n -> n.path("Node Type").asText().equals("Seq Scan")).count();
+        long maxRows = nodes.stream().mapToLong(n -> n.path("Actual Rows").asLong()).max().orElse(0);
+        return new Plan(seqScans, maxRows, plan.path("Actual Rows").asLong());
+    }
+
+    private static void collect(JsonNode node, List<JsonNode> nodes) {
+        nodes.add(node);
+        node.path("Plans").forEach(child -> collect(child, nodes));
+    }
+}
