@@ -36,6 +36,9 @@ public final class EmbeddedInfrastructure {
     public static final String DATABASE_DESCRIPTION = "io.edgesync.runtime.database";
     public static final String KAFKA_DESCRIPTION = "io.edgesync.runtime.kafka";
 
+    /** The configuration profile added when embedded servers run (the local default). */
+    public static final String LOCAL_PROFILE = "local";
+
     private static final Logger LOG = Logger.getLogger(EmbeddedInfrastructure.class);
 
     private EmbeddedInfrastructure() {
@@ -58,6 +61,8 @@ public final class EmbeddedInfrastructure {
         Started started = start(config);
         started.properties().forEach(System::setProperty);
         if (started.postgres().isPresent() || started.kafka().isPresent()) {
+            // The local default's settings (table auto-create, the sample table) live in the "local" profile.
+            System.setProperty("quarkus.profile", withLocalProfile(config.profile()));
             Thread hook = new Thread(() -> stopAfterApplication(started), "edgesync-embedded-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
         }
@@ -159,6 +164,16 @@ public final class EmbeddedInfrastructure {
             }
         }
         stop(started);
+    }
+
+    /** The active profiles plus {@code local}: {@code prod} becomes {@code prod,local}. */
+    static String withLocalProfile(String profiles) {
+        for (String profile : profiles.split(",")) {
+            if (profile.trim().equals(LOCAL_PROFILE)) {
+                return profiles;
+            }
+        }
+        return profiles + "," + LOCAL_PROFILE;
     }
 
     /** Stops the servers a {@link #start(BootConfig)} returned; for callers that own them (tests). */

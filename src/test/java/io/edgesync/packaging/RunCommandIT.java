@@ -62,6 +62,21 @@ class RunCommandIT {
                 .contains("embedded PostgreSQL at 127.0.0.1:" + postgresPort)
                 .contains("embedded Kafka (KRaft) at 127.0.0.1:" + kafkaPort);
 
+        // And the local default serves the sample table of the offline-sync article and creates others on demand
+        given().port(httpPort)
+                .header("ZUMO-API-VERSION", "2.0.0")
+                .when()
+                .get("/tables/TodoItem")
+                .then()
+                .statusCode(200);
+        given().port(httpPort)
+                .header("ZUMO-API-VERSION", "2.0.0")
+                .when()
+                .get("/tables/anything")
+                .then()
+                .statusCode(200);
+        assertThat(banner).containsPattern("Profiles (local,prod|prod,local) activated");
+
         // When a device registers
         String firstSeen = given().port(httpPort)
                 .contentType(ContentType.JSON)
