@@ -96,10 +96,11 @@ public class RecordStore {
      */
     public Uni<Page> queryRecords(TableInfo table, Optional<Expr> filter, List<OrderBy> orderBy,
             boolean includeDeleted, long skip, int limit) {
+        // Translate first: an invalid query is an error even on an empty or not yet created table.
+        Statement query = queryStatement(table, filter, orderBy, includeDeleted, skip, limit + 1);
         if (!table.persisted() || limit <= 0) {
             return Uni.createFrom().item(new Page(List.of(), false));
         }
-        Statement query = queryStatement(table, filter, orderBy, includeDeleted, skip, limit + 1);
         return pool.preparedQuery(query.sql())
                 .execute(query.params())
                 .map(rows -> {
@@ -132,11 +133,11 @@ public class RecordStore {
 
     /** How many rows match, ignoring paging. */
     public Uni<Long> countRecords(TableInfo table, Optional<Expr> filter, boolean includeDeleted) {
+        SqlParams params = new SqlParams();
+        String sql = "SELECT count(*) FROM sync_record r WHERE " + where(table, filter, includeDeleted, params);
         if (!table.persisted()) {
             return Uni.createFrom().item(0L);
         }
-        SqlParams params = new SqlParams();
-        String sql = "SELECT count(*) FROM sync_record r WHERE " + where(table, filter, includeDeleted, params);
         return pool.preparedQuery(sql)
                 .execute(tuple(params))
                 .map(rows -> rows.iterator().next().getLong(0));

@@ -151,9 +151,12 @@ public class TableResource {
         boolean withCount = request.isV2()
                 ? request.query().first("$inlinecount").map("allpages"::equals).orElse(false)
                 : request.query().first("$count").map("true"::equalsIgnoreCase).orElse(false);
+        Optional<WatermarkPaging.Rewritten> watermark = WatermarkPaging.rewrite(filter, orderBy, skip);
+        Optional<Expr> pageFilter = watermark.map(w -> Optional.of(w.filter())).orElse(filter);
+        long pageSkip = watermark.map(WatermarkPaging.Rewritten::skip).orElse(skip);
         Uni<RecordStore.Page> page;
         try {
-            page = store.queryRecords(table, filter, orderBy, includeDeleted, skip, limit);
+            page = store.queryRecords(table, pageFilter, orderBy, includeDeleted, pageSkip, limit);
         } catch (ODataException e) {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
         }
@@ -165,7 +168,7 @@ public class TableResource {
                 .unis(page, count)
                 .asTuple()
                 .map(result -> listResponse(request, table, select, result.getItem1(), result.getItem2(), skip, top,
-                        serverLimited));
+                        serverLimited, orderBy));
     }
 
     private Uni<Response> retryOrFail(TableRequest request, TableInfo table, boolean retry, ODataException e) {
@@ -188,7 +191,8 @@ public class TableResource {
     }
 
     private Response listResponse(TableRequest request, TableInfo table, Optional<List<ResolvedColumn>> select,
-            RecordStore.Page page, Optional<Long> count, long skip, Optional<Long> top, boolean serverLimited) {
+            RecordStore.Page page, Optional<Long> count, long skip, Optional<Long> top, boolean serverLimited,
+            List<OrderBy> orderBy) {
         ArrayNode items = json.createArrayNode();
         for (StoredRecord record : page.records()) {
             items.add(writer.writeItem(table, record, select));
@@ -199,6 +203,13 @@ public class TableResource {
             Map<String, String> paging = new LinkedHashMap<>();
             paging.put("$skip", Long.toString(skip + returned));
             top.ifPresent(t -> paging.put("$top", Long.toString(t - returned)));
+            if (!request.isV2() && KeysetNextLink.applies(orderBy)) {
+                // Datasync clients follow nextLink through a whole pull: continue after the last row's stamp instead
+                // of counting rows, so updates during the pull cannot shift a row out of the pages.
+                StoredRecord last = page.records().get(returned - 1);
+                paging.put("$skip", null);
+                paging.put("$filter", KeysetNextLink.filterAfter(request.query().first("$filter"), last.updatedAt()));
+            }
             nextQuery = Optional.of(request.query().with(paging));
         }
         Response.ResponseBuilder response = Response.ok();
@@ -488,7 +499,9 @@ public class TableResource {
             return false;
         }
         String subtype = type.getSubtype().toLowerCase(Locale.ROOT);
-        return subtype.equals("json") || subtype.endsWith("+json");
+        // Some HTTP stacks label a body they know nothing about as */* or octet-stream: as good as no content type.
+        return subtype.equals("json") || subtype.endsWith("+json") || subtype.equals("octet-stream")
+                || type.isWildcardType();
     }
 
     private Response itemResponse(TableRequest request, Response.ResponseBuilder response, TableInfo table,
