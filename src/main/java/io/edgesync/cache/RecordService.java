@@ -5,16 +5,24 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.conflict.Conflict;
+import io.edgesync.conflict.ConflictDecision;
+import io.edgesync.conflict.ConflictLog;
+import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.protocol.odata.ColumnType;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Applies create/update/delete operations to the edge cache, each in one transaction: lock the record, check what the
- * operation requires, write the new state with a fresh version and stamp.
+ * Applies create/update/delete operations to the edge cache: lock the record, check what the operation requires, let
+ * the table's conflict policy decide a clash (logging both sides), write the new state with a fresh version and stamp
+ * and its CUD event.
  */
 @ApplicationScoped
 public class RecordService {
@@ -22,21 +30,31 @@ public class RecordService {
     private final Pool pool;
     private final RecordStore store;
     private final TableCatalog catalog;
+    private final ConflictPolicies policies;
+    private final ConflictLog conflicts;
+    private final ObjectMapper json;
 
-    public RecordService(Pool pool, RecordStore store, TableCatalog catalog) {
+    public RecordService(Pool pool, RecordStore store, TableCatalog catalog, ConflictPolicies policies,
+            ConflictLog conflicts, ObjectMapper json) {
         this.pool = pool;
         this.store = store;
         this.catalog = catalog;
+        this.policies = policies;
+        this.conflicts = conflicts;
+        this.json = json;
     }
 
     /** Applies one operation in its own transaction. */
     public Uni<WriteOutcome> applyOperation(TableInfo table, RecordOperation operation) {
         return pool.withTransaction(tx -> applyOperation(tx, table, operation))
-                .invoke(outcome -> {
-                    if (outcome instanceof WriteOutcome.Applied && !operation.newColumns().isEmpty()) {
-                        catalog.rememberColumns(table, operation.newColumns());
-                    }
-                });
+                .invoke(outcome -> rememberColumns(table, operation, outcome));
+    }
+
+    /** Records new columns in the cached metadata once the operation that added them committed. */
+    public void rememberColumns(TableInfo table, RecordOperation operation, WriteOutcome outcome) {
+        if (outcome instanceof WriteOutcome.Applied && !operation.newColumns().isEmpty()) {
+            catalog.rememberColumns(table, operation.newColumns());
+        }
     }
 
     /** Applies one operation inside the caller's transaction. */
@@ -56,25 +74,20 @@ public class RecordService {
         }
         StoredRecord record = current.get();
         if (operation instanceof RecordOperation.Update update) {
-            if (record.deleted() && !(update.allowDeleted() && table.softDelete())) {
-                return outcome(deletedOutcome(table, record));
-            }
-            if (!update.precondition().test(record)) {
-                return outcome(new WriteOutcome.PreconditionFailed(record));
-            }
-            ObjectNode data = update.merge() ? record.data().deepCopy().setAll(update.data()) : update.data();
-            return store.updateRecord(tx, table, record.id(), data, record.deleted(), false, update.newColumns())
-                    .map(updated -> new WriteOutcome.Applied(updated, false));
+            return update(tx, table, update, record);
         }
         if (operation instanceof RecordOperation.Delete delete) {
             if (record.deleted()) {
                 return outcome(deletedOutcome(table, record));
             }
             if (!delete.precondition().test(record)) {
-                return outcome(new WriteOutcome.PreconditionFailed(record));
+                return conflict(tx, table, operation, record, Conflict.Kind.STALE_VERSION, Optional.empty(), false)
+                        .chain(decision -> decision instanceof ConflictDecision.KeepServer
+                                ? outcome(new WriteOutcome.PreconditionFailed(record))
+                                : write(tx, table, operation, record, record.data(), true, Map.of(),
+                                        Optional.of(decision.label())));
             }
-            return store.updateRecord(tx, table, record.id(), record.data(), true, false, Map.of())
-                    .map(deleted -> new WriteOutcome.Applied(deleted, false));
+            return write(tx, table, operation, record, record.data(), true, Map.of(), Optional.empty());
         }
         RecordOperation.Undelete undelete = (RecordOperation.Undelete) operation;
         if (!table.softDelete()) {
@@ -86,29 +99,149 @@ public class RecordService {
         if (!record.deleted()) {
             return outcome(new WriteOutcome.Applied(record, false));
         }
-        return store.updateRecord(tx, table, record.id(), record.data(), false, false, Map.of())
-                .map(restored -> new WriteOutcome.Applied(restored, false));
+        return write(tx, table, operation, record, record.data(), false, Map.of(), Optional.empty());
+    }
+
+    private Uni<WriteOutcome> update(SqlConnection tx, TableInfo table, RecordOperation.Update update,
+            StoredRecord record) {
+        if (record.deleted() && !(update.allowDeleted() && table.softDelete())) {
+            if (!update.context().deletedIsConflict() || !table.softDelete()) {
+                return outcome(deletedOutcome(table, record));
+            }
+            // The device changed a record the server deleted: the policy decides whether it comes back.
+            return conflict(tx, table, update, record, Conflict.Kind.DELETED_ON_SERVER, Optional.of(update.data()),
+                    update.merge())
+                    .chain(decision -> decision instanceof ConflictDecision.KeepServer
+                            ? outcome(new WriteOutcome.Deleted(record))
+                            : write(tx, table, update, record, updatedData(update, record, decision), false,
+                                    update.newColumns(), Optional.of(decision.label())));
+        }
+        if (!update.precondition().test(record)) {
+            return conflict(tx, table, update, record, Conflict.Kind.STALE_VERSION, Optional.of(update.data()),
+                    update.merge())
+                    .chain(decision -> decision instanceof ConflictDecision.KeepServer
+                            ? outcome(new WriteOutcome.PreconditionFailed(record))
+                            : write(tx, table, update, record, updatedData(update, record, decision),
+                                    record.deleted(), update.newColumns(), Optional.of(decision.label())));
+        }
+        return write(tx, table, update, record, updatedData(update, record, ConflictDecision.APPLY_CLIENT),
+                record.deleted(), update.newColumns(), Optional.empty());
+    }
+
+    private static ObjectNode updatedData(RecordOperation.Update update, StoredRecord record,
+            ConflictDecision decision) {
+        if (decision instanceof ConflictDecision.ApplyMerged merged) {
+            return merged.data();
+        }
+        return update.merge() ? record.data().deepCopy().setAll(update.data()) : update.data();
     }
 
     private Uni<WriteOutcome> insert(SqlConnection tx, TableInfo table, RecordOperation.Insert insert,
             Optional<StoredRecord> current) {
         Map<String, ColumnType> newColumns = insert.newColumns();
+        ChangeOrigin origin = origin(insert, Optional.empty());
         if (current.isPresent()) {
             StoredRecord existing = current.get();
             if (existing.deleted() && !table.softDelete()) {
                 // A table without soft delete: the tombstone only tells pullers about the delete; the id is free.
-                return store.updateRecord(tx, table, existing.id(), insert.data(), false, true, newColumns)
+                return store.updateRecord(tx, table, existing.id(), insert.data(), false, true, newColumns, origin)
                         .map(recreated -> new WriteOutcome.Applied(recreated, true));
             }
-            return outcome(new WriteOutcome.AlreadyExists(existing));
+            return conflict(tx, table, insert, existing, Conflict.Kind.ALREADY_EXISTS, Optional.of(insert.data()),
+                    false)
+                    .chain(decision -> {
+                        if (decision instanceof ConflictDecision.KeepServer) {
+                            return outcome(new WriteOutcome.AlreadyExists(existing));
+                        }
+                        ObjectNode data = decision instanceof ConflictDecision.ApplyMerged merged
+                                ? merged.data()
+                                : insert.data();
+                        return store.updateRecord(tx, table, existing.id(), data, false, false, newColumns,
+                                origin(insert, Optional.of(existing.version())))
+                                .map(written -> new WriteOutcome.Applied(written, false,
+                                        Optional.of(decision.label())));
+                    });
         }
-        return store.insertRecord(tx, table, insert.id(), insert.data(), newColumns)
+        return store.insertRecord(tx, table, insert.id(), insert.data(), newColumns, origin)
                 .chain(inserted -> inserted.isPresent()
                         ? outcome(new WriteOutcome.Applied(inserted.get(), true))
                         // A concurrent insert of the same id committed first: answer with its row.
                         : store.lockRecord(tx, table, insert.id())
                                 .map(winner -> winner.<WriteOutcome>map(WriteOutcome.AlreadyExists::new)
                                         .orElseGet(WriteOutcome.NotFound::new)));
+    }
+
+    private Uni<WriteOutcome> write(SqlConnection tx, TableInfo table, RecordOperation operation, StoredRecord record,
+            ObjectNode data, boolean deleted, Map<String, ColumnType> newColumns, Optional<String> conflictDecision) {
+        return store.updateRecord(tx, table, record.id(), data, deleted, false, newColumns,
+                origin(operation, Optional.of(record.version())))
+                .map(written -> new WriteOutcome.Applied(written, false, conflictDecision));
+    }
+
+    private static ChangeOrigin origin(RecordOperation operation, Optional<String> replacedVersion) {
+        OperationContext context = operation.context();
+        return ChangeOrigin.device(operation.kind(), context.baseVersion().or(() -> replacedVersion),
+                context.deviceId(), context.operationId());
+    }
+
+    /** Asks the table's policy and logs the conflict with both sides and the decision. */
+    private Uni<ConflictDecision> conflict(SqlConnection tx, TableInfo table, RecordOperation operation,
+            StoredRecord server, Conflict.Kind kind, Optional<ObjectNode> clientData, boolean partial) {
+        ConflictPolicies.NamedPolicy policy = policies.forTable(table.name());
+        Uni<Optional<ObjectNode>> base = policy.policy().needsBase() && operation.context().baseVersion().isPresent()
+                ? findVersion(tx, table, operation.id(), operation.context().baseVersion().get())
+                : Uni.createFrom().item(Optional.empty());
+        return base.chain(baseData -> {
+            boolean deletes = operation instanceof RecordOperation.Delete;
+            Conflict conflict = new Conflict(table.name(), kind, clientData, deletes, partial,
+                    operation.context().clientUpdatedAt(), server, baseData);
+            ConflictDecision decision = policy.policy().resolve(conflict);
+            Optional<ObjectNode> result = decision instanceof ConflictDecision.ApplyMerged merged
+                    ? Optional.of(merged.data())
+                    : Optional.empty();
+            ConflictLog.Entry entry = new ConflictLog.Entry("edge", table.name(), operation.id(),
+                    operation.context().deviceId(), operation.context().operationId(), policy.name(),
+                    decision.label(), operation.context().baseVersion(), clientItem(operation, clientData),
+                    Optional.of(itemOf(server)), result);
+            return conflicts.logConflict(tx, entry).replaceWith(decision);
+        });
+    }
+
+    private Optional<ObjectNode> clientItem(RecordOperation operation, Optional<ObjectNode> clientData) {
+        ObjectNode item = json.createObjectNode();
+        item.put("id", operation.id());
+        item.put("operation", operation.kind());
+        clientData.ifPresent(data -> item.set("data", data));
+        return Optional.of(item);
+    }
+
+    private ObjectNode itemOf(StoredRecord record) {
+        ObjectNode item = json.createObjectNode();
+        item.put("id", record.id());
+        item.set("data", record.data());
+        item.put("version", record.version());
+        item.put("updatedAt", ProtocolDates.format(record.updatedAt()));
+        item.put("deleted", record.deleted());
+        return item;
+    }
+
+    /** The columns of a record at one of its versions, while its CUD event is still in the outbox. */
+    private Uni<Optional<ObjectNode>> findVersion(SqlConnection tx, TableInfo table, String id, String version) {
+        return tx.preparedQuery("""
+                SELECT data::text FROM outbox_event
+                WHERE table_name = $1 AND record_id = $2 AND new_version = $3
+                ORDER BY id DESC LIMIT 1""")
+                .execute(Tuple.of(table.name(), id, version))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return Optional.empty();
+                    }
+                    try {
+                        return Optional.of((ObjectNode) json.readTree(rows.iterator().next().getString(0)));
+                    } catch (JsonProcessingException e) {
+                        return Optional.empty();
+                    }
+                });
     }
 
     /** On a table without soft delete a tombstone is invisible: the record simply does not exist. */

@@ -52,24 +52,48 @@ public class RecordStore {
 
     private static final String NEW_VERSION = "encode(int8send(nextval('sync_version_seq')), 'base64')";
 
-    private static final String INSERT = STAMP + """
-            INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq)
-            SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.change_seq
-            FROM stamp
-            ON CONFLICT (table_name, id) DO NOTHING
-            RETURNING %s""".formatted(NEW_VERSION, COLUMNS);
+    private static final String INSERT = STAMP
+            + """
+                    , written AS (
+                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq)
+                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.change_seq
+                        FROM stamp
+                        ON CONFLICT (table_name, id) DO NOTHING
+                        RETURNING r.*)
+                    """
+                    .formatted(NEW_VERSION)
+            + eventAndResult(5);
 
     private static final String UPDATE = STAMP + """
-            UPDATE sync_record AS r
-            SET data = $3::text::jsonb,
-                deleted = $5,
-                created_at = CASE WHEN $6 THEN stamp.clock ELSE r.created_at END,
-                updated_at = stamp.clock,
-                version = %s,
-                change_seq = stamp.change_seq
-            FROM stamp
-            WHERE r.table_name = $1 AND r.id = $2
-            RETURNING %s""".formatted(NEW_VERSION, COLUMNS);
+            , written AS (
+                UPDATE sync_record AS r
+                SET data = $3::text::jsonb,
+                    deleted = $5,
+                    created_at = CASE WHEN $6 THEN stamp.clock ELSE r.created_at END,
+                    updated_at = stamp.clock,
+                    version = %s,
+                    change_seq = stamp.change_seq
+                FROM stamp
+                WHERE r.table_name = $1 AND r.id = $2
+                RETURNING r.*)
+            """.formatted(NEW_VERSION) + eventAndResult(7);
+
+    /**
+     * The tail shared by the write statements: the change's CUD event into the outbox (when it came from a device), a
+     * notification to listeners (delivered at commit), and the written row.
+     */
+    private static String eventAndResult(int p) {
+        return """
+                , event AS (
+                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
+                                              created_at, updated_at, device_id, operation_id)
+                    SELECT w.table_name, w.id, $%d, $%d, w.version, w.data, w.deleted, w.created_at, w.updated_at, $%d, $%d
+                    FROM written w
+                    WHERE $%d)
+                SELECT %s, pg_notify('edgesync_changes', r.table_name)::text AS notified
+                FROM written r"""
+                .formatted(p + 1, p + 2, p + 3, p + 4, p, COLUMNS);
+    }
 
     private final Pool pool;
     private final ObjectMapper json;
@@ -163,9 +187,12 @@ public class RecordStore {
 
     /** Inserts a new record; empty when the id exists already (a concurrent insert won). */
     public Uni<Optional<StoredRecord>> insertRecord(SqlClient tx, TableInfo table, String id, ObjectNode data,
-            Map<String, ColumnType> newColumns) {
+            Map<String, ColumnType> newColumns, ChangeOrigin origin) {
+        List<Object> params = new ArrayList<>(List.of(table.name(), id, data.toString(),
+                catalog.columnsJson(newColumns)));
+        origin.addTo(params);
         return tx.preparedQuery(INSERT)
-                .execute(Tuple.of(table.name(), id, data.toString(), catalog.columnsJson(newColumns)))
+                .execute(Tuple.tuple(params))
                 .map(this::firstRecord);
     }
 
@@ -175,10 +202,12 @@ public class RecordStore {
      * @param recreate whether this brings a hard-deleted record back as a new one (resets {@code createdAt})
      */
     public Uni<StoredRecord> updateRecord(SqlClient tx, TableInfo table, String id, ObjectNode data,
-            boolean deleted, boolean recreate, Map<String, ColumnType> newColumns) {
+            boolean deleted, boolean recreate, Map<String, ColumnType> newColumns, ChangeOrigin origin) {
+        List<Object> params = new ArrayList<>(List.of(table.name(), id, data.toString(),
+                catalog.columnsJson(newColumns), deleted, recreate));
+        origin.addTo(params);
         return tx.preparedQuery(UPDATE)
-                .execute(Tuple.tuple(List.of(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
-                        deleted, recreate)))
+                .execute(Tuple.tuple(params))
                 .map(rows -> firstRecord(rows)
                         .orElseThrow(() -> new IllegalStateException("Record vanished while locked")));
     }

@@ -1,5 +1,7 @@
 package io.edgesync.cache;
 
+import java.util.Optional;
+
 /** What became of an operation; each protocol maps it to its own status codes and bodies. */
 public sealed interface WriteOutcome {
 
@@ -7,8 +9,13 @@ public sealed interface WriteOutcome {
      * The operation was applied (or was a no-op on a record already in the requested state).
      *
      * @param created whether a new record came to life (insert, or re-insert over a hard-delete tombstone)
+     * @param conflictDecision when it was applied despite a conflict: the policy's decision ({@code client-wins},
+     *     {@code merged})
      */
-    record Applied(StoredRecord record, boolean created) implements WriteOutcome {
+    record Applied(StoredRecord record, boolean created, Optional<String> conflictDecision) implements WriteOutcome {
+        public Applied(StoredRecord record, boolean created) {
+            this(record, created, Optional.empty());
+        }
     }
 
     /** Insert of an id that exists; carries the current record. */

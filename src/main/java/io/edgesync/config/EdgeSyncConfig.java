@@ -1,6 +1,7 @@
 package io.edgesync.config;
 
 import java.util.Map;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -36,6 +37,33 @@ public interface EdgeSyncConfig {
         /** Tables declared up front, by name (matched case-insensitively). */
         @WithName("declared")
         Map<String, DeclaredTable> declared();
+
+        /**
+         * Conflict policy of tables that do not name one: {@code server-wins}, {@code client-wins},
+         * {@code last-writer-wins}, {@code merge} or {@code custom:<bean name>} (a CDI bean implementing
+         * {@code io.edgesync.conflict.ConflictPolicy}, annotated {@code @Named("<bean name>")}).
+         */
+        @WithDefault("server-wins")
+        String defaultConflictPolicy();
+
+        /** What decides overlapping field changes under the {@code merge} policy (any policy but merge). */
+        @WithDefault("server-wins")
+        String mergeFallback();
+
+        /**
+         * Tombstones of deleted rows are purged once every active device has pulled past them, and in any case after
+         * this many days.
+         */
+        @WithDefault("30")
+        int tombstoneRetentionDays();
+
+        /** A device that has not been seen for this many days no longer holds tombstones back. */
+        @WithDefault("14")
+        int activeDeviceDays();
+
+        /** How often the tombstone purge runs, in seconds. */
+        @WithDefault("300")
+        int purgeIntervalSeconds();
     }
 
     /** A table declared in configuration. */
@@ -51,6 +79,88 @@ public interface EdgeSyncConfig {
 
         /** Declared user columns: name to type ({@code string}, {@code number}, {@code boolean}, {@code datetime}). */
         Map<String, String> columns();
+
+        /** This table's conflict policy; {@code edgesync.tables.default-conflict-policy} when absent. */
+        Optional<String> conflictPolicy();
+
+        /**
+         * When an operation on this table conflicts or fails in a native push, park the device's later operations on
+         * this table behind it until an administrator retries or discards it.
+         */
+        @WithDefault("false")
+        boolean stopOnConflict();
+    }
+
+    /** This edge site. */
+    Edge edge();
+
+    interface Edge {
+
+        /**
+         * The edge's id: the source of its CUD events and part of its consumer group name, so edges sharing one Kafka
+         * stay apart. Default: the host name.
+         */
+        Optional<String> id();
+    }
+
+    /** Kafka topics and consumer groups. */
+    Events events();
+
+    interface Events {
+
+        /** Topic of the CUD events edges publish (key {@code table/id}). */
+        @WithDefault("edgesync.cud")
+        String cudTopic();
+
+        /** Compacted topic of accepted row states the central service publishes. */
+        @WithDefault("edgesync.changes")
+        String changesTopic();
+
+        /** Topic of cross-edge conflicts (both sides and the resolution). */
+        @WithDefault("edgesync.conflicts")
+        String conflictsTopic();
+
+        /** Partitions of the topics created at start-up. */
+        @WithDefault("6")
+        int partitions();
+
+        /** Replication factor of the topics created at start-up. */
+        @WithDefault("1")
+        short replicationFactor();
+
+        /** Create missing topics at start-up (the local default; in Kubernetes they are Strimzi KafkaTopics). */
+        @WithDefault("true")
+        boolean createTopics();
+
+        /** Consumer group of the central service (shared by all central instances). */
+        @WithDefault("edgesync-central")
+        String centralGroup();
+
+        /** Prefix of each edge's consumer group of the change stream; the edge id is appended. */
+        @WithDefault("edgesync-edge-")
+        String edgeGroupPrefix();
+
+        /** Outbox rows relayed per batch. */
+        @WithDefault("500")
+        int relayBatchSize();
+
+        /** Pause of the relay when the outbox is empty or Kafka is unreachable, in milliseconds. */
+        @WithDefault("200")
+        int relayIdleMillis();
+    }
+
+    /** Change notifications to devices. */
+    Notifications notifications();
+
+    interface Notifications {
+
+        /** Changes of a table within this window are announced once, in milliseconds. */
+        @WithDefault("100")
+        int coalesceMillis();
+
+        /** Seconds between keep-alive comments on an idle server-sent-event stream. */
+        @WithDefault("15")
+        int heartbeatSeconds();
     }
 
     /** Table protocol settings. */

@@ -1,7 +1,5 @@
 package io.edgesync.device;
 
-import java.util.regex.Pattern;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.edgesync.common.ApiException;
@@ -12,9 +10,6 @@ import io.smallrye.mutiny.Uni;
 /** Registration and lookup of devices. */
 @ApplicationScoped
 public class DeviceService {
-
-    /** Device ids: installation GUIDs or app-chosen ids, safe in URLs and logs. */
-    private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
     private final DeviceRepository devices;
 
@@ -40,7 +35,7 @@ public class DeviceService {
     }
 
     static void requireValidId(String deviceId) {
-        if (deviceId == null || !DEVICE_ID.matcher(deviceId).matches()) {
+        if (!DeviceIds.isValid(deviceId)) {
             throw ApiException.badRequest(
                     "Invalid device id: 1 to 128 characters, letters, digits and . _ : - only, starting alphanumeric");
         }

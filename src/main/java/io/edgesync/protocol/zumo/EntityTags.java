@@ -47,6 +47,12 @@ public final class EntityTags {
         return false;
     }
 
+    /** The version named by a header holding exactly one strong tag (the base version of a conditional write). */
+    public static Optional<String> singleStrongValue(String header) {
+        List<String> tags = split(header);
+        return tags.size() == 1 ? strongValue(tags.get(0)) : Optional.empty();
+    }
+
     private static Optional<String> strongValue(String tag) {
         if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
             return Optional.of(tag.substring(1, tag.length() - 1).replace("\\\"", "\""));

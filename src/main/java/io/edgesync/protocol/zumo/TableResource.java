@@ -45,9 +45,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgesync.cache.ItemValidator;
 import io.edgesync.cache.ItemValidator.InvalidItemException;
 import io.edgesync.cache.ItemValidator.ValidItem;
+import io.edgesync.cache.OperationContext;
 import io.edgesync.cache.Precondition;
 import io.edgesync.cache.RecordOperation;
-import io.edgesync.cache.RecordService;
 import io.edgesync.cache.RecordStore;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
@@ -56,6 +56,10 @@ import io.edgesync.cache.WriteOutcome;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
+import io.edgesync.device.DeviceIds;
+import io.edgesync.device.DeviceQueue;
+import io.edgesync.device.OperationService;
+import io.edgesync.device.OperationService.DeviceCall;
 import io.edgesync.protocol.odata.Expr;
 import io.edgesync.protocol.odata.ODataException;
 import io.edgesync.protocol.odata.ODataLimits;
@@ -76,24 +80,28 @@ import io.vertx.pgclient.PgException;
 @Tag(name = "Table protocol", description = "Azure Mobile Apps 2.0.0 and Datasync 3.0.0 table endpoints")
 public class TableResource {
 
+    /** The header the Azure clients send with a per-install GUID: the device id of ZUMO traffic. */
+    static final String INSTALLATION_ID = "X-ZUMO-INSTALLATION-ID";
     private static final String NOT_FOUND = "The item does not exist";
     private static final String GONE = "The item has been deleted";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
     private final TableCatalog catalog;
     private final RecordStore store;
-    private final RecordService records;
+    private final OperationService operations;
+    private final DeviceQueue devices;
     private final ItemValidator validator;
     private final ItemWriter writer;
     private final ObjectMapper json;
     private final ObjectReader bodyReader;
     private final EdgeSyncConfig.Protocol protocol;
 
-    public TableResource(TableCatalog catalog, RecordStore store, RecordService records, ItemValidator validator,
-            ItemWriter writer, ObjectMapper json, EdgeSyncConfig config) {
+    public TableResource(TableCatalog catalog, RecordStore store, OperationService operations, DeviceQueue devices,
+            ItemValidator validator, ItemWriter writer, ObjectMapper json, EdgeSyncConfig config) {
         this.catalog = catalog;
         this.store = store;
-        this.records = records;
+        this.operations = operations;
+        this.devices = devices;
         this.validator = validator;
         this.writer = writer;
         this.json = json;
@@ -167,8 +175,34 @@ public class TableResource {
                 .all()
                 .unis(page, count)
                 .asTuple()
+                .invoke(result -> trackPull(request, table, filter, result.getItem1()))
                 .map(result -> listResponse(request, table, select, result.getItem1(), result.getItem2(), skip, top,
                         serverLimited, orderBy));
+    }
+
+    /**
+     * A ZUMO device's incremental pull moves its replica record: the pull's filter without its watermark is the query
+     * id, the newest updatedAt it received the watermark. Runs after the answer, and never fails the request.
+     */
+    private void trackPull(TableRequest request, TableInfo table, Optional<Expr> filter, RecordStore.Page page) {
+        Optional<DeviceCall> device = device(request);
+        if (device.isEmpty()) {
+            return;
+        }
+        DeviceCall call = device.get();
+        Uni<Void> tracking = devices.touchDevice(call.deviceId(), call.protocol(), call.clientVersion());
+        Optional<Instant> watermark = filter.flatMap(WatermarkPaging::watermarkOf);
+        if (watermark.isPresent() && table.persisted()) {
+            Instant pulledTo = page.records().isEmpty()
+                    ? watermark.get()
+                    : page.records().get(page.records().size() - 1).updatedAt();
+            String queryId = PullQueries.queryId(request.query().first("$filter").orElse(""));
+            tracking = tracking.chain(() -> devices.recordPull(call.deviceId(), table.name(), queryId, pulledTo,
+                    null, page.records().size()));
+        }
+        tracking.subscribe().with(done -> {
+        }, failure -> Log.warnf("Could not record the pull of device %s: %s", call.deviceId(),
+                failure.getMessage()));
     }
 
     private Uni<Response> retryOrFail(TableRequest request, TableInfo table, boolean retry, ODataException e) {
@@ -250,6 +284,11 @@ public class TableResource {
     public Uni<Response> findRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> requireTable(request, tableName)
+                .invoke(table -> device(request).ifPresent(call -> devices
+                        .touchDevice(call.deviceId(), call.protocol(), call.clientVersion())
+                        .subscribe()
+                        .with(done -> {
+                        }, failure -> Log.warnf("Could not touch device %s", call.deviceId()))))
                 .chain(table -> store.findRecord(table, id)
                         .map(found -> findResponse(request, table, found))));
     }
@@ -299,15 +338,21 @@ public class TableResource {
     public Uni<Response> insertRecord(@PathParam("table") String tableName, byte[] body, @Context UriInfo uri,
             @Context HttpHeaders headers) {
         return handle(uri, headers, request -> {
+            Optional<DeviceCall> device = device(request);
             ObjectNode item = parseItem(request, body);
             return requireTable(request, tableName)
                     .chain(table -> {
                         ValidItem valid = validator.validateItem(table, item);
                         String id = valid.id().orElseGet(ItemValidator::generateId);
-                        return records.applyOperation(table,
-                                new RecordOperation.Insert(id, valid.data(), valid.newColumns()))
+                        OperationContext context = context(request, device, Optional.empty());
+                        return operations.applyTableOperation(table,
+                                new RecordOperation.Insert(id, valid.data(), valid.newColumns(), context), device,
+                                Optional.of(item))
                                 .map(outcome -> writeResponse(request, table, outcome, 201, 409));
-                    });
+                    })
+                    .onFailure()
+                    .call(e -> recordRejected(request, device, tableName, item.path("id").asText(""),
+                            "insert", Optional.of(item), e));
         });
     }
 
@@ -340,7 +385,9 @@ public class TableResource {
 
     private Uni<Response> updateRecord(TableRequest request, String tableName, Optional<String> urlId, byte[] body,
             boolean merge) {
+        Optional<DeviceCall> device = device(request);
         ObjectNode item = parseItem(request, body);
+        String recordId = urlId.orElseGet(() -> item.path("id").asText(""));
         return requireTable(request, tableName)
                 .chain(table -> {
                     ValidItem valid = validator.validateItem(table, item);
@@ -354,10 +401,15 @@ public class TableResource {
                     }
                     Conditions conditions = conditions(request, valid.version());
                     boolean allowDeleted = !request.isV2() && request.includeDeleted();
-                    return records.applyOperation(table, new RecordOperation.Update(id, valid.data(),
-                            merge, conditions.precondition(), allowDeleted, valid.newColumns()))
+                    OperationContext context = context(request, device, valid.version());
+                    return operations.applyTableOperation(table, new RecordOperation.Update(id, valid.data(),
+                            merge, conditions.precondition(), allowDeleted, valid.newColumns(), context), device,
+                            Optional.of(item))
                             .map(outcome -> writeResponse(request, table, outcome, 200, conditions.failureStatus()));
-                });
+                })
+                .onFailure()
+                .call(e -> recordRejected(request, device, tableName, recordId, "update",
+                        Optional.of(item), e));
     }
 
     @DELETE
@@ -365,15 +417,23 @@ public class TableResource {
     @Operation(summary = "Delete a record (a tombstone is kept for pulls)")
     public Uni<Response> deleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> requireTable(request, tableName)
-                .chain(table -> {
-                    ItemValidator.requireValidId(id);
-                    Conditions conditions = conditions(request, Optional.empty());
-                    return records.applyOperation(table,
-                            new RecordOperation.Delete(id, conditions.precondition()))
-                            .map(outcome -> writeResponse(request, table, outcome, request.isV2() ? 200 : 204,
-                                    conditions.failureStatus()));
-                }));
+        return handle(uri, headers, request -> {
+            Optional<DeviceCall> device = device(request);
+            return requireTable(request, tableName)
+                    .chain(table -> {
+                        ItemValidator.requireValidId(id);
+                        Conditions conditions = conditions(request, Optional.empty());
+                        OperationContext context = context(request, device, Optional.empty());
+                        return operations.applyTableOperation(table,
+                                new RecordOperation.Delete(id, conditions.precondition(), context), device,
+                                Optional.empty())
+                                .map(outcome -> writeResponse(request, table, outcome, request.isV2() ? 200 : 204,
+                                        conditions.failureStatus()));
+                    })
+                    .onFailure()
+                    .call(e -> recordRejected(request, device, tableName, id, "delete",
+                            Optional.empty(), e));
+        });
     }
 
     @POST
@@ -382,15 +442,62 @@ public class TableResource {
     @Operation(summary = "Undelete a soft-deleted record (v2)")
     public Uni<Response> undeleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> requireTable(request, tableName)
-                .chain(table -> {
-                    ItemValidator.requireValidId(id);
-                    Conditions conditions = conditions(request, Optional.empty());
-                    return records.applyOperation(table,
-                            new RecordOperation.Undelete(id, conditions.precondition()))
-                            .map(outcome -> writeResponse(request, table, outcome, 201,
-                                    conditions.failureStatus()));
-                }));
+        return handle(uri, headers, request -> {
+            Optional<DeviceCall> device = device(request);
+            return requireTable(request, tableName)
+                    .chain(table -> {
+                        ItemValidator.requireValidId(id);
+                        Conditions conditions = conditions(request, Optional.empty());
+                        OperationContext context = context(request, device, Optional.empty());
+                        return operations.applyTableOperation(table,
+                                new RecordOperation.Undelete(id, conditions.precondition(), context), device,
+                                Optional.empty())
+                                .map(outcome -> writeResponse(request, table, outcome, 201,
+                                        conditions.failureStatus()));
+                    })
+                    .onFailure()
+                    .call(e -> recordRejected(request, device, tableName, id, "undelete",
+                            Optional.empty(), e));
+        });
+    }
+
+    /** The device behind a table request: its {@code X-ZUMO-INSTALLATION-ID}, when it sends a valid one. */
+    private static Optional<DeviceCall> device(TableRequest request) {
+        return request.header(INSTALLATION_ID)
+                .filter(DeviceIds::isValid)
+                .map(id -> new DeviceCall(id, request.isV2() ? "zumo-v2" : "zumo-v3",
+                        request.header("X-ZUMO-VERSION")
+                                .or(() -> request.header(HttpHeaders.USER_AGENT))
+                                .map(v -> v.length() > 255 ? v.substring(0, 255) : v)
+                                .orElse(null)));
+    }
+
+    /** The operation's context: its device, and the version it was based on (If-Match, or the body's version). */
+    private static OperationContext context(TableRequest request, Optional<DeviceCall> device,
+            Optional<String> bodyVersion) {
+        Optional<String> base = request.header(HttpHeaders.IF_MATCH)
+                .flatMap(EntityTags::singleStrongValue)
+                .or(() -> bodyVersion);
+        return new OperationContext(device.map(DeviceCall::deviceId),
+                device.map(d -> OperationService.newOperationId()), base, Optional.empty(), false);
+    }
+
+    /** A write refused before it reached the cache still goes into the device's queue, with its error. */
+    private Uni<Void> recordRejected(TableRequest request, Optional<DeviceCall> device, String table, String recordId,
+            String kind, Optional<ObjectNode> item, Throwable failure) {
+        if (device.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        TableProtocolException error = toProtocolException(request.version(), failure);
+        if (error.status() >= 500 || !TableCatalog.TABLE_NAME.matcher(table).matches()) {
+            return Uni.createFrom().voidItem();
+        }
+        String id = recordId.length() > ItemValidator.MAX_ID_LENGTH
+                ? recordId.substring(0, ItemValidator.MAX_ID_LENGTH)
+                : recordId;
+        return operations.recordRejected(device.get(), table, id, kind, item, error.status(), error.getMessage())
+                .onFailure()
+                .recoverWithNull();
     }
 
     /** The precondition of a write and the status its failure answers with (protocol.md 5). */

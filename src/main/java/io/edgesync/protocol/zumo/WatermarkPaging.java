@@ -1,5 +1,6 @@
 package io.edgesync.protocol.zumo;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -59,6 +60,20 @@ final class WatermarkPaging {
             rewritten = new Expr.Binary(BinaryOp.AND, rewritten, conjuncts.get(i));
         }
         return Optional.of(new Rewritten(rewritten, skip - 1));
+    }
+
+    /** The watermark of an incremental pull: the date of its top-level {@code updatedAt ge/gt <date>} condition. */
+    static Optional<Instant> watermarkOf(Expr filter) {
+        List<Expr> conjuncts = new ArrayList<>();
+        flattenAnd(filter, conjuncts);
+        for (Expr conjunct : conjuncts) {
+            if (conjunct instanceof Expr.Binary binary && isUpdatedAt(binary.left())
+                    && binary.right() instanceof Expr.DateTimeLiteral date
+                    && (binary.operator() == BinaryOp.GE || binary.operator() == BinaryOp.GT)) {
+                return Optional.of(date.value().toInstant());
+            }
+        }
+        return Optional.empty();
     }
 
     private static void flattenAnd(Expr expr, List<Expr> conjuncts) {
