@@ -1,11 +1,13 @@
 package io.edgesync.cache;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -48,6 +50,66 @@ public class RecordService {
     public Uni<WriteOutcome> applyOperation(TableInfo table, RecordOperation operation) {
         return pool.withTransaction(tx -> applyOperation(tx, table, operation))
                 .invoke(outcome -> rememberColumns(table, operation, outcome));
+    }
+
+    /** What became of a change from the central service's stream. */
+    public enum ReplicationOutcome {
+        /** Written to the cache (pullers and notifications see it). */
+        APPLIED,
+        /** The cache already had this version: only its confirmation was recorded. */
+        CONFIRMED,
+        /** The cache already had this or a later central change of the record: nothing to do. */
+        STALE
+    }
+
+    /**
+     * Applies a row state from the central service's change stream, idempotently and in order: a change at or below the
+     * record's last applied central position is ignored, one whose version the cache already has (the echo of this
+     * edge's own write) is only confirmed, anything else is written with a new local stamp.
+     *
+     * @param masterSeq the change's position in the central service's order of the record's table
+     */
+    public Uni<ReplicationOutcome> applyReplicatedChange(String tableName, String id, ObjectNode data, String version,
+            boolean deleted, long masterSeq) {
+        return catalog.findTable(tableName)
+                .chain(found -> {
+                    TableInfo table = found.orElseGet(() -> TableInfo.notYetCreated(tableName));
+                    Map<String, ColumnType> newColumns = newColumnsOf(table, data);
+                    return pool.withTransaction(tx -> catalog.createTable(tx, table)
+                            .chain(persisted -> store.lockMasterState(tx, persisted, id)
+                                    .chain(state -> {
+                                        if (state.isPresent() && state.get().masterSeq() >= masterSeq) {
+                                            return Uni.createFrom().item(ReplicationOutcome.STALE);
+                                        }
+                                        if (state.isPresent() && state.get().version().equals(version)) {
+                                            return store.confirmMasterSeq(tx, persisted, id, masterSeq)
+                                                    .replaceWith(ReplicationOutcome.CONFIRMED);
+                                        }
+                                        return store.writeReplicated(tx, persisted, id, data, version, deleted,
+                                                masterSeq, newColumns)
+                                                .replaceWith(ReplicationOutcome.APPLIED);
+                                    })))
+                            .invoke(outcome -> {
+                                if (outcome == ReplicationOutcome.APPLIED && !newColumns.isEmpty()) {
+                                    catalog.rememberColumns(table, newColumns);
+                                }
+                            });
+                });
+    }
+
+    private static Map<String, ColumnType> newColumnsOf(TableInfo table, ObjectNode data) {
+        Map<String, ColumnType> added = new LinkedHashMap<>();
+        data.fields().forEachRemaining(field -> {
+            if (table.canonicalColumn(field.getKey()).isEmpty()) {
+                JsonNode value = field.getValue();
+                added.put(field.getKey(), value.isTextual()
+                        ? ColumnType.STRING
+                        : value.isNumber()
+                                ? ColumnType.NUMBER
+                                : value.isBoolean() ? ColumnType.BOOLEAN : ColumnType.UNKNOWN);
+            }
+        });
+        return added;
     }
 
     /** Records new columns in the cached metadata once the operation that added them committed. */

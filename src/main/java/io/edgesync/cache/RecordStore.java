@@ -50,7 +50,8 @@ public class RecordStore {
                 RETURNING clock, change_seq)
             """;
 
-    private static final String NEW_VERSION = "encode(int8send(nextval('sync_version_seq')), 'base64')";
+    /** Versions are random (16 bytes, base64): unique across edges and the central service, opaque to clients. */
+    private static final String NEW_VERSION = "encode(uuid_send(gen_random_uuid()), 'base64')";
 
     private static final String INSERT = STAMP
             + """
@@ -77,6 +78,25 @@ public class RecordStore {
                 WHERE r.table_name = $1 AND r.id = $2
                 RETURNING r.*)
             """.formatted(NEW_VERSION) + eventAndResult(7);
+
+    private static final String REPLICATE = STAMP
+            + """
+                    , written AS (
+                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
+                                                      master_seq)
+                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, $5, $6, stamp.change_seq, $7
+                        FROM stamp
+                        ON CONFLICT (table_name, id) DO UPDATE
+                        SET data = EXCLUDED.data,
+                            updated_at = EXCLUDED.updated_at,
+                            version = EXCLUDED.version,
+                            deleted = EXCLUDED.deleted,
+                            change_seq = EXCLUDED.change_seq,
+                            master_seq = EXCLUDED.master_seq
+                        RETURNING r.*)
+                    SELECT %s, pg_notify('edgesync_changes', r.table_name)::text AS notified
+                    FROM written r"""
+                    .formatted(COLUMNS);
 
     /**
      * The tail shared by the write statements: the change's CUD event into the outbox (when it came from a device), a
@@ -210,6 +230,41 @@ public class RecordStore {
                 .execute(Tuple.tuple(params))
                 .map(rows -> firstRecord(rows)
                         .orElseThrow(() -> new IllegalStateException("Record vanished while locked")));
+    }
+
+    /**
+     * Writes a row state the central service accepted (no CUD event: central knows it already). The row gets a new
+     * local stamp, so pullers of this edge see it like any other change.
+     */
+    public Uni<StoredRecord> writeReplicated(SqlClient tx, TableInfo table, String id, ObjectNode data, String version,
+            boolean deleted, long masterSeq, Map<String, ColumnType> newColumns) {
+        return tx.preparedQuery(REPLICATE)
+                .execute(Tuple.tuple(List.of(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
+                        version, deleted, masterSeq)))
+                .map(rows -> firstRecord(rows)
+                        .orElseThrow(() -> new IllegalStateException("Replicated write returned no row")));
+    }
+
+    /** The position of the last central change applied to a record, and its version; empty if absent. */
+    public Uni<Optional<MasterState>> lockMasterState(SqlClient tx, TableInfo table, String id) {
+        return tx.preparedQuery("""
+                SELECT version, master_seq FROM sync_record WHERE table_name = $1 AND id = $2 FOR UPDATE""")
+                .execute(Tuple.of(table.name(), id))
+                .map(rows -> rows.iterator().hasNext()
+                        ? Optional.of(new MasterState(rows.iterator().next().getString(0),
+                                rows.iterator().next().getLong(1)))
+                        : Optional.empty());
+    }
+
+    /** Marks a record as confirmed by the central service up to {@code masterSeq}, without changing it. */
+    public Uni<Void> confirmMasterSeq(SqlClient tx, TableInfo table, String id, long masterSeq) {
+        return tx.preparedQuery("UPDATE sync_record SET master_seq = $3 WHERE table_name = $1 AND id = $2")
+                .execute(Tuple.of(table.name(), id, masterSeq))
+                .replaceWithVoid();
+    }
+
+    /** A record's replication state. */
+    public record MasterState(String version, long masterSeq) {
     }
 
     private String where(TableInfo table, Optional<Expr> filter, boolean includeDeleted, SqlParams params) {
