@@ -85,9 +85,19 @@ public class RecordService {
                                             return store.confirmMasterSeq(tx, persisted, id, masterSeq)
                                                     .replaceWith(ReplicationOutcome.CONFIRMED);
                                         }
-                                        return store.writeReplicated(tx, persisted, id, data, version, deleted,
-                                                masterSeq, newColumns)
-                                                .replaceWith(ReplicationOutcome.APPLIED);
+                                        Uni<Boolean> superseded = state.isPresent()
+                                                ? store.isOlderOwnWrite(tx, persisted, id, version,
+                                                        state.get().version())
+                                                : Uni.createFrom().item(false);
+                                        return superseded.chain(older -> older
+                                                // The echo of an older write of this edge's devices, while the cache
+                                                // holds a later one still on its way through central: applying it
+                                                // would take devices back in time until that one comes back too.
+                                                ? store.confirmMasterSeq(tx, persisted, id, masterSeq)
+                                                        .replaceWith(ReplicationOutcome.CONFIRMED)
+                                                : store.writeReplicated(tx, persisted, id, data, version, deleted,
+                                                        masterSeq, newColumns)
+                                                        .replaceWith(ReplicationOutcome.APPLIED));
                                     })))
                             .invoke(outcome -> {
                                 if (outcome == ReplicationOutcome.APPLIED && !newColumns.isEmpty()) {
@@ -206,7 +216,8 @@ public class RecordService {
             StoredRecord existing = current.get();
             if (existing.deleted() && !table.softDelete()) {
                 // A table without soft delete: the tombstone only tells pullers about the delete; the id is free.
-                return store.updateRecord(tx, table, existing.id(), insert.data(), false, true, newColumns, origin)
+                return store.updateRecord(tx, table, existing.id(), insert.data(), false, true, newColumns,
+                        origin(insert, Optional.of(existing.version())))
                         .map(recreated -> new WriteOutcome.Applied(recreated, true));
             }
             return conflict(tx, table, insert, existing, Conflict.Kind.ALREADY_EXISTS, Optional.of(insert.data()),
@@ -240,9 +251,14 @@ public class RecordService {
                 .map(written -> new WriteOutcome.Applied(written, false, conflictDecision));
     }
 
+    /**
+     * The CUD event's origin. Its base version is the version the change replaced in this cache (the device's own base
+     * only when nothing was replaced): the central service applies an event whose base is the master's version, so an
+     * edge that resolved a device's conflict in the device's favour must not send the device's stale base along.
+     */
     private static ChangeOrigin origin(RecordOperation operation, Optional<String> replacedVersion) {
         OperationContext context = operation.context();
-        return ChangeOrigin.device(operation.kind(), context.baseVersion().or(() -> replacedVersion),
+        return ChangeOrigin.device(operation.kind(), replacedVersion.or(context::baseVersion),
                 context.deviceId(), context.operationId());
     }
 

@@ -37,8 +37,11 @@ import io.vertx.sqlclient.data.Numeric;
 @ApplicationScoped
 public class RecordStore {
 
-    static final String COLUMNS = "r.id, r.data::text AS data, r.created_at, r.updated_at, r.version, r.deleted,"
-            + " r.change_seq";
+    /** The columns {@link #toStoredRecord(Row, ObjectMapper)} reads, for queries of other components. */
+    public static final String SELECT_COLUMNS = "r.id, r.data::text AS data, r.created_at, r.updated_at, r.version,"
+            + " r.deleted, r.change_seq";
+
+    static final String COLUMNS = SELECT_COLUMNS;
 
     private static final String STAMP = """
             WITH stamp AS (
@@ -263,6 +266,25 @@ public class RecordStore {
                 .replaceWithVoid();
     }
 
+    /**
+     * Whether {@code echoed} and {@code current} are both versions this edge's devices wrote (their CUD events are in
+     * the outbox) and {@code echoed} is the older one.
+     */
+    public Uni<Boolean> isOlderOwnWrite(SqlClient tx, TableInfo table, String id, String echoed, String current) {
+        return tx.preparedQuery("""
+                SELECT (SELECT max(o.id) FROM outbox_event o
+                        WHERE o.table_name = $1 AND o.record_id = $2 AND o.new_version = $3),
+                       (SELECT max(o.id) FROM outbox_event o
+                        WHERE o.table_name = $1 AND o.record_id = $2 AND o.new_version = $4)""")
+                .execute(Tuple.of(table.name(), id, echoed, current))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    Long echoedEvent = row.getLong(0);
+                    Long currentEvent = row.getLong(1);
+                    return echoedEvent != null && currentEvent != null && echoedEvent < currentEvent;
+                });
+    }
+
     /** A record's replication state. */
     public record MasterState(String version, long masterSeq) {
     }
@@ -292,6 +314,11 @@ public class RecordStore {
     }
 
     StoredRecord toRecord(Row row) {
+        return toStoredRecord(row, json);
+    }
+
+    /** Reads a row selected with {@link #SELECT_COLUMNS}. */
+    public static StoredRecord toStoredRecord(Row row, ObjectMapper json) {
         ObjectNode data;
         try {
             data = (ObjectNode) json.readTree(row.getString("data"));

@@ -16,6 +16,11 @@ public class ApiException extends RuntimeException {
         return status;
     }
 
+    /** The problem type URI of the error body; {@code about:blank} unless a caller must tell this error apart. */
+    public String problemType() {
+        return "about:blank";
+    }
+
     public static ApiException badRequest(String message) {
         return new ApiException(400, message);
     }

@@ -18,7 +18,8 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapApiException(ApiException e) {
-        return Problem.of(e.status(), e.getMessage()).toResponse();
+        Problem problem = Problem.of(e.status(), e.getMessage());
+        return new Problem(e.problemType(), problem.title(), problem.status(), problem.detail()).toResponse();
     }
 
     @ServerExceptionMapper

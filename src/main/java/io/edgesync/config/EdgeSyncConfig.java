@@ -147,6 +147,31 @@ public interface EdgeSyncConfig {
         /** Pause of the relay when the outbox is empty or Kafka is unreachable, in milliseconds. */
         @WithDefault("200")
         int relayIdleMillis();
+
+        /**
+         * Relayed outbox rows (edge and central) are deleted after this many days. Merges look up the state of a record
+         * at a device's base version in these rows, so keep them as long as devices may stay offline with changes.
+         */
+        @WithDefault("7")
+        int outboxRetentionDays();
+
+        /**
+         * The central service remembers the id of every CUD event it processed for this many days, so a redelivered
+         * event (at-least-once delivery) has no second effect.
+         */
+        @WithDefault("30")
+        int processedEventRetentionDays();
+
+        /** How often the outbox and processed-event retention runs, in seconds. */
+        @WithDefault("3600")
+        int retentionIntervalSeconds();
+
+        /**
+         * Readiness reports "events delayed" (and stays UP for devices) when the oldest unpublished change is older
+         * than this, in seconds, or when Kafka does not answer.
+         */
+        @WithDefault("30")
+        int delayedAfterSeconds();
     }
 
     /** Change notifications to devices. */

@@ -1,0 +1,198 @@
+package io.edgesync.nativeapi;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.StoredRecord;
+import io.edgesync.cache.TableCatalog;
+import io.edgesync.cache.TableInfo;
+import io.edgesync.common.ApiException;
+import io.edgesync.device.DeviceIds;
+import io.edgesync.device.DeviceQueue;
+import io.edgesync.protocol.zumo.ItemWriter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Native pull: the changes of a table after an opaque token, in the table's change order. Change positions are handed
+ * out in commit order (ADR 0001), so a token never skips a committed change and never repeats one. The first pull (no
+ * token) is an initial sync: live rows only, plus tombstones of deletes that happen while it runs.
+ */
+@ApplicationScoped
+public class PullService {
+
+    /** Rows per page unless the device asks for another size. */
+    public static final int DEFAULT_LIMIT = 500;
+    /** Largest page: an initial sync of a big table streams in pages this size. */
+    public static final int MAX_LIMIT = 10_000;
+
+    private final Pool pool;
+    private final TableCatalog catalog;
+    private final DeviceQueue devices;
+    private final ItemWriter writer;
+    private final ObjectMapper json;
+    private final MeterRegistry metrics;
+
+    public PullService(Pool pool, TableCatalog catalog, DeviceQueue devices, ItemWriter writer, ObjectMapper json,
+            MeterRegistry metrics) {
+        this.pool = pool;
+        this.catalog = catalog;
+        this.devices = devices;
+        this.writer = writer;
+        this.json = json;
+        this.metrics = metrics;
+    }
+
+    /**
+     * A pull position: the last change delivered, and during an initial sync the table's position when it started
+     * (tombstones at or below it are of rows the device never had).
+     */
+    record Token(String table, long position, long initialUntil) {
+    }
+
+    /** The device must start over: its token is older than the tombstones kept. */
+    public static final class ResyncRequiredException extends ApiException {
+        private static final long serialVersionUID = 1L;
+
+        ResyncRequiredException(String message) {
+            super(410, message);
+        }
+
+        @Override
+        public String problemType() {
+            return "urn:edgesync:problem:resync-required";
+        }
+    }
+
+    public Uni<ObjectNode> pullChanges(String deviceId, String tableName, Optional<String> token, int limit,
+            String queryId) {
+        if (!DeviceIds.isValid(deviceId)) {
+            throw ApiException.badRequest("Invalid device id: 1 to 128 characters, letters, digits and . _ : -");
+        }
+        if (tableName == null || !TableCatalog.TABLE_NAME.matcher(tableName).matches()) {
+            throw ApiException.badRequest("Give the table to pull: ?table=<name>");
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
+        }
+        Optional<Token> given = token.filter(t -> !t.isEmpty()).map(this::decode);
+        given.filter(t -> !t.table().equals(TableInfo.key(tableName))).ifPresent(t -> {
+            throw ApiException.badRequest("The token belongs to another table");
+        });
+        return catalog.findTable(tableName)
+                .chain(found -> {
+                    TableInfo table = found.orElseThrow(
+                            () -> ApiException.notFound("The table '" + tableName + "' does not exist"));
+                    return positions(table)
+                            .chain(positions -> {
+                                Token from = given.orElseGet(
+                                        () -> new Token(table.name(), 0L, positions.changeSeq()));
+                                boolean initialCovers = from.initialUntil() >= positions.purgedThrough();
+                                if (from.position() < positions.purgedThrough() && !initialCovers) {
+                                    throw new ResyncRequiredException("Full resync required: deletes older than"
+                                            + " this token were purged; pull again without a token and replace the"
+                                            + " local table");
+                                }
+                                return page(table, from, limit);
+                            });
+                })
+                .call(page -> devices.touchDevice(deviceId, "native", null)
+                        .chain(() -> devices.recordPull(deviceId, TableInfo.key(tableName), queryId, null,
+                                page.position, page.rows)))
+                .map(page -> page.body);
+    }
+
+    private record Positions(long changeSeq, long purgedThrough) {
+    }
+
+    private record PageResult(ObjectNode body, long position, int rows) {
+    }
+
+    private Uni<Positions> positions(TableInfo table) {
+        if (!table.persisted()) {
+            return Uni.createFrom().item(new Positions(0, 0));
+        }
+        return pool.preparedQuery("SELECT change_seq, purged_through FROM sync_table WHERE name = $1")
+                .execute(Tuple.of(table.name()))
+                .map(rows -> rows.iterator().hasNext()
+                        ? new Positions(rows.iterator().next().getLong(0), rows.iterator().next().getLong(1))
+                        : new Positions(0, 0));
+    }
+
+    private Uni<PageResult> page(TableInfo table, Token from, int limit) {
+        Uni<List<StoredRecord>> rows = !table.persisted()
+                ? Uni.createFrom().item(List.of())
+                : pool.preparedQuery("SELECT " + RecordStore.SELECT_COLUMNS + """
+                         FROM sync_record r
+                        WHERE r.table_name = $1 AND r.change_seq > $2 AND (NOT r.deleted OR r.change_seq > $3)
+                        ORDER BY r.change_seq
+                        LIMIT $4""")
+                        .execute(Tuple.of(table.name(), from.position(), from.initialUntil(), (long) limit + 1))
+                        .map(this::toRecords);
+        return rows.map(records -> {
+            boolean hasMore = records.size() > limit;
+            List<StoredRecord> pageRecords = hasMore ? records.subList(0, limit) : records;
+            long position = pageRecords.isEmpty()
+                    ? from.position()
+                    : pageRecords.get(pageRecords.size() - 1).changeSeq();
+            long initialUntil = position >= from.initialUntil() ? -1 : from.initialUntil();
+            ArrayNode changes = json.createArrayNode();
+            for (StoredRecord record : pageRecords) {
+                changes.add(writer.writeItem(table, record));
+            }
+            ObjectNode body = json.createObjectNode();
+            body.put("table", table.displayName());
+            body.set("changes", changes);
+            body.put("token", encode(new Token(table.name(), position, initialUntil)));
+            body.put("hasMore", hasMore);
+            metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol", "native")
+                    .increment(pageRecords.size());
+            return new PageResult(body, position, pageRecords.size());
+        });
+    }
+
+    private List<StoredRecord> toRecords(Iterable<Row> rows) {
+        List<StoredRecord> records = new ArrayList<>();
+        for (Row row : rows) {
+            records.add(RecordStore.toStoredRecord(row, json));
+        }
+        return records;
+    }
+
+    String encode(Token token) {
+        ObjectNode node = json.createObjectNode()
+                .put("v", 1)
+                .put("t", token.table())
+                .put("p", token.position())
+                .put("i", token.initialUntil());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(node.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    Token decode(String token) {
+        try {
+            JsonNode node = json.readTree(Base64.getUrlDecoder().decode(token));
+            if (node == null || node.path("v").asInt() != 1 || !node.path("t").isTextual()
+                    || !node.path("p").canConvertToLong() || !node.path("i").canConvertToLong()) {
+                throw ApiException.badRequest("Invalid token");
+            }
+            return new Token(node.path("t").asText(), node.path("p").asLong(), node.path("i").asLong());
+        } catch (IllegalArgumentException | IOException e) {
+            throw ApiException.badRequest("Invalid token");
+        }
+    }
+}
