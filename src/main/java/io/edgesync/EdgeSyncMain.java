@@ -2,6 +2,7 @@ package io.edgesync;
 
 import io.edgesync.embedded.BootConfig;
 import io.edgesync.embedded.EmbeddedInfrastructure;
+import io.edgesync.security.LocalSecurity;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -13,7 +14,11 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 public final class EdgeSyncMain {
 
     public static void main(String... args) {
-        EmbeddedInfrastructure.startIfNeeded(BootConfig.load());
+        BootConfig config = BootConfig.load();
+        EmbeddedInfrastructure.Started started = EmbeddedInfrastructure.startIfNeeded(config);
+        if (started.postgres().isPresent() || started.kafka().isPresent()) {
+            LocalSecurity.configure(config);
+        }
         Quarkus.run(args);
     }
 }

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.protocol.odata.ColumnType;
 
 /**
@@ -30,9 +31,11 @@ public class ItemValidator {
     public static final int MAX_ID_LENGTH = 255;
 
     private final ObjectMapper json;
+    private final int maxColumns;
 
-    public ItemValidator(ObjectMapper json) {
+    public ItemValidator(ObjectMapper json, EdgeSyncConfig config) {
         this.json = json;
+        this.maxColumns = config.limits().maxColumns();
     }
 
     /**
@@ -57,6 +60,9 @@ public class ItemValidator {
     }
 
     public ValidItem validateItem(TableInfo table, ObjectNode body) {
+        if (body.size() > maxColumns + 5) {
+            throw new InvalidItemException("The item has more than " + maxColumns + " columns");
+        }
         Optional<String> id = Optional.empty();
         Optional<String> version = Optional.empty();
         ObjectNode data = json.createObjectNode();
@@ -105,6 +111,11 @@ public class ItemValidator {
                 newColumns.put(column, typeOf(value));
             }
             data.set(column, checked(column, type, value));
+        }
+        long added = newColumns.keySet().stream().filter(c -> !table.columns().containsKey(c)).count();
+        if (table.columns().size() + added > maxColumns) {
+            throw new InvalidItemException("The table '" + table.displayName() + "' would have more than "
+                    + maxColumns + " columns");
         }
         return new ValidItem(id, version, data, newColumns);
     }

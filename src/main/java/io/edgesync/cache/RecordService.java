@@ -133,7 +133,16 @@ public class RecordService {
     public Uni<WriteOutcome> applyOperation(SqlConnection tx, TableInfo table, RecordOperation operation) {
         return catalog.createTable(tx, table)
                 .chain(persisted -> store.lockRecord(tx, persisted, operation.id())
-                        .chain(current -> decide(tx, persisted, operation, current)));
+                        .chain(current -> {
+                            Optional<String> caller = operation.context().owner();
+                            if (current.isPresent() && !current.get().visibleTo(caller)) {
+                                // Another user's row: it does not exist for this caller.
+                                return outcome(operation instanceof RecordOperation.Insert
+                                        ? new WriteOutcome.IdTaken()
+                                        : new WriteOutcome.NotFound());
+                            }
+                            return decide(tx, persisted, operation, current);
+                        }));
     }
 
     private Uni<WriteOutcome> decide(SqlConnection tx, TableInfo table, RecordOperation operation,
@@ -235,7 +244,8 @@ public class RecordService {
                                         Optional.of(decision.label())));
                     });
         }
-        return store.insertRecord(tx, table, insert.id(), insert.data(), newColumns, origin)
+        return store.insertRecord(tx, table, insert.id(), insert.data(), newColumns, origin,
+                insert.context().owner())
                 .chain(inserted -> inserted.isPresent()
                         ? outcome(new WriteOutcome.Applied(inserted.get(), true))
                         // A concurrent insert of the same id committed first: answer with its row.

@@ -39,7 +39,7 @@ public class RecordStore {
 
     /** The columns {@link #toStoredRecord(Row, ObjectMapper)} reads, for queries of other components. */
     public static final String SELECT_COLUMNS = "r.id, r.data::text AS data, r.created_at, r.updated_at, r.version,"
-            + " r.deleted, r.change_seq";
+            + " r.deleted, r.change_seq, r.owner_id";
 
     static final String COLUMNS = SELECT_COLUMNS;
 
@@ -59,8 +59,9 @@ public class RecordStore {
     private static final String INSERT = STAMP
             + """
                     , written AS (
-                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq)
-                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.change_seq
+                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
+                                                      owner_id)
+                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.change_seq, $10
                         FROM stamp
                         ON CONFLICT (table_name, id) DO NOTHING
                         RETURNING r.*)
@@ -135,16 +136,17 @@ public class RecordStore {
     /**
      * Runs a query over one table.
      *
+     * @param owner on a per-user table, the caller: only that user's rows
      * @param filter parsed {@code $filter}, if any
      * @param orderBy parsed {@code $orderby} ({@code id} is always appended as the final tie-breaker)
      * @param includeDeleted include tombstones
      * @param skip rows to skip
      * @param limit rows to return at most (one more is read to tell whether more follow)
      */
-    public Uni<Page> queryRecords(TableInfo table, Optional<Expr> filter, List<OrderBy> orderBy,
-            boolean includeDeleted, long skip, int limit) {
+    public Uni<Page> queryRecords(TableInfo table, Optional<String> owner, Optional<Expr> filter,
+            List<OrderBy> orderBy, boolean includeDeleted, long skip, int limit) {
         // Translate first: an invalid query is an error even on an empty or not yet created table.
-        Statement query = queryStatement(table, filter, orderBy, includeDeleted, skip, limit + 1);
+        Statement query = queryStatement(table, owner, filter, orderBy, includeDeleted, skip, limit + 1);
         if (!table.persisted() || limit <= 0) {
             return Uni.createFrom().item(new Page(List.of(), false));
         }
@@ -167,10 +169,10 @@ public class RecordStore {
     }
 
     /** The SELECT a query runs (exposed so tests can check its plan). */
-    public Statement queryStatement(TableInfo table, Optional<Expr> filter, List<OrderBy> orderBy,
-            boolean includeDeleted, long skip, int rows) {
+    public Statement queryStatement(TableInfo table, Optional<String> owner, Optional<Expr> filter,
+            List<OrderBy> orderBy, boolean includeDeleted, long skip, int rows) {
         SqlParams params = new SqlParams();
-        String where = where(table, filter, includeDeleted, params);
+        String where = where(table, owner, filter, includeDeleted, params);
         String order = new SqlTranslator(table.resolver(), params).orderBy(orderBy);
         String sql = "SELECT " + COLUMNS + " FROM sync_record r WHERE " + where
                 + " ORDER BY " + (order.isBlank() ? "" : order + ", ") + "r.id"
@@ -179,9 +181,10 @@ public class RecordStore {
     }
 
     /** How many rows match, ignoring paging. */
-    public Uni<Long> countRecords(TableInfo table, Optional<Expr> filter, boolean includeDeleted) {
+    public Uni<Long> countRecords(TableInfo table, Optional<String> owner, Optional<Expr> filter,
+            boolean includeDeleted) {
         SqlParams params = new SqlParams();
-        String sql = "SELECT count(*) FROM sync_record r WHERE " + where(table, filter, includeDeleted, params);
+        String sql = "SELECT count(*) FROM sync_record r WHERE " + where(table, owner, filter, includeDeleted, params);
         if (!table.persisted()) {
             return Uni.createFrom().item(0L);
         }
@@ -210,10 +213,11 @@ public class RecordStore {
 
     /** Inserts a new record; empty when the id exists already (a concurrent insert won). */
     public Uni<Optional<StoredRecord>> insertRecord(SqlClient tx, TableInfo table, String id, ObjectNode data,
-            Map<String, ColumnType> newColumns, ChangeOrigin origin) {
+            Map<String, ColumnType> newColumns, ChangeOrigin origin, Optional<String> owner) {
         List<Object> params = new ArrayList<>(List.of(table.name(), id, data.toString(),
                 catalog.columnsJson(newColumns)));
         origin.addTo(params);
+        params.add(owner.orElse(null));
         return tx.preparedQuery(INSERT)
                 .execute(Tuple.tuple(params))
                 .map(this::firstRecord);
@@ -289,8 +293,10 @@ public class RecordStore {
     public record MasterState(String version, long masterSeq) {
     }
 
-    private String where(TableInfo table, Optional<Expr> filter, boolean includeDeleted, SqlParams params) {
+    private String where(TableInfo table, Optional<String> owner, Optional<Expr> filter, boolean includeDeleted,
+            SqlParams params) {
         StringBuilder where = new StringBuilder("r.table_name = ").append(params.add(table.name()));
+        owner.ifPresent(user -> where.append(" AND r.owner_id = ").append(params.add(user)));
         if (!includeDeleted) {
             where.append(" AND NOT r.deleted");
         }
@@ -327,6 +333,6 @@ public class RecordStore {
         }
         return new StoredRecord(row.getString("id"), data, row.getOffsetDateTime("created_at").toInstant(),
                 row.getOffsetDateTime("updated_at").toInstant(), row.getString("version"), row.getBoolean("deleted"),
-                row.getLong("change_seq"));
+                row.getLong("change_seq"), Optional.ofNullable(row.getString("owner_id")));
     }
 }

@@ -1,6 +1,7 @@
 package io.edgesync.cache;
 
 import java.time.Instant;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -14,7 +15,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param version opaque concurrency token
  * @param deleted tombstone flag
  * @param changeSeq position in the table's change order
+ * @param owner the user the row belongs to, on per-user tables
  */
 public record StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,
-        boolean deleted, long changeSeq) {
+        boolean deleted, long changeSeq, Optional<String> owner) {
+
+    /** A row that belongs to nobody in particular. */
+    public StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,
+            boolean deleted, long changeSeq) {
+        this(id, data, createdAt, updatedAt, version, deleted, changeSeq, Optional.empty());
+    }
+
+    /** Whether {@code caller} may see this row: rows of per-user tables only to their owner. */
+    public boolean visibleTo(Optional<String> caller) {
+        return caller.isEmpty() || owner.isEmpty() || owner.equals(caller);
+    }
 }

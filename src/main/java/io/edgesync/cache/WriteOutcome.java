@@ -22,6 +22,10 @@ public sealed interface WriteOutcome {
     record AlreadyExists(StoredRecord current) implements WriteOutcome {
     }
 
+    /** Insert of an id another user's row has: nothing about that row is shown. */
+    record IdTaken() implements WriteOutcome {
+    }
+
     /** The record does not exist (or, on a table without soft delete, exists only as a tombstone). */
     record NotFound() implements WriteOutcome {
     }

@@ -19,7 +19,12 @@ public class ProblemExceptionMappers {
     @ServerExceptionMapper
     public Response mapApiException(ApiException e) {
         Problem problem = Problem.of(e.status(), e.getMessage());
-        return new Problem(e.problemType(), problem.title(), problem.status(), problem.detail()).toResponse();
+        Response response = new Problem(e.problemType(), problem.title(), problem.status(), problem.detail())
+                .toResponse();
+        if (e.status() == 401) {
+            response.getHeaders().add("WWW-Authenticate", "Bearer");
+        }
+        return response;
     }
 
     @ServerExceptionMapper

@@ -1,5 +1,6 @@
 package io.edgesync.config;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -89,6 +90,47 @@ public interface EdgeSyncConfig {
          */
         @WithDefault("false")
         boolean stopOnConflict();
+
+        /** Callers without a token may read and write this table (their rows belong to nobody). */
+        @WithDefault("false")
+        boolean anonymous();
+
+        /** Roles that may read this table; empty: any authenticated caller. */
+        Optional<List<String>> readRoles();
+
+        /** Roles that may write this table; empty: any authenticated caller. */
+        Optional<List<String>> writeRoles();
+
+        /**
+         * Rows belong to the user who inserted them (the token's subject): queries, pulls and pushes of a user only
+         * ever see that user's rows. Off: all authorised callers share the rows.
+         */
+        @WithDefault("true")
+        boolean perUser();
+    }
+
+    /** Authentication and authorisation. */
+    Security security();
+
+    interface Security {
+
+        /**
+         * Requests without a token are served as anonymous on every table, and the admin API and metrics are open: the
+         * local default, never production. Tokens are still verified when sent.
+         */
+        @WithDefault("false")
+        boolean anonymous();
+
+        /** Role that may use the admin API and read metrics. */
+        @WithDefault("admin")
+        String adminRole();
+
+        /**
+         * Development tokens: {@code POST /dev/tokens} signs tokens with the local key pair. On in the local default
+         * only.
+         */
+        @WithDefault("false")
+        boolean devTokens();
     }
 
     /** This edge site. */
@@ -172,6 +214,62 @@ public interface EdgeSyncConfig {
          */
         @WithDefault("30")
         int delayedAfterSeconds();
+    }
+
+    /** Limits on what clients may send; every one answers a clear 4xx JSON error. */
+    Limits limits();
+
+    interface Limits {
+
+        /** Largest request body, in bytes (413 above). */
+        @WithDefault("1048576")
+        int maxBodyBytes();
+
+        /** Largest single item (a record's JSON), in bytes (413 above). */
+        @WithDefault("65536")
+        int maxItemBytes();
+
+        /** Most user columns in one item, and in one table with a dynamic schema (400 above). */
+        @WithDefault("256")
+        int maxColumns();
+
+        /** Longest {@code $filter}, {@code $orderby} or {@code $select}, in characters (400 above). */
+        @WithDefault("4096")
+        int maxQueryLength();
+
+        /** Deepest nesting of parentheses, functions and unary operators in {@code $filter} (400 above). */
+        @WithDefault("32")
+        int maxFilterDepth();
+
+        /** Largest {@code $skip} (400 above): deep offsets scan the table; clients page by watermark instead. */
+        @WithDefault("100000")
+        long maxSkip();
+
+        /** Most operations in one native push (400 above). */
+        @WithDefault("1000")
+        int maxBatchOperations();
+
+        /** Most open change-notification streams per device (429 above). */
+        @WithDefault("4")
+        int maxStreamsPerDevice();
+
+        /** Per-device request rate limiting (429 with Retry-After). */
+        RateLimit rateLimit();
+
+        interface RateLimit {
+
+            /** Whether requests are rate limited per device (or per user, or per client address). */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Sustained requests per second a device may send. */
+            @WithDefault("100")
+            int requestsPerSecond();
+
+            /** Requests a device may send in a burst above the sustained rate. */
+            @WithDefault("200")
+            int burst();
+        }
     }
 
     /** Change notifications to devices. */

@@ -26,4 +26,8 @@ public class Device extends PanacheEntityBase {
 
     @Column(name = "client_version", length = 255)
     public String clientVersion;
+
+    /** The user the device is bound to (its first authenticated user). */
+    @Column(name = "user_id", length = 255)
+    public String userId;
 }

@@ -5,10 +5,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -18,6 +20,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.security.AccessDeniedException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -44,41 +47,78 @@ public class DeviceQueue {
     }
 
     /**
-     * Registers the device on first sight, locks its row for the rest of the transaction (so one device's operations
-     * are applied in its order) and hands out {@code count} queue positions; returns the first.
+     * Registers the device on first sight (bound to {@code userId}), locks its row for the rest of the transaction (so
+     * one device's operations are applied in its order) and hands out {@code count} queue positions; returns the first.
+     * Fails with 403 when the device is bound to another user.
      */
     public Uni<Long> reservePositions(SqlClient tx, String deviceId, String protocol, String clientVersion,
-            int count) {
+            int count, Optional<String> userId) {
         return tx.preparedQuery("""
-                INSERT INTO device (id, first_seen, last_seen, client_version, protocol, next_seq)
-                VALUES ($1, clock_timestamp(), clock_timestamp(), $2, $3, $4)
+                INSERT INTO device (id, first_seen, last_seen, client_version, protocol, next_seq, user_id)
+                VALUES ($1, clock_timestamp(), clock_timestamp(), $2, $3, $4, $5)
                 ON CONFLICT (id) DO UPDATE
                 SET last_seen = clock_timestamp(),
                     client_version = COALESCE(EXCLUDED.client_version, device.client_version),
                     protocol = EXCLUDED.protocol,
                     next_seq = device.next_seq + EXCLUDED.next_seq
+                WHERE device.user_id IS NOT DISTINCT FROM EXCLUDED.user_id
+                   OR (device.user_id IS NULL AND device.next_seq = 0)
                 RETURNING next_seq""")
-                .execute(Tuple.of(deviceId, clientVersion, protocol, (long) count))
-                .map(rows -> rows.iterator().next().getLong(0) - count + 1);
+                .execute(Tuple.tuple(Arrays.asList(deviceId, clientVersion, protocol, (long) count,
+                        userId.orElse(null))))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        throw deviceTaken(deviceId);
+                    }
+                    return rows.iterator().next().getLong(0) - count + 1;
+                })
+                .call(() -> bindUnusedDevice(tx, deviceId, userId));
     }
 
-    /** Records that a device was seen (at most every 30 seconds per device), outside any transaction. */
-    public Uni<Void> touchDevice(String deviceId, String protocol, String clientVersion) {
+    /** A device seen before only anonymously and without operations is bound to its first authenticated user. */
+    private Uni<Void> bindUnusedDevice(SqlClient tx, String deviceId, Optional<String> userId) {
+        if (userId.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return tx.preparedQuery("UPDATE device SET user_id = $2 WHERE id = $1 AND user_id IS NULL")
+                .execute(Tuple.of(deviceId, userId.get()))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Records that a device was seen (at most every 30 seconds per device and user), outside any transaction, binding
+     * it to its first user; fails with 403 when it is bound to another user.
+     */
+    public Uni<Void> touchDevice(String deviceId, String protocol, String clientVersion, Optional<String> userId) {
         Instant now = Instant.now();
-        Instant previous = lastTouched.get(deviceId);
+        String key = deviceId + '\u0000' + userId.orElse("");
+        Instant previous = lastTouched.get(key);
         if (previous != null && previous.plus(TOUCH_INTERVAL).isAfter(now)) {
             return Uni.createFrom().voidItem();
         }
-        lastTouched.put(deviceId, now);
         return pool.preparedQuery("""
-                INSERT INTO device (id, first_seen, last_seen, client_version, protocol)
-                VALUES ($1, clock_timestamp(), clock_timestamp(), $2, $3)
+                INSERT INTO device (id, first_seen, last_seen, client_version, protocol, user_id)
+                VALUES ($1, clock_timestamp(), clock_timestamp(), $2, $3, $4)
                 ON CONFLICT (id) DO UPDATE
                 SET last_seen = clock_timestamp(),
                     client_version = COALESCE(EXCLUDED.client_version, device.client_version),
-                    protocol = EXCLUDED.protocol""")
-                .execute(Tuple.of(deviceId, clientVersion, protocol))
-                .replaceWithVoid();
+                    protocol = EXCLUDED.protocol,
+                    user_id = COALESCE(device.user_id, EXCLUDED.user_id)
+                WHERE device.user_id IS NOT DISTINCT FROM EXCLUDED.user_id
+                   OR (device.user_id IS NULL AND device.next_seq = 0)
+                RETURNING id""")
+                .execute(Tuple.of(deviceId, clientVersion, protocol, userId.orElse(null)))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        throw deviceTaken(deviceId);
+                    }
+                    lastTouched.put(key, now);
+                    return null;
+                });
+    }
+
+    private static AccessDeniedException deviceTaken(String deviceId) {
+        return AccessDeniedException.forbidden("The device " + deviceId + " belongs to another user");
     }
 
     /** Appends an operation with its outcome to the device's queue. */
@@ -176,7 +216,7 @@ public class DeviceQueue {
 
     /** Forgets cached knowledge of a device (after an administrator removed it). */
     public void forgetDevice(String deviceId) {
-        lastTouched.remove(deviceId);
+        lastTouched.keySet().removeIf(key -> key.startsWith(deviceId + '\u0000'));
         lastPulls.keySet().removeIf(key -> key.startsWith(deviceId + '\u0000'));
     }
 

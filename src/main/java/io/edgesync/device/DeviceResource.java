@@ -13,8 +13,12 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.edgesync.common.ApiException;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
+import io.edgesync.security.AccessDeniedException;
+import io.edgesync.security.Caller;
+import io.edgesync.security.TableAccess;
 import io.smallrye.mutiny.Uni;
 
 /** Native sync API: device registration. */
@@ -26,9 +30,13 @@ import io.smallrye.mutiny.Uni;
 public class DeviceResource {
 
     private final DeviceService devices;
+    private final DeviceQueue queue;
+    private final TableAccess access;
 
-    public DeviceResource(DeviceService devices) {
+    public DeviceResource(DeviceService devices, DeviceQueue queue, TableAccess access) {
         this.devices = devices;
+        this.queue = queue;
+        this.access = access;
     }
 
     /** What a device says about itself when it registers. */
@@ -46,14 +54,34 @@ public class DeviceResource {
     @Operation(summary = "Register a device, or record that it is still alive")
     public Uni<DeviceView> registerDevice(@PathParam("deviceId") String deviceId, Registration registration) {
         String clientVersion = registration == null ? null : registration.clientVersion();
-        return devices.registerDevice(deviceId, clientVersion)
+        // Registering binds the device to the caller; another user's device answers 403.
+        return callerOf()
+                .call(caller -> queue.touchDevice(deviceId, "native", clientVersion, caller.subject()))
+                .chain(() -> devices.registerDevice(deviceId, clientVersion))
                 .map(DeviceView::of);
     }
 
     @GET
     @Operation(summary = "Show a registered device")
     public Uni<DeviceView> findDevice(@PathParam("deviceId") String deviceId) {
-        return devices.findDevice(deviceId)
-                .map(DeviceView::of);
+        return callerOf()
+                .chain(caller -> devices.findDevice(deviceId)
+                        .map(device -> {
+                            // Another user's device does not exist for this caller.
+                            if (device.userId != null && !caller.subject().map(device.userId::equals).orElse(false)) {
+                                throw ApiException.notFound("Unknown device " + deviceId);
+                            }
+                            return DeviceView.of(device);
+                        }));
+    }
+
+    /** The caller, who must be authenticated unless the whole gateway is anonymous. */
+    private Uni<Caller> callerOf() {
+        return access.currentCaller()
+                .invoke(caller -> {
+                    if (caller.isAnonymous() && !access.allowsAnonymous("")) {
+                        throw AccessDeniedException.unauthenticated();
+                    }
+                });
     }
 }

@@ -38,8 +38,8 @@ public class OperationService {
         this.metrics = metrics;
     }
 
-    /** A device as a table-protocol request identifies it. */
-    public record DeviceCall(String deviceId, String protocol, String clientVersion) {
+    /** A device as a table-protocol request identifies it, and the user calling through it. */
+    public record DeviceCall(String deviceId, String protocol, String clientVersion, Optional<String> userId) {
     }
 
     /** A new operation id for protocols whose clients send none. */
@@ -57,7 +57,7 @@ public class OperationService {
         }
         DeviceCall call = device.get();
         return pool.withTransaction(tx -> queue.reservePositions(tx, call.deviceId(), call.protocol(),
-                call.clientVersion(), 1)
+                call.clientVersion(), 1, call.userId())
                 .chain(seq -> records.applyOperation(tx, table, operation)
                         .call(outcome -> queue.appendOperation(tx, queued(call, seq, table, operation, sentItem,
                                 outcome)))))
@@ -72,7 +72,7 @@ public class OperationService {
             Optional<ObjectNode> sentItem, int status, String error) {
         ObjectNode result = json.createObjectNode().put("status", status).put("error", error);
         return pool.withTransaction(tx -> queue.reservePositions(tx, call.deviceId(), call.protocol(),
-                call.clientVersion(), 1)
+                call.clientVersion(), 1, call.userId())
                 .chain(seq -> queue.appendOperation(tx, new QueuedOperation(call.deviceId(), seq, newOperationId(),
                         TableInfo.key(table), recordId, kind, sentItem, Optional.empty(), Optional.empty(),
                         QueuedOperation.REJECTED, result, Optional.empty(), Optional.of(error)))))

@@ -3,6 +3,7 @@ package io.edgesync.nativeapi;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,8 @@ import io.edgesync.common.ApiException;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.protocol.zumo.ItemWriter;
+import io.edgesync.security.Caller;
+import io.edgesync.security.TableAccess;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -47,15 +50,17 @@ public class PullService {
     private final ItemWriter writer;
     private final ObjectMapper json;
     private final MeterRegistry metrics;
+    private final TableAccess tableAccess;
 
     public PullService(Pool pool, TableCatalog catalog, DeviceQueue devices, ItemWriter writer, ObjectMapper json,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, TableAccess tableAccess) {
         this.pool = pool;
         this.catalog = catalog;
         this.devices = devices;
         this.writer = writer;
         this.json = json;
         this.metrics = metrics;
+        this.tableAccess = tableAccess;
     }
 
     /**
@@ -80,7 +85,7 @@ public class PullService {
     }
 
     public Uni<ObjectNode> pullChanges(String deviceId, String tableName, Optional<String> token, int limit,
-            String queryId) {
+            String queryId, Caller caller) {
         if (!DeviceIds.isValid(deviceId)) {
             throw ApiException.badRequest("Invalid device id: 1 to 128 characters, letters, digits and . _ : -");
         }
@@ -98,7 +103,9 @@ public class PullService {
                 .chain(found -> {
                     TableInfo table = found.orElseThrow(
                             () -> ApiException.notFound("The table '" + tableName + "' does not exist"));
-                    return positions(table)
+                    TableAccess.Access access = tableAccess.authorize(caller, table, false);
+                    return devices.touchDevice(deviceId, "native", null, caller.subject())
+                            .chain(() -> positions(table))
                             .chain(positions -> {
                                 Token from = given.orElseGet(
                                         () -> new Token(table.name(), 0L, positions.changeSeq()));
@@ -108,12 +115,11 @@ public class PullService {
                                             + " this token were purged; pull again without a token and replace the"
                                             + " local table");
                                 }
-                                return page(table, from, limit);
+                                return page(table, from, limit, access.owner());
                             });
                 })
-                .call(page -> devices.touchDevice(deviceId, "native", null)
-                        .chain(() -> devices.recordPull(deviceId, TableInfo.key(tableName), queryId, null,
-                                page.position, page.rows)))
+                .call(page -> devices.recordPull(deviceId, TableInfo.key(tableName), queryId, null, page.position,
+                        page.rows))
                 .map(page -> page.body);
     }
 
@@ -134,15 +140,17 @@ public class PullService {
                         : new Positions(0, 0));
     }
 
-    private Uni<PageResult> page(TableInfo table, Token from, int limit) {
+    private Uni<PageResult> page(TableInfo table, Token from, int limit, Optional<String> owner) {
         Uni<List<StoredRecord>> rows = !table.persisted()
                 ? Uni.createFrom().item(List.of())
                 : pool.preparedQuery("SELECT " + RecordStore.SELECT_COLUMNS + """
                          FROM sync_record r
                         WHERE r.table_name = $1 AND r.change_seq > $2 AND (NOT r.deleted OR r.change_seq > $3)
+                          AND ($5::text IS NULL OR r.owner_id = $5::text)
                         ORDER BY r.change_seq
                         LIMIT $4""")
-                        .execute(Tuple.of(table.name(), from.position(), from.initialUntil(), (long) limit + 1))
+                        .execute(Tuple.tuple(Arrays.asList(table.name(), from.position(), from.initialUntil(),
+                                (long) limit + 1, owner.orElse(null))))
                         .map(this::toRecords);
         return rows.map(records -> {
             boolean hasMore = records.size() > limit;

@@ -31,11 +31,14 @@ import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
+import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.protocol.zumo.ItemWriter;
+import io.edgesync.security.Caller;
+import io.edgesync.security.TableAccess;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -53,8 +56,6 @@ import io.vertx.pgclient.PgException;
 @ApplicationScoped
 public class PushService {
 
-    /** Largest batch accepted. */
-    public static final int MAX_BATCH = 1000;
     private static final int MAX_OPERATION_ID = 128;
     private static final Set<String> KINDS = Set.of("insert", "update", "delete", "undelete");
 
@@ -67,10 +68,12 @@ public class PushService {
     private final ItemWriter writer;
     private final ObjectMapper json;
     private final MeterRegistry metrics;
+    private final EdgeSyncConfig.Limits limits;
+    private final TableAccess tableAccess;
 
     public PushService(Pool pool, TableCatalog catalog, RecordService records, ItemValidator validator,
             DeviceQueue queue, ConflictPolicies policies, ItemWriter writer, ObjectMapper json,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, EdgeSyncConfig config, TableAccess tableAccess) {
         this.pool = pool;
         this.catalog = catalog;
         this.records = records;
@@ -80,6 +83,8 @@ public class PushService {
         this.writer = writer;
         this.json = json;
         this.metrics = metrics;
+        this.limits = config.limits();
+        this.tableAccess = tableAccess;
     }
 
     /** What one operation came to, and what to remember once the transaction committed. */
@@ -88,22 +93,27 @@ public class PushService {
     }
 
     /** Applies a batch and returns one result per operation, in order. */
-    public Uni<List<ObjectNode>> pushOperations(String deviceId, String clientVersion, PushRequest request) {
+    public Uni<List<ObjectNode>> pushOperations(String deviceId, String clientVersion, PushRequest request,
+            Caller caller) {
         List<PushRequest.Op> operations = validateBatch(deviceId, request);
         List<String> operationIds = operations.stream().map(PushRequest.Op::operationId).toList();
-        return pool.withTransaction(tx -> queue.reservePositions(tx, deviceId, "native", clientVersion, 0)
-                .chain(() -> queue.findResults(tx, deviceId, operationIds))
-                .chain(known -> {
-                    List<PushRequest.Op> fresh = operations.stream()
-                            .filter(op -> !known.containsKey(op.operationId()))
-                            .toList();
-                    Uni<Long> firstSeq = fresh.isEmpty()
-                            ? Uni.createFrom().item(0L)
-                            : queue.reservePositions(tx, deviceId, "native", clientVersion, fresh.size());
-                    return firstSeq.chain(seq -> queue.tablesWithParkedOperations(tx, deviceId)
-                            .chain(parked -> lockRecords(tx, fresh).replaceWith(parked))
-                            .chain(parked -> processAll(tx, deviceId, operations, known, seq, new HashSet<>(parked))));
-                }))
+        return pool.withTransaction(
+                tx -> queue.reservePositions(tx, deviceId, "native", clientVersion, 0, caller.subject())
+                        .chain(() -> queue.findResults(tx, deviceId, operationIds))
+                        .chain(known -> {
+                            List<PushRequest.Op> fresh = operations.stream()
+                                    .filter(op -> !known.containsKey(op.operationId()))
+                                    .toList();
+                            Uni<Long> firstSeq = fresh.isEmpty()
+                                    ? Uni.createFrom().item(0L)
+                                    : queue.reservePositions(tx, deviceId, "native", clientVersion, fresh.size(),
+                                            caller.subject());
+                            return firstSeq.chain(seq -> queue.tablesWithParkedOperations(tx, deviceId)
+                                    .chain(parked -> lockRecords(tx, fresh).replaceWith(parked))
+                                    .chain(parked -> processAll(tx, deviceId, operations, known, seq,
+                                            new HashSet<>(parked),
+                                            caller)));
+                        }))
                 // A deadlock with a concurrent writer rolls the whole batch back: it is safe to run it again.
                 .onFailure(PushService::isRetryable)
                 .retry()
@@ -117,7 +127,7 @@ public class PushService {
      * place.
      */
     public Uni<ObjectNode> retryParkedOperation(String deviceId, long seq) {
-        return pool.withTransaction(tx -> queue.reservePositions(tx, deviceId, "native", null, 0)
+        return pool.withTransaction(tx -> lockDevice(tx, deviceId)
                 .chain(() -> tx.preparedQuery("""
                         SELECT operation_id, table_name, kind, record_id, item::text, base_version, client_updated_at
                         FROM device_operation WHERE device_id = $1 AND seq = $2 AND status = 'parked' FOR UPDATE""")
@@ -127,7 +137,9 @@ public class PushService {
                         throw new ApiException(404, "Device " + deviceId + " has no parked operation " + seq);
                     }
                     PushRequest.Op op = storedOperation(rows.iterator().next());
-                    return processOne(tx, deviceId, op, seq, Set.of(), false)
+                    return deviceOwner(tx, deviceId)
+                            .chain(owner -> processOne(tx, deviceId, op, seq, Set.of(), false,
+                                    new Caller(owner, Set.of())))
                             .call(processed -> tx.preparedQuery("""
                                     UPDATE device_operation
                                     SET status = $3::text, result = $4::text::jsonb, result_version = $5, error = $6,
@@ -146,6 +158,22 @@ public class PushService {
                 .map(Processed::result);
     }
 
+    /** Locks a device's row (its operations are applied one transaction at a time). */
+    private Uni<Void> lockDevice(SqlConnection tx, String deviceId) {
+        return tx.preparedQuery("SELECT 1 FROM device WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(deviceId))
+                .replaceWithVoid();
+    }
+
+    /** The user a device is bound to: a parked operation is retried on that user's behalf. */
+    private Uni<Optional<String>> deviceOwner(SqlConnection tx, String deviceId) {
+        return tx.preparedQuery("SELECT user_id FROM device WHERE id = $1")
+                .execute(Tuple.of(deviceId))
+                .map(rows -> rows.iterator().hasNext()
+                        ? Optional.ofNullable(rows.iterator().next().getString(0))
+                        : Optional.<String>empty());
+    }
+
     private List<PushRequest.Op> validateBatch(String deviceId, PushRequest request) {
         if (!DeviceIds.isValid(deviceId)) {
             throw ApiException.badRequest("Invalid device id: 1 to 128 characters, letters, digits and . _ : -");
@@ -154,8 +182,8 @@ public class PushService {
             throw ApiException.badRequest("The body must be {\"operations\": [...]}");
         }
         List<PushRequest.Op> operations = request.operations();
-        if (operations.size() > MAX_BATCH) {
-            throw ApiException.badRequest("A batch holds at most " + MAX_BATCH + " operations");
+        if (operations.size() > limits.maxBatchOperations()) {
+            throw ApiException.badRequest("A batch holds at most " + limits.maxBatchOperations() + " operations");
         }
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < operations.size(); i++) {
@@ -168,6 +196,10 @@ public class PushService {
             if (!seen.add(op.operationId())) {
                 throw ApiException.badRequest("Operation " + i + ": operationId '" + op.operationId()
                         + "' appears twice in the batch");
+            }
+            if (op.item() != null && op.item().toString().length() > limits.maxItemBytes()) {
+                throw new ApiException(413, "Operation " + i + ": the item is larger than " + limits.maxItemBytes()
+                        + " bytes");
             }
         }
         return operations;
@@ -201,7 +233,7 @@ public class PushService {
     }
 
     private Uni<List<Processed>> processAll(SqlConnection tx, String deviceId, List<PushRequest.Op> operations,
-            Map<String, ObjectNode> known, long firstSeq, Set<String> blockedTables) {
+            Map<String, ObjectNode> known, long firstSeq, Set<String> blockedTables, Caller caller) {
         long[] nextSeq = {firstSeq};
         return Multi.createFrom()
                 .iterable(operations)
@@ -215,7 +247,7 @@ public class PushService {
                                         Optional.empty(), Optional.empty()));
                     }
                     long seq = nextSeq[0]++;
-                    return processOne(tx, deviceId, op, seq, blockedTables, true)
+                    return processOne(tx, deviceId, op, seq, blockedTables, true, caller)
                             .call(processed -> queue.appendOperation(tx, processed.queued()));
                 })
                 .collect()
@@ -224,7 +256,7 @@ public class PushService {
 
     /** Applies one operation (or parks it) and builds its queue entry; the caller stores the entry. */
     private Uni<Processed> processOne(SqlConnection tx, String deviceId, PushRequest.Op op, long seq,
-            Set<String> blockedTables, boolean enforceBlocking) {
+            Set<String> blockedTables, boolean enforceBlocking, Caller caller) {
         String kind = op.kind() == null ? "" : op.kind().toLowerCase(Locale.ROOT);
         if (!KINDS.contains(kind)) {
             return Uni.createFrom()
@@ -250,7 +282,8 @@ public class PushService {
                     TableInfo table = found.get();
                     RecordOperation operation;
                     try {
-                        operation = toRecordOperation(table, op, kind, deviceId);
+                        TableAccess.Access access = tableAccess.authorize(caller, table, true);
+                        operation = toRecordOperation(table, op, kind, deviceId, access.owner());
                     } catch (InvalidItemException | ApiException e) {
                         return Uni.createFrom().item(parked(deviceId, seq, op, kind, e.getMessage()));
                     }
@@ -259,7 +292,8 @@ public class PushService {
                 });
     }
 
-    private RecordOperation toRecordOperation(TableInfo table, PushRequest.Op op, String kind, String deviceId) {
+    private RecordOperation toRecordOperation(TableInfo table, PushRequest.Op op, String kind, String deviceId,
+            Optional<String> owner) {
         Optional<Instant> clientTime = Optional.ofNullable(op.clientUpdatedAt()).map(text -> {
             try {
                 return OffsetDateTime.parse(text).toInstant();
@@ -269,7 +303,7 @@ public class PushService {
         });
         Optional<String> base = Optional.ofNullable(op.baseVersion()).filter(v -> !v.isEmpty());
         OperationContext context = new OperationContext(Optional.of(deviceId), Optional.of(op.operationId()), base,
-                clientTime, true);
+                clientTime, true, owner);
         Precondition precondition = base.<Precondition>map(version -> current -> current.version().equals(version))
                 .orElse(Precondition.NONE);
         if (kind.equals("insert") || kind.equals("update")) {
@@ -332,6 +366,11 @@ public class PushService {
                 result.put("error", error.get());
                 blockedTables.add(table.name());
             }
+        } else if (outcome instanceof WriteOutcome.IdTaken) {
+            status = QueuedOperation.PARKED;
+            error = Optional.of("The id '" + operation.id() + "' is already in use");
+            result.put("status", status).put("error", error.get());
+            blockedTables.add(table.name());
         } else {
             status = QueuedOperation.PARKED;
             error = Optional.of("The record '" + operation.id() + "' does not exist");

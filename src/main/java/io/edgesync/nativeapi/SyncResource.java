@@ -24,6 +24,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgesync.common.ApiException;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
+import io.edgesync.security.AccessDeniedException;
+import io.edgesync.security.TableAccess;
 import io.smallrye.mutiny.Uni;
 
 /** The native sync API: ordered, idempotent batch push and token-based pull. */
@@ -35,11 +37,13 @@ public class SyncResource {
 
     private final PushService push;
     private final PullService pull;
+    private final TableAccess access;
     private final ObjectMapper json;
 
-    public SyncResource(PushService push, PullService pull, ObjectMapper json) {
+    public SyncResource(PushService push, PullService pull, TableAccess access, ObjectMapper json) {
         this.push = push;
         this.pull = pull;
+        this.access = access;
         this.json = json;
     }
 
@@ -49,7 +53,20 @@ public class SyncResource {
     @Operation(summary = "Push an ordered batch of operations; one result per operation, idempotent by operationId")
     public Uni<ObjectNode> pushOperations(@PathParam("deviceId") String deviceId,
             @HeaderParam("X-EdgeSync-Client") String clientVersion, PushRequest request) {
-        return push.pushOperations(deviceId, clientVersion, request)
+        return access.currentCaller()
+                .invoke(caller -> {
+                    // Without a token only operations on tables open to anonymous callers go through.
+                    boolean anonymousOk = access.allowsAnonymous("")
+                            || request != null && request.operations() != null && !request.operations().isEmpty()
+                                    && request.operations()
+                                            .stream()
+                                            .allMatch(op -> op != null && op.table() != null
+                                                    && access.allowsAnonymous(op.table()));
+                    if (caller.isAnonymous() && !anonymousOk) {
+                        throw AccessDeniedException.unauthenticated();
+                    }
+                })
+                .chain(caller -> push.pushOperations(deviceId, clientVersion, request, caller))
                 .map(this::resultsBody);
     }
 
@@ -59,8 +76,10 @@ public class SyncResource {
     public Uni<ObjectNode> pullChanges(@PathParam("deviceId") String deviceId, @QueryParam("table") String table,
             @QueryParam("token") String token,
             @QueryParam("limit") String limit, @QueryParam("query") @DefaultValue("") String queryId) {
-        return pull.pullChanges(deviceId, table, Optional.ofNullable(token), parseLimit(limit),
-                queryId.length() > 200 ? queryId.substring(0, 200) : queryId);
+        int pageSize = parseLimit(limit);
+        return access.currentCaller()
+                .chain(caller -> pull.pullChanges(deviceId, table, Optional.ofNullable(token), pageSize,
+                        queryId.length() > 200 ? queryId.substring(0, 200) : queryId, caller));
     }
 
     private static int parseLimit(String limit) {

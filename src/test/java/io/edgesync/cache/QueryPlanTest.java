@@ -120,6 +120,17 @@ class QueryPlanTest {
         assertThat(plan.returned()).isEqualTo(51);
     }
 
+    @Test
+    void perUserIncrementalPullStaysAnIndexLookup() {
+        // On a per-user table every query also names the owner: the (table, owner, updatedAt) index serves it
+        String watermark = FIRST.plusMillis(ROWS / 2).toString();
+        Plan plan = explain(Optional.of("some-user"), filter("(updatedAt ge datetimeoffset'" + watermark + "')"),
+                orderBy("updatedAt"), true, 0, 51);
+
+        assertThat(plan.seqScans()).isZero();
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(60);
+    }
+
     private Optional<Expr> filter(String text) {
         return Optional.of(ODataParser.parseFilter(text, ODataLimits.defaults()));
     }
@@ -133,7 +144,13 @@ class QueryPlanTest {
     }
 
     private Plan explain(Optional<Expr> filter, List<OrderBy> orderBy, boolean includeDeleted, long skip, int rows) {
-        RecordStore.Statement statement = store.queryStatement(table, filter, orderBy, includeDeleted, skip, rows);
+        return explain(Optional.empty(), filter, orderBy, includeDeleted, skip, rows);
+    }
+
+    private Plan explain(Optional<String> owner, Optional<Expr> filter, List<OrderBy> orderBy,
+            boolean includeDeleted, long skip, int rows) {
+        RecordStore.Statement statement = store.queryStatement(table, owner, filter, orderBy, includeDeleted, skip,
+                rows);
         Row row = pool.preparedQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql())
                 .execute(statement.params())
                 .await()

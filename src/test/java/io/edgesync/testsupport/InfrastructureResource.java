@@ -3,6 +3,7 @@ package io.edgesync.testsupport;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.edgesync.security.DevKeys;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -30,6 +31,8 @@ public class InfrastructureResource implements QuarkusTestResourceLifecycleManag
         config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + hostPort);
         config.put("quarkus.datasource.username", "postgres");
         config.put("kafka.bootstrap.servers", TestInfrastructure.kafkaBootstrapServers());
+        // Tokens of the tests are signed and verified with a key pair of the test run (TestTokens mints them).
+        config.putAll(DevKeys.ensureKeys(TestInfrastructure.keyDirectory()));
         return config;
     }
 

@@ -27,6 +27,7 @@ public final class TestInfrastructure {
 
     private static final String PG_PORT = "io.edgesync.test.postgres.port";
     private static final String KAFKA_BOOTSTRAP = "io.edgesync.test.kafka.bootstrap";
+    private static final String KEYS = "io.edgesync.test.keys";
     private static final Pattern DATABASE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private TestInfrastructure() {
@@ -56,6 +57,21 @@ public final class TestInfrastructure {
             System.setProperty(KAFKA_BOOTSTRAP, kafka.bootstrapServers());
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the test PostgreSQL and Kafka", e);
+        }
+    }
+
+    /** A directory for the test run's token key pair (kept for the whole run). */
+    public static synchronized Path keyDirectory() {
+        String existing = System.getProperty(KEYS);
+        if (existing != null) {
+            return Path.of(existing);
+        }
+        try {
+            Path directory = Files.createTempDirectory("edgesync-test-keys-");
+            System.setProperty(KEYS, directory.toString());
+            return directory;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -11,6 +11,8 @@ import java.util.Optional;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.UriInfo;
 
+import io.edgesync.security.Caller;
+
 /** One table-protocol request: its protocol version, its raw query and the headers that matter. */
 public final class TableRequest {
 
@@ -18,6 +20,8 @@ public final class TableRequest {
     private final QueryString query;
     private final HttpHeaders headers;
     private final URI requestUri;
+    private Caller caller = Caller.ANONYMOUS;
+    private Optional<String> owner = Optional.empty();
 
     private TableRequest(ProtocolVersion version, QueryString query, HttpHeaders headers, URI requestUri) {
         this.version = version;
@@ -33,6 +37,24 @@ public final class TableRequest {
         ProtocolVersion version = ProtocolVersion.detect(rawQuery.firstIgnoringCase(ProtocolVersion.HEADER),
                 Optional.ofNullable(headers.getHeaderString(ProtocolVersion.HEADER)), strictVersion);
         return new TableRequest(version, rawQuery, headers, requestUri);
+    }
+
+    /** The authenticated caller (anonymous until the request's credentials were checked). */
+    public Caller caller() {
+        return caller;
+    }
+
+    void caller(Caller authenticated) {
+        this.caller = authenticated;
+    }
+
+    /** On a per-user table, the caller whose rows alone this request sees. */
+    public Optional<String> owner() {
+        return owner;
+    }
+
+    void owner(Optional<String> rowOwner) {
+        this.owner = rowOwner;
     }
 
     public ProtocolVersion version() {

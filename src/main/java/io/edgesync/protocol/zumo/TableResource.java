@@ -53,6 +53,7 @@ import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.WriteOutcome;
+import io.edgesync.common.ApiException;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
@@ -66,6 +67,7 @@ import io.edgesync.protocol.odata.ODataLimits;
 import io.edgesync.protocol.odata.ODataParser;
 import io.edgesync.protocol.odata.OrderBy;
 import io.edgesync.protocol.odata.ResolvedColumn;
+import io.edgesync.security.TableAccess;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
@@ -90,18 +92,22 @@ public class TableResource {
     private final RecordStore store;
     private final OperationService operations;
     private final DeviceQueue devices;
+    private final TableAccess access;
     private final ItemValidator validator;
     private final ItemWriter writer;
     private final ObjectMapper json;
     private final ObjectReader bodyReader;
     private final EdgeSyncConfig.Protocol protocol;
+    private final EdgeSyncConfig.Limits limits;
+    private final ODataLimits odataLimits;
 
     public TableResource(TableCatalog catalog, RecordStore store, OperationService operations, DeviceQueue devices,
-            ItemValidator validator, ItemWriter writer, ObjectMapper json, EdgeSyncConfig config) {
+            TableAccess access, ItemValidator validator, ItemWriter writer, ObjectMapper json, EdgeSyncConfig config) {
         this.catalog = catalog;
         this.store = store;
         this.operations = operations;
         this.devices = devices;
+        this.access = access;
         this.validator = validator;
         this.writer = writer;
         this.json = json;
@@ -109,6 +115,9 @@ public class TableResource {
                 .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
         this.protocol = config.protocol();
+        this.limits = config.limits();
+        this.odataLimits = new ODataLimits(limits.maxQueryLength(), limits.maxFilterDepth(),
+                ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
     }
 
     // ---------------------------------------------------------------------------------------------------- queries
@@ -118,17 +127,21 @@ public class TableResource {
     @Operation(summary = "Query a table ($filter, $orderby, $skip, $top, $select, counts, tombstones)")
     public Uni<Response> queryTable(@PathParam("table") String tableName, @Context UriInfo uri,
             @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> requireTable(request, tableName)
+        return handle(uri, headers, request -> requireTable(request, tableName, false)
+                .call(table -> bindDevice(request))
                 .chain(table -> queryTable(request, table, true)));
     }
 
     private Uni<Response> queryTable(TableRequest request, TableInfo table, boolean retryWithFreshMetadata) {
-        ODataLimits limits = ODataLimits.defaults();
         EdgeSyncConfig.Paging v2 = protocol.v2();
         EdgeSyncConfig.V3Paging v3 = protocol.v3();
         int pageSize = request.isV2() ? v2.pageSize() : v3.pageSize();
         Optional<Long> top = request.nonNegative("$top");
         long skip = request.nonNegative("$skip").orElse(0L);
+        if (skip > this.limits.maxSkip()) {
+            throw new TableProtocolException(request.version(), 400, "$skip may be at most " + this.limits.maxSkip()
+                    + "; page with a filter on updatedAt instead");
+        }
         if (!request.isV2() && top.isPresent() && top.get() > v3.maxTop()) {
             throw new TableProtocolException(request.version(), 400,
                     "You cannot request more than " + v3.maxTop() + " records");
@@ -140,16 +153,16 @@ public class TableResource {
             filter = request.query()
                     .first("$filter")
                     .filter(f -> !f.isBlank())
-                    .map(f -> ODataParser.parseFilter(f, limits));
+                    .map(f -> ODataParser.parseFilter(f, odataLimits));
             orderBy = request.query()
                     .first("$orderby")
                     .filter(o -> !o.isBlank())
-                    .map(o -> ODataParser.parseOrderBy(o, limits))
+                    .map(o -> ODataParser.parseOrderBy(o, odataLimits))
                     .orElse(List.of());
             select = request.query()
                     .first("$select")
                     .filter(s -> !s.isBlank())
-                    .map(s -> resolveSelect(table, ODataParser.parseSelect(s, limits)));
+                    .map(s -> resolveSelect(table, ODataParser.parseSelect(s, odataLimits)));
         } catch (ODataException e) {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
         }
@@ -164,12 +177,12 @@ public class TableResource {
         long pageSkip = watermark.map(WatermarkPaging.Rewritten::skip).orElse(skip);
         Uni<RecordStore.Page> page;
         try {
-            page = store.queryRecords(table, pageFilter, orderBy, includeDeleted, pageSkip, limit);
+            page = store.queryRecords(table, request.owner(), pageFilter, orderBy, includeDeleted, pageSkip, limit);
         } catch (ODataException e) {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
         }
         Uni<Optional<Long>> count = withCount
-                ? store.countRecords(table, filter, includeDeleted).map(Optional::of)
+                ? store.countRecords(table, request.owner(), filter, includeDeleted).map(Optional::of)
                 : Uni.createFrom().item(Optional.empty());
         return Uni.combine()
                 .all()
@@ -190,7 +203,7 @@ public class TableResource {
             return;
         }
         DeviceCall call = device.get();
-        Uni<Void> tracking = devices.touchDevice(call.deviceId(), call.protocol(), call.clientVersion());
+        Uni<Void> tracking = Uni.createFrom().voidItem();
         Optional<Instant> watermark = filter.flatMap(WatermarkPaging::watermarkOf);
         if (watermark.isPresent() && table.persisted()) {
             Instant pulledTo = page.records().isEmpty()
@@ -283,14 +296,11 @@ public class TableResource {
     @Operation(summary = "Read one record")
     public Uni<Response> findRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> requireTable(request, tableName)
-                .invoke(table -> device(request).ifPresent(call -> devices
-                        .touchDevice(call.deviceId(), call.protocol(), call.clientVersion())
-                        .subscribe()
-                        .with(done -> {
-                        }, failure -> Log.warnf("Could not touch device %s", call.deviceId()))))
+        return handle(uri, headers, request -> requireTable(request, tableName, false)
+                .call(table -> bindDevice(request))
                 .chain(table -> store.findRecord(table, id)
-                        .map(found -> findResponse(request, table, found))));
+                        .map(found -> findResponse(request, table,
+                                found.filter(record -> record.visibleTo(request.owner()))))));
     }
 
     private Response findResponse(TableRequest request, TableInfo table, Optional<StoredRecord> found) {
@@ -320,7 +330,7 @@ public class TableResource {
         Optional<List<ResolvedColumn>> select = request.query()
                 .first("$select")
                 .filter(s -> !s.isBlank())
-                .map(s -> resolveSelect(table, ODataParser.parseSelect(s, ODataLimits.defaults())));
+                .map(s -> resolveSelect(table, ODataParser.parseSelect(s, odataLimits)));
         Response.ResponseBuilder response = Response.ok()
                 .header(HttpHeaders.ETAG, EntityTags.etagOf(record.version()));
         if (!request.isV2()) {
@@ -340,7 +350,7 @@ public class TableResource {
         return handle(uri, headers, request -> {
             Optional<DeviceCall> device = device(request);
             ObjectNode item = parseItem(request, body);
-            return requireTable(request, tableName)
+            return requireTable(request, tableName, true)
                     .chain(table -> {
                         ValidItem valid = validator.validateItem(table, item);
                         String id = valid.id().orElseGet(ItemValidator::generateId);
@@ -388,7 +398,7 @@ public class TableResource {
         Optional<DeviceCall> device = device(request);
         ObjectNode item = parseItem(request, body);
         String recordId = urlId.orElseGet(() -> item.path("id").asText(""));
-        return requireTable(request, tableName)
+        return requireTable(request, tableName, true)
                 .chain(table -> {
                     ValidItem valid = validator.validateItem(table, item);
                     String id = urlId.orElseGet(() -> valid.id()
@@ -419,7 +429,7 @@ public class TableResource {
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> {
             Optional<DeviceCall> device = device(request);
-            return requireTable(request, tableName)
+            return requireTable(request, tableName, true)
                     .chain(table -> {
                         ItemValidator.requireValidId(id);
                         Conditions conditions = conditions(request, Optional.empty());
@@ -444,7 +454,7 @@ public class TableResource {
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> {
             Optional<DeviceCall> device = device(request);
-            return requireTable(request, tableName)
+            return requireTable(request, tableName, true)
                     .chain(table -> {
                         ItemValidator.requireValidId(id);
                         Conditions conditions = conditions(request, Optional.empty());
@@ -469,7 +479,16 @@ public class TableResource {
                         request.header("X-ZUMO-VERSION")
                                 .or(() -> request.header(HttpHeaders.USER_AGENT))
                                 .map(v -> v.length() > 255 ? v.substring(0, 255) : v)
-                                .orElse(null)));
+                                .orElse(null),
+                        request.caller().subject()));
+    }
+
+    /** A read through a device records it as seen and binds it to its first user (403 for another user). */
+    private Uni<Void> bindDevice(TableRequest request) {
+        return device(request)
+                .map(call -> devices.touchDevice(call.deviceId(), call.protocol(), call.clientVersion(),
+                        call.userId()))
+                .orElseGet(() -> Uni.createFrom().voidItem());
     }
 
     /** The operation's context: its device, and the version it was based on (If-Match, or the body's version). */
@@ -479,7 +498,7 @@ public class TableResource {
                 .flatMap(EntityTags::singleStrongValue)
                 .or(() -> bodyVersion);
         return new OperationContext(device.map(DeviceCall::deviceId),
-                device.map(d -> OperationService.newOperationId()), base, Optional.empty(), false);
+                device.map(d -> OperationService.newOperationId()), base, Optional.empty(), false, request.owner());
     }
 
     /** A write refused before it reached the cache still goes into the device's queue, with its error. */
@@ -540,6 +559,9 @@ public class TableResource {
             }
             return itemResponse(request, response, table, record);
         }
+        if (outcome instanceof WriteOutcome.IdTaken) {
+            throw new TableProtocolException(request.version(), 409, "The id is already in use");
+        }
         if (outcome instanceof WriteOutcome.AlreadyExists exists) {
             return itemResponse(request, Response.status(409), table, exists.current());
         }
@@ -562,16 +584,22 @@ public class TableResource {
         } catch (RuntimeException e) {
             return Uni.createFrom().failure(e);
         }
-        return Uni.createFrom()
-                .<Response>deferred(() -> action.apply(request))
+        return access.currentCaller()
+                .invoke(caller -> request.caller(caller))
+                .chain(() -> action.apply(request))
                 .onFailure()
                 .transform(e -> toProtocolException(request.version(), e));
     }
 
-    private Uni<TableInfo> requireTable(TableRequest request, String tableName) {
+    /** The table, once the caller is allowed to read or write it; 404 for tables the gateway does not serve. */
+    private Uni<TableInfo> requireTable(TableRequest request, String tableName, boolean write) {
         return catalog.findTable(tableName)
-                .map(found -> found.orElseThrow(() -> new TableProtocolException(request.version(), 404,
-                        "The table '" + abbreviate(tableName) + "' does not exist")));
+                .map(found -> {
+                    TableInfo table = found.orElseThrow(() -> new TableProtocolException(request.version(), 404,
+                            "The table '" + abbreviate(tableName) + "' does not exist"));
+                    request.owner(access.authorize(request.caller(), table, write).owner());
+                    return table;
+                });
     }
 
     private ObjectNode parseItem(TableRequest request, byte[] body) {
@@ -582,6 +610,11 @@ public class TableResource {
         }
         if (body == null || body.length == 0) {
             throw new TableProtocolException(request.version(), 400, "An item was not provided");
+        }
+        int maxItem = Math.min(limits.maxItemBytes(), limits.maxBodyBytes());
+        if (body.length > maxItem) {
+            throw new TableProtocolException(request.version(), 413, "The item is larger than " + maxItem
+                    + " bytes");
         }
         JsonNode node;
         try {
@@ -648,6 +681,9 @@ public class TableResource {
         if (e instanceof TableProtocolException protocolException) {
             return protocolException.in(version);
         }
+        if (e instanceof ApiException api) {
+            return new TableProtocolException(version, api.status(), api.getMessage());
+        }
         if (e instanceof ODataException || e instanceof InvalidItemException) {
             return new TableProtocolException(version, 400, e.getMessage());
         }
@@ -665,6 +701,9 @@ public class TableResource {
     public Response mapTableProtocolException(TableProtocolException e) {
         ObjectNode body = json.createObjectNode();
         Response.ResponseBuilder response = noCache(Response.status(e.status()));
+        if (e.status() == 401) {
+            response.header("WWW-Authenticate", "Bearer");
+        }
         if (e.version() == ProtocolVersion.V3) {
             body.put("type", "about:blank");
             Response.StatusType status = Response.Status.fromStatusCode(e.status());

@@ -1,0 +1,68 @@
+package io.edgesync.security;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.edgesync.common.ApiException;
+import io.edgesync.config.EdgeSyncConfig;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.jwt.build.Jwt;
+
+/**
+ * Development tokens for the local default: {@code POST /dev/tokens {"subject":"alice","roles":["admin"]}} signs a
+ * token with the local key pair. Answers 404 unless {@code edgesync.security.dev-tokens} is on (never in production).
+ */
+@Path("/dev/tokens")
+@Tag(name = "Development")
+public class DevTokenResource {
+
+    private final boolean enabled;
+
+    public DevTokenResource(EdgeSyncConfig config) {
+        this.enabled = config.security().devTokens();
+    }
+
+    /** What to put in the token. */
+    public record TokenRequest(String subject, List<String> roles, Long validSeconds) {
+    }
+
+    /** The signed token. */
+    public record TokenResponse(String token, String subject, Set<String> roles, long expiresIn) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Operation(summary = "Sign a development token (local default only)")
+    public TokenResponse mintToken(TokenRequest request) {
+        if (!enabled) {
+            throw ApiException.notFound("No such resource");
+        }
+        if (request == null || request.subject() == null || request.subject().isBlank()
+                || request.subject().length() > 255) {
+            throw ApiException.badRequest("Give the token's subject: {\"subject\":\"alice\",\"roles\":[\"admin\"]}");
+        }
+        Set<String> roles = request.roles() == null ? Set.of() : Set.copyOf(request.roles());
+        long validity = request.validSeconds() == null
+                ? Duration.ofHours(12).toSeconds()
+                : Math.max(1, Math.min(request.validSeconds(), Duration.ofDays(30).toSeconds()));
+        String token = Jwt.issuer(DevKeys.ISSUER)
+                .subject(request.subject())
+                .upn(request.subject())
+                .groups(roles)
+                .expiresIn(validity)
+                .sign();
+        return new TokenResponse(token, request.subject(), roles, validity);
+    }
+}

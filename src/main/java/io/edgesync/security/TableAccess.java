@@ -1,0 +1,110 @@
+package io.edgesync.security;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.edgesync.cache.TableInfo;
+import io.edgesync.config.EdgeSyncConfig;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Who may read and write which table, and whose rows they see. Tokens are verified lazily (so the Azure clients'
+ * {@code X-ZUMO-AUTH} header can stand in for {@code Authorization}); an invalid token is always a 401, also where
+ * anonymous access is allowed.
+ */
+@ApplicationScoped
+public class TableAccess {
+
+    private final CurrentIdentityAssociation identities;
+    private final EdgeSyncConfig.Security security;
+    private final EdgeSyncConfig.Tables tables;
+
+    public TableAccess(CurrentIdentityAssociation identities, EdgeSyncConfig config) {
+        this.identities = identities;
+        this.security = config.security();
+        this.tables = config.tables();
+    }
+
+    /**
+     * What a caller may do on a table.
+     *
+     * @param caller who calls
+     * @param owner on a per-user table, the caller's subject: the rows it owns are the only ones it sees
+     */
+    public record Access(Caller caller, Optional<String> owner) {
+    }
+
+    /** The caller of the current request; fails with 401 when a token was sent but is invalid. */
+    public Uni<Caller> currentCaller() {
+        return identities.getDeferredIdentity()
+                .onFailure(AuthenticationFailedException.class)
+                .transform(e -> new AccessDeniedException(401, "Invalid or expired token"))
+                .map(TableAccess::toCaller);
+    }
+
+    /** Authorises the current caller for reading or writing {@code table}. */
+    public Uni<Access> authorize(TableInfo table, boolean write) {
+        return currentCaller().map(caller -> authorize(caller, table, write));
+    }
+
+    public Access authorize(Caller caller, TableInfo table, boolean write) {
+        Optional<EdgeSyncConfig.DeclaredTable> declared = declared(table.name());
+        if (caller.isAnonymous()) {
+            boolean allowed = security.anonymous() || declared.map(EdgeSyncConfig.DeclaredTable::anonymous)
+                    .orElse(false);
+            if (!allowed) {
+                throw AccessDeniedException.unauthenticated();
+            }
+            return new Access(caller, Optional.empty());
+        }
+        Optional<List<String>> roles = declared.flatMap(t -> write ? t.writeRoles() : t.readRoles())
+                .filter(list -> !list.isEmpty());
+        if (roles.isPresent() && roles.get().stream().noneMatch(caller::hasRole)) {
+            throw AccessDeniedException.forbidden("Your roles may not " + (write ? "write" : "read") + " table '"
+                    + table.displayName() + "'");
+        }
+        boolean perUser = declared.map(EdgeSyncConfig.DeclaredTable::perUser).orElse(true);
+        return new Access(caller, perUser ? caller.subject() : Optional.empty());
+    }
+
+    /** Whether a caller without a token may use {@code table}. */
+    public boolean allowsAnonymous(String table) {
+        return security.anonymous()
+                || declared(TableInfo.key(table)).map(EdgeSyncConfig.DeclaredTable::anonymous).orElse(false);
+    }
+
+    /** The admin API and metrics: the admin role, or anyone when the whole gateway is anonymous. */
+    public Uni<Caller> requireAdmin() {
+        return currentCaller().map(caller -> {
+            if (security.anonymous() || caller.hasRole(security.adminRole())) {
+                return caller;
+            }
+            if (caller.isAnonymous()) {
+                throw AccessDeniedException.unauthenticated();
+            }
+            throw AccessDeniedException.forbidden("The admin API needs the role '" + security.adminRole() + "'");
+        });
+    }
+
+    private Optional<EdgeSyncConfig.DeclaredTable> declared(String table) {
+        for (Map.Entry<String, EdgeSyncConfig.DeclaredTable> entry : tables.declared().entrySet()) {
+            if (TableInfo.key(entry.getKey()).equals(table)) {
+                return Optional.of(entry.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Caller toCaller(SecurityIdentity identity) {
+        if (identity == null || identity.isAnonymous()) {
+            return Caller.ANONYMOUS;
+        }
+        return new Caller(Optional.of(identity.getPrincipal().getName()), identity.getRoles());
+    }
+}
