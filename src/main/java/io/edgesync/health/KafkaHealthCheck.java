@@ -1,33 +1,55 @@
 package io.edgesync.health;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.common.Node;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.config.Role;
+import io.edgesync.events.EventPipeline;
+import io.edgesync.events.KafkaClients;
+import io.edgesync.events.OutboxRelay;
+import io.edgesync.events.OutboxSource;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 
-/** Readiness: the Kafka cluster answers a metadata request within a few seconds. */
+/**
+ * Readiness of the event pipeline.
+ *
+ * <p> A process that serves devices (role {@code edge} or {@code all}) stays ready while Kafka is away: devices are
+ * served from the cache and their changes wait in the outbox. The check then reports {@code events: delayed} with the
+ * outbox lag, and {@code events: flowing} otherwise. A central-only process can do nothing without Kafka and is not
+ * ready while the cluster does not answer.
+ */
 @Readiness
 @ApplicationScoped
 public class KafkaHealthCheck implements AsyncHealthCheck {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
+    private final EventPipeline pipeline;
+    private final Role role;
+    private final Duration delayedAfter;
     private volatile Admin admin;
 
-    public KafkaHealthCheck(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public KafkaHealthCheck(KafkaClients clients, EventPipeline pipeline, EdgeSyncConfig config) {
+        this.clients = clients;
+        this.pipeline = pipeline;
+        this.role = config.role();
+        this.delayedAfter = Duration.ofSeconds(Math.max(1, config.events().delayedAfterSeconds()));
     }
 
     @Override
@@ -38,17 +60,48 @@ public class KafkaHealthCheck implements AsyncHealthCheck {
                 .ifNoItem()
                 .after(TIMEOUT.plusSeconds(1))
                 .fail()
-                .map(nodes -> HealthCheckResponse.named("Kafka")
-                        .up()
-                        .withData("bootstrap.servers", bootstrapServers)
-                        .withData("brokers", nodes.size())
-                        .build())
+                .map(nodes -> response(Optional.of(nodes), Optional.empty()))
                 .onFailure()
-                .recoverWithItem(failure -> HealthCheckResponse.named("Kafka")
-                        .down()
-                        .withData("bootstrap.servers", bootstrapServers)
-                        .withData("error", "Kafka unreachable: " + failure.getClass().getSimpleName())
-                        .build());
+                .recoverWithItem(failure -> response(Optional.empty(),
+                        Optional.of("Kafka unreachable: " + failure.getClass().getSimpleName())));
+    }
+
+    private HealthCheckResponse response(Optional<Collection<Node>> nodes, Optional<String> error) {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("Kafka")
+                .withData("bootstrap.servers", clients.bootstrapServers());
+        nodes.ifPresent(n -> response.withData("brokers", n.size()));
+        error.ifPresent(e -> response.withData("error", e));
+        Optional<String> delay = error.or(this::eventDelay);
+        response.withData("events", delay.isPresent() ? "delayed" : "flowing");
+        delay.ifPresent(reason -> response.withData("events.delayed.reason", reason));
+        Instant now = Instant.now();
+        for (Map.Entry<String, OutboxSource.OutboxStats> outbox : pipeline.outboxStats().entrySet()) {
+            response.withData("outbox." + outbox.getKey() + ".lag", outbox.getValue().unsent());
+            response.withData("outbox." + outbox.getKey() + ".oldest.age.seconds",
+                    (long) outbox.getValue().oldestAgeSeconds(now));
+        }
+        boolean servesDevices = role.includes(Role.EDGE);
+        return response.status(servesDevices || nodes.isPresent()).build();
+    }
+
+    /** Why events are late though the cluster answers, if they are. */
+    private Optional<String> eventDelay() {
+        if (!pipeline.topicsReady()) {
+            return Optional.of("topics not created yet" + pipeline.topicFailure().map(f -> ": " + f).orElse(""));
+        }
+        for (OutboxRelay relay : pipeline.relays()) {
+            if (relay.lastFailure().isPresent()) {
+                return Optional.of(relay.name() + " relay: " + relay.lastFailure().get());
+            }
+        }
+        Instant now = Instant.now();
+        for (Map.Entry<String, OutboxSource.OutboxStats> outbox : pipeline.outboxStats().entrySet()) {
+            if (outbox.getValue().oldestAgeSeconds(now) > delayedAfter.toSeconds()) {
+                return Optional.of("the oldest unpublished " + outbox.getKey() + " change is older than "
+                        + delayedAfter.toSeconds() + " s");
+            }
+        }
+        return Optional.empty();
     }
 
     private Admin admin() {
@@ -57,11 +110,7 @@ public class KafkaHealthCheck implements AsyncHealthCheck {
             synchronized (this) {
                 current = admin;
                 if (current == null) {
-                    current = Admin.create(Map.of(
-                            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
-                            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
-                            AdminClientConfig.CLIENT_ID_CONFIG, "edgesync-health"));
+                    current = clients.admin("edgesync-health", (int) TIMEOUT.toMillis());
                     admin = current;
                 }
             }

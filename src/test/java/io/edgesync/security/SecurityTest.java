@@ -1,5 +1,6 @@
 package io.edgesync.security;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
 
@@ -63,7 +64,13 @@ class SecurityTest {
                 .header("Authorization", "Bearer not.a.token")
                 .get("/tables/" + TABLE)
                 .statusCode()).isEqualTo(401);
-        String forged = TestTokens.token("mallory").replaceAll(".$", "x");
+        // A token whose claims were changed after signing (another subject)
+        String[] parts = TestTokens.token("mallory").split("\\.");
+        String claims = new String(java.util.Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+                .replace("mallory", "admin");
+        String forged = parts[0] + "." + java.util.Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
         assertThat(zumo(forged).get("/tables/" + TABLE).statusCode()).isEqualTo(401);
         given().contentType(ContentType.JSON)
                 .body("{\"operations\":[]}")

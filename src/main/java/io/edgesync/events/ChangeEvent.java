@@ -1,0 +1,47 @@
+package io.edgesync.events;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One accepted row state on the compacted {@code edgesync.changes} topic, published by the central service (schema:
+ * {@code docs/events/change-event.schema.json}). Kafka key {@code table/id}; a purged row is a Kafka tombstone (null
+ * value) instead.
+ *
+ * @param table the sync table
+ * @param id the record id
+ * @param item the record: user columns plus {@code id}, {@code createdAt}, {@code updatedAt}, {@code version} and
+ *     {@code deleted}
+ * @param version the master version (equals {@code item.version})
+ * @param deleted whether the record is deleted (equals {@code item.deleted})
+ * @param masterSeq the change's position in the central service's order of the record's table: a consumer applies a
+ *     change only when it is above the last one it applied for the record
+ * @param eventId the CUD event that caused this publication, if one did
+ * @param time when the central service published it
+ */
+public record ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
+        Optional<UUID> eventId, Instant time) {
+
+    public ChangeEvent {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(item, "item");
+        Objects.requireNonNull(version, "version");
+        eventId = Objects.requireNonNullElse(eventId, Optional.empty());
+        Objects.requireNonNull(time, "time");
+    }
+
+    /** The Kafka key: {@code table/id}. */
+    public String key() {
+        return CudEvent.key(table, id);
+    }
+
+    /** The record's user columns. */
+    public ObjectNode userColumns() {
+        return Items.userColumns(item);
+    }
+}

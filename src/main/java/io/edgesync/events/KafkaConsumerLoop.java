@@ -1,0 +1,232 @@
+package io.edgesync.events;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+
+/**
+ * Reads one topic in one consumer group on its own thread and hands every record to a handler, one at a time and in
+ * partition order. An offset is committed only after its record was handled; a handler failure (the database is away,
+ * say) rewinds to the failed record and tries again after a pause, so nothing is skipped and a record may be handled
+ * twice (handlers are idempotent). A record that is not a valid event is counted and skipped.
+ */
+public final class KafkaConsumerLoop {
+
+    /** Handles one record, blocking until its effect is committed; throws to have it retried. */
+    @FunctionalInterface
+    public interface RecordHandler {
+        void handle(ConsumerRecord<String, String> record) throws Exception;
+    }
+
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration RETRY = Duration.ofSeconds(1);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+
+    private final String name;
+    private final KafkaClients clients;
+    private final String groupId;
+    private final String topic;
+    private final RecordHandler handler;
+    private final MeterRegistry metrics;
+    private final BooleanSupplier topicsReady;
+
+    private volatile boolean running;
+    private volatile Thread thread;
+    private volatile KafkaConsumer<String, String> consumer;
+    private volatile Optional<Instant> lastRecord = Optional.empty();
+    private boolean failing;
+
+    public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, String topic, RecordHandler handler,
+            MeterRegistry metrics, BooleanSupplier topicsReady) {
+        this.name = name;
+        this.clients = clients;
+        this.groupId = groupId;
+        this.topic = topic;
+        this.handler = handler;
+        this.metrics = metrics;
+        this.topicsReady = topicsReady;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String groupId() {
+        return groupId;
+    }
+
+    /** When the last record was handled. */
+    public Optional<Instant> lastRecord() {
+        return lastRecord;
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        Thread loop = new Thread(this::run, "edgesync-consumer-" + name);
+        loop.setDaemon(true);
+        thread = loop;
+        loop.start();
+    }
+
+    public void stop() {
+        running = false;
+        KafkaConsumer<String, String> current = consumer;
+        if (current != null) {
+            current.wakeup();
+        }
+        Thread loop = thread;
+        if (loop == null) {
+            return;
+        }
+        try {
+            loop.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            if (!topicsReady.getAsBoolean()) {
+                pause(POLL);
+                continue;
+            }
+            KafkaConsumer<String, String> client = null;
+            try {
+                client = clients.consumer(groupId, "edgesync-" + name + "-" + ProcessHandle.current().pid());
+                consumer = client;
+                client.subscribe(List.of(topic));
+                Log.infof("Consuming %s in group %s", topic, groupId);
+                while (running) {
+                    ConsumerRecords<String, String> records = client.poll(POLL);
+                    if (!records.isEmpty()) {
+                        handleBatch(client, records);
+                    }
+                }
+            } catch (WakeupException e) {
+                // stop()
+            } catch (KafkaException | IllegalStateException e) {
+                if (running) {
+                    Log.warnf("Consumer %s of %s failed (%s); reconnecting", name, topic, e.getMessage());
+                    pause(RETRY);
+                }
+            } finally {
+                consumer = null;
+                close(client);
+            }
+        }
+    }
+
+    /**
+     * Leaves the group without waiting long: a join still pending at the coordinator (it waits for the session of a
+     * member that died with its process) must not hold up the application's shutdown.
+     */
+    private static void close(KafkaConsumer<String, String> client) {
+        if (client == null) {
+            return;
+        }
+        try {
+            client.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+        } catch (RuntimeException e) {
+            // closed as far as it goes
+        }
+    }
+
+    private void handleBatch(KafkaConsumer<String, String> client, ConsumerRecords<String, String> records) {
+        Map<TopicPartition, OffsetAndMetadata> handled = new HashMap<>();
+        boolean failed = false;
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<String, String>> partitionRecords = records.records(partition);
+            for (ConsumerRecord<String, String> record : partitionRecords) {
+                if (failed || !running) {
+                    break;
+                }
+                try {
+                    handler.handle(record);
+                    recordSuccess();
+                } catch (EventFormatException e) {
+                    Log.warnf("Skipping invalid message at %s offset %d: %s", partition, record.offset(),
+                            e.getMessage());
+                    metrics.counter("edgesync.events.invalid", "topic", topic).increment();
+                } catch (Exception e) {
+                    recordFailure(e);
+                    failed = true;
+                    break;
+                }
+                handled.put(partition, new OffsetAndMetadata(record.offset() + 1));
+                lastRecord = Optional.of(Instant.now());
+            }
+        }
+        if (failed || !running) {
+            // Rewind every partition of the batch to its first record not handled, to be read again.
+            for (TopicPartition partition : records.partitions()) {
+                OffsetAndMetadata done = handled.get(partition);
+                long next = done != null ? done.offset() : records.records(partition).get(0).offset();
+                client.seek(partition, next);
+            }
+        }
+        commit(client, handled);
+        if (failed) {
+            pause(RETRY);
+        }
+    }
+
+    private void commit(KafkaConsumer<String, String> client, Map<TopicPartition, OffsetAndMetadata> handled) {
+        if (handled.isEmpty()) {
+            return;
+        }
+        try {
+            client.commitSync(handled, Duration.ofSeconds(10));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // Rebalance or broker away: the records are read again, and handlers are idempotent.
+            Log.debugf("Commit of %s failed: %s", name, e.getMessage());
+        }
+    }
+
+    private void recordFailure(Exception e) {
+        if (!failing) {
+            failing = true;
+            Log.warnf("Consumer %s could not handle a record of %s (%s); retrying", name, topic, e.getMessage());
+        }
+    }
+
+    private void recordSuccess() {
+        if (failing) {
+            failing = false;
+            Log.infof("Consumer %s handling records again", name);
+        }
+    }
+
+    private void pause(Duration duration) {
+        if (!running) {
+            return;
+        }
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

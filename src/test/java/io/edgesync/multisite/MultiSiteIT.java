@@ -1,0 +1,515 @@
+package io.edgesync.multisite;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.edgesync.cache.ProtocolDates;
+import io.edgesync.embedded.EmbeddedKafkaBroker;
+import io.edgesync.embedded.EmbeddedPostgresServer;
+import io.edgesync.embedded.Ports;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two edges with their own cache databases and one central service, three packaged-jar processes sharing one Kafka
+ * broker and one PostgreSQL server (databases edge1, edge2, central), started once for all scenarios.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiSiteIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TABLE = "todoitem";
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    private static Path root;
+    private static EmbeddedPostgresServer postgres;
+    private static EmbeddedKafkaBroker broker;
+    private static Path kafkaDir;
+    private static int kafkaPort;
+    private static SiteProcess central;
+    private static SiteProcess edge1;
+    private static SiteProcess edge2;
+    private static final List<SiteProcess> processes = new ArrayList<>();
+
+    @BeforeAll
+    static void startSites() throws Exception {
+        // An aborted run must not leave three JVMs, a postmaster and a broker behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(MultiSiteIT::stopEverything, "multisite-it-cleanup"));
+        root = SiteProcess.JAR.getParent()
+                .getParent()
+                .resolve("multisite-it")
+                .resolve(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()));
+        Files.createDirectories(root);
+        postgres = EmbeddedPostgresServer.start(root.resolve("postgres"), 0);
+        for (String database : List.of("central", "edge1", "edge2", "edge3")) {
+            postgres.createDatabaseIfMissing(database);
+        }
+        kafkaDir = root.resolve("kafka");
+        broker = EmbeddedKafkaBroker.start(kafkaDir, 0, Map.of());
+        kafkaPort = broker.port();
+
+        central = track(SiteProcess.central(root, postgres.reactiveUrl("central"), broker.bootstrapServers()));
+        edge1 = track(SiteProcess.edge("edge1", root, postgres.reactiveUrl("edge1"), broker.bootstrapServers()));
+        edge2 = track(SiteProcess.edge("edge2", root, postgres.reactiveUrl("edge2"), broker.bootstrapServers()));
+        Stream.of(central, edge1, edge2).forEach(SiteProcess::start);
+        Stream.of(central, edge1, edge2).forEach(SiteProcess::awaitReady);
+        Stream.of(central, edge1, edge2).forEach(MultiSiteIT::awaitEventsFlowing);
+    }
+
+    @AfterAll
+    static void stopSites() throws IOException {
+        stopEverything();
+        // Keep the processes' logs for a look after the run, not the servers' data.
+        for (Path data : List.of(root.resolve("postgres"), kafkaDir)) {
+            try (Stream<Path> paths = Files.walk(data)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    private static synchronized void stopEverything() {
+        processes.forEach(SiteProcess::stop);
+        processes.clear();
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
+        if (postgres != null) {
+            postgres.close();
+            postgres = null;
+        }
+    }
+
+    private static SiteProcess track(SiteProcess process) {
+        processes.add(process);
+        return process;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- scenarios
+
+    @Test
+    @Order(1)
+    void rowWrittenThroughEdge1IsPulledThroughEdge2WithinSeconds() {
+        // Given a device of edge 2 that has pulled up to now
+        String watermark = ProtocolDates.format(Instant.now().minusSeconds(1));
+
+        // When a device of edge 1 inserts a row
+        Response created = edge1.device("phone-1")
+                .contentType(ContentType.JSON)
+                .body("{\"text\":\"written at edge 1\",\"complete\":false}")
+                .post("/tables/" + TABLE);
+        assertThat(created.statusCode()).isEqualTo(201);
+        String id = created.path("id");
+        String version = created.path("version");
+        long written = System.nanoTime();
+
+        // Then the next incremental pull of the edge 2 device returns it, within a few seconds
+        Awaitility.await("row on edge 2")
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    Response pull = edge2.device("phone-2")
+                            .queryParam("$filter", "(updatedAt ge datetimeoffset'" + watermark + "')")
+                            .queryParam("$orderby", "updatedAt")
+                            .queryParam("__includeDeleted", "true")
+                            .get("/tables/" + TABLE);
+                    assertThat(pull.statusCode()).isEqualTo(200);
+                    assertThat(pull.jsonPath().getList("findAll { it.id == '" + id + "' }.version"))
+                            .containsExactly(version);
+                });
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written);
+        System.out.printf("MultiSiteIT: row written at edge 1 pulled at edge 2 after %d ms%n", millis);
+        assertThat(edge2.device("phone-2").get("/tables/" + TABLE + "/" + id).path("text").toString())
+                .isEqualTo("written at edge 1");
+    }
+
+    @Test
+    @Order(2)
+    void concurrentConflictingWritesThroughBothEdgesConvergeAndTheLoserIsInTheConflictsTopic() throws Exception {
+        // Given a row both edges have
+        String id = edge1.device("phone-1")
+                .contentType(ContentType.JSON)
+                .body("{\"text\":\"original\"}")
+                .post("/tables/" + TABLE)
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+        awaitVersionOn(edge2, id, version(edge1, id));
+
+        // When a device of each edge changes it at the same moment
+        CountDownLatch go = new CountDownLatch(1);
+        CompletableFuture<Response> write1 = CompletableFuture.supplyAsync(() -> patchAfter(go, edge1, "phone-1", id,
+                "from edge 1"));
+        CompletableFuture<Response> write2 = CompletableFuture.supplyAsync(() -> patchAfter(go, edge2, "phone-2", id,
+                "from edge 2"));
+        go.countDown();
+        // Each edge accepts its device's write (it cannot see the other edge's)
+        assertThat(write1.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(write2.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+
+        // Then both caches and the master end in the same state
+        Awaitility.await("edges and master converge")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    String master = queryString("central",
+                            "SELECT version FROM central_record WHERE table_name = ? AND id = ?", TABLE, id);
+                    assertThat(master).isNotNull();
+                    assertThat(version(edge1, id)).isEqualTo(master);
+                    assertThat(version(edge2, id)).isEqualTo(master);
+                });
+        String winnerText = queryString("central",
+                "SELECT data->>'text' FROM central_record WHERE table_name = ? AND id = ?", TABLE, id);
+        assertThat(winnerText).isIn("from edge 1", "from edge 2");
+        assertThat(edge1.device("phone-1").get("/tables/" + TABLE + "/" + id).path("text").toString())
+                .isEqualTo(winnerText);
+        assertThat(edge2.device("phone-2").get("/tables/" + TABLE + "/" + id).path("text").toString())
+                .isEqualTo(winnerText);
+        String loserText = winnerText.equals("from edge 1") ? "from edge 2" : "from edge 1";
+
+        // And the losing write is on the conflicts topic, with both sides and the resolution
+        JsonNode conflict = JSON.readTree(readUntil("edgesync.conflicts", TABLE + "/" + id, seen -> !seen.isEmpty())
+                .get(0)
+                .value());
+        assertThat(conflict.path("kind").asText()).isEqualTo("stale-version");
+        assertThat(conflict.path("decision").asText()).isEqualTo("server-wins");
+        assertThat(conflict.path("loser").asText()).isEqualTo("event");
+        assertThat(conflict.at("/event/data/item/text").asText()).isEqualTo(loserText);
+        assertThat(conflict.at("/event/source").asText())
+                .isEqualTo("edgesync://edge/" + (loserText.equals("from edge 1") ? "edge1" : "edge2"));
+        assertThat(conflict.at("/master/text").asText()).isEqualTo(winnerText);
+        assertThat(conflict.at("/result/text").asText()).isEqualTo(winnerText);
+        // And the central conflict log has it too
+        assertThat(queryLong("central", "SELECT count(*) FROM sync_conflict WHERE source = 'central'"
+                + " AND table_name = ? AND record_id = ?", TABLE, id)).isEqualTo(1);
+    }
+
+    @Test
+    @Order(3)
+    void changesPushedWhileTheBrokerIsDownReachCentralExactlyOnceAndInOrderPerKey() throws Exception {
+        // Given the broker stops
+        broker.close();
+        Map<String, List<String>> acknowledged = new LinkedHashMap<>();
+        try {
+            // When devices keep pushing through edge 1: five rows, each inserted then changed four times
+            acknowledged.putAll(pushChanges(edge1, "outage", 5, 4));
+
+            // Then the edge keeps serving devices: writes were acknowledged, pulls are answered
+            assertThat(acknowledged.values().stream().mapToInt(List::size).sum()).isEqualTo(25);
+            assertThat(edge1.device("phone-1").get("/tables/" + TABLE).statusCode()).isEqualTo(200);
+            // And its readiness stays UP, saying events are delayed; the outbox holds the changes
+            Awaitility.await("edge 1 reports delayed events")
+                    .atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> {
+                        Response ready = edge1.readiness();
+                        assertThat(ready.statusCode()).isEqualTo(200);
+                        assertThat(ready.jsonPath().getString("checks.find { it.name == 'Kafka' }.data.events"))
+                                .isEqualTo("delayed");
+                    });
+            assertThat(queryLong("edge1", "SELECT count(*) FROM outbox_event WHERE sent_at IS NULL"))
+                    .isGreaterThanOrEqualTo(25);
+            Awaitility.await("outbox lag metric")
+                    .atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(edge1.http().get("/q/metrics").asString())
+                            .containsPattern("edgesync_outbox_lag\\{outbox=\"edge\",?\\} (2[5-9]|[3-9][0-9])"));
+            // And the central service, which can do nothing without Kafka, is not ready
+            Awaitility.await("central not ready")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> central.readiness().statusCode() == 503);
+        } finally {
+            // When the broker comes back on the same port and data
+            broker = EmbeddedKafkaBroker.start(kafkaDir, kafkaPort, Map.of());
+        }
+        assertThat(broker.port()).isEqualTo(kafkaPort);
+
+        // Then everything drains: every acknowledged change was applied at central once, in the order of its key
+        Awaitility.await("central applied all 25 changes")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> queryLong("central",
+                        "SELECT count(*) FROM central_event WHERE record_id LIKE 'outage-%'") == 25);
+        assertThat(recordedVersions("outage-%")).isEqualTo(acknowledged);
+        assertAppliedExactlyOnceInOrder(acknowledged);
+        assertThat(recordIdsLike("outage-%")).hasSize(5);
+        Awaitility.await("edge 1 outbox drained")
+                .atMost(CONVERGE)
+                .until(() -> queryLong("edge1", "SELECT count(*) FROM outbox_event WHERE sent_at IS NULL") == 0);
+        // And edge 2 got the final state of every row
+        Awaitility.await("edge 2 converged")
+                .atMost(CONVERGE)
+                .untilAsserted(() -> acknowledged.forEach((id, versions) -> assertThat(version(edge2, id))
+                        .isEqualTo(versions.get(versions.size() - 1))));
+        awaitEventsFlowing(edge1);
+        central.awaitReady();
+    }
+
+    @Test
+    @Order(4)
+    void edgeKilledWithUnpublishedChangesLosesNothingAndNothingIsAppliedTwice() throws Exception {
+        // Given edge 2's place taken by a new edge 3 with an empty cache, whose Kafka is not there at first
+        edge2.stop();
+        String earlier = edge1.device("phone-1")
+                .contentType(ContentType.JSON)
+                .body("{\"text\":\"before edge 3 existed\"}")
+                .post("/tables/" + TABLE)
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+        int nowhere = Ports.freePort();
+        SiteProcess edge3 = track(SiteProcess.edge("edge3", root, postgres.reactiveUrl("edge3"),
+                "127.0.0.1:" + nowhere)).start().awaitReady();
+
+        // When its devices push changes it cannot publish, and it is killed (SIGKILL) with all of them unpublished
+        Map<String, List<String>> acknowledged = pushChanges(edge3, "killed", 3, 2);
+        assertThat(queryLong("edge3", "SELECT count(*) FROM outbox_event WHERE sent_at IS NULL")).isEqualTo(9);
+        edge3.kill();
+
+        // And it restarts with the real broker
+        edge3.withBootstrapServers(broker.bootstrapServers()).start().awaitReady();
+
+        // Then every acknowledged change reaches central, once each and in order per key
+        Awaitility.await("central applied edge 3's changes")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> queryLong("central",
+                        "SELECT count(*) FROM central_event WHERE record_id LIKE 'killed-%'") == 9);
+        assertThat(recordedVersions("killed-%")).isEqualTo(acknowledged);
+        assertAppliedExactlyOnceInOrder(acknowledged);
+
+        // And the new edge built its cache from the compacted change stream: it has rows written before it existed
+        awaitVersionOn(edge3, earlier, version(edge1, earlier));
+
+        // When it is killed again right after a burst of changes, while its relay is publishing them
+        Map<String, List<String>> burst = pushChanges(edge3, "burst", 20, 4);
+        edge3.kill();
+        edge3.start().awaitReady();
+
+        // Then after the restart all 100 arrive, and a change Kafka got twice (published, not yet marked) counts once
+        Awaitility.await("central applied the burst")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> queryLong("central",
+                        "SELECT count(*) FROM central_event WHERE record_id LIKE 'burst-%'") == 100);
+        assertThat(recordedVersions("burst-%")).isEqualTo(burst);
+        assertAppliedExactlyOnceInOrder(burst);
+        long copies = readUntil("edgesync.cud", null, seen -> seen.size() >= 100, key -> key.startsWith(TABLE
+                + "/burst-")).size();
+        System.out.printf(
+                "MultiSiteIT: %d CUD records on Kafka for 100 burst changes (copies dropped at central: %d)%n",
+                copies, copies - 100);
+        assertThat(queryLong("edge3", "SELECT count(*) FROM outbox_event WHERE sent_at IS NULL")).isZero();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    private static Response patchAfter(CountDownLatch go, SiteProcess site, String device, String id, String text) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return site.device(device)
+                .contentType(ContentType.JSON)
+                .body("{\"text\":\"" + text + "\"}")
+                .patch("/tables/" + TABLE + "/" + id);
+    }
+
+    /**
+     * Inserts {@code rows} rows with ids {@code <prefix>-<n>} and changes each {@code updates} times, interleaving the
+     * rows; returns the acknowledged versions per row in order.
+     */
+    private static Map<String, List<String>> pushChanges(SiteProcess site, String prefix, int rows, int updates) {
+        Map<String, List<String>> versions = new LinkedHashMap<>();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        for (int row = 0; row < rows; row++) {
+            String id = prefix + "-" + run + "-" + row;
+            Response created = site.device("pusher")
+                    .contentType(ContentType.JSON)
+                    .body("{\"id\":\"" + id + "\",\"text\":\"0\"}")
+                    .post("/tables/" + TABLE);
+            assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+            versions.computeIfAbsent(id, k -> new ArrayList<>()).add(created.path("version"));
+        }
+        for (int update = 1; update <= updates; update++) {
+            for (String id : versions.keySet()) {
+                Response changed = site.device("pusher")
+                        .contentType(ContentType.JSON)
+                        .body("{\"text\":\"" + update + "\"}")
+                        .patch("/tables/" + TABLE + "/" + id);
+                assertThat(changed.statusCode()).as(changed.asString()).isEqualTo(200);
+                versions.get(id).add(changed.path("version"));
+            }
+        }
+        return versions;
+    }
+
+    /** Every change of each record applied once (one publication each), no conflicts, the last one is the master. */
+    private static void assertAppliedExactlyOnceInOrder(Map<String, List<String>> versions) throws SQLException {
+        for (Map.Entry<String, List<String>> record : versions.entrySet()) {
+            String id = record.getKey();
+            List<String> expected = record.getValue();
+            assertThat(queryStrings("central", "SELECT outcome FROM central_event WHERE table_name = ?"
+                    + " AND record_id = ? ORDER BY seq", TABLE, id)).as("outcomes of %s", id)
+                    .hasSize(expected.size())
+                    .containsOnly("applied");
+            assertThat(queryStrings("central", "SELECT version FROM central_outbox WHERE stream = 'changes'"
+                    + " AND table_name = ? AND record_id = ? ORDER BY id", TABLE, id)).as("publications of %s", id)
+                    .isEqualTo(expected);
+            assertThat(queryString("central", "SELECT version FROM central_record WHERE table_name = ? AND id = ?",
+                    TABLE, id)).isEqualTo(expected.get(expected.size() - 1));
+        }
+    }
+
+    /** The versions central processed per record (ids LIKE {@code pattern}), in processing order. */
+    private static Map<String, List<String>> recordedVersions(String pattern) throws SQLException {
+        Map<String, List<String>> versions = new LinkedHashMap<>();
+        try (Connection connection = connect("central");
+                PreparedStatement query = connection.prepareStatement("SELECT record_id, new_version FROM central_event"
+                        + " WHERE table_name = ? AND record_id LIKE ? ORDER BY seq")) {
+            query.setString(1, TABLE);
+            query.setString(2, pattern);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    versions.computeIfAbsent(rows.getString(1), k -> new ArrayList<>()).add(rows.getString(2));
+                }
+            }
+        }
+        Map<String, List<String>> byId = new LinkedHashMap<>();
+        versions.keySet().stream().sorted().forEach(id -> byId.put(id, versions.get(id)));
+        return byId;
+    }
+
+    private static List<String> recordIdsLike(String pattern) throws SQLException {
+        return queryStrings("central", "SELECT id FROM central_record WHERE table_name = ? AND id LIKE ? ORDER BY id",
+                TABLE, pattern);
+    }
+
+    private static String version(SiteProcess site, String id) {
+        Response response = site.device("probe").get("/tables/" + TABLE + "/" + id);
+        return response.statusCode() == 200 ? response.path("version") : null;
+    }
+
+    private static void awaitVersionOn(SiteProcess site, String id, String version) {
+        Awaitility.await(id + " at " + version + " on " + site.name())
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(version(site, id)).isEqualTo(version));
+    }
+
+    private static void awaitEventsFlowing(SiteProcess site) {
+        Awaitility.await(site.name() + " events flowing")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(site.readiness()
+                        .jsonPath()
+                        .getString("checks.find { it.name == 'Kafka' }.data.events"))
+                        .as(site.logTail())
+                        .isEqualTo("flowing"));
+    }
+
+    private static List<ConsumerRecord<String, String>> readUntil(String topic, String key,
+            Predicate<List<ConsumerRecord<String, String>>> done) {
+        return readUntil(topic, key, done, key::equals);
+    }
+
+    /** Reads {@code topic} from the start with a plain consumer, keeping the records whose key matches. */
+    private static List<ConsumerRecord<String, String>> readUntil(String topic, String description,
+            Predicate<List<ConsumerRecord<String, String>>> done, Predicate<String> keyMatches) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "multisite-it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            Awaitility.await("records of " + description + " on " + topic)
+                    .atMost(CONVERGE)
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> {
+                        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(300))) {
+                            if (record.key() != null && keyMatches.test(record.key())) {
+                                seen.add(record);
+                            }
+                        }
+                        return done.test(seen);
+                    });
+            // Whatever else is already there (copies of records) is read too.
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofSeconds(1))) {
+                if (record.key() != null && keyMatches.test(record.key())) {
+                    seen.add(record);
+                }
+            }
+        }
+        return seen;
+    }
+
+    private static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(postgres.jdbcUrl(database), EmbeddedPostgresServer.USER, "");
+    }
+
+    private static long queryLong(String database, String sql, String... params) throws SQLException {
+        String value = queryString(database, sql, params);
+        return value == null ? -1 : Long.parseLong(value);
+    }
+
+    private static String queryString(String database, String sql, String... params) throws SQLException {
+        List<String> values = queryStrings(database, sql, params);
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    private static List<String> queryStrings(String database, String sql, String... params) throws SQLException {
+        try (Connection connection = connect(database); PreparedStatement query = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                query.setString(i + 1, params[i]);
+            }
+            List<String> values = new ArrayList<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    values.add(rows.getString(1));
+                }
+            }
+            return values;
+        }
+    }
+}

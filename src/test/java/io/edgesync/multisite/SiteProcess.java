@@ -1,0 +1,179 @@
+package io.edgesync.multisite;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+
+import io.edgesync.embedded.Ports;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One EdgeSync process started from the packaged jar ({@code java -jar quarkus-run.jar}), as a deployment would start
+ * it: a role, an edge id, its own database, the shared Kafka, its own HTTP port, no embedded servers.
+ */
+final class SiteProcess {
+
+    /** The packaged application next to the test classes of this build ({@code <build dir>/quarkus-app}). */
+    static final Path JAR = buildDirectory().resolve("quarkus-app").resolve("quarkus-run.jar");
+
+    private final String name;
+    private final Path workDir;
+    private final int httpPort;
+    private final Map<String, String> properties = new LinkedHashMap<>();
+    private Process process;
+    private int starts;
+    private Path log;
+
+    private SiteProcess(String name, Path workDir, String role, String databaseUrl, String bootstrapServers) {
+        this.name = name;
+        this.workDir = workDir;
+        this.httpPort = Ports.freePort();
+        properties.put("edgesync.role", role);
+        properties.put("edgesync.edge.id", name);
+        properties.put("quarkus.datasource.reactive.url", databaseUrl);
+        properties.put("quarkus.datasource.username", "postgres");
+        properties.put("kafka.bootstrap.servers", bootstrapServers);
+        properties.put("quarkus.http.port", Integer.toString(httpPort));
+        properties.put("edgesync.embedded.enabled", "false");
+        properties.put("edgesync.tables.auto-create", "true");
+        // Devices without tokens, as in the local default; these scenarios are about events, not authentication.
+        properties.put("edgesync.security.anonymous", "true");
+        properties.put("quarkus.http.auth.permission.metrics.policy", "permit");
+        // Readiness says "events delayed" soon, so the outage scenarios need not wait long to see it.
+        properties.put("edgesync.events.delayed-after-seconds", "3");
+    }
+
+    static SiteProcess edge(String edgeId, Path root, String databaseUrl, String bootstrapServers) {
+        return new SiteProcess(edgeId, directory(root, edgeId), "edge", databaseUrl, bootstrapServers);
+    }
+
+    static SiteProcess central(Path root, String databaseUrl, String bootstrapServers) {
+        return new SiteProcess("central", directory(root, "central"), "central", databaseUrl, bootstrapServers);
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Changes the Kafka the next start connects to. */
+    SiteProcess withBootstrapServers(String bootstrapServers) {
+        properties.put("kafka.bootstrap.servers", bootstrapServers);
+        return this;
+    }
+
+    /** Starts the process (its output goes to {@code <name>-<n>.log} in its directory). */
+    SiteProcess start() {
+        assertThat(JAR).as("packaged application (run mvnw package first)").exists();
+        starts++;
+        log = workDir.resolve(name + "-" + starts + ".log");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-XX:TieredStopAtLevel=1");
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-jar");
+        command.add(JAR.toAbsolutePath().toString());
+        try {
+            process = new ProcessBuilder(command)
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start " + name, e);
+        }
+        return this;
+    }
+
+    /** Waits until readiness answers UP. */
+    SiteProcess awaitReady() {
+        Awaitility.await(name + " ready (log " + log + ")")
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .untilAsserted(() -> {
+                    assertThat(process.isAlive()).as(name + " alive").isTrue();
+                    assertThat(http().get("/q/health/ready").statusCode()).isEqualTo(200);
+                });
+        return this;
+    }
+
+    /** SIGTERM and wait for the clean stop. */
+    void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, nothing. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as(name + " killed").isTrue();
+    }
+
+    /** A request to this process. */
+    RequestSpecification http() {
+        return given().port(httpPort);
+    }
+
+    /** A table-protocol request of a device of this site. */
+    RequestSpecification device(String deviceId) {
+        return http().header("ZUMO-API-VERSION", "2.0.0").header("X-ZUMO-INSTALLATION-ID", deviceId);
+    }
+
+    /** The readiness document. */
+    Response readiness() {
+        return http().get("/q/health/ready");
+    }
+
+    /** The last lines of the current log, for failure messages. */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static Path directory(Path root, String name) {
+        try {
+            return Files.createDirectories(root.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path buildDirectory() {
+        try {
+            Path testClasses = Path.of(SiteProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return testClasses.getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
