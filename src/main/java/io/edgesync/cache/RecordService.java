@@ -71,6 +71,15 @@ public class RecordService {
      */
     public Uni<ReplicationOutcome> applyReplicatedChange(String tableName, String id, ObjectNode data, String version,
             boolean deleted, long masterSeq) {
+        return applyReplicatedChange(tableName, id, data, version, deleted, masterSeq, Optional.empty());
+    }
+
+    /**
+     * Applies a row state from the change stream with the user it belongs to (per-user tables): a new row takes that
+     * owner, an existing row keeps its own.
+     */
+    public Uni<ReplicationOutcome> applyReplicatedChange(String tableName, String id, ObjectNode data, String version,
+            boolean deleted, long masterSeq, Optional<String> owner) {
         return catalog.findTable(tableName)
                 .chain(found -> {
                     TableInfo table = found.orElseGet(() -> TableInfo.notYetCreated(tableName));
@@ -96,7 +105,7 @@ public class RecordService {
                                                 ? store.confirmMasterSeq(tx, persisted, id, masterSeq)
                                                         .replaceWith(ReplicationOutcome.CONFIRMED)
                                                 : store.writeReplicated(tx, persisted, id, data, version, deleted,
-                                                        masterSeq, newColumns)
+                                                        masterSeq, newColumns, owner)
                                                         .replaceWith(ReplicationOutcome.APPLIED));
                                     })))
                             .invoke(outcome -> {

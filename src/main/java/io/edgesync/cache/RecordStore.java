@@ -2,6 +2,7 @@ package io.edgesync.cache;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -87,8 +88,8 @@ public class RecordStore {
             + """
                     , written AS (
                         INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
-                                                      master_seq)
-                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, $5, $6, stamp.change_seq, $7
+                                                      master_seq, owner_id)
+                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, $5, $6, stamp.change_seq, $7, $8
                         FROM stamp
                         ON CONFLICT (table_name, id) DO UPDATE
                         SET data = EXCLUDED.data,
@@ -96,7 +97,8 @@ public class RecordStore {
                             version = EXCLUDED.version,
                             deleted = EXCLUDED.deleted,
                             change_seq = EXCLUDED.change_seq,
-                            master_seq = EXCLUDED.master_seq
+                            master_seq = EXCLUDED.master_seq,
+                            owner_id = COALESCE(r.owner_id, EXCLUDED.owner_id)
                         RETURNING r.*)
                     SELECT %s, pg_notify('edgesync_changes', r.table_name)::text AS notified
                     FROM written r"""
@@ -110,8 +112,9 @@ public class RecordStore {
         return """
                 , event AS (
                     INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
-                                              created_at, updated_at, device_id, operation_id)
-                    SELECT w.table_name, w.id, $%d, $%d, w.version, w.data, w.deleted, w.created_at, w.updated_at, $%d, $%d
+                                              created_at, updated_at, device_id, operation_id, owner_id)
+                    SELECT w.table_name, w.id, $%d, $%d, w.version, w.data, w.deleted, w.created_at, w.updated_at, $%d, $%d,
+                           w.owner_id
                     FROM written w
                     WHERE $%d)
                 SELECT %s, pg_notify('edgesync_changes', r.table_name)::text AS notified
@@ -244,10 +247,10 @@ public class RecordStore {
      * local stamp, so pullers of this edge see it like any other change.
      */
     public Uni<StoredRecord> writeReplicated(SqlClient tx, TableInfo table, String id, ObjectNode data, String version,
-            boolean deleted, long masterSeq, Map<String, ColumnType> newColumns) {
+            boolean deleted, long masterSeq, Map<String, ColumnType> newColumns, Optional<String> owner) {
         return tx.preparedQuery(REPLICATE)
-                .execute(Tuple.tuple(List.of(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
-                        version, deleted, masterSeq)))
+                .execute(Tuple.tuple(Arrays.asList(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
+                        version, deleted, masterSeq, owner.orElse(null))))
                 .map(rows -> firstRecord(rows)
                         .orElseThrow(() -> new IllegalStateException("Replicated write returned no row")));
     }

@@ -103,13 +103,15 @@ public class CentralStore {
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
-    /** Writes the master row. */
-    public Uni<Void> writeMaster(SqlClient tx, String table, String id, MasterRecord.RowState state, long masterSeq,
-            Optional<UUID> eventId) {
+    /**
+     * Writes the master row and returns its owner: the first owner a record was written with stays its owner.
+     */
+    public Uni<Optional<String>> writeMaster(SqlClient tx, String table, String id, MasterRecord.RowState state,
+            long masterSeq, Optional<UUID> eventId, Optional<String> owner) {
         return tx.preparedQuery("""
                 INSERT INTO central_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
-                                                 master_seq, changed_at, last_event)
-                VALUES ($1, $2, $3::text::jsonb, $4, $5, $6, $7, $8, clock_timestamp(), $9)
+                                                 master_seq, changed_at, last_event, owner_id)
+                VALUES ($1, $2, $3::text::jsonb, $4, $5, $6, $7, $8, clock_timestamp(), $9, $10)
                 ON CONFLICT (table_name, id) DO UPDATE
                 SET data = EXCLUDED.data,
                     created_at = EXCLUDED.created_at,
@@ -119,11 +121,15 @@ public class CentralStore {
                     master_seq = EXCLUDED.master_seq,
                     changed_at = CASE WHEN r.version = EXCLUDED.version AND r.deleted = EXCLUDED.deleted
                                       THEN r.changed_at ELSE EXCLUDED.changed_at END,
-                    last_event = EXCLUDED.last_event""")
+                    last_event = EXCLUDED.last_event,
+                    owner_id = COALESCE(r.owner_id, EXCLUDED.owner_id)
+                RETURNING owner_id""")
                 .execute(Tuple.tuple(Arrays.asList(table, id, state.data().toString(),
                         state.createdAt().atOffset(ZoneOffset.UTC), state.updatedAt().atOffset(ZoneOffset.UTC),
-                        state.version(), state.deleted(), masterSeq, nullable(eventId))))
-                .replaceWithVoid();
+                        state.version(), state.deleted(), masterSeq, nullable(eventId), owner.orElse(null))))
+                .map(rows -> rows.iterator().hasNext()
+                        ? Optional.ofNullable(rows.iterator().next().getString(0))
+                        : Optional.<String>empty());
     }
 
     /** Adds a message to the central outbox; a null payload is a Kafka tombstone. */

@@ -105,11 +105,12 @@ public class CentralTableService {
                 .chain(seq -> {
                     Instant now = Instant.now();
                     ObjectNode item = next.item(id);
-                    ChangeEvent change = new ChangeEvent(table, id, item, next.version(), next.deleted(), seq,
-                            Optional.of(event.id()), now);
-                    Uni<Void> written = store.writeMaster(tx, table, id, next, seq, Optional.of(event.id()))
-                            .chain(() -> store.appendOutbox(tx, CentralStore.CHANGES, table, id,
-                                    Optional.of(next.version()), EventCodec.encodeChange(change)));
+                    Uni<Void> written = store.writeMaster(tx, table, id, next, seq, Optional.of(event.id()),
+                            event.data().owner())
+                            .chain(owner -> store.appendOutbox(tx, CentralStore.CHANGES, table, id,
+                                    Optional.of(next.version()), EventCodec.encodeChange(new ChangeEvent(table, id,
+                                            item, next.version(), next.deleted(), seq, Optional.of(event.id()), now,
+                                            owner))));
                     if (arbitration instanceof Arbitration.Conflicted conflicted) {
                         MasterRecord before = master.orElseThrow();
                         ConflictEvent message = new ConflictEvent(table, id, now, conflicted.kindLabel(),

@@ -22,9 +22,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *     change only when it is above the last one it applied for the record
  * @param eventId the CUD event that caused this publication, if one did
  * @param time when the central service published it
+ * @param owner the user the record belongs to, on per-user tables
  */
 public record ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
-        Optional<UUID> eventId, Instant time) {
+        Optional<UUID> eventId, Instant time, Optional<String> owner) {
+
+    /** A change of a record that belongs to nobody in particular. */
+    public ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
+            Optional<UUID> eventId, Instant time) {
+        this(table, id, item, version, deleted, masterSeq, eventId, time, Optional.empty());
+    }
 
     public ChangeEvent {
         Objects.requireNonNull(table, "table");
@@ -33,6 +40,7 @@ public record ChangeEvent(String table, String id, ObjectNode item, String versi
         Objects.requireNonNull(version, "version");
         eventId = Objects.requireNonNullElse(eventId, Optional.empty());
         Objects.requireNonNull(time, "time");
+        owner = Objects.requireNonNullElse(owner, Optional.empty());
     }
 
     /** The Kafka key: {@code table/id}. */

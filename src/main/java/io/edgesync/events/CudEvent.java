@@ -41,9 +41,16 @@ public record CudEvent(String specVersion, UUID id, String source, String type, 
      * @param newVersion the version the change created (equals {@code item.version})
      * @param deviceId the device that made the change, when known
      * @param operationId the device's operation id, when known
+     * @param owner the user the record belongs to, on per-user tables
      */
     public record Data(String table, String id, ObjectNode item, Optional<String> baseVersion, String newVersion,
-            Optional<String> deviceId, Optional<String> operationId) {
+            Optional<String> deviceId, Optional<String> operationId, Optional<String> owner) {
+
+        /** A change of a record that belongs to nobody in particular. */
+        public Data(String table, String id, ObjectNode item, Optional<String> baseVersion, String newVersion,
+                Optional<String> deviceId, Optional<String> operationId) {
+            this(table, id, item, baseVersion, newVersion, deviceId, operationId, Optional.empty());
+        }
 
         public Data {
             Objects.requireNonNull(table, "table");
@@ -53,6 +60,7 @@ public record CudEvent(String specVersion, UUID id, String source, String type, 
             baseVersion = Objects.requireNonNullElse(baseVersion, Optional.empty());
             deviceId = Objects.requireNonNullElse(deviceId, Optional.empty());
             operationId = Objects.requireNonNullElse(operationId, Optional.empty());
+            owner = Objects.requireNonNullElse(owner, Optional.empty());
         }
     }
 

@@ -79,7 +79,7 @@ public class EdgeChangeConsumer {
                 .chain(confirmed -> confirmed.rowCount() > 0
                         ? Uni.createFrom().item("confirmed")
                         : records.applyReplicatedChange(change.table(), change.id(), change.userColumns(),
-                                change.version(), change.deleted(), change.masterSeq())
+                                change.version(), change.deleted(), change.masterSeq(), change.owner())
                                 .map(result -> result.name().toLowerCase(Locale.ROOT)));
     }
 }

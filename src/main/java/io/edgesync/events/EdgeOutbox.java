@@ -25,7 +25,7 @@ public class EdgeOutbox implements OutboxSource {
 
     private static final String FETCH = """
             SELECT id, event_id, table_name, record_id, operation, base_version, new_version, data::text AS data,
-                   deleted, created_at, updated_at, device_id, operation_id
+                   deleted, created_at, updated_at, device_id, operation_id, owner_id
             FROM outbox_event
             WHERE sent_at IS NULL
             ORDER BY id
@@ -76,7 +76,8 @@ public class EdgeOutbox implements OutboxSource {
                 Items.item(recordId, EventCodec.parseObject(row.getString("data")), createdAt, updatedAt, version,
                         row.getBoolean("deleted")),
                 Optional.ofNullable(row.getString("base_version")), version,
-                Optional.ofNullable(row.getString("device_id")), Optional.ofNullable(row.getString("operation_id")));
+                Optional.ofNullable(row.getString("device_id")), Optional.ofNullable(row.getString("operation_id")),
+                Optional.ofNullable(row.getString("owner_id")));
         return CudEvent.of(row.getUUID("event_id"), source, row.getString("operation"), updatedAt, data);
     }
 

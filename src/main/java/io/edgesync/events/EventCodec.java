@@ -55,6 +55,7 @@ public final class EventCodec {
         body.put("newVersion", data.newVersion());
         body.put("deviceId", data.deviceId().orElse(null));
         body.put("operationId", data.operationId().orElse(null));
+        body.put("owner", data.owner().orElse(null));
         return node;
     }
 
@@ -89,7 +90,8 @@ public final class EventCodec {
         String recordId = requiredText(data, "id");
         ObjectNode item = item(data.get("item"), recordId);
         CudEvent.Data body = new CudEvent.Data(table, recordId, item, optionalText(data, "baseVersion"),
-                requiredText(data, "newVersion"), optionalText(data, "deviceId"), optionalText(data, "operationId"));
+                requiredText(data, "newVersion"), optionalText(data, "deviceId"), optionalText(data, "operationId"),
+                optionalText(data, "owner"));
         return new CudEvent(specVersion, id, source, type, time,
                 optionalText(node, "subject").orElse(CudEvent.key(table, recordId)),
                 contentType.orElse(CudEvent.CONTENT_TYPE), body);
@@ -108,6 +110,7 @@ public final class EventCodec {
         node.put("masterSeq", change.masterSeq());
         node.put("eventId", change.eventId().map(UUID::toString).orElse(null));
         node.put("time", ProtocolDates.format(change.time()));
+        node.put("owner", change.owner().orElse(null));
         return node.toString();
     }
 
@@ -132,7 +135,7 @@ public final class EventCodec {
         Optional<UUID> eventId = optionalText(node, "eventId").map(value -> uuid(value, "eventId"));
         Instant time = optionalText(node, "time").map(value -> instant(value, "time")).orElse(Instant.EPOCH);
         return new ChangeEvent(table, id, item, requiredText(node, "version"), deleted.asBoolean(),
-                masterSeq.asLong(), eventId, time);
+                masterSeq.asLong(), eventId, time, optionalText(node, "owner"));
     }
 
     // -------------------------------------------------------------------------------------------- conflict events
