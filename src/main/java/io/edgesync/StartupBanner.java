@@ -22,9 +22,14 @@ public class StartupBanner {
                 EmbeddedInfrastructure.REACTIVE_URL);
         String kafka = describe(EmbeddedInfrastructure.KAFKA_DESCRIPTION, config,
                 EmbeddedInfrastructure.KAFKA_BOOTSTRAP);
+        String security = edgeSync.security().anonymous()
+                ? "ANONYMOUS ACCESS (no token needed; local default only)"
+                        + (edgeSync.security().devTokens() ? ", development tokens at POST /dev/tokens" : "")
+                : "bearer tokens required (issuer " + config.getOptionalValue("mp.jwt.verify.issuer", String.class)
+                        .orElse("not configured") + ")";
         Log.infof("EdgeSync ready: role=%s, listening on http://%s:%d (health /q/health/ready, metrics /q/metrics,"
-                + " OpenAPI /q/openapi); database: %s; kafka: %s",
-                edgeSync.role().name().toLowerCase(), host, port, database, kafka);
+                + " OpenAPI /q/openapi); database: %s; kafka: %s; security: %s",
+                edgeSync.role().name().toLowerCase(), host, port, database, kafka, security);
     }
 
     private static String describe(String descriptionProperty, Config config, String urlKey) {
