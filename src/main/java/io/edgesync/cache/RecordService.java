@@ -1,6 +1,8 @@
 package io.edgesync.cache;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -85,6 +87,7 @@ public class RecordService {
                     TableInfo table = found.orElseGet(() -> TableInfo.notYetCreated(tableName));
                     Map<String, ColumnType> newColumns = newColumnsOf(table, data);
                     return pool.withTransaction(tx -> catalog.createTable(tx, table)
+                            .call(persisted -> store.lockTables(tx, List.of(persisted.name())))
                             .chain(persisted -> store.lockMasterState(tx, persisted, id)
                                     .chain(state -> {
                                         if (state.isPresent() && state.get().masterSeq() >= masterSeq) {
@@ -138,9 +141,18 @@ public class RecordService {
         }
     }
 
+    /**
+     * Locks tables for the rest of the caller's transaction; a transaction writing several records takes these before
+     * their record locks (see {@link RecordStore#lockTables}).
+     */
+    public Uni<Void> lockTables(SqlConnection tx, Collection<String> names) {
+        return store.lockTables(tx, names);
+    }
+
     /** Applies one operation inside the caller's transaction. */
     public Uni<WriteOutcome> applyOperation(SqlConnection tx, TableInfo table, RecordOperation operation) {
         return catalog.createTable(tx, table)
+                .call(persisted -> store.lockTables(tx, List.of(persisted.name())))
                 .chain(persisted -> store.lockRecord(tx, persisted, operation.id())
                         .chain(current -> {
                             Optional<String> caller = operation.context().owner();

@@ -3,10 +3,12 @@ package io.edgesync.cache;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -100,7 +102,7 @@ public class RecordStore {
                             master_seq = EXCLUDED.master_seq,
                             owner_id = COALESCE(r.owner_id, EXCLUDED.owner_id)
                         RETURNING r.*)
-                    SELECT %s, pg_notify('edgesync_changes', r.table_name)::text AS notified
+                    SELECT %s, pg_notify('edgesync_changes', r.table_name || '|' || COALESCE(r.owner_id, ''))::text AS notified
                     FROM written r"""
                     .formatted(COLUMNS);
 
@@ -117,7 +119,7 @@ public class RecordStore {
                            w.owner_id
                     FROM written w
                     WHERE $%d)
-                SELECT %s, pg_notify('edgesync_changes', r.table_name)::text AS notified
+                SELECT %s, pg_notify('edgesync_changes', r.table_name || '|' || COALESCE(r.owner_id, ''))::text AS notified
                 FROM written r"""
                 .formatted(p + 1, p + 2, p + 3, p + 4, p, COLUMNS);
     }
@@ -204,6 +206,20 @@ public class RecordStore {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM sync_record r WHERE r.table_name = $1 AND r.id = $2")
                 .execute(Tuple.of(table.name(), id))
                 .map(this::firstRecord);
+    }
+
+    /**
+     * Locks the tables' {@code sync_table} rows for the rest of the transaction, in name order. Every transaction that
+     * writes records takes its tables' locks before any record lock (the stamp would take them anyway, later): with one
+     * order for all writers, a batch, a single write, a replicated change and the purge cannot deadlock.
+     */
+    public Uni<Void> lockTables(SqlClient tx, Collection<String> names) {
+        if (names.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return tx.preparedQuery("SELECT name FROM sync_table WHERE name = ANY($1) ORDER BY name FOR UPDATE")
+                .execute(Tuple.of(new TreeSet<>(names).toArray(String[]::new)))
+                .replaceWithVoid();
     }
 
     /** Reads and locks the record for the rest of the transaction. */

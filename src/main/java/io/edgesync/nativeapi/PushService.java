@@ -206,8 +206,8 @@ public class PushService {
     }
 
     /**
-     * Locks the batch's records up front, in one order, so a batch and a concurrent single write cannot each hold a
-     * lock the other needs.
+     * Locks the batch's tables and then its records up front, each in one order, so a batch and a concurrent single
+     * write cannot each hold a lock the other needs.
      */
     private Uni<Void> lockRecords(SqlConnection tx, List<PushRequest.Op> operations) {
         Set<String> keys = new LinkedHashSet<>();
@@ -222,13 +222,14 @@ public class PushService {
         if (tables.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return tx.preparedQuery("""
-                SELECT 1 FROM sync_record r
-                JOIN unnest($1::text[], $2::text[]) AS k(table_name, id)
-                  ON r.table_name = k.table_name AND r.id = k.id
-                ORDER BY r.table_name, r.id
-                FOR UPDATE OF r""")
-                .execute(Tuple.of(tables.toArray(String[]::new), ids.toArray(String[]::new)))
+        return records.lockTables(tx, tables)
+                .chain(() -> tx.preparedQuery("""
+                        SELECT 1 FROM sync_record r
+                        JOIN unnest($1::text[], $2::text[]) AS k(table_name, id)
+                          ON r.table_name = k.table_name AND r.id = k.id
+                        ORDER BY r.table_name, r.id
+                        FOR UPDATE OF r""")
+                        .execute(Tuple.of(tables.toArray(String[]::new), ids.toArray(String[]::new))))
                 .replaceWithVoid();
     }
 

@@ -1,6 +1,8 @@
 package io.edgesync.security;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 
@@ -9,9 +11,11 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgesync.notify.EventStreamClient;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.TestTokens;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -50,6 +54,9 @@ class SecurityTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TABLE = "secured";
+
+    @TestHTTPResource("/")
+    URI root;
 
     private final String alice = TestTokens.token("alice-" + UUID.randomUUID());
     private final String bob = TestTokens.token("bob-" + UUID.randomUUID());
@@ -219,6 +226,64 @@ class SecurityTest {
                 .statusCode(201);
         given().header("ZUMO-API-VERSION", "2.0.0").get("/tables/public_notes").then().statusCode(200);
         given().header("ZUMO-API-VERSION", "2.0.0").get("/tables/" + TABLE).then().statusCode(401);
+    }
+
+    @Test
+    void changeNotificationsOnlyAnnounceTheCallersRowsAndDevices() throws Exception {
+        URI devices = URI.create(root.toString().replaceAll("/$", "") + "/sync/v1/devices/");
+        String aliceDevice = "alice-phone-" + UUID.randomUUID();
+        // No token: 401 before the stream opens
+        try (EventStreamClient anonymous = EventStreamClient.open(devices.resolve(aliceDevice + "/events"))) {
+            assertThat(anonymous.status(Duration.ofSeconds(5))).isEqualTo(401);
+        }
+        try (EventStreamClient stream = EventStreamClient.open(
+                devices.resolve(aliceDevice + "/events?tables=" + TABLE), alice)) {
+            assertThat(stream.status(Duration.ofSeconds(5))).isEqualTo(200);
+            assertThat(stream.awaitEvent(e -> e.name().equals("ready"), Duration.ofSeconds(5))).isPresent();
+            Thread.sleep(300);
+
+            // When Bob changes a row of his own, Alice's stream hears nothing
+            zumo(bob).contentType(ContentType.JSON)
+                    .body("{\"text\":\"bob's secret\"}")
+                    .post("/tables/" + TABLE)
+                    .then()
+                    .statusCode(201);
+            assertThat(stream.awaitEvent(e -> e.name().equals("change"), Duration.ofMillis(1500))).isEmpty();
+
+            // When Alice changes one of hers, it does
+            zumo(alice).contentType(ContentType.JSON)
+                    .body("{\"text\":\"alice's\"}")
+                    .post("/tables/" + TABLE)
+                    .then()
+                    .statusCode(201);
+            assertThat(stream.awaitEvent(e -> e.name().equals("change"), Duration.ofSeconds(3))).isPresent();
+
+            // And Bob cannot listen on Alice's device
+            try (EventStreamClient takeover = EventStreamClient.open(devices.resolve(aliceDevice + "/events"),
+                    bob)) {
+                assertThat(takeover.status(Duration.ofSeconds(5))).isEqualTo(403);
+            }
+        }
+    }
+
+    @Test
+    void aDeviceMayHoldOnlyTheConfiguredNumberOfStreams() throws Exception {
+        URI devices = URI.create(root.toString().replaceAll("/$", "") + "/sync/v1/devices/");
+        String device = "busy-" + UUID.randomUUID();
+        java.util.List<EventStreamClient> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                EventStreamClient stream = EventStreamClient.open(devices.resolve(device + "/events"), alice);
+                open.add(stream);
+                assertThat(stream.status(Duration.ofSeconds(5))).as("stream %d", i + 1).isEqualTo(200);
+                assertThat(stream.awaitEvent(e -> e.name().equals("ready"), Duration.ofSeconds(5))).isPresent();
+            }
+            try (EventStreamClient fifth = EventStreamClient.open(devices.resolve(device + "/events"), alice)) {
+                assertThat(fifth.status(Duration.ofSeconds(5))).isEqualTo(429);
+            }
+        } finally {
+            open.forEach(EventStreamClient::close);
+        }
     }
 
     @Test

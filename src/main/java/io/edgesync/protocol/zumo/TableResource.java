@@ -68,6 +68,7 @@ import io.edgesync.protocol.odata.ODataParser;
 import io.edgesync.protocol.odata.OrderBy;
 import io.edgesync.protocol.odata.ResolvedColumn;
 import io.edgesync.security.TableAccess;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
@@ -93,6 +94,7 @@ public class TableResource {
     private final OperationService operations;
     private final DeviceQueue devices;
     private final TableAccess access;
+    private final MeterRegistry metrics;
     private final ItemValidator validator;
     private final ItemWriter writer;
     private final ObjectMapper json;
@@ -102,12 +104,14 @@ public class TableResource {
     private final ODataLimits odataLimits;
 
     public TableResource(TableCatalog catalog, RecordStore store, OperationService operations, DeviceQueue devices,
-            TableAccess access, ItemValidator validator, ItemWriter writer, ObjectMapper json, EdgeSyncConfig config) {
+            TableAccess access, ItemValidator validator, ItemWriter writer, ObjectMapper json, EdgeSyncConfig config,
+            MeterRegistry metrics) {
         this.catalog = catalog;
         this.store = store;
         this.operations = operations;
         this.devices = devices;
         this.access = access;
+        this.metrics = metrics;
         this.validator = validator;
         this.writer = writer;
         this.json = json;
@@ -189,6 +193,8 @@ public class TableResource {
                 .unis(page, count)
                 .asTuple()
                 .invoke(result -> trackPull(request, table, filter, result.getItem1()))
+                .invoke(result -> metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol",
+                        request.isV2() ? "zumo-v2" : "zumo-v3").increment(result.getItem1().records().size()))
                 .map(result -> listResponse(request, table, select, result.getItem1(), result.getItem2(), skip, top,
                         serverLimited, orderBy));
     }

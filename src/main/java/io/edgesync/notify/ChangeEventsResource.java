@@ -1,0 +1,82 @@
+package io.edgesync.notify;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.ResponseHeader;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+import io.edgesync.common.ApiException;
+import io.edgesync.config.ActiveIn;
+import io.edgesync.config.Role;
+import io.edgesync.device.DeviceIds;
+import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Native sync API: change notifications. A device that keeps this stream open learns within a second that a table it
+ * follows changed, and pulls instead of polling. Errors before the stream opens are problem+json.
+ */
+@Path("/sync/v1/devices/{deviceId}")
+@ActiveIn(Role.EDGE)
+@Tag(name = "Native sync API")
+public class ChangeEventsResource {
+
+    /** Reconnect delay suggested to clients (the SSE {@code retry} field), in milliseconds. */
+    static final long RECONNECT_DELAY_MILLIS = 3_000;
+
+    private final ChangeStreamService streams;
+
+    public ChangeEventsResource(ChangeStreamService streams) {
+        this.streams = streams;
+    }
+
+    @GET
+    @Path("events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @ResponseHeader(name = "Cache-Control", value = "no-store")
+    @ResponseHeader(name = "X-Accel-Buffering", value = "no")
+    @Operation(summary = "Stream change notifications (server-sent events): 'ready' once, then 'change'"
+            + " {table, at} whenever a followed table changes; keep-alive comments in between")
+    @Parameter(name = "tables", in = ParameterIn.QUERY, schema = @Schema(type = SchemaType.STRING), description = "Tables to follow, comma-separated, case-insensitive; all tables when absent")
+    public Multi<OutboundSseEvent> streamChanges(@PathParam("deviceId") String deviceId,
+            @Context HttpServerRequest request, @Context Sse sse, @Context RoutingContext routing) {
+        if (!DeviceIds.isValid(deviceId)) {
+            throw ApiException.badRequest("Invalid device id");
+        }
+        // The raw parameters: a bound @QueryParam list drops "tables=", which must be a 400, not all tables.
+        FollowedTables followed = FollowedTables.parse(request.params().getAll("tables"));
+        // Only changes of rows the caller may see (its own, or shared ones): StreamGuard checked the caller.
+        return streams.openStream(deviceId, followed, StreamGuard.callerOf(routing).subject())
+                .map(event -> toSseEvent(sse, event));
+    }
+
+    private static OutboundSseEvent toSseEvent(Sse sse, StreamEvent event) {
+        if (event.isKeepAlive()) {
+            return sse.newEventBuilder()
+                    .comment(StreamEvent.KEEP_ALIVE_COMMENT)
+                    .build();
+        }
+        OutboundSseEvent.Builder builder = sse.newEventBuilder()
+                .name(event.name())
+                .data(event.data());
+        if (StreamEvent.READY.equals(event.name())) {
+            builder.reconnectDelay(RECONNECT_DELAY_MILLIS);
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,291 @@
+package io.edgesync.notify;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.edgesync.cache.TableCatalog;
+import io.edgesync.cache.TableInfo;
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.config.Role;
+import io.edgesync.embedded.DatabaseUrls;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
+import io.vertx.mutiny.core.Context;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * Learns of every committed change of a sync table and re-broadcasts it, coalesced per table, to the change streams of
+ * this process.
+ *
+ * <p> Every write of a sync table (device writes, native pushes, changes from the central service) runs
+ * {@code pg_notify('edgesync_changes', <table>)} in its transaction, so PostgreSQL tells every listening edge replica
+ * at commit, whichever replica made the change. The listener holds its own connection outside the pool, since a pooled
+ * connection listens only while it is borrowed. When that connection drops, {@link PgSubscriber} reconnects with a
+ * capped exponential backoff and listens again; notifications sent while nobody listened are lost, so every known table
+ * is then announced once and devices pull whatever they missed. A periodic probe closes a connection that no longer
+ * answers (a half-open socket never reports its loss), which starts the same reconnect.
+ */
+@ApplicationScoped
+public class ChangeListener {
+
+    /** The channel of change notifications; the payload is the table's name in lower case. */
+    public static final String CHANNEL = "edgesync_changes";
+
+    private static final String SELECT_TABLE_NAMES = "SELECT name FROM sync_table";
+    private static final long FIRST_RETRY_MILLIS = 100;
+    private static final long MAX_RETRY_MILLIS = 5_000;
+    private static final long PROBE_INTERVAL_MILLIS = 30_000;
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** Announcements buffered per stream whose client reads too slowly; beyond that the stream fails and closes. */
+    private static final int BUFFER_PER_SUBSCRIBER = 1024;
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final EdgeSyncConfig config;
+    private final MeterRegistry metrics;
+    private final Optional<String> databaseUrl;
+    private final Optional<String> databaseUser;
+    private final Optional<String> databasePassword;
+
+    private final BroadcastProcessor<TableChange> announcements = BroadcastProcessor.create();
+    private final AtomicBoolean listening = new AtomicBoolean();
+    private volatile boolean stopped;
+
+    // Used on the listener's Vert.x context once started.
+    private Context context;
+    private ChangeCoalescer coalescer;
+    private PgSubscriber subscriber;
+    private volatile boolean connectionLost;
+    private long probeTimer = -1;
+    private Counter reconnects;
+
+    public ChangeListener(Vertx vertx, Pool pool, EdgeSyncConfig config, MeterRegistry metrics,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") Optional<String> databaseUrl,
+            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> databaseUser,
+            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> databasePassword) {
+        this.vertx = vertx;
+        this.pool = pool;
+        this.config = config;
+        this.metrics = metrics;
+        this.databaseUrl = databaseUrl;
+        this.databaseUser = databaseUser;
+        this.databasePassword = databasePassword;
+    }
+
+    /**
+     * Announcements of table changes from now on: at most one per table per coalescing window. Hot: a subscriber sees
+     * only what is announced after it subscribed. Completes when the application stops.
+     */
+    public Multi<TableChange> changes() {
+        return announcements
+                .onOverflow()
+                .buffer(BUFFER_PER_SUBSCRIBER);
+    }
+
+    void startListening(@Observes StartupEvent event) {
+        if (!config.role().includes(Role.EDGE)) {
+            return;
+        }
+        if (databaseUrl.isEmpty()) {
+            Log.errorf("No quarkus.datasource.reactive.url: devices get no change notifications");
+            return;
+        }
+        PgConnectOptions options = connectOptions(databaseUrl.get(), databaseUser, databasePassword);
+        Gauge.builder("edgesync.notify.listener.connected", listening, state -> state.get() ? 1 : 0)
+                .description("1 while the gateway listens for table changes, 0 while it reconnects")
+                .register(metrics);
+        reconnects = Counter.builder("edgesync.notify.listener.reconnects")
+                .description("Times the change listener listened again after losing its connection")
+                .register(metrics);
+        context = vertx.getOrCreateContext();
+        coalescer = new ChangeCoalescer(config.notifications().coalesceMillis(), this::schedule, this::announce);
+        context.runOnContext(() -> {
+            connect(options, 0);
+            probeTimer = vertx.setPeriodic(PROBE_INTERVAL_MILLIS, id -> probeConnection());
+        });
+    }
+
+    void stopListening(@Observes ShutdownEvent event) {
+        stopped = true;
+        if (context == null) {
+            announcements.onComplete();
+            return;
+        }
+        context.runOnContext(() -> {
+            vertx.cancelTimer(probeTimer);
+            if (subscriber != null) {
+                subscriber.closeAndForget();
+            }
+            listening.set(false);
+            announcements.onComplete();
+        });
+    }
+
+    /** The listener's connection: the reactive datasource's URL and credentials, on a connection of its own. */
+    static PgConnectOptions connectOptions(String url, Optional<String> user, Optional<String> password) {
+        // Quarkus accepts a comma-separated list of URLs and an optional vertx-reactive: prefix.
+        String first = url.split(",")[0].strip();
+        if (first.startsWith("vertx-reactive:")) {
+            first = first.substring("vertx-reactive:".length());
+        }
+        PgConnectOptions options;
+        try {
+            options = PgConnectOptions.fromUri(first);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("Invalid quarkus.datasource.reactive.url: " + DatabaseUrls.redact(first));
+        }
+        user.ifPresent(options::setUser);
+        password.ifPresent(options::setPassword);
+        options.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        options.setTcpKeepAlive(true);
+        options.addProperty("application_name", "edgesync-change-listener");
+        return options;
+    }
+
+    /** Delay before reconnect attempt {@code retries} (0 for the first): 100 ms doubling up to 5 s. */
+    static long retryDelayMillis(int retries) {
+        return Math.min(MAX_RETRY_MILLIS, FIRST_RETRY_MILLIS << Math.min(retries, 16));
+    }
+
+    /**
+     * Connects a new subscriber. Once connected, the subscriber reconnects by itself; a failed first connection does
+     * not, so it is replaced by a new one after a delay.
+     */
+    private void connect(PgConnectOptions options, int attempt) {
+        if (stopped) {
+            return;
+        }
+        PgSubscriber candidate = PgSubscriber.subscriber(vertx, options)
+                .reconnectPolicy(this::reconnectDelay);
+        candidate.channel(CHANNEL)
+                .subscribeHandler(this::listeningStarted)
+                .handler(this::notificationReceived);
+        subscriber = candidate;
+        candidate.connect()
+                .subscribe()
+                .with(connected -> {
+                }, failure -> {
+                    long delay = retryDelayMillis(attempt);
+                    Log.warnf("Cannot listen for table changes yet (%s); retrying in %d ms", failure.getMessage(),
+                            delay);
+                    connectionLost = true;
+                    candidate.closeAndForget();
+                    vertx.setTimer(delay, id -> context.runOnContext(() -> connect(options, attempt + 1)));
+                });
+    }
+
+    /** The subscriber's reconnect policy; its first call for a lost connection is where the loss shows. */
+    private Long reconnectDelay(Integer retries) {
+        if (retries == 0) {
+            listening.set(false);
+            connectionLost = true;
+            Log.warnf("Lost the connection listening on %s; reconnecting", CHANNEL);
+        }
+        return retryDelayMillis(retries);
+    }
+
+    /** LISTEN succeeded, first or after a reconnect. */
+    private void listeningStarted() {
+        listening.set(true);
+        if (!connectionLost) {
+            Log.infof("Listening for table changes on %s (coalescing window %d ms)", CHANNEL,
+                    config.notifications().coalesceMillis());
+            return;
+        }
+        connectionLost = false;
+        reconnects.increment();
+        Log.infof("Listening for table changes on %s again after a lost connection; announcing every table once",
+                CHANNEL);
+        announceAllTables();
+    }
+
+    /** The payload is {@code table|owner} (the owner empty for shared rows); coalescing is per table and owner. */
+    private void notificationReceived(String payload) {
+        int separator = payload == null ? -1 : payload.indexOf('|');
+        String table = separator < 0 ? payload : payload.substring(0, separator);
+        if (table == null || !TableCatalog.TABLE_NAME.matcher(table).matches()) {
+            Log.debugf("Ignored a notification on %s that names no table", CHANNEL);
+            return;
+        }
+        String key = TableInfo.key(table) + (separator < 0 ? "|" : payload.substring(separator));
+        context.runOnContext(() -> coalescer.recordChange(key));
+    }
+
+    /** Changes committed while nobody listened went unannounced: announce every table, so devices pull. */
+    private void announceAllTables() {
+        pool.query(SELECT_TABLE_NAMES)
+                .execute()
+                .onFailure()
+                .retry()
+                .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2))
+                .atMost(10)
+                .map(rows -> {
+                    List<String> names = new ArrayList<>();
+                    for (Row row : rows) {
+                        names.add(row.getString("name"));
+                    }
+                    return names;
+                })
+                .subscribe()
+                .with(names -> context.runOnContext(() -> names.forEach(coalescer::recordChange)),
+                        failure -> Log.warnf("Could not list the tables to announce after a reconnect: %s",
+                                failure.getMessage()));
+    }
+
+    /** Announces a coalesced key: {@code table|owner}, or a bare table name (after a reconnect). */
+    private void announce(String key) {
+        int separator = key.indexOf('|');
+        String table = separator < 0 ? key : key.substring(0, separator);
+        Optional<String> owner = separator < 0
+                ? Optional.empty()
+                : Optional.of(key.substring(separator + 1)).filter(o -> !o.isEmpty());
+        announcements.onNext(new TableChange(table, Instant.now().truncatedTo(ChronoUnit.MILLIS), owner));
+    }
+
+    private void schedule(long delayMillis, Runnable task) {
+        // Called on the listener's context, so the timer fires there too.
+        vertx.setTimer(delayMillis, id -> task.run());
+    }
+
+    /** A connection whose socket silently died never reports it; one that does not answer is closed to reconnect. */
+    private void probeConnection() {
+        PgConnection connection = subscriber == null ? null : subscriber.actualConnection();
+        if (connection == null) {
+            return;
+        }
+        connection.query("SELECT 1")
+                .execute()
+                .ifNoItem()
+                .after(PROBE_TIMEOUT)
+                .fail()
+                .subscribe()
+                .with(rows -> {
+                }, failure -> {
+                    Log.warnf("The connection listening on %s did not answer a probe; closing it to reconnect",
+                            CHANNEL);
+                    connection.closeAndForget();
+                });
+    }
+}

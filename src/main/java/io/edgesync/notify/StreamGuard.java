@@ -1,0 +1,85 @@
+package io.edgesync.notify;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+import io.edgesync.common.ApiException;
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.device.DeviceIds;
+import io.edgesync.device.DeviceQueue;
+import io.edgesync.security.AccessDeniedException;
+import io.edgesync.security.Caller;
+import io.edgesync.security.TableAccess;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Checks a change-notification stream before it opens (once it streams, errors can no longer be answered): the caller
+ * must be authenticated (unless the gateway is anonymous), the device must be the caller's, and the device may not hold
+ * more than {@code edgesync.limits.max-streams-per-device} streams (429).
+ */
+public class StreamGuard {
+
+    /** Where the checked caller waits for the resource. */
+    static final String CALLER = "edgesync.stream.caller";
+
+    private static final Pattern EVENTS = Pattern.compile("^/sync/v1/devices/([^/]+)/events/?$");
+
+    private final TableAccess access;
+    private final DeviceQueue devices;
+    private final ChangeStreamService streams;
+    private final int maxStreamsPerDevice;
+
+    public StreamGuard(TableAccess access, DeviceQueue devices, ChangeStreamService streams, EdgeSyncConfig config) {
+        this.access = access;
+        this.devices = devices;
+        this.streams = streams;
+        this.maxStreamsPerDevice = config.limits().maxStreamsPerDevice();
+    }
+
+    @ServerRequestFilter
+    public Uni<Response> guardStream(ContainerRequestContext request, RoutingContext routing) {
+        Matcher matcher = EVENTS.matcher(request.getUriInfo().getPath());
+        if (!matcher.matches() || !DeviceIds.isValid(matcher.group(1))) {
+            return Uni.createFrom().nullItem();
+        }
+        String deviceId = matcher.group(1);
+        return access.currentCaller()
+                .call(caller -> {
+                    if (caller.isAnonymous() && !access.allowsAnonymous("")) {
+                        throw AccessDeniedException.unauthenticated();
+                    }
+                    if (streams.openStreamsOf(deviceId) >= maxStreamsPerDevice) {
+                        throw new ApiException(429, "The device already has " + maxStreamsPerDevice
+                                + " open notification streams");
+                    }
+                    return devices.touchDevice(deviceId, "native", null, caller.subject());
+                })
+                .invoke(caller -> routing.put(CALLER, caller))
+                .map(caller -> (Response) null)
+                .onFailure(ApiException.class)
+                .recoverWithItem(e -> problem((ApiException) e));
+    }
+
+    /** The caller the guard checked for this request. */
+    static Caller callerOf(RoutingContext routing) {
+        Caller caller = routing.get(CALLER);
+        return caller == null ? Caller.ANONYMOUS : caller;
+    }
+
+    private static Response problem(ApiException e) {
+        Response.StatusType type = Response.Status.fromStatusCode(e.status());
+        String body = "{\"type\":\"about:blank\",\"title\":\"" + (type == null ? "Error" : type.getReasonPhrase())
+                + "\",\"status\":" + e.status() + ",\"detail\":\"" + e.getMessage().replace("\"", "'") + "\"}";
+        Response.ResponseBuilder response = Response.status(e.status()).type("application/problem+json").entity(body);
+        if (e.status() == 429) {
+            response.header("Retry-After", "5");
+        }
+        return response.build();
+    }
+}
