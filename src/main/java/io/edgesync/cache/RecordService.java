@@ -1,8 +1,6 @@
 package io.edgesync.cache;
 
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -50,7 +48,7 @@ public class RecordService {
 
     /** Applies one operation in its own transaction. */
     public Uni<WriteOutcome> applyOperation(TableInfo table, RecordOperation operation) {
-        return pool.withTransaction(tx -> applyOperation(tx, table, operation))
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> applyOperation(tx, table, operation)))
                 .invoke(outcome -> rememberColumns(table, operation, outcome));
     }
 
@@ -86,31 +84,32 @@ public class RecordService {
                 .chain(found -> {
                     TableInfo table = found.orElseGet(() -> TableInfo.notYetCreated(tableName));
                     Map<String, ColumnType> newColumns = newColumnsOf(table, data);
-                    return pool.withTransaction(tx -> catalog.createTable(tx, table)
-                            .call(persisted -> store.lockTables(tx, List.of(persisted.name())))
-                            .chain(persisted -> store.lockMasterState(tx, persisted, id)
-                                    .chain(state -> {
-                                        if (state.isPresent() && state.get().masterSeq() >= masterSeq) {
-                                            return Uni.createFrom().item(ReplicationOutcome.STALE);
-                                        }
-                                        if (state.isPresent() && state.get().version().equals(version)) {
-                                            return store.confirmMasterSeq(tx, persisted, id, masterSeq)
-                                                    .replaceWith(ReplicationOutcome.CONFIRMED);
-                                        }
-                                        Uni<Boolean> superseded = state.isPresent()
-                                                ? store.isOlderOwnWrite(tx, persisted, id, version,
-                                                        state.get().version())
-                                                : Uni.createFrom().item(false);
-                                        return superseded.chain(older -> older
-                                                // The echo of an older write of this edge's devices, while the cache
-                                                // holds a later one still on its way through central: applying it
-                                                // would take devices back in time until that one comes back too.
-                                                ? store.confirmMasterSeq(tx, persisted, id, masterSeq)
-                                                        .replaceWith(ReplicationOutcome.CONFIRMED)
-                                                : store.writeReplicated(tx, persisted, id, data, version, deleted,
-                                                        masterSeq, newColumns, owner)
-                                                        .replaceWith(ReplicationOutcome.APPLIED));
-                                    })))
+                    return Transactions
+                            .retryingDeadlocks(() -> pool.withTransaction(tx -> catalog.createTable(tx, table)
+                                    .chain(persisted -> store.lockMasterState(tx, persisted, id)
+                                            .chain(state -> {
+                                                if (state.isPresent() && state.get().masterSeq() >= masterSeq) {
+                                                    return Uni.createFrom().item(ReplicationOutcome.STALE);
+                                                }
+                                                if (state.isPresent() && state.get().version().equals(version)) {
+                                                    return store.confirmMasterSeq(tx, persisted, id, masterSeq)
+                                                            .replaceWith(ReplicationOutcome.CONFIRMED);
+                                                }
+                                                Uni<Boolean> superseded = state.isPresent()
+                                                        ? store.isOlderOwnWrite(tx, persisted, id, version,
+                                                                state.get().version())
+                                                        : Uni.createFrom().item(false);
+                                                return superseded.chain(older -> older
+                                                        // The echo of an older write of this edge's devices, while the cache
+                                                        // holds a later one still on its way through central: applying it
+                                                        // would take devices back in time until that one comes back too.
+                                                        ? store.confirmMasterSeq(tx, persisted, id, masterSeq)
+                                                                .replaceWith(ReplicationOutcome.CONFIRMED)
+                                                        : store.writeReplicated(tx, persisted, id, data, version,
+                                                                deleted,
+                                                                masterSeq, newColumns, owner)
+                                                                .replaceWith(ReplicationOutcome.APPLIED));
+                                            }))))
                             .invoke(outcome -> {
                                 if (outcome == ReplicationOutcome.APPLIED && !newColumns.isEmpty()) {
                                     catalog.rememberColumns(table, newColumns);
@@ -141,18 +140,9 @@ public class RecordService {
         }
     }
 
-    /**
-     * Locks tables for the rest of the caller's transaction; a transaction writing several records takes these before
-     * their record locks (see {@link RecordStore#lockTables}).
-     */
-    public Uni<Void> lockTables(SqlConnection tx, Collection<String> names) {
-        return store.lockTables(tx, names);
-    }
-
     /** Applies one operation inside the caller's transaction. */
     public Uni<WriteOutcome> applyOperation(SqlConnection tx, TableInfo table, RecordOperation operation) {
         return catalog.createTable(tx, table)
-                .call(persisted -> store.lockTables(tx, List.of(persisted.name())))
                 .chain(persisted -> store.lockRecord(tx, persisted, operation.id())
                         .chain(current -> {
                             Optional<String> caller = operation.context().owner();

@@ -3,12 +3,10 @@ package io.edgesync.cache;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -206,20 +204,6 @@ public class RecordStore {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM sync_record r WHERE r.table_name = $1 AND r.id = $2")
                 .execute(Tuple.of(table.name(), id))
                 .map(this::firstRecord);
-    }
-
-    /**
-     * Locks the tables' {@code sync_table} rows for the rest of the transaction, in name order. Every transaction that
-     * writes records takes its tables' locks before any record lock (the stamp would take them anyway, later): with one
-     * order for all writers, a batch, a single write, a replicated change and the purge cannot deadlock.
-     */
-    public Uni<Void> lockTables(SqlClient tx, Collection<String> names) {
-        if (names.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        return tx.preparedQuery("SELECT name FROM sync_table WHERE name = ANY($1) ORDER BY name FOR UPDATE")
-                .execute(Tuple.of(new TreeSet<>(names).toArray(String[]::new)))
-                .replaceWithVoid();
     }
 
     /** Reads and locks the record for the rest of the transaction. */

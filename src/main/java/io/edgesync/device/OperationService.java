@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgesync.cache.RecordOperation;
 import io.edgesync.cache.RecordService;
 import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.Transactions;
 import io.edgesync.cache.WriteOutcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -56,11 +57,11 @@ public class OperationService {
                     .invoke(outcome -> count(table, outcome));
         }
         DeviceCall call = device.get();
-        return pool.withTransaction(tx -> queue.reservePositions(tx, call.deviceId(), call.protocol(),
-                call.clientVersion(), 1, call.userId())
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> queue.reservePositions(tx,
+                call.deviceId(), call.protocol(), call.clientVersion(), 1, call.userId())
                 .chain(seq -> records.applyOperation(tx, table, operation)
                         .call(outcome -> queue.appendOperation(tx, queued(call, seq, table, operation, sentItem,
-                                outcome)))))
+                                outcome))))))
                 .invoke(outcome -> {
                     records.rememberColumns(table, operation, outcome);
                     count(table, outcome);

@@ -1,7 +1,6 @@
 package io.edgesync.device;
 
 import java.time.Duration;
-import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -12,7 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -28,9 +26,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class TombstonePurger {
 
     /**
-     * One statement per table, run while the table's row is locked (the lock order of every writer: table, then
-     * records). The horizon is the lowest position (native replicas) and watermark (ZUMO replicas) of the devices seen
-     * within the active period; tombstones below both, or older than the retention, go.
+     * One statement per run: per table, the horizon is the lowest position (native replicas) and watermark (ZUMO
+     * replicas) of the devices seen within the active period; tombstones below both, or older than the retention, go.
      */
     private static final String PURGE = """
             WITH horizon AS (
@@ -41,8 +38,7 @@ public class TombstonePurger {
                        (SELECT min(r.watermark) FROM device_replica r JOIN device d ON d.id = r.device_id
                          WHERE r.table_name = t.name AND r.watermark IS NOT NULL
                            AND d.last_seen > clock_timestamp() - make_interval(days => $1)) AS min_watermark
-                FROM sync_table t
-                WHERE t.name = $3),
+                FROM sync_table t),
             purged AS (
                 DELETE FROM sync_record s
                 USING horizon h
@@ -98,23 +94,9 @@ public class TombstonePurger {
 
     /** Runs one purge now and returns how many tombstones went. */
     public Uni<Long> purgeTombstones() {
-        return pool.query("SELECT name FROM sync_table ORDER BY name")
-                .execute()
-                .onItem()
-                .transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .onItem()
-                .transformToUniAndConcatenate(row -> purgeTable(row.getString(0)))
-                .collect()
-                .with(Collectors.summingLong(Long::longValue))
+        return pool.preparedQuery(PURGE)
+                .execute(Tuple.of(config.activeDeviceDays(), config.tombstoneRetentionDays()))
+                .map(rows -> rows.iterator().next().getLong(0))
                 .invoke(purged -> metrics.counter("edgesync.tombstones.purged").increment(purged));
-    }
-
-    private Uni<Long> purgeTable(String table) {
-        return pool.withTransaction(tx -> tx
-                .preparedQuery("SELECT 1 FROM sync_table WHERE name = $1 FOR UPDATE")
-                .execute(Tuple.of(table))
-                .chain(() -> tx.preparedQuery(PURGE)
-                        .execute(Tuple.of(config.activeDeviceDays(), config.tombstoneRetentionDays(), table)))
-                .map(rows -> rows.iterator().next().getLong(0)));
     }
 }

@@ -29,6 +29,7 @@ import io.edgesync.cache.RecordService;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.Transactions;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
 import io.edgesync.config.EdgeSyncConfig;
@@ -46,7 +47,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 
 /**
  * Native batch push: a device's ordered operations applied in one transaction, each queued with its outcome. Idempotent
@@ -115,7 +115,7 @@ public class PushService {
                                             caller)));
                         }))
                 // A deadlock with a concurrent writer rolls the whole batch back: it is safe to run it again.
-                .onFailure(PushService::isRetryable)
+                .onFailure(Transactions::isRetryable)
                 .retry()
                 .atMost(3)
                 .invoke(processed -> processed.forEach(this::afterCommit))
@@ -151,7 +151,7 @@ public class PushService {
                                             processed.queued().resultVersion().orElse(null),
                                             processed.queued().error().orElse(null)))));
                 }))
-                .onFailure(PushService::isRetryable)
+                .onFailure(Transactions::isRetryable)
                 .retry()
                 .atMost(3)
                 .invoke(this::afterCommit)
@@ -206,8 +206,8 @@ public class PushService {
     }
 
     /**
-     * Locks the batch's tables and then its records up front, each in one order, so a batch and a concurrent single
-     * write cannot each hold a lock the other needs.
+     * Locks the batch's records up front, in one order, so a batch and a concurrent single write cannot each hold a
+     * lock the other needs.
      */
     private Uni<Void> lockRecords(SqlConnection tx, List<PushRequest.Op> operations) {
         Set<String> keys = new LinkedHashSet<>();
@@ -222,14 +222,13 @@ public class PushService {
         if (tables.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return records.lockTables(tx, tables)
-                .chain(() -> tx.preparedQuery("""
-                        SELECT 1 FROM sync_record r
-                        JOIN unnest($1::text[], $2::text[]) AS k(table_name, id)
-                          ON r.table_name = k.table_name AND r.id = k.id
-                        ORDER BY r.table_name, r.id
-                        FOR UPDATE OF r""")
-                        .execute(Tuple.of(tables.toArray(String[]::new), ids.toArray(String[]::new))))
+        return tx.preparedQuery("""
+                SELECT 1 FROM sync_record r
+                JOIN unnest($1::text[], $2::text[]) AS k(table_name, id)
+                  ON r.table_name = k.table_name AND r.id = k.id
+                ORDER BY r.table_name, r.id
+                FOR UPDATE OF r""")
+                .execute(Tuple.of(tables.toArray(String[]::new), ids.toArray(String[]::new)))
                 .replaceWithVoid();
     }
 
@@ -437,11 +436,6 @@ public class PushService {
         OffsetDateTime clientTime = row.getOffsetDateTime(6);
         return new PushRequest.Op(row.getString(0), row.getString(1), row.getString(2), row.getString(3), item,
                 row.getString(5), clientTime == null ? null : clientTime.toString());
-    }
-
-    private static boolean isRetryable(Throwable failure) {
-        return failure instanceof PgException pg
-                && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()));
     }
 
     private static String abbreviate(String text, int max) {
