@@ -1,6 +1,8 @@
 package io.edgesync.cache;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -142,8 +144,42 @@ public class RecordService {
 
     /** Applies one operation inside the caller's transaction. */
     public Uni<WriteOutcome> applyOperation(SqlConnection tx, TableInfo table, RecordOperation operation) {
+        return applyOperation(tx, table, operation, new HashMap<>());
+    }
+
+    /**
+     * Locks records of several operations up front (a batch), in one order; see
+     * {@link #applyOperation(SqlConnection, TableInfo, RecordOperation, Map)}.
+     *
+     * @param keys pairs of table key and record id
+     * @return what the transaction now knows of each record: its locked row, or empty when it did not exist
+     */
+    public Uni<Map<String, Optional<StoredRecord>>> lockRecords(SqlConnection tx, List<String[]> keys) {
+        return store.lockRecords(tx, keys).map(locked -> {
+            Map<String, Optional<StoredRecord>> known = new HashMap<>();
+            for (String[] key : keys) {
+                String recordKey = RecordStore.recordKey(key[0], key[1]);
+                known.put(recordKey, Optional.ofNullable(locked.get(recordKey)));
+            }
+            return known;
+        });
+    }
+
+    /**
+     * Applies one operation inside the caller's transaction, using what the transaction already knows of the record: a
+     * row it locked (no second read), or that the record did not exist when the batch locked its records (an insert
+     * then goes straight to the insert, whose conflict handling covers a record created since). Updates {@code known}
+     * with the row the operation wrote.
+     */
+    public Uni<WriteOutcome> applyOperation(SqlConnection tx, TableInfo table, RecordOperation operation,
+            Map<String, Optional<StoredRecord>> known) {
+        String key = RecordStore.recordKey(table.name(), operation.id());
+        Optional<StoredRecord> state = known.get(key);
         return catalog.createTable(tx, table)
-                .chain(persisted -> store.lockRecord(tx, persisted, operation.id())
+                .chain(persisted -> (state != null && (state.isPresent()
+                        || operation instanceof RecordOperation.Insert)
+                                ? Uni.createFrom().item(state)
+                                : store.lockRecord(tx, persisted, operation.id()))
                         .chain(current -> {
                             Optional<String> caller = operation.context().owner();
                             if (current.isPresent() && !current.get().visibleTo(caller)) {
@@ -153,7 +189,12 @@ public class RecordService {
                                         : new WriteOutcome.NotFound());
                             }
                             return decide(tx, persisted, operation, current);
-                        }));
+                        }))
+                .invoke(outcome -> {
+                    if (outcome instanceof WriteOutcome.Applied applied) {
+                        known.put(key, Optional.of(applied.record()));
+                    }
+                });
     }
 
     private Uni<WriteOutcome> decide(SqlConnection tx, TableInfo table, RecordOperation operation,

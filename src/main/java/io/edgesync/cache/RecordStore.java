@@ -3,6 +3,7 @@ package io.edgesync.cache;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -204,6 +205,38 @@ public class RecordStore {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM sync_record r WHERE r.table_name = $1 AND r.id = $2")
                 .execute(Tuple.of(table.name(), id))
                 .map(this::firstRecord);
+    }
+
+    /**
+     * Reads and locks several records for the rest of the transaction, in (table, id) order so that two batches cannot
+     * deadlock; records that do not exist are absent from the answer.
+     *
+     * @param keys pairs of table key and record id
+     * @return the locked records by {@link #recordKey(String, String)}
+     */
+    public Uni<Map<String, StoredRecord>> lockRecords(SqlClient tx, List<String[]> keys) {
+        if (keys.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return tx.preparedQuery("SELECT " + COLUMNS + ", r.table_name FROM sync_record r"
+                + " JOIN unnest($1::text[], $2::text[]) AS k(table_name, id)"
+                + " ON r.table_name = k.table_name AND r.id = k.id"
+                + " ORDER BY r.table_name, r.id FOR UPDATE OF r")
+                .execute(Tuple.of(keys.stream().map(k -> k[0]).toArray(String[]::new),
+                        keys.stream().map(k -> k[1]).toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, StoredRecord> locked = new HashMap<>();
+                    for (Row row : rows) {
+                        StoredRecord record = toRecord(row);
+                        locked.put(recordKey(row.getString("table_name"), record.id()), record);
+                    }
+                    return locked;
+                });
+    }
+
+    /** The key of a record in maps of several tables' records. */
+    public static String recordKey(String table, String id) {
+        return table + '\u0000' + id;
     }
 
     /** Reads and locks the record for the rest of the transaction. */

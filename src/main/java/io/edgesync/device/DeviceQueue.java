@@ -33,6 +33,13 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class DeviceQueue {
 
+    private static final String APPEND = """
+            INSERT INTO device_operation (device_id, seq, operation_id, table_name, record_id, kind, item,
+                                          base_version, client_updated_at, status, result, result_version, error,
+                                          resolved_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10::text, $11::text::jsonb, $12, $13,
+                    CASE WHEN $10::text = 'parked' THEN NULL ELSE clock_timestamp() END)""";
+
     /** Reads keep a device's last-seen time current to this granularity, so idle polling costs no writes. */
     private static final Duration TOUCH_INTERVAL = Duration.ofSeconds(30);
 
@@ -123,6 +130,20 @@ public class DeviceQueue {
 
     /** Appends an operation with its outcome to the device's queue. */
     public Uni<Void> appendOperation(SqlClient tx, QueuedOperation operation) {
+        return appendOperations(tx, List.of(operation));
+    }
+
+    /** Appends several operations to their devices' queues in one round trip (a pipelined batch of inserts). */
+    public Uni<Void> appendOperations(SqlClient tx, List<QueuedOperation> operations) {
+        if (operations.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return tx.preparedQuery(APPEND)
+                .executeBatch(operations.stream().map(DeviceQueue::appendParams).toList())
+                .replaceWithVoid();
+    }
+
+    private static Tuple appendParams(QueuedOperation operation) {
         List<Object> params = new ArrayList<>();
         params.add(operation.deviceId());
         params.add(operation.seq());
@@ -137,14 +158,7 @@ public class DeviceQueue {
         params.add(operation.result().toString());
         params.add(operation.resultVersion().orElse(null));
         params.add(operation.error().orElse(null));
-        return tx.preparedQuery("""
-                INSERT INTO device_operation (device_id, seq, operation_id, table_name, record_id, kind, item,
-                                              base_version, client_updated_at, status, result, result_version, error,
-                                              resolved_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10::text, $11::text::jsonb, $12, $13,
-                        CASE WHEN $10::text = 'parked' THEN NULL ELSE clock_timestamp() END)""")
-                .execute(Tuple.tuple(params))
-                .replaceWithVoid();
+        return Tuple.tuple(params);
     }
 
     /** The stored answers of operations a device already sent, by operation id (idempotent retries). */

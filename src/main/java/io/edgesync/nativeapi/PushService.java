@@ -5,8 +5,8 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,6 +26,7 @@ import io.edgesync.cache.OperationContext;
 import io.edgesync.cache.Precondition;
 import io.edgesync.cache.RecordOperation;
 import io.edgesync.cache.RecordService;
+import io.edgesync.cache.RecordStore;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
@@ -109,10 +110,9 @@ public class PushService {
                                     : queue.reservePositions(tx, deviceId, "native", clientVersion, fresh.size(),
                                             caller.subject());
                             return firstSeq.chain(seq -> queue.tablesWithParkedOperations(tx, deviceId)
-                                    .chain(parked -> lockRecords(tx, fresh).replaceWith(parked))
-                                    .chain(parked -> processAll(tx, deviceId, operations, known, seq,
-                                            new HashSet<>(parked),
-                                            caller)));
+                                    .chain(parked -> lockRecords(tx, fresh)
+                                            .chain(locked -> processAll(tx, deviceId, operations, known, seq,
+                                                    new HashSet<>(parked), caller, locked))));
                         }))
                 // A deadlock with a concurrent writer rolls the whole batch back: it is safe to run it again.
                 .onFailure(Transactions::isRetryable)
@@ -139,7 +139,7 @@ public class PushService {
                     PushRequest.Op op = storedOperation(rows.iterator().next());
                     return deviceOwner(tx, deviceId)
                             .chain(owner -> processOne(tx, deviceId, op, seq, Set.of(), false,
-                                    new Caller(owner, Set.of())))
+                                    new Caller(owner, Set.of()), new HashMap<>()))
                             .call(processed -> tx.preparedQuery("""
                                     UPDATE device_operation
                                     SET status = $3::text, result = $4::text::jsonb, result_version = $5, error = $6,
@@ -207,33 +207,25 @@ public class PushService {
 
     /**
      * Locks the batch's records up front, in one order, so a batch and a concurrent single write cannot each hold a
-     * lock the other needs.
+     * lock the other needs; the rows read here spare each operation its own read.
      */
-    private Uni<Void> lockRecords(SqlConnection tx, List<PushRequest.Op> operations) {
-        Set<String> keys = new LinkedHashSet<>();
-        List<String> tables = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
+    private Uni<Map<String, Optional<StoredRecord>>> lockRecords(SqlConnection tx, List<PushRequest.Op> operations) {
+        Set<String> seen = new HashSet<>();
+        List<String[]> keys = new ArrayList<>();
         for (PushRequest.Op op : operations) {
-            if (op.table() != null && op.id() != null && keys.add(TableInfo.key(op.table()) + "\u0000" + op.id())) {
-                tables.add(TableInfo.key(op.table()));
-                ids.add(op.id());
+            if (op.table() != null && op.id() != null) {
+                String[] key = {TableInfo.key(op.table()), op.id()};
+                if (seen.add(RecordStore.recordKey(key[0], key[1]))) {
+                    keys.add(key);
+                }
             }
         }
-        if (tables.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        return tx.preparedQuery("""
-                SELECT 1 FROM sync_record r
-                JOIN unnest($1::text[], $2::text[]) AS k(table_name, id)
-                  ON r.table_name = k.table_name AND r.id = k.id
-                ORDER BY r.table_name, r.id
-                FOR UPDATE OF r""")
-                .execute(Tuple.of(tables.toArray(String[]::new), ids.toArray(String[]::new)))
-                .replaceWithVoid();
+        return records.lockRecords(tx, keys);
     }
 
     private Uni<List<Processed>> processAll(SqlConnection tx, String deviceId, List<PushRequest.Op> operations,
-            Map<String, ObjectNode> known, long firstSeq, Set<String> blockedTables, Caller caller) {
+            Map<String, ObjectNode> known, long firstSeq, Set<String> blockedTables, Caller caller,
+            Map<String, Optional<StoredRecord>> locked) {
         long[] nextSeq = {firstSeq};
         return Multi.createFrom()
                 .iterable(operations)
@@ -247,16 +239,21 @@ public class PushService {
                                         Optional.empty(), Optional.empty()));
                     }
                     long seq = nextSeq[0]++;
-                    return processOne(tx, deviceId, op, seq, blockedTables, true, caller)
-                            .call(processed -> queue.appendOperation(tx, processed.queued()));
+                    return processOne(tx, deviceId, op, seq, blockedTables, true, caller, locked);
                 })
                 .collect()
-                .asList();
+                .asList()
+                // The queue entries go in together, once every operation ran.
+                .call(processed -> queue.appendOperations(tx, processed.stream()
+                        .filter(p -> p.queued() != null)
+                        .map(Processed::queued)
+                        .toList()));
     }
 
     /** Applies one operation (or parks it) and builds its queue entry; the caller stores the entry. */
     private Uni<Processed> processOne(SqlConnection tx, String deviceId, PushRequest.Op op, long seq,
-            Set<String> blockedTables, boolean enforceBlocking, Caller caller) {
+            Set<String> blockedTables, boolean enforceBlocking, Caller caller,
+            Map<String, Optional<StoredRecord>> locked) {
         String kind = op.kind() == null ? "" : op.kind().toLowerCase(Locale.ROOT);
         if (!KINDS.contains(kind)) {
             return Uni.createFrom()
@@ -287,7 +284,7 @@ public class PushService {
                     } catch (InvalidItemException | ApiException e) {
                         return Uni.createFrom().item(parked(deviceId, seq, op, kind, e.getMessage()));
                     }
-                    return records.applyOperation(tx, table, operation)
+                    return records.applyOperation(tx, table, operation, locked)
                             .map(outcome -> processed(deviceId, seq, op, table, operation, outcome, blockedTables));
                 });
     }
