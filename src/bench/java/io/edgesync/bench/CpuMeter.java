@@ -1,0 +1,154 @@
+package io.edgesync.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * CPU use during a measured phase, in cores (2.0 = both cores of a 2-core machine busy): the whole machine, the load
+ * generator and each server process the harness started (PostgreSQL with its backends). Read from {@code /proc}; on
+ * another system it reports nothing. The machine figure includes whatever else runs on the machine.
+ */
+final class CpuMeter {
+
+    private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
+
+    /** A named process to account for, with its child processes when {@code children} (a postmaster's backends). */
+    record Tracked(String name, long pid, boolean children) {
+    }
+
+    record Snapshot(long nanos, long machineBusyTicks, Map<String, Long> processTicks) {
+    }
+
+    /** Cores used per part, over a phase. */
+    record Usage(Map<String, Double> cores) {
+
+        static final Usage NONE = new Usage(Map.of());
+
+        String describe() {
+            StringBuilder text = new StringBuilder();
+            cores.forEach((name, value) -> text.append(text.length() == 0 ? "" : ", ")
+                    .append(name)
+                    .append(' ')
+                    .append(String.format(java.util.Locale.ROOT, "%.2f", value)));
+            return text.toString();
+        }
+    }
+
+    private final List<Tracked> tracked = new CopyOnWriteArrayList<>();
+
+    void track(String name, long pid) {
+        track(name, pid, false);
+    }
+
+    void track(String name, long pid, boolean children) {
+        tracked.removeIf(t -> t.name().equals(name));
+        tracked.add(new Tracked(name, pid, children));
+    }
+
+    void untrack(String name) {
+        tracked.removeIf(t -> t.name().equals(name));
+    }
+
+    Snapshot snapshot() {
+        Map<String, Long> ticks = new LinkedHashMap<>();
+        ticks.put("load generator", processTicks(ProcessHandle.current().pid()));
+        for (Tracked t : tracked) {
+            ticks.put(t.name(), t.children() ? treeTicks(t.pid()) : processTicks(t.pid()));
+        }
+        return new Snapshot(System.nanoTime(), machineBusyTicks(), ticks);
+    }
+
+    Usage usage(Snapshot before, Snapshot after) {
+        double seconds = (after.nanos() - before.nanos()) / 1e9;
+        if (seconds <= 0 || after.machineBusyTicks() < 0) {
+            return Usage.NONE;
+        }
+        Map<String, Double> cores = new LinkedHashMap<>();
+        cores.put("machine", (after.machineBusyTicks() - before.machineBusyTicks()) / TICKS_PER_SECOND / seconds);
+        after.processTicks().forEach((name, ticks) -> {
+            Long earlier = before.processTicks().get(name);
+            if (earlier != null && ticks >= 0 && earlier >= 0) {
+                cores.put(name, (ticks - earlier) / TICKS_PER_SECOND / seconds);
+            }
+        });
+        double ours = cores.entrySet().stream().filter(e -> !e.getKey().equals("machine"))
+                .mapToDouble(Map.Entry::getValue).sum();
+        cores.put("other processes", Math.max(0, cores.get("machine") - ours));
+        return new Usage(cores);
+    }
+
+    private static long machineBusyTicks() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = cpu.trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) {
+                if (i != 4 && i != 5) { // idle, iowait
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return busy;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** utime + stime of a process, in ticks; -1 when it is gone. */
+    static long processTicks(long pid) {
+        String[] f = stat(Path.of("/proc", Long.toString(pid), "stat"));
+        return f == null ? -1 : Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /**
+     * A process and its direct children, in ticks. Children that ended in between are missed (PostgreSQL backends of
+     * pooled connections live as long as the pool).
+     */
+    private static long treeTicks(long pid) {
+        long own = processTicks(pid);
+        if (own < 0) {
+            return -1;
+        }
+        long total = own;
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                String[] f = stat(proc.resolve("stat"));
+                if (f != null && Long.parseLong(f[1]) == pid) {
+                    total += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return total;
+    }
+
+    /** The fields of /proc/PID/stat after the command name (field 3 onwards). */
+    private static String[] stat(Path path) {
+        try {
+            String text = Files.readString(path);
+            return text.substring(text.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Resident memory of a process in bytes (VmRSS), or -1. */
+    static long residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,159 @@
+package io.edgesync.bench;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A non-blocking HTTP/1.1 client of one server (Vert.x core, keep-alive, one connection per concurrent request). Every
+ * call completes on one of the load generator's event loops.
+ */
+final class Http implements AutoCloseable {
+
+    /** A complete response. */
+    record Response(int status, MultiMap headers, Buffer body) {
+
+        String header(String name) {
+            return headers.get(name);
+        }
+
+        String text() {
+            return body == null ? "" : body.toString(StandardCharsets.UTF_8);
+        }
+
+        JsonObject json() {
+            return body.toJsonObject();
+        }
+
+        JsonArray jsonArray() {
+            return body.toJsonArray();
+        }
+    }
+
+    /** An operation ended badly; its stats already counted it. */
+    static final class StepFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StepFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final URI base;
+    private final HttpClient client;
+
+    Http(Vertx vertx, URI base, int connections) {
+        this.base = base;
+        this.client = vertx.createHttpClient(new HttpClientOptions()
+                .setDefaultHost(base.getHost())
+                .setDefaultPort(base.getPort())
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setIdleTimeout(120)
+                .setConnectTimeout(10_000),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    }
+
+    URI base() {
+        return base;
+    }
+
+    CompletableFuture<Response> get(String uri, Map<String, String> headers) {
+        return send(HttpMethod.GET, uri, headers, null);
+    }
+
+    CompletableFuture<Response> send(HttpMethod method, String uri, Map<String, String> headers, Buffer body) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(method)
+                .setURI(uri)
+                .setTimeout(60_000);
+        headers.forEach(options::putHeader);
+        return client.request(options)
+                .compose(request -> body == null ? request.send() : request.send(body))
+                .compose(response -> response.body()
+                        .map(buffer -> new Response(response.statusCode(), response.headers(), buffer)))
+                .toCompletionStage()
+                .toCompletableFuture();
+    }
+
+    /**
+     * Opens a long-lived streaming GET (server-sent events): {@code onChunk} gets the body as it arrives; the future
+     * completes with the response once the headers are in.
+     */
+    CompletableFuture<HttpClientResponse> stream(String uri, Map<String, String> headers, Consumer<Buffer> onChunk,
+            Runnable onEnd) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setURI(uri)
+                .setIdleTimeout(0);
+        headers.forEach(options::putHeader);
+        return client.request(options)
+                .compose(request -> request.send())
+                .map(response -> {
+                    response.handler(onChunk::accept);
+                    response.endHandler(ignored -> onEnd.run());
+                    response.exceptionHandler(ignored -> onEnd.run());
+                    return response;
+                })
+                .toCompletionStage()
+                .toCompletableFuture();
+    }
+
+    /**
+     * Runs {@code call}, timing it into {@code stats} (work units are the caller's to add): a response with another
+     * status than {@code expected} or a transport error counts as an error and fails the returned future with
+     * {@link StepFailed}.
+     */
+    static CompletableFuture<Response> timed(Stats stats, int expected,
+            java.util.function.Supplier<CompletableFuture<Response>> call) {
+        long start = System.nanoTime();
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        call.get().whenComplete((response, failure) -> {
+            long took = System.nanoTime() - start;
+            if (failure != null) {
+                stats.failure(describe(failure));
+                result.completeExceptionally(new StepFailed(describe(failure)));
+            } else if (response.status() != expected) {
+                String kind = "HTTP " + response.status() + ": " + abbreviate(response.text(), 120);
+                stats.failure(kind);
+                result.completeExceptionally(new StepFailed(kind));
+            } else {
+                stats.success(took, 0);
+                result.complete(response);
+            }
+        });
+        return result;
+    }
+
+    static String describe(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getClass().getSimpleName() + ": " + abbreviate(String.valueOf(cause.getMessage()), 120);
+    }
+
+    static String abbreviate(String text, int max) {
+        String oneLine = text.replace('\n', ' ');
+        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max) + "...";
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

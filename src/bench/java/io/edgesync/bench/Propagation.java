@@ -1,0 +1,298 @@
+package io.edgesync.bench;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * Scenario 5: end-to-end propagation between two edges. Writes go to edge 1 (the harness's gateway, role {@code all}:
+ * edge 1 and the central service) at a fixed offered rate; edge 2 (a second process, role {@code edge}, its own
+ * database on the same PostgreSQL server, the same Kafka) gets them through Kafka and central. On edge 2 a device keeps
+ * the change stream (SSE) open and pulls whenever it announces a change, as the native client does.
+ *
+ * <p> Latencies run from each write's intended send time (open loop, so a slow server cannot hide queueing) to: the
+ * push's answer on edge 1; the SSE announcement on edge 2 that led to the pull that brought the row; the row's arrival
+ * in that pull.
+ */
+final class Propagation {
+
+    static final String SCENARIO = "5 propagation";
+    private static final Duration SETTLE = Duration.ofSeconds(30);
+
+    private Propagation() {
+    }
+
+    static void run(Bench bench, GatewayProcess edge1, Path appDir) throws Exception {
+        BenchOptions o = bench.options;
+        double rate = o.integer("s5.rate", 1000, 1000);
+        int batch = o.integer("s5.batch", 10, 10);
+        int size = o.integer("s5.size", 100, 100);
+        Duration warmup = o.duration("s5.warmup", "5s", "2s");
+        Duration duration = o.duration("s5.duration", "30s", "6s");
+        String table = "propitem";
+        int pgPort = edge1.postgresPort().orElseThrow();
+        String kafka = edge1.kafkaBootstrap().orElseThrow(() -> new IllegalStateException("edge 1 has no Kafka"));
+        String database = "bench_edge2_" + bench.runId;
+
+        Pool admin = Pg.pool(bench.vertx, pgPort, edge1.database(), 1);
+        try {
+            Pg.execute(admin, "CREATE DATABASE " + database, Duration.ofSeconds(60));
+        } finally {
+            admin.close();
+        }
+        bench.progress.status(SCENARIO, "starting edge 2");
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("edgesync.role", "edge");
+        props.put("edgesync.edge.id", "edge2");
+        props.put("edgesync.embedded.enabled", "false");
+        props.put("edgesync.tables.auto-create", "true");
+        // Edge 1 runs the local default, which serves anonymous devices; edge 2 must do the same for the same clients.
+        props.put("edgesync.security.anonymous", "true");
+        props.put("edgesync.limits.rate-limit.enabled", "false");
+        props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + pgPort + "/" + database);
+        props.put("quarkus.datasource.username", "postgres");
+        props.put("kafka.bootstrap.servers", kafka);
+        String heap = o.text("s5.edge2-heap", "512m");
+        try (GatewayProcess edge2 = GatewayProcess.start("edge2", appDir, bench.outDir, heap, List.of(), props);
+                Http writer = bench.http(edge1.uri(), 64);
+                Http reader = bench.http(edge2.uri(), 4)) {
+            bench.cpu.track("edge 2", edge2.pid());
+            String text = Bench.text(size);
+            String pushUri = "/sync/v1/devices/s5-writer-" + bench.runId + "/push";
+            Map<String, String> json = Map.of("Content-Type", "application/json", "Accept", "application/json");
+
+            // Warm the path: a first write must come out on edge 2 before anything is measured.
+            bench.progress.status(SCENARIO, "waiting for a first write to reach edge 2 (Kafka, central)");
+            Http.Response first = Load.join(writer.send(HttpMethod.POST, pushUri, json,
+                    pushBody(table, List.of("probe-" + bench.runId), text, "probe")), Duration.ofSeconds(30));
+            if (first.status() != 200) {
+                throw new IllegalStateException("edge 1 push failed: HTTP " + first.status() + " " + first.text());
+            }
+            String puller = "s5-puller-" + bench.runId;
+            String token = awaitRow(reader, puller, table, "probe-" + bench.runId, Duration.ofSeconds(120));
+
+            Stats pushes = new Stats("edge 1 push");
+            Stats announced = new Stats("SSE on edge 2");
+            Stats visible = new Stats("pulled on edge 2");
+            Map<String, Long> sent = new ConcurrentHashMap<>();
+            long startNanos = System.nanoTime();
+            long measureFrom = startNanos + warmup.toNanos();
+            PullLoop pulls = new PullLoop(reader, puller, table, token, sent, measureFrom, announced, visible);
+            SseClient sse = Load.join(SseClient.open(reader, "/sync/v1/devices/s5-sse-" + bench.runId
+                    + "/events?tables=" + table, event -> {
+                        if (event.name().equals("change")) {
+                            pulls.trigger(event.receivedNanos());
+                        }
+                    }), Duration.ofSeconds(30));
+            if (sse.status() != 200) {
+                throw new IllegalStateException("edge 2 events: HTTP " + sse.status());
+            }
+            GatewayProcess.sleep(500);
+
+            double requestsPerSecond = rate / batch;
+            AtomicInteger inFlight = new AtomicInteger();
+            bench.progress.phase(SCENARIO + " " + (int) rate + " ops/s", warmup, duration,
+                    List.of(pushes, visible));
+            CpuMeter.Snapshot before = bench.cpu.snapshot();
+            long requests = Load.openLoop(bench.vertx, requestsPerSecond, warmup.plus(duration), n -> {
+                long intended = startNanos + (long) (n / requestsPerSecond * 1e9);
+                List<String> ids = new java.util.ArrayList<>(batch);
+                for (int k = 0; k < batch; k++) {
+                    String id = "p" + n + "-" + k;
+                    ids.add(id);
+                    sent.put(id, intended);
+                }
+                Buffer body = pushBody(table, ids, text, bench.runId + "-" + n);
+                return writer.send(HttpMethod.POST, pushUri, json, body).whenComplete((response, failure) -> {
+                    if (intended < measureFrom) {
+                        return;
+                    }
+                    if (failure != null) {
+                        pushes.failure(Http.describe(failure));
+                    } else if (response.status() != 200) {
+                        pushes.failure("HTTP " + response.status());
+                    } else {
+                        pushes.success(System.nanoTime() - intended, batch);
+                    }
+                });
+            }, inFlight, (int) Math.max(50, requestsPerSecond * 5));
+            CpuMeter.Snapshot after = bench.cpu.snapshot();
+            double sentSeconds = (System.nanoTime() - startNanos) / 1e9;
+            boolean overloaded = sentSeconds < warmup.plus(duration).toMillis() / 1000.0 - 0.5;
+            if (overloaded) {
+                bench.note(String.format(Locale.ROOT, "Scenario 5: edge 1 could not take %,.0f ops/s: more than 5 s of"
+                        + " pushes were outstanding after %.1f s, so the writer stopped early", rate, sentSeconds));
+            }
+            bench.progress.phaseDone();
+            long settleUntil = System.nanoTime() + SETTLE.toNanos();
+            while ((!sent.isEmpty() || inFlight.get() > 0) && System.nanoTime() < settleUntil) {
+                bench.progress.status(SCENARIO + " settle", String.format(Locale.ROOT,
+                        "%,d rows not yet on edge 2, %d pushes in flight", sent.size(), inFlight.get()));
+                GatewayProcess.sleep(250);
+                pulls.trigger(System.nanoTime());
+            }
+            bench.progress.phaseDone();
+            long missing = sent.values().stream().filter(t -> t >= measureFrom).count();
+            for (long i = 0; i < missing; i++) {
+                visible.failure("not on edge 2 within " + SETTLE.toSeconds() + " s after the last write");
+            }
+            sse.close();
+            // How fast the central service worked through the CUD events (it applies one event per transaction).
+            Pool central = Pg.pool(bench.vertx, pgPort, edge1.database(), 1);
+            try {
+                io.vertx.sqlclient.Row row = Pg.execute(central, """
+                        SELECT count(*), EXTRACT(EPOCH FROM max(processed_at) - min(processed_at))
+                        FROM central_event WHERE table_name = '%s'""".formatted(table), Duration.ofSeconds(30))
+                        .iterator().next();
+                long events = row.getLong(0);
+                double span = row.getValue(1) == null ? 0 : Double.parseDouble(row.getValue(1).toString());
+                bench.facts.put("scenario 5 central service", String.format(Locale.ROOT,
+                        "processed %,d CUD events in %.1f s (%,.0f events/s)", events, span,
+                        span > 0 ? events / span : Double.NaN));
+            } catch (RuntimeException e) {
+                bench.facts.put("scenario 5 central service", "not read: " + Http.describe(e));
+            } finally {
+                central.close();
+            }
+            double seconds = Math.max(0.1, sentSeconds - warmup.toMillis() / 1000.0);
+            Load.Phase phase = new Load.Phase(seconds, bench.cpu.usage(before, after));
+            String offered = String.format(Locale.ROOT, "offered %,.0f ops/s as %,.0f pushes/s of %d", rate,
+                    requestsPerSecond, batch);
+            bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write answered by edge 1", batch, phase, pushes, "ops",
+                    offered + "; latency from intended send time"));
+            bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write -> SSE change on edge 2", batch, phase, announced,
+                    "", "the announcement that triggered the pull that brought the row (upper bound)"));
+            bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write -> row pulled on edge 2", batch, phase, visible,
+                    "rows", offered + "; " + requests + " pushes sent" + (overloaded ? "; OVERLOADED, stopped early" : "")));
+            bench.cpu.untrack("edge 2");
+        }
+    }
+
+    private static Buffer pushBody(String table, List<String> ids, String text, String operationPrefix) {
+        JsonArray operations = new JsonArray();
+        for (String id : ids) {
+            operations.add(new JsonObject()
+                    .put("operationId", operationPrefix + "-" + id)
+                    .put("table", table)
+                    .put("kind", "insert")
+                    .put("id", id)
+                    .put("item", new JsonObject().put("text", text).put("complete", false)));
+        }
+        return new JsonObject().put("operations", operations).toBuffer();
+    }
+
+    /** Pulls on edge 2 until {@code id} arrives; returns the token after it. */
+    private static String awaitRow(Http reader, String device, String table, String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String token = null;
+        while (System.nanoTime() < deadline) {
+            Http.Response response = Load.join(reader.get(pullUri(device, table, token), Map.of()),
+                    Duration.ofSeconds(30));
+            if (response.status() == 200) {
+                JsonObject page = response.json();
+                token = page.getString("token");
+                JsonArray changes = page.getJsonArray("changes");
+                for (int i = 0; i < changes.size(); i++) {
+                    if (id.equals(changes.getJsonObject(i).getString("id"))) {
+                        return token;
+                    }
+                }
+                if (page.getBoolean("hasMore", false)) {
+                    continue;
+                }
+            }
+            GatewayProcess.sleep(200);
+        }
+        throw new IllegalStateException("A write on edge 1 did not reach edge 2 within " + timeout);
+    }
+
+    static String pullUri(String device, String table, String token) {
+        return "/sync/v1/devices/" + device + "/pull?table=" + table + "&limit=10000"
+                + (token == null ? "" : "&token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    /** The edge-2 device: one pull at a time, another right after it when an announcement came meanwhile. */
+    private static final class PullLoop {
+        private final Http reader;
+        private final String device;
+        private final String table;
+        private final Map<String, Long> sent;
+        private final long measureFrom;
+        private final Stats announced;
+        private final Stats visible;
+        private final AtomicBoolean running = new AtomicBoolean();
+        private volatile boolean again;
+        private volatile long againTrigger;
+        private volatile String token;
+
+        PullLoop(Http reader, String device, String table, String token, Map<String, Long> sent, long measureFrom,
+                Stats announced, Stats visible) {
+            this.reader = reader;
+            this.device = device;
+            this.table = table;
+            this.token = token;
+            this.sent = sent;
+            this.measureFrom = measureFrom;
+            this.announced = announced;
+            this.visible = visible;
+        }
+
+        void trigger(long eventNanos) {
+            if (running.compareAndSet(false, true)) {
+                pull(eventNanos);
+            } else {
+                againTrigger = eventNanos;
+                again = true;
+            }
+        }
+
+        private void pull(long triggerNanos) {
+            again = false;
+            CompletableFuture<Http.Response> call = reader.get(pullUri(device, table, token), Map.of());
+            call.whenComplete((response, failure) -> {
+                long now = System.nanoTime();
+                boolean more = false;
+                if (failure == null && response.status() == 200) {
+                    JsonObject page = response.json();
+                    token = page.getString("token");
+                    more = page.getBoolean("hasMore", false);
+                    JsonArray changes = page.getJsonArray("changes");
+                    for (int i = 0; i < changes.size(); i++) {
+                        Long intended = sent.remove(changes.getJsonObject(i).getString("id"));
+                        if (intended != null && intended >= measureFrom) {
+                            visible.success(now - intended, 1);
+                            if (triggerNanos >= intended) {
+                                announced.success(triggerNanos - intended, 0);
+                            }
+                        }
+                    }
+                } else {
+                    visible.failure(failure != null ? Http.describe(failure) : "pull HTTP " + response.status());
+                }
+                if (more || again) {
+                    pull(again ? againTrigger : triggerNanos);
+                } else {
+                    running.set(false);
+                    if (again && running.compareAndSet(false, true)) {
+                        pull(againTrigger);
+                    }
+                }
+            });
+        }
+    }
+}
