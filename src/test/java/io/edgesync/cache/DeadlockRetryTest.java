@@ -90,6 +90,8 @@ class DeadlockRetryTest {
         SqlConnection other = pool.getConnection().await().atMost(Duration.ofSeconds(10));
         try {
             var tx = other.begin().await().atMost(Duration.ofSeconds(10));
+            // This side looks for the cycle only after 10 s, the write after the server's 1 s: the write is the victim.
+            other.query("SET LOCAL deadlock_timeout = '10s'").execute().await().atMost(Duration.ofSeconds(10));
             other.preparedQuery("SELECT 1 FROM sync_table WHERE name = $1 FOR UPDATE")
                     .execute(Tuple.of(table))
                     .await()
