@@ -32,31 +32,25 @@ public class CentralStore {
     public static final String CONFLICTS = "conflicts";
 
     /**
-     * Serialises everything central does to one record for the rest of the transaction, also when no master row exists
-     * yet to lock (two first events of one id).
+     * Serialises everything central does to one record for the rest of the transaction (an advisory lock on its key,
+     * which also covers two first events of one id, when no master row exists yet to lock), then records that the event
+     * is being processed. False when its id was processed before (a redelivered copy): the caller does nothing else.
+     * One statement: the lock is taken before the event row is inserted.
      */
-    public Uni<Void> lockKey(SqlClient tx, String table, String id) {
-        return tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .execute(Tuple.of(CudEvent.key(table, id)))
-                .replaceWithVoid();
-    }
-
-    /**
-     * Records that an event is being processed; false when its id was processed before (a redelivered copy), in which
-     * case the caller does nothing else.
-     */
-    public Uni<Boolean> recordEvent(SqlClient tx, CudEvent event) {
+    public Uni<Boolean> lockKeyAndRecordEvent(SqlClient tx, CudEvent event) {
         CudEvent.Data data = event.data();
         return tx
                 .preparedQuery(
                         """
+                                WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($8, 0)))
                                 INSERT INTO central_event (event_id, source, table_name, record_id, operation, base_version, new_version,
                                                            outcome)
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
+                                SELECT $1, $2, $3, $4, $5, $6, $7, 'pending' FROM locked
                                 ON CONFLICT (event_id) DO NOTHING
                                 RETURNING seq""")
                 .execute(Tuple.tuple(Arrays.asList(event.id(), event.source(), data.table(), data.id(),
-                        event.operation(), nullable(data.baseVersion()), data.newVersion())))
+                        event.operation(), nullable(data.baseVersion()), data.newVersion(),
+                        CudEvent.key(data.table(), data.id()))))
                 .map(rows -> rows.rowCount() > 0);
     }
 

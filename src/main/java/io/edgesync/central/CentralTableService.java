@@ -2,6 +2,7 @@ package io.edgesync.central;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -10,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.cache.Transactions;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.events.ChangeEvent;
@@ -17,6 +19,7 @@ import io.edgesync.events.ConflictEvent;
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.EventCodec;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -25,10 +28,11 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * The central table service: applies the CUD events of every edge to the master rows, once each and in the order of
  * their record, and announces every resulting row state on the change stream.
  *
- * <p> One event is one transaction: it records the event id (a copy of a processed event stops here), locks the record,
- * arbitrates ({@link CentralArbiter}), writes the master row with the table's next master position, logs a conflict
- * with both sides, and queues the change-stream message (and the conflict message) in the central outbox. The outbox
- * relay publishes them after the commit, so a crash between commit and publication loses nothing.
+ * <p> Each event, in a transaction of its own or of a batch of its partition: it records the event id (a copy of a
+ * processed event stops here), locks the record, arbitrates ({@link CentralArbiter}), writes the master row with the
+ * table's next master position, logs a conflict with both sides, and queues the change-stream message (and the conflict
+ * message) in the central outbox. The outbox relay publishes them after the commit, so a crash between commit and
+ * publication loses nothing.
  */
 @ApplicationScoped
 public class CentralTableService {
@@ -62,15 +66,33 @@ public class CentralTableService {
 
     /** Processes one CUD event in its own transaction. */
     public Uni<Outcome> processEvent(CudEvent event) {
-        String table = event.data().table();
-        String id = event.data().id();
-        return pool.withTransaction(tx -> store.lockKey(tx, table, id)
-                .chain(() -> store.recordEvent(tx, event))
+        return processEvents(List.of(event)).map(outcomes -> outcomes.get(0));
+    }
+
+    /**
+     * Processes consecutive CUD events of one partition, in order, in one transaction: one commit for all of them, and
+     * all or none of their effects. A transaction PostgreSQL rolls back as a deadlock victim runs again.
+     */
+    public Uni<List<Outcome>> processEvents(List<CudEvent> events) {
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> Multi.createFrom()
+                .iterable(events)
+                .onItem()
+                .transformToUniAndConcatenate(event -> process(tx, event))
+                .collect()
+                .asList()))
+                .invoke(outcomes -> {
+                    for (int i = 0; i < outcomes.size(); i++) {
+                        metrics.counter("edgesync.central.events", "table", events.get(i).data().table(), "outcome",
+                                outcomes.get(i).name().toLowerCase(Locale.ROOT)).increment();
+                    }
+                });
+    }
+
+    private Uni<Outcome> process(SqlConnection tx, CudEvent event) {
+        return store.lockKeyAndRecordEvent(tx, event)
                 .chain(first -> first
                         ? arbitrateAndStore(tx, event)
-                        : Uni.createFrom().item(Outcome.DUPLICATE)))
-                .invoke(outcome -> metrics.counter("edgesync.central.events", "table", table, "outcome",
-                        outcome.name().toLowerCase(Locale.ROOT)).increment());
+                        : Uni.createFrom().item(Outcome.DUPLICATE));
     }
 
     private Uni<Outcome> arbitrateAndStore(SqlConnection tx, CudEvent event) {

@@ -111,7 +111,7 @@ public class EventPipeline {
             relays.add(new OutboxRelay(centralOutbox, pool, clients, metrics, events.relayBatchSize(), idle,
                     this::topicsReady));
             consumers.add(new KafkaConsumerLoop("cud", clients, events.centralGroup(), topics.cudTopic(),
-                    cudHandler::handle, metrics, this::topicsReady));
+                    CudEventConsumer.BATCH_SIZE, cudHandler::handleAll, metrics, this::topicsReady));
         }
         outboxes.keySet().forEach(this::registerGauges);
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -22,10 +23,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 
 /**
- * Reads one topic in one consumer group on its own thread and hands every record to a handler, one at a time and in
- * partition order. An offset is committed only after its record was handled; a handler failure (the database is away,
- * say) rewinds to the failed record and tries again after a pause, so nothing is skipped and a record may be handled
- * twice (handlers are idempotent). A record that is not a valid event is counted and skipped.
+ * Reads one topic in one consumer group on its own thread and hands its records to a handler in partition order, one at
+ * a time or in batches of consecutive records of a partition. An offset is committed only after its record was handled;
+ * a handler failure (the database is away, say) rewinds to the first record not handled and tries again after a pause,
+ * so nothing is skipped and a record may be handled twice (handlers are idempotent). A record that is not a valid event
+ * is counted and skipped.
  */
 public final class KafkaConsumerLoop {
 
@@ -33,6 +35,17 @@ public final class KafkaConsumerLoop {
     @FunctionalInterface
     public interface RecordHandler {
         void handle(ConsumerRecord<String, String> record) throws Exception;
+    }
+
+    /**
+     * Handles consecutive records of one partition together, in order, blocking until their effect is committed: all or
+     * none (throws to have them all retried). A record that is not a valid event is reported to {@code invalid} and
+     * skipped.
+     */
+    @FunctionalInterface
+    public interface BatchHandler {
+        void handleAll(List<ConsumerRecord<String, String>> records,
+                BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) throws Exception;
     }
 
     private static final Duration POLL = Duration.ofMillis(500);
@@ -43,7 +56,8 @@ public final class KafkaConsumerLoop {
     private final KafkaClients clients;
     private final String groupId;
     private final String topic;
-    private final RecordHandler handler;
+    private final BatchHandler handler;
+    private final int batchSize;
     private final MeterRegistry metrics;
     private final BooleanSupplier topicsReady;
 
@@ -53,15 +67,38 @@ public final class KafkaConsumerLoop {
     private volatile Optional<Instant> lastRecord = Optional.empty();
     private boolean failing;
 
+    /** A loop that hands records over one at a time. */
     public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, String topic, RecordHandler handler,
             MeterRegistry metrics, BooleanSupplier topicsReady) {
+        this(name, clients, groupId, topic, 1, oneAtATime(handler), metrics, topicsReady);
+    }
+
+    /** A loop that hands over up to {@code batchSize} consecutive records of a partition at a time. */
+    public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, String topic, int batchSize,
+            BatchHandler handler, MeterRegistry metrics, BooleanSupplier topicsReady) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1");
+        }
         this.name = name;
         this.clients = clients;
         this.groupId = groupId;
         this.topic = topic;
+        this.batchSize = batchSize;
         this.handler = handler;
         this.metrics = metrics;
         this.topicsReady = topicsReady;
+    }
+
+    private static BatchHandler oneAtATime(RecordHandler handler) {
+        return (records, invalid) -> {
+            for (ConsumerRecord<String, String> record : records) {
+                try {
+                    handler.handle(record);
+                } catch (EventFormatException e) {
+                    invalid.accept(record, e);
+                }
+            }
+        };
     }
 
     public String name() {
@@ -157,23 +194,25 @@ public final class KafkaConsumerLoop {
         boolean failed = false;
         for (TopicPartition partition : records.partitions()) {
             List<ConsumerRecord<String, String>> partitionRecords = records.records(partition);
-            for (ConsumerRecord<String, String> record : partitionRecords) {
+            for (int from = 0; from < partitionRecords.size(); from += batchSize) {
                 if (failed || !running) {
                     break;
                 }
+                List<ConsumerRecord<String, String>> chunk = partitionRecords.subList(from,
+                        Math.min(from + batchSize, partitionRecords.size()));
                 try {
-                    handler.handle(record);
+                    handler.handleAll(chunk, (record, e) -> {
+                        Log.warnf("Skipping invalid message at %s offset %d: %s", partition, record.offset(),
+                                e.getMessage());
+                        metrics.counter("edgesync.events.invalid", "topic", topic).increment();
+                    });
                     recordSuccess();
-                } catch (EventFormatException e) {
-                    Log.warnf("Skipping invalid message at %s offset %d: %s", partition, record.offset(),
-                            e.getMessage());
-                    metrics.counter("edgesync.events.invalid", "topic", topic).increment();
                 } catch (Exception e) {
                     recordFailure(e);
                     failed = true;
                     break;
                 }
-                handled.put(partition, new OffsetAndMetadata(record.offset() + 1));
+                handled.put(partition, new OffsetAndMetadata(chunk.get(chunk.size() - 1).offset() + 1));
                 lastRecord = Optional.of(Instant.now());
             }
         }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -275,6 +276,69 @@ class CudEventsKafkaTest {
                 .isZero();
         assertThat(queryLong("SELECT count(*) FROM central_record WHERE id = ? AND version = '" + latest + "'", id))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void invalidRecordAmongEventsIsSkippedAndTheOthersApplyOnceEach() throws Exception {
+        // Given an insert, a record that is no event, an update and a copy of the insert, all of one record (one
+        // partition, so central takes them in this order, usually in one transaction)
+        String id = "batch-" + UUID.randomUUID();
+        String key = "todoitem/" + id;
+        Instant now = Instant.now();
+        CudEvent insert = CudEvent.of(UUID.randomUUID(), "test-edge", "insert", now,
+                new CudEvent.Data("todoitem", id, item(id, "v1", now), Optional.empty(), "v1", Optional.empty(),
+                        Optional.empty()));
+        CudEvent update = CudEvent.of(UUID.randomUUID(), "test-edge", "update", now.plusMillis(1),
+                new CudEvent.Data("todoitem", id, item(id, "v2", now.plusMillis(1)), Optional.of("v1"), "v2",
+                        Optional.empty(), Optional.empty()));
+        double duplicatesBefore = centralEventCount("duplicate");
+        double invalidBefore = invalidCount();
+
+        // When they arrive on the CUD topic together
+        Map<String, Object> config = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 50);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(insert)));
+            producer.send(new ProducerRecord<>("edgesync.cud", key, "{\"not\": \"an event\"}"));
+            producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(update)));
+            producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(insert)));
+            producer.flush();
+        }
+
+        // Then the invalid record is counted and skipped, both changes apply in order, the copy is a duplicate
+        Awaitility.await("central handled the four records")
+                .atMost(WITHIN)
+                .until(() -> centralEventCount("duplicate") > duplicatesBefore && invalidCount() > invalidBefore);
+        assertThat(queryLong("SELECT count(*) FROM central_event WHERE record_id = ? AND outcome = 'applied'", id))
+                .isEqualTo(2);
+        assertThat(queryLong("SELECT count(*) FROM central_record WHERE id = ? AND version = 'v2'", id))
+                .isEqualTo(1);
+        assertThat(queryLong("SELECT count(*) FROM central_outbox WHERE stream = 'changes' AND record_id = ?", id))
+                .isEqualTo(2);
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode item(String id, String version, Instant at) {
+        return JSON.createObjectNode()
+                .put("id", id)
+                .put("text", "text of " + version)
+                .put("createdAt", at.toString())
+                .put("updatedAt", at.toString())
+                .put("version", version)
+                .put("deleted", false);
+    }
+
+    private static double invalidCount() {
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        double total = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("edgesync_events_invalid_total{") && line.contains("topic=\"edgesync.cud\"")) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
     }
 
     @Test
