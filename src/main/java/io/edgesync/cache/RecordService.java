@@ -18,6 +18,7 @@ import io.edgesync.conflict.ConflictDecision;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.protocol.odata.ColumnType;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -82,41 +83,94 @@ public class RecordService {
      */
     public Uni<ReplicationOutcome> applyReplicatedChange(String tableName, String id, ObjectNode data, String version,
             boolean deleted, long masterSeq, Optional<String> owner) {
-        return catalog.findTable(tableName)
-                .chain(found -> {
-                    TableInfo table = found.orElseGet(() -> TableInfo.notYetCreated(tableName));
-                    Map<String, ColumnType> newColumns = newColumnsOf(table, data);
-                    return Transactions
-                            .retryingDeadlocks(() -> pool.withTransaction(tx -> catalog.createTable(tx, table)
-                                    .chain(persisted -> store.lockMasterState(tx, persisted, id)
-                                            .chain(state -> {
-                                                if (state.isPresent() && state.get().masterSeq() >= masterSeq) {
-                                                    return Uni.createFrom().item(ReplicationOutcome.STALE);
-                                                }
-                                                if (state.isPresent() && state.get().version().equals(version)) {
-                                                    return store.confirmMasterSeq(tx, persisted, id, masterSeq)
-                                                            .replaceWith(ReplicationOutcome.CONFIRMED);
-                                                }
-                                                Uni<Boolean> superseded = state.isPresent()
-                                                        ? store.isOlderOwnWrite(tx, persisted, id, version,
-                                                                state.get().version())
-                                                        : Uni.createFrom().item(false);
-                                                return superseded.chain(older -> older
-                                                        // The echo of an older write of this edge's devices, while the cache
-                                                        // holds a later one still on its way through central: applying it
-                                                        // would take devices back in time until that one comes back too.
-                                                        ? store.confirmMasterSeq(tx, persisted, id, masterSeq)
-                                                                .replaceWith(ReplicationOutcome.CONFIRMED)
-                                                        : store.writeReplicated(tx, persisted, id, data, version,
-                                                                deleted,
-                                                                masterSeq, newColumns, owner)
-                                                                .replaceWith(ReplicationOutcome.APPLIED));
-                                            }))))
-                            .invoke(outcome -> {
-                                if (outcome == ReplicationOutcome.APPLIED && !newColumns.isEmpty()) {
-                                    catalog.rememberColumns(table, newColumns);
+        return applyReplicatedChanges(
+                List.of(new ReplicatedChange(tableName, id, data, version, deleted, masterSeq, owner)))
+                .map(outcomes -> outcomes.get(0));
+    }
+
+    /** A row state from the central service's change stream. */
+    public record ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
+            long masterSeq, Optional<String> owner) {
+    }
+
+    /**
+     * Applies consecutive changes of the change stream, in order, in one transaction (one commit for all of them; all
+     * or none). Their records are locked up front in one order, before any table's clock, so the batch meets device
+     * writes in ADR 0001's lock order; a transaction PostgreSQL rolls back as a deadlock victim runs again.
+     *
+     * @return one outcome per change, in order
+     */
+    public Uni<List<ReplicationOutcome>> applyReplicatedChanges(List<ReplicatedChange> changes) {
+        List<String> names = changes.stream().map(ReplicatedChange::table).distinct().toList();
+        return Multi.createFrom()
+                .iterable(names)
+                .onItem()
+                .transformToUniAndConcatenate(name -> catalog.findTable(name)
+                        .map(found -> found.orElseGet(() -> TableInfo.notYetCreated(name))))
+                .collect()
+                .asList()
+                .chain(tables -> {
+                    Map<String, TableInfo> byName = new HashMap<>();
+                    for (int i = 0; i < tables.size(); i++) {
+                        byName.put(names.get(i), tables.get(i));
+                    }
+                    List<Map<String, ColumnType>> newColumns = changes.stream()
+                            .map(change -> newColumnsOf(byName.get(change.table()), change.data()))
+                            .toList();
+                    return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> Multi.createFrom()
+                            .iterable(tables)
+                            .onItem()
+                            .transformToUniAndConcatenate(table -> catalog.createTable(tx, table))
+                            .collect()
+                            .asList()
+                            .chain(persisted -> store.lockRecords(tx, changes.stream()
+                                    .map(change -> new String[]{byName.get(change.table()).name(), change.id()})
+                                    .toList()))
+                            .chain(() -> Multi.createFrom()
+                                    .range(0, changes.size())
+                                    .onItem()
+                                    .transformToUniAndConcatenate(i -> applyReplicated(tx,
+                                            byName.get(changes.get(i).table()).asPersisted(), changes.get(i),
+                                            newColumns.get(i)))
+                                    .collect()
+                                    .asList())))
+                            .invoke(outcomes -> {
+                                for (int i = 0; i < outcomes.size(); i++) {
+                                    if (outcomes.get(i) == ReplicationOutcome.APPLIED
+                                            && !newColumns.get(i).isEmpty()) {
+                                        catalog.rememberColumns(byName.get(changes.get(i).table()),
+                                                newColumns.get(i));
+                                    }
                                 }
                             });
+                });
+    }
+
+    private Uni<ReplicationOutcome> applyReplicated(SqlConnection tx, TableInfo table, ReplicatedChange change,
+            Map<String, ColumnType> newColumns) {
+        String id = change.id();
+        long masterSeq = change.masterSeq();
+        return store.lockMasterState(tx, table, id)
+                .chain(state -> {
+                    if (state.isPresent() && state.get().masterSeq() >= masterSeq) {
+                        return Uni.createFrom().item(ReplicationOutcome.STALE);
+                    }
+                    if (state.isPresent() && state.get().version().equals(change.version())) {
+                        return store.confirmMasterSeq(tx, table, id, masterSeq)
+                                .replaceWith(ReplicationOutcome.CONFIRMED);
+                    }
+                    Uni<Boolean> superseded = state.isPresent()
+                            ? store.isOlderOwnWrite(tx, table, id, change.version(), state.get().version())
+                            : Uni.createFrom().item(false);
+                    return superseded.chain(older -> older
+                            // The echo of an older write of this edge's devices, while the cache holds a later one
+                            // still on its way through central: applying it would take devices back in time until
+                            // that one comes back too.
+                            ? store.confirmMasterSeq(tx, table, id, masterSeq)
+                                    .replaceWith(ReplicationOutcome.CONFIRMED)
+                            : store.writeReplicated(tx, table, id, change.data(), change.version(), change.deleted(),
+                                    masterSeq, newColumns, change.owner())
+                                    .replaceWith(ReplicationOutcome.APPLIED));
                 });
     }
 

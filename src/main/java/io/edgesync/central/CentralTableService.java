@@ -64,11 +64,6 @@ public class CentralTableService {
         this.metrics = metrics;
     }
 
-    /** Processes one CUD event in its own transaction. */
-    public Uni<Outcome> processEvent(CudEvent event) {
-        return processEvents(List.of(event)).map(outcomes -> outcomes.get(0));
-    }
-
     /**
      * Processes consecutive CUD events of one partition, in order, in one transaction: one commit for all of them, and
      * all or none of their effects. A transaction PostgreSQL rolls back as a deadlock victim runs again.

@@ -33,11 +33,6 @@ public class CudEventConsumer {
         this.service = service;
     }
 
-    /** Handles one record of the CUD topic; blocks until its effect is committed. */
-    public void handle(ConsumerRecord<String, String> record) {
-        service.processEvent(decode(record)).await().atMost(DB_TIMEOUT);
-    }
-
     /** Handles consecutive records of one partition in one transaction; blocks until it committed. */
     public void handleAll(List<ConsumerRecord<String, String>> records,
             BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {

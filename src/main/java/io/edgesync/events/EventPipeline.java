@@ -104,7 +104,7 @@ public class EventPipeline {
             relays.add(new OutboxRelay(edgeOutbox, pool, clients, metrics, events.relayBatchSize(), idle,
                     this::topicsReady));
             consumers.add(new KafkaConsumerLoop("changes", clients, identity.changesGroup(), topics.changesTopic(),
-                    changeHandler::handle, metrics, this::topicsReady));
+                    EdgeChangeConsumer.BATCH_SIZE, changeHandler::handleAll, metrics, this::topicsReady));
         }
         if (role.includes(Role.CENTRAL)) {
             outboxes.put(centralOutbox.name(), centralOutbox);

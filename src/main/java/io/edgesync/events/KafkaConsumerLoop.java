@@ -23,19 +23,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 
 /**
- * Reads one topic in one consumer group on its own thread and hands its records to a handler in partition order, one at
- * a time or in batches of consecutive records of a partition. An offset is committed only after its record was handled;
- * a handler failure (the database is away, say) rewinds to the first record not handled and tries again after a pause,
- * so nothing is skipped and a record may be handled twice (handlers are idempotent). A record that is not a valid event
- * is counted and skipped.
+ * Reads one topic in one consumer group on its own thread and hands its records to a handler in partition order, in
+ * batches of consecutive records of a partition. An offset is committed only after its record was handled; a handler
+ * failure (the database is away, say) rewinds to the first record not handled and tries again after a pause, so nothing
+ * is skipped and a record may be handled twice (handlers are idempotent). A record that is not a valid event is counted
+ * and skipped.
  */
 public final class KafkaConsumerLoop {
-
-    /** Handles one record, blocking until its effect is committed; throws to have it retried. */
-    @FunctionalInterface
-    public interface RecordHandler {
-        void handle(ConsumerRecord<String, String> record) throws Exception;
-    }
 
     /**
      * Handles consecutive records of one partition together, in order, blocking until their effect is committed: all or
@@ -67,12 +61,6 @@ public final class KafkaConsumerLoop {
     private volatile Optional<Instant> lastRecord = Optional.empty();
     private boolean failing;
 
-    /** A loop that hands records over one at a time. */
-    public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, String topic, RecordHandler handler,
-            MeterRegistry metrics, BooleanSupplier topicsReady) {
-        this(name, clients, groupId, topic, 1, oneAtATime(handler), metrics, topicsReady);
-    }
-
     /** A loop that hands over up to {@code batchSize} consecutive records of a partition at a time. */
     public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, String topic, int batchSize,
             BatchHandler handler, MeterRegistry metrics, BooleanSupplier topicsReady) {
@@ -87,18 +75,6 @@ public final class KafkaConsumerLoop {
         this.handler = handler;
         this.metrics = metrics;
         this.topicsReady = topicsReady;
-    }
-
-    private static BatchHandler oneAtATime(RecordHandler handler) {
-        return (records, invalid) -> {
-            for (ConsumerRecord<String, String> record : records) {
-                try {
-                    handler.handle(record);
-                } catch (EventFormatException e) {
-                    invalid.accept(record, e);
-                }
-            }
-        };
     }
 
     public String name() {
