@@ -1,5 +1,7 @@
 package io.edgesync.cache;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,9 +96,11 @@ public class RecordService {
     }
 
     /**
-     * Applies consecutive changes of the change stream, in order, in one transaction (one commit for all of them; all
-     * or none). Their records are locked up front in one order, before any table's clock, so the batch meets device
-     * writes in ADR 0001's lock order; a transaction PostgreSQL rolls back as a deadlock victim runs again.
+     * Applies consecutive changes of the change stream, in order. Echoes of this edge's own writes (the record already
+     * has the change's version) are confirmed first with one short statement; the others are applied in one transaction
+     * (one commit for all of them; all or none). Their records are locked up front in one order, before any table's
+     * clock, so the batch meets device writes in ADR 0001's lock order; a transaction PostgreSQL rolls back as a
+     * deadlock victim runs again.
      *
      * @return one outcome per change, in order
      */
@@ -117,32 +121,59 @@ public class RecordService {
                     List<Map<String, ColumnType>> newColumns = changes.stream()
                             .map(change -> newColumnsOf(byName.get(change.table()), change.data()))
                             .toList();
-                    return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> Multi.createFrom()
-                            .iterable(tables)
-                            .onItem()
-                            .transformToUniAndConcatenate(table -> catalog.createTable(tx, table))
-                            .collect()
-                            .asList()
-                            .chain(persisted -> store.lockRecords(tx, changes.stream()
-                                    .map(change -> new String[]{byName.get(change.table()).name(), change.id()})
-                                    .toList()))
-                            .chain(() -> Multi.createFrom()
-                                    .range(0, changes.size())
-                                    .onItem()
-                                    .transformToUniAndConcatenate(i -> applyReplicated(tx,
-                                            byName.get(changes.get(i).table()).asPersisted(), changes.get(i),
-                                            newColumns.get(i)))
-                                    .collect()
-                                    .asList())))
-                            .invoke(outcomes -> {
-                                for (int i = 0; i < outcomes.size(); i++) {
-                                    if (outcomes.get(i) == ReplicationOutcome.APPLIED
-                                            && !newColumns.get(i).isEmpty()) {
-                                        catalog.rememberColumns(byName.get(changes.get(i).table()),
-                                                newColumns.get(i));
+                    List<String[]> keys = changes.stream()
+                            .map(change -> new String[]{byName.get(change.table()).name(), change.id(),
+                                    change.version()})
+                            .toList();
+                    // The echoes of this edge's own writes (the most common change an edge gets back) are confirmed
+                    // by one short statement, so they do not hold their records for the batch's transaction.
+                    return store.confirmEchoes(keys, changes.stream().map(ReplicatedChange::masterSeq).toList())
+                            .chain(confirmed -> {
+                                List<Integer> rest = new ArrayList<>();
+                                for (int i = 0; i < changes.size(); i++) {
+                                    if (!confirmed.contains(RecordStore.recordKey(keys.get(i)[0], keys.get(i)[1])
+                                            + '\u0000' + keys.get(i)[2])) {
+                                        rest.add(i);
                                     }
                                 }
+                                return applyInOneTransaction(tables, byName, changes, newColumns, keys, rest);
                             });
+                });
+    }
+
+    /** Applies the changes at {@code indexes} in one transaction; the other changes count as confirmed echoes. */
+    private Uni<List<ReplicationOutcome>> applyInOneTransaction(List<TableInfo> tables, Map<String, TableInfo> byName,
+            List<ReplicatedChange> changes, List<Map<String, ColumnType>> newColumns, List<String[]> keys,
+            List<Integer> indexes) {
+        List<ReplicationOutcome> outcomes = new ArrayList<>(
+                Collections.nCopies(changes.size(), ReplicationOutcome.CONFIRMED));
+        if (indexes.isEmpty()) {
+            return Uni.createFrom().item(outcomes);
+        }
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> Multi.createFrom()
+                .iterable(tables)
+                .onItem()
+                .transformToUniAndConcatenate(table -> catalog.createTable(tx, table))
+                .collect()
+                .asList()
+                .chain(persisted -> store.lockRecords(tx, indexes.stream()
+                        .map(i -> new String[]{keys.get(i)[0], keys.get(i)[1]})
+                        .toList()))
+                .chain(() -> Multi.createFrom()
+                        .iterable(indexes)
+                        .onItem()
+                        .transformToUniAndConcatenate(i -> applyReplicated(tx,
+                                byName.get(changes.get(i).table()).asPersisted(), changes.get(i), newColumns.get(i))
+                                .invoke(outcome -> outcomes.set(i, outcome)))
+                        .collect()
+                        .asList())))
+                .map(applied -> {
+                    for (int i : indexes) {
+                        if (outcomes.get(i) == ReplicationOutcome.APPLIED && !newColumns.get(i).isEmpty()) {
+                            catalog.rememberColumns(byName.get(changes.get(i).table()), newColumns.get(i));
+                        }
+                    }
+                    return outcomes;
                 });
     }
 

@@ -4,10 +4,12 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -297,6 +299,33 @@ public class RecordStore {
                         ? Optional.of(new MasterState(rows.iterator().next().getString(0),
                                 rows.iterator().next().getLong(1)))
                         : Optional.empty());
+    }
+
+    /**
+     * Confirms, in one statement of its own, the changes whose version their record already has (the echoes of this
+     * edge's own writes) and that are newer than its last confirmation: each row is only marked, never rewritten, and
+     * stays locked for as long as the statement runs.
+     *
+     * @param changes {table key, record id, version} and the master position of each change, by index
+     * @return the {@link #recordKey} plus {@code '\u0000' + version} of every change it confirmed
+     */
+    public Uni<Set<String>> confirmEchoes(List<String[]> changes, List<Long> masterSeqs) {
+        return pool.preparedQuery("""
+                UPDATE sync_record r SET master_seq = c.seq
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS c(table_name, id, version, seq)
+                WHERE r.table_name = c.table_name AND r.id = c.id AND r.version = c.version AND r.master_seq < c.seq
+                RETURNING r.table_name, r.id, r.version""")
+                .execute(Tuple.of(changes.stream().map(c -> c[0]).toArray(String[]::new),
+                        changes.stream().map(c -> c[1]).toArray(String[]::new),
+                        changes.stream().map(c -> c[2]).toArray(String[]::new),
+                        masterSeqs.toArray(Long[]::new)))
+                .map(rows -> {
+                    Set<String> confirmed = new HashSet<>();
+                    for (Row row : rows) {
+                        confirmed.add(recordKey(row.getString(0), row.getString(1)) + '\u0000' + row.getString(2));
+                    }
+                    return confirmed;
+                });
     }
 
     /** Marks a record as confirmed by the central service up to {@code masterSeq}, without changing it. */
