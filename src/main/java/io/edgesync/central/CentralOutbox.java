@@ -1,16 +1,15 @@
 package io.edgesync.central;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.EventTopics;
 import io.edgesync.events.OutboxSource;
+import io.edgesync.events.OutboxTable;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -22,6 +21,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 @ApplicationScoped
 public class CentralOutbox implements OutboxSource {
+
+    private static final OutboxTable TABLE = new OutboxTable("central_outbox", "created_at");
 
     /** Advisory lock key of the central relay ("CENT-OUT"). */
     private static final long RELAY_LOCK = 0x43454E54_2D4F5554L;
@@ -64,30 +65,16 @@ public class CentralOutbox implements OutboxSource {
 
     @Override
     public Uni<Void> markSent(SqlClient client, List<Long> ids) {
-        return client.preparedQuery("UPDATE central_outbox SET sent_at = clock_timestamp() WHERE id = ANY($1)")
-                .execute(Tuple.of(ids.toArray(Long[]::new)))
-                .replaceWithVoid();
+        return TABLE.markSent(client, ids);
     }
 
     @Override
     public Uni<OutboxStats> stats(SqlClient client) {
-        return client.query("""
-                SELECT (SELECT count(*) FROM central_outbox WHERE sent_at IS NULL) AS unsent,
-                       (SELECT created_at FROM central_outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1) AS oldest""")
-                .execute()
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    return new OutboxStats(row.getLong("unsent"),
-                            Optional.ofNullable(row.getOffsetDateTime("oldest")).map(t -> t.toInstant()));
-                });
+        return TABLE.stats(client);
     }
 
     @Override
     public Uni<Integer> deleteSentBefore(SqlClient client, Instant cutoff, int limit) {
-        return client.preparedQuery("""
-                DELETE FROM central_outbox
-                WHERE id IN (SELECT id FROM central_outbox WHERE sent_at < $1 ORDER BY sent_at LIMIT $2)""")
-                .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), limit))
-                .map(rows -> rows.rowCount());
+        return TABLE.deleteSentBefore(client, cutoff, limit);
     }
 }

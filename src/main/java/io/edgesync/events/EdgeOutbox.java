@@ -1,7 +1,6 @@
 package io.edgesync.events;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +18,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 @ApplicationScoped
 public class EdgeOutbox implements OutboxSource {
+
+    private static final OutboxTable TABLE = new OutboxTable("outbox_event", "updated_at");
 
     /** Advisory lock key of the edge relay ("EDGE-OUT"). */
     private static final long RELAY_LOCK = 0x45444745_2D4F5554L;
@@ -83,31 +84,16 @@ public class EdgeOutbox implements OutboxSource {
 
     @Override
     public Uni<Void> markSent(SqlClient client, List<Long> ids) {
-        return client.preparedQuery("UPDATE outbox_event SET sent_at = clock_timestamp() WHERE id = ANY($1)")
-                .execute(Tuple.of(ids.toArray(Long[]::new)))
-                .replaceWithVoid();
+        return TABLE.markSent(client, ids);
     }
 
     @Override
     public Uni<OutboxStats> stats(SqlClient client) {
-        return client.query("""
-                SELECT (SELECT count(*) FROM outbox_event WHERE sent_at IS NULL) AS unsent,
-                       (SELECT updated_at FROM outbox_event WHERE sent_at IS NULL ORDER BY id LIMIT 1) AS oldest""")
-                .execute()
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    return new OutboxStats(row.getLong("unsent"),
-                            Optional.ofNullable(row.getOffsetDateTime("oldest"))
-                                    .map(t -> t.withOffsetSameInstant(ZoneOffset.UTC).toInstant()));
-                });
+        return TABLE.stats(client);
     }
 
     @Override
     public Uni<Integer> deleteSentBefore(SqlClient client, Instant cutoff, int limit) {
-        return client.preparedQuery("""
-                DELETE FROM outbox_event
-                WHERE id IN (SELECT id FROM outbox_event WHERE sent_at < $1 ORDER BY sent_at LIMIT $2)""")
-                .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), limit))
-                .map(rows -> rows.rowCount());
+        return TABLE.deleteSentBefore(client, cutoff, limit);
     }
 }
