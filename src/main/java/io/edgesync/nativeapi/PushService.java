@@ -98,7 +98,8 @@ public class PushService {
             Caller caller) {
         List<PushRequest.Op> operations = validateBatch(deviceId, request);
         List<String> operationIds = operations.stream().map(PushRequest.Op::operationId).toList();
-        return pool.withTransaction(
+        // A deadlock with a concurrent writer rolls the whole batch back: it is safe to run it again.
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(
                 tx -> queue.reservePositions(tx, deviceId, "native", clientVersion, 0, caller.subject())
                         .chain(() -> queue.findResults(tx, deviceId, operationIds))
                         .chain(known -> {
@@ -113,11 +114,7 @@ public class PushService {
                                     .chain(parked -> lockRecords(tx, fresh)
                                             .chain(locked -> processAll(tx, deviceId, operations, known, seq,
                                                     new HashSet<>(parked), caller, locked))));
-                        }))
-                // A deadlock with a concurrent writer rolls the whole batch back: it is safe to run it again.
-                .onFailure(Transactions::isRetryable)
-                .retry()
-                .atMost(3)
+                        })))
                 .invoke(processed -> processed.forEach(this::afterCommit))
                 .map(processed -> processed.stream().map(Processed::result).toList());
     }
@@ -127,7 +124,7 @@ public class PushService {
      * place.
      */
     public Uni<ObjectNode> retryParkedOperation(String deviceId, long seq) {
-        return pool.withTransaction(tx -> lockDevice(tx, deviceId)
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> lockDevice(tx, deviceId)
                 .chain(() -> tx.preparedQuery("""
                         SELECT operation_id, table_name, kind, record_id, item::text, base_version, client_updated_at
                         FROM device_operation WHERE device_id = $1 AND seq = $2 AND status = 'parked' FOR UPDATE""")
@@ -150,10 +147,7 @@ public class PushService {
                                             processed.queued().status(), processed.result().toString(),
                                             processed.queued().resultVersion().orElse(null),
                                             processed.queued().error().orElse(null)))));
-                }))
-                .onFailure(Transactions::isRetryable)
-                .retry()
-                .atMost(3)
+                })))
                 .invoke(this::afterCommit)
                 .map(Processed::result);
     }
