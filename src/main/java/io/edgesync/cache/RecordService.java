@@ -40,10 +40,12 @@ public class RecordService {
     private final ConflictPolicies policies;
     private final ConflictLog conflicts;
     private final ObjectMapper json;
+    private final VisibilityHorizon horizon;
 
     public RecordService(Pool pool, RecordStore store, TableCatalog catalog, ConflictPolicies policies,
-            ConflictLog conflicts, ObjectMapper json) {
+            ConflictLog conflicts, ObjectMapper json, VisibilityHorizon horizon) {
         this.pool = pool;
+        this.horizon = horizon;
         this.store = store;
         this.catalog = catalog;
         this.policies = policies;
@@ -54,7 +56,19 @@ public class RecordService {
     /** Applies one operation in its own transaction. */
     public Uni<WriteOutcome> applyOperation(TableInfo table, RecordOperation operation) {
         return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> applyOperation(tx, table, operation)))
-                .invoke(outcome -> rememberColumns(table, operation, outcome));
+                .invoke(outcome -> afterCommit(table, operation, outcome));
+    }
+
+    /**
+     * What follows the commit of an operation applied with
+     * {@link #applyOperation(SqlConnection, TableInfo, RecordOperation)}: the columns it added join the cached schema,
+     * and its change becomes visible to this process's pulls before they answer.
+     */
+    public void afterCommit(TableInfo table, RecordOperation operation, WriteOutcome outcome) {
+        rememberColumns(table, operation, outcome);
+        if (outcome instanceof WriteOutcome.Applied applied) {
+            horizon.committed(table.name(), applied.record().changeSeq());
+        }
     }
 
     /** What became of a change from the central service's stream. */
@@ -98,9 +112,8 @@ public class RecordService {
     /**
      * Applies consecutive changes of the change stream, in order. Echoes of this edge's own writes (the record already
      * has the change's version) are confirmed first with one short statement; the others are applied in one transaction
-     * (one commit for all of them; all or none). Their records are locked up front in one order, before any table's
-     * clock, so the batch meets device writes in ADR 0001's lock order; a transaction PostgreSQL rolls back as a
-     * deadlock victim runs again.
+     * (one commit for all of them; all or none). Their records are locked up front in one order, so two batches never
+     * wait for each other in a cycle; a transaction PostgreSQL rolls back as a deadlock victim runs again.
      *
      * @return one outcome per change, in order
      */
@@ -150,6 +163,7 @@ public class RecordService {
         if (indexes.isEmpty()) {
             return Uni.createFrom().item(outcomes);
         }
+        Map<String, Long> stamps = new HashMap<>();
         return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> Multi.createFrom()
                 .iterable(tables)
                 .onItem()
@@ -163,11 +177,13 @@ public class RecordService {
                         .iterable(indexes)
                         .onItem()
                         .transformToUniAndConcatenate(i -> applyReplicated(tx,
-                                byName.get(changes.get(i).table()).asPersisted(), changes.get(i), newColumns.get(i))
+                                byName.get(changes.get(i).table()).asPersisted(), changes.get(i), newColumns.get(i),
+                                stamps)
                                 .invoke(outcome -> outcomes.set(i, outcome)))
                         .collect()
                         .asList())))
                 .map(applied -> {
+                    stamps.forEach(horizon::committed);
                     for (int i : indexes) {
                         if (outcomes.get(i) == ReplicationOutcome.APPLIED && !newColumns.get(i).isEmpty()) {
                             catalog.rememberColumns(byName.get(changes.get(i).table()), newColumns.get(i));
@@ -178,7 +194,7 @@ public class RecordService {
     }
 
     private Uni<ReplicationOutcome> applyReplicated(SqlConnection tx, TableInfo table, ReplicatedChange change,
-            Map<String, ColumnType> newColumns) {
+            Map<String, ColumnType> newColumns, Map<String, Long> stamps) {
         String id = change.id();
         long masterSeq = change.masterSeq();
         return store.lockMasterState(tx, table, id)
@@ -201,6 +217,7 @@ public class RecordService {
                                     .replaceWith(ReplicationOutcome.CONFIRMED)
                             : store.writeReplicated(tx, table, id, change.data(), change.version(), change.deleted(),
                                     masterSeq, newColumns, change.owner())
+                                    .invoke(written -> stamps.merge(table.name(), written.changeSeq(), Math::max))
                                     .replaceWith(ReplicationOutcome.APPLIED));
                 });
     }

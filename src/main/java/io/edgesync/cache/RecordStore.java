@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,10 +34,11 @@ import io.vertx.sqlclient.data.Numeric;
 /**
  * SQL of the edge cache. Every statement is parameterised; client text reaches PostgreSQL only as bind values.
  *
- * <p> Writes stamp a change in the same statement that writes the row: the table's {@code sync_table} row hands out the
- * next {@code updated_at} (max of now and last + 1 ms, truncated to milliseconds) and change position, and stays locked
- * until the transaction commits. Changes of one table therefore commit in stamp order, which is what makes watermark
- * pulls complete (see docs/adr/0001-change-stamping.md).
+ * <p> Writes stamp a change in the same statement that writes the row: the table's clock hands out the next stamp (the
+ * later of the wall-clock millisecond and the last stamp + 1), which is both the row's {@code updated_at} and its
+ * change position. No lock is held until commit, so writes of one table commit concurrently; pulls read only below the
+ * table's visibility horizon, which is what makes watermark and token pulls complete (see
+ * docs/adr/0003-stamps-below-a-visibility-horizon.md).
  */
 @ApplicationScoped
 public class RecordStore {
@@ -47,14 +49,18 @@ public class RecordStore {
 
     static final String COLUMNS = SELECT_COLUMNS;
 
+    /**
+     * The first part of every write statement: one stamp drawn from the table's clock (docs/adr/0003: no lock is held
+     * to commit; pulls read below the visibility horizon), and the columns the write adds to a dynamic table's schema
+     * (the table's row is only touched, and locked, when there are some).
+     */
     private static final String STAMP = """
             WITH stamp AS (
-                UPDATE sync_table
-                SET clock = GREATEST(date_trunc('milliseconds', clock_timestamp()), clock + INTERVAL '1 millisecond'),
-                    change_seq = change_seq + 1,
-                    columns = columns || $4::text::jsonb
-                WHERE name = $1
-                RETURNING clock, change_seq)
+                SELECT s.stamp, es_stamp_time(s.stamp) AS clock
+                FROM (SELECT es_stamp($1, 1) AS stamp) s),
+            added_columns AS (
+                UPDATE sync_table SET columns = columns || $4::text::jsonb
+                WHERE name = $1 AND $4::text <> '{}')
             """;
 
     /** Versions are random (16 bytes, base64): unique across edges and the central service, opaque to clients. */
@@ -65,7 +71,7 @@ public class RecordStore {
                     , written AS (
                         INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
                                                       owner_id)
-                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.change_seq, $10
+                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.stamp, $10
                         FROM stamp
                         ON CONFLICT (table_name, id) DO NOTHING
                         RETURNING r.*)
@@ -81,7 +87,7 @@ public class RecordStore {
                     created_at = CASE WHEN $6 THEN stamp.clock ELSE r.created_at END,
                     updated_at = stamp.clock,
                     version = %s,
-                    change_seq = stamp.change_seq
+                    change_seq = stamp.stamp
                 FROM stamp
                 WHERE r.table_name = $1 AND r.id = $2
                 RETURNING r.*)
@@ -92,7 +98,7 @@ public class RecordStore {
                     , written AS (
                         INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
                                                       master_seq, owner_id)
-                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, $5, $6, stamp.change_seq, $7, $8
+                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, $5, $6, stamp.stamp, $7, $8
                         FROM stamp
                         ON CONFLICT (table_name, id) DO UPDATE
                         SET data = EXCLUDED.data,
@@ -103,13 +109,12 @@ public class RecordStore {
                             master_seq = EXCLUDED.master_seq,
                             owner_id = COALESCE(r.owner_id, EXCLUDED.owner_id)
                         RETURNING r.*)
-                    SELECT %s, pg_notify('edgesync_changes', r.table_name || '|' || COALESCE(r.owner_id, ''))::text AS notified
-                    FROM written r"""
+                    SELECT %s FROM written r"""
                     .formatted(COLUMNS);
 
     /**
-     * The tail shared by the write statements: the change's CUD event into the outbox (when it came from a device), a
-     * notification to listeners (delivered at commit), and the written row.
+     * The tail shared by the write statements: the change's CUD event into the outbox (when it came from a device) and
+     * the written row.
      */
     private static String eventAndResult(int p) {
         return """
@@ -120,8 +125,7 @@ public class RecordStore {
                            w.owner_id
                     FROM written w
                     WHERE $%d)
-                SELECT %s, pg_notify('edgesync_changes', r.table_name || '|' || COALESCE(r.owner_id, ''))::text AS notified
-                FROM written r"""
+                SELECT %s FROM written r"""
                 .formatted(p + 1, p + 2, p + 3, p + 4, p, COLUMNS);
     }
 
@@ -143,16 +147,17 @@ public class RecordStore {
      * Runs a query over one table.
      *
      * @param owner on a per-user table, the caller: only that user's rows
+     * @param horizon for a pull, the table's visibility horizon: only changes at or below it
      * @param filter parsed {@code $filter}, if any
      * @param orderBy parsed {@code $orderby} ({@code id} is always appended as the final tie-breaker)
      * @param includeDeleted include tombstones
      * @param skip rows to skip
      * @param limit rows to return at most (one more is read to tell whether more follow)
      */
-    public Uni<Page> queryRecords(TableInfo table, Optional<String> owner, Optional<Expr> filter,
-            List<OrderBy> orderBy, boolean includeDeleted, long skip, int limit) {
+    public Uni<Page> queryRecords(TableInfo table, Optional<String> owner, OptionalLong horizon,
+            Optional<Expr> filter, List<OrderBy> orderBy, boolean includeDeleted, long skip, int limit) {
         // Translate first: an invalid query is an error even on an empty or not yet created table.
-        Statement query = queryStatement(table, owner, filter, orderBy, includeDeleted, skip, limit + 1);
+        Statement query = queryStatement(table, owner, horizon, filter, orderBy, includeDeleted, skip, limit + 1);
         if (!table.persisted() || limit <= 0) {
             return Uni.createFrom().item(new Page(List.of(), false));
         }
@@ -175,10 +180,10 @@ public class RecordStore {
     }
 
     /** The SELECT a query runs (exposed so tests can check its plan). */
-    public Statement queryStatement(TableInfo table, Optional<String> owner, Optional<Expr> filter,
-            List<OrderBy> orderBy, boolean includeDeleted, long skip, int rows) {
+    public Statement queryStatement(TableInfo table, Optional<String> owner, OptionalLong horizon,
+            Optional<Expr> filter, List<OrderBy> orderBy, boolean includeDeleted, long skip, int rows) {
         SqlParams params = new SqlParams();
-        String where = where(table, owner, filter, includeDeleted, params);
+        String where = where(table, owner, horizon, filter, includeDeleted, params);
         String order = new SqlTranslator(table.resolver(), params).orderBy(orderBy);
         String sql = "SELECT " + COLUMNS + " FROM sync_record r WHERE " + where
                 + " ORDER BY " + (order.isBlank() ? "" : order + ", ") + "r.id"
@@ -187,10 +192,11 @@ public class RecordStore {
     }
 
     /** How many rows match, ignoring paging. */
-    public Uni<Long> countRecords(TableInfo table, Optional<String> owner, Optional<Expr> filter,
-            boolean includeDeleted) {
+    public Uni<Long> countRecords(TableInfo table, Optional<String> owner, OptionalLong horizon,
+            Optional<Expr> filter, boolean includeDeleted) {
         SqlParams params = new SqlParams();
-        String sql = "SELECT count(*) FROM sync_record r WHERE " + where(table, owner, filter, includeDeleted, params);
+        String sql = "SELECT count(*) FROM sync_record r WHERE "
+                + where(table, owner, horizon, filter, includeDeleted, params);
         if (!table.persisted()) {
             return Uni.createFrom().item(0L);
         }
@@ -358,10 +364,13 @@ public class RecordStore {
     public record MasterState(String version, long masterSeq) {
     }
 
-    private String where(TableInfo table, Optional<String> owner, Optional<Expr> filter, boolean includeDeleted,
-            SqlParams params) {
+    private String where(TableInfo table, Optional<String> owner, OptionalLong horizon, Optional<Expr> filter,
+            boolean includeDeleted, SqlParams params) {
         StringBuilder where = new StringBuilder("r.table_name = ").append(params.add(table.name()));
         owner.ifPresent(user -> where.append(" AND r.owner_id = ").append(params.add(user)));
+        if (horizon.isPresent()) {
+            where.append(" AND r.change_seq <= ").append(params.add(horizon.getAsLong()));
+        }
         if (!includeDeleted) {
             where.append(" AND NOT r.deleted");
         }

@@ -8,9 +8,9 @@ import io.vertx.pgclient.PgException;
 /**
  * Running a write transaction again when PostgreSQL chose it as the victim of a deadlock or a serialization failure.
  *
- * <p> Writers lock records before their table's clock row (docs/adr/0001-change-stamping.md), so single-record writes
- * cannot deadlock each other. A batch locks its records up front, but a record another transaction creates while the
- * batch runs can only be locked after the batch stamped its table: that rare cycle is broken by PostgreSQL, and the
+ * <p> No write holds a lock on its table (docs/adr/0003-stamps-below-a-visibility-horizon.md), and batches lock their
+ * records up front in one order, but a write can still lock two rows in an order another transaction does not share (a
+ * device's row, then its record; a record created while a batch runs): that rare cycle is broken by PostgreSQL, and the
  * transaction it rolled back, whichever it was, runs again here. Nothing of a rolled-back transaction was written.
  */
 public final class Transactions {

@@ -1,5 +1,7 @@
 package io.edgesync.common;
 
+import java.util.OptionalInt;
+
 /** A failure with a status and a message that is safe to show to the caller. */
 public class ApiException extends RuntimeException {
 
@@ -14,6 +16,11 @@ public class ApiException extends RuntimeException {
 
     public int status() {
         return status;
+    }
+
+    /** Seconds after which the caller may try again ({@code Retry-After}), for a temporary failure. */
+    public OptionalInt retryAfterSeconds() {
+        return OptionalInt.empty();
     }
 
     /** The problem type URI of the error body; {@code about:blank} unless a caller must tell this error apart. */

@@ -24,6 +24,7 @@ public class ProblemExceptionMappers {
         if (e.status() == 401) {
             response.getHeaders().add("WWW-Authenticate", "Bearer");
         }
+        e.retryAfterSeconds().ifPresent(seconds -> response.getHeaders().add("Retry-After", seconds));
         return response;
     }
 

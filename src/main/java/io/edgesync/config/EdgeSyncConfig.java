@@ -272,6 +272,43 @@ public interface EdgeSyncConfig {
         }
     }
 
+    /**
+     * When changes become visible to pulls: stamps below the visibility horizon
+     * (docs/adr/0003-stamps-below-a-visibility-horizon.md).
+     */
+    Visibility visibility();
+
+    interface Visibility {
+
+        /**
+         * Shortest pause between two reads of the tables' clocks while changes wait to become visible, in milliseconds:
+         * a change becomes pullable a read or two after its commit.
+         */
+        @WithDefault("2")
+        int intervalMillis();
+
+        /**
+         * How often the clocks are read when this process wrote nothing, in milliseconds: picks up changes made through
+         * other replicas of this edge when their notification was lost.
+         */
+        @WithDefault("1000")
+        int idlePollMillis();
+
+        /**
+         * Longest time a pull waits for this process's own committed changes of its table to become visible, in
+         * milliseconds (a device sees its own writes in its next pull); afterwards the pull answers what is visible.
+         */
+        @WithDefault("1000")
+        int pullWaitMillis();
+
+        /**
+         * A change that has not become visible after this many seconds means a transaction somewhere in the database
+         * cluster holds the horizon back: readiness shows it, and the blocking session is logged once.
+         */
+        @WithDefault("5")
+        int heldBackAfterSeconds();
+    }
+
     /** Change notifications to devices. */
     Notifications notifications();
 

@@ -63,7 +63,7 @@ public class OperationService {
                         .call(outcome -> queue.appendOperation(tx, queued(call, seq, table, operation, sentItem,
                                 outcome))))))
                 .invoke(outcome -> {
-                    records.rememberColumns(table, operation, outcome);
+                    records.afterCommit(table, operation, outcome);
                     count(table, outcome);
                 });
     }

@@ -19,6 +19,7 @@ import io.edgesync.cache.RecordStore;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.common.ApiException;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
@@ -32,9 +33,10 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Native pull: the changes of a table after an opaque token, in the table's change order. Change positions are handed
- * out in commit order (ADR 0001), so a token never skips a committed change and never repeats one. The first pull (no
- * token) is an initial sync: live rows only, plus tombstones of deletes that happen while it runs.
+ * Native pull: the changes of a table after an opaque token, in the table's change order, up to the table's visibility
+ * horizon (ADR 0003): every change at or below it is settled, so a token never skips a committed change and never
+ * repeats one. The first pull (no token) is an initial sync: live rows only, plus tombstones of deletes that happen
+ * while it runs.
  */
 @ApplicationScoped
 public class PullService {
@@ -51,10 +53,12 @@ public class PullService {
     private final ObjectMapper json;
     private final MeterRegistry metrics;
     private final TableAccess tableAccess;
+    private final VisibilityHorizon horizon;
 
     public PullService(Pool pool, TableCatalog catalog, DeviceQueue devices, ItemWriter writer, ObjectMapper json,
-            MeterRegistry metrics, TableAccess tableAccess) {
+            MeterRegistry metrics, TableAccess tableAccess, VisibilityHorizon horizon) {
         this.pool = pool;
+        this.horizon = horizon;
         this.catalog = catalog;
         this.devices = devices;
         this.writer = writer;
@@ -108,14 +112,14 @@ public class PullService {
                             .chain(() -> positions(table))
                             .chain(positions -> {
                                 Token from = given.orElseGet(
-                                        () -> new Token(table.name(), 0L, positions.changeSeq()));
+                                        () -> new Token(table.name(), 0L, positions.horizon()));
                                 boolean initialCovers = from.initialUntil() >= positions.purgedThrough();
                                 if (from.position() < positions.purgedThrough() && !initialCovers) {
                                     throw new ResyncRequiredException("Full resync required: deletes older than"
                                             + " this token were purged; pull again without a token and replace the"
                                             + " local table");
                                 }
-                                return page(table, from, limit, access.owner());
+                                return page(table, from, positions.horizon(), limit, access.owner());
                             });
                 })
                 .call(page -> devices.recordPull(deviceId, TableInfo.key(tableName), queryId, null, page.position,
@@ -123,7 +127,8 @@ public class PullService {
                 .map(page -> page.body);
     }
 
-    private record Positions(long changeSeq, long purgedThrough) {
+    /** The table's visibility horizon (changes at or below it are settled) and purge mark. */
+    private record Positions(long horizon, long purgedThrough) {
     }
 
     private record PageResult(ObjectNode body, long position, int rows) {
@@ -133,24 +138,26 @@ public class PullService {
         if (!table.persisted()) {
             return Uni.createFrom().item(new Positions(0, 0));
         }
-        return pool.preparedQuery("SELECT change_seq, purged_through FROM sync_table WHERE name = $1")
-                .execute(Tuple.of(table.name()))
-                .map(rows -> rows.iterator().hasNext()
-                        ? new Positions(rows.iterator().next().getLong(0), rows.iterator().next().getLong(1))
-                        : new Positions(0, 0));
+        return horizon.forPull(table.name())
+                .chain(visible -> pool.preparedQuery("SELECT purged_through FROM sync_table WHERE name = $1")
+                        .execute(Tuple.of(table.name()))
+                        .map(rows -> new Positions(visible.horizon(),
+                                rows.iterator().hasNext() ? rows.iterator().next().getLong(0) : 0)));
     }
 
-    private Uni<PageResult> page(TableInfo table, Token from, int limit, Optional<String> owner) {
+    /** The changes after the token's position, up to the horizon, in change order. */
+    private Uni<PageResult> page(TableInfo table, Token from, long visibleUpTo, int limit, Optional<String> owner) {
         Uni<List<StoredRecord>> rows = !table.persisted()
                 ? Uni.createFrom().item(List.of())
                 : pool.preparedQuery("SELECT " + RecordStore.SELECT_COLUMNS + """
                          FROM sync_record r
-                        WHERE r.table_name = $1 AND r.change_seq > $2 AND (NOT r.deleted OR r.change_seq > $3)
+                        WHERE r.table_name = $1 AND r.change_seq > $2 AND r.change_seq <= $6
+                          AND (NOT r.deleted OR r.change_seq > $3)
                           AND ($5::text IS NULL OR r.owner_id = $5::text)
                         ORDER BY r.change_seq
                         LIMIT $4""")
                         .execute(Tuple.tuple(Arrays.asList(table.name(), from.position(), from.initialUntil(),
-                                (long) limit + 1, owner.orElse(null))))
+                                (long) limit + 1, owner.orElse(null), visibleUpTo)))
                         .map(this::toRecords);
         return rows.map(records -> {
             boolean hasMore = records.size() > limit;

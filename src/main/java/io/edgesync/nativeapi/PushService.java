@@ -406,8 +406,7 @@ public class PushService {
             return;
         }
         if (processed.table().isPresent() && processed.operation().isPresent() && processed.outcome().isPresent()) {
-            records.rememberColumns(processed.table().get(), processed.operation().get(),
-                    processed.outcome().get());
+            records.afterCommit(processed.table().get(), processed.operation().get(), processed.outcome().get());
         }
         metrics.counter("edgesync.operations", "table", processed.queued().table(), "outcome",
                 processed.queued().status()).increment();

@@ -6,15 +6,16 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import io.edgesync.cache.TableCatalog;
-import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.edgesync.embedded.DatabaseUrls;
@@ -32,25 +33,34 @@ import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
- * Learns of every committed change of a sync table and re-broadcasts it, coalesced per table, to the change streams of
- * this process.
+ * Announces the changes of sync tables, coalesced per table, to the change streams of this process, once they are
+ * visible to pulls.
  *
- * <p> Every write of a sync table (device writes, native pushes, changes from the central service) runs
- * {@code pg_notify('edgesync_changes', <table>)} in its transaction, so PostgreSQL tells every listening edge replica
- * at commit, whichever replica made the change. The listener holds its own connection outside the pool, since a pooled
- * connection listens only while it is borrowed. When that connection drops, {@link PgSubscriber} reconnects with a
- * capped exponential backoff and listens again; notifications sent while nobody listened are lost, so every known table
- * is then announced once and devices pull whatever they missed. A periodic probe closes a connection that no longer
+ * <p> Announcements come from the {@link VisibilityHorizon}: when a table's horizon moves, the changes below it are
+ * committed and pullable, so a device that pulls on an announcement finds the change (nothing is announced from inside
+ * a write transaction). On a per-user table each owner whose rows changed is announced to that owner's streams only.
+ *
+ * <p> Replicas of an edge that share one database tell each other with one {@code NOTIFY} on
+ * {@value VisibilityHorizon#CHANNEL} per advance that covers their own writes, outside any write transaction; the
+ * others then read their clocks at once instead of at their next idle poll. The listener holds its own connection
+ * outside the pool, since a pooled connection listens only while it is borrowed. When that connection drops,
+ * {@link PgSubscriber} reconnects with a capped exponential backoff and listens again, and every known table is
+ * announced once (devices pull whatever they may have missed). A periodic probe closes a connection that no longer
  * answers (a half-open socket never reports its loss), which starts the same reconnect.
  */
 @ApplicationScoped
 public class ChangeListener {
 
-    /** The channel of change notifications; the payload is the table's name in lower case. */
-    public static final String CHANNEL = "edgesync_changes";
+    /** The channel replicas wake each other on; the payload is {@code <table>|<instance id>}. */
+    public static final String CHANNEL = VisibilityHorizon.CHANNEL;
+
+    private static final String OWNERS_OF_CHANGES = """
+            SELECT DISTINCT owner_id FROM sync_record
+            WHERE table_name = $1 AND change_seq > $2 AND change_seq <= $3""";
 
     private static final String SELECT_TABLE_NAMES = "SELECT name FROM sync_table";
     private static final long FIRST_RETRY_MILLIS = 100;
@@ -63,6 +73,10 @@ public class ChangeListener {
 
     private final Vertx vertx;
     private final Pool pool;
+    private final VisibilityHorizon horizon;
+    /** Tells this process's own notifications apart from those of other replicas. */
+    private final String instanceId = UUID.randomUUID().toString();
+    private final AtomicInteger subscribers = new AtomicInteger();
     private final EdgeSyncConfig config;
     private final MeterRegistry metrics;
     private final Optional<String> databaseUrl;
@@ -81,12 +95,14 @@ public class ChangeListener {
     private long probeTimer = -1;
     private Counter reconnects;
 
-    public ChangeListener(Vertx vertx, Pool pool, EdgeSyncConfig config, MeterRegistry metrics,
+    public ChangeListener(Vertx vertx, Pool pool, VisibilityHorizon horizon, EdgeSyncConfig config,
+            MeterRegistry metrics,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") Optional<String> databaseUrl,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> databaseUser,
             @ConfigProperty(name = "quarkus.datasource.password") Optional<String> databasePassword) {
         this.vertx = vertx;
         this.pool = pool;
+        this.horizon = horizon;
         this.config = config;
         this.metrics = metrics;
         this.databaseUrl = databaseUrl;
@@ -101,7 +117,11 @@ public class ChangeListener {
     public Multi<TableChange> changes() {
         return announcements
                 .onOverflow()
-                .buffer(BUFFER_PER_SUBSCRIBER);
+                .buffer(BUFFER_PER_SUBSCRIBER)
+                .onSubscription()
+                .invoke(subscribers::incrementAndGet)
+                .onTermination()
+                .invoke(subscribers::decrementAndGet);
     }
 
     void startListening(@Observes StartupEvent event) {
@@ -125,6 +145,10 @@ public class ChangeListener {
             connect(options, 0);
             probeTimer = vertx.setPeriodic(PROBE_INTERVAL_MILLIS, id -> probeConnection());
         });
+        horizon.advances()
+                .subscribe()
+                .with(advance -> context.runOnContext(() -> advanced(advance)),
+                        failure -> Log.warnf("Stopped announcing changes: %s", failure.getMessage()));
     }
 
     void stopListening(@Observes ShutdownEvent event) {
@@ -216,21 +240,45 @@ public class ChangeListener {
         }
         connectionLost = false;
         reconnects.increment();
+        horizon.requestRound();
         Log.infof("Listening for table changes on %s again after a lost connection; announcing every table once",
                 CHANNEL);
         announceAllTables();
     }
 
-    /** The payload is {@code table|owner} (the owner empty for shared rows); coalescing is per table and owner. */
+    /** Another replica's changes became visible there: read the clocks here too (the payload is table|instance). */
     private void notificationReceived(String payload) {
-        int separator = payload == null ? -1 : payload.indexOf('|');
-        String table = separator < 0 ? payload : payload.substring(0, separator);
-        if (table == null || !TableCatalog.TABLE_NAME.matcher(table).matches()) {
-            Log.debugf("Ignored a notification on %s that names no table", CHANNEL);
+        if (payload != null && payload.endsWith("|" + instanceId)) {
             return;
         }
-        String key = TableInfo.key(table) + (separator < 0 ? "|" : payload.substring(separator));
-        context.runOnContext(() -> coalescer.recordChange(key));
+        horizon.requestRound();
+    }
+
+    /**
+     * Changes became visible: tell the other replicas when this process made some of them, and announce them to the
+     * streams of this process (per owner on per-user tables).
+     */
+    private void advanced(VisibilityHorizon.Advance advance) {
+        if (advance.local()) {
+            pool.preparedQuery("SELECT pg_notify($1, $2)")
+                    .execute(Tuple.of(CHANNEL, advance.table() + "|" + instanceId))
+                    .subscribe()
+                    .with(done -> {
+                    }, failure -> Log.debugf("Could not notify other replicas: %s", failure.getMessage()));
+        }
+        if (subscribers.get() == 0) {
+            return;
+        }
+        pool.preparedQuery(OWNERS_OF_CHANGES)
+                .execute(Tuple.of(advance.table(), advance.from(), advance.to()))
+                .subscribe()
+                .with(rows -> context.runOnContext(() -> {
+                    for (Row row : rows) {
+                        String owner = row.getString(0);
+                        coalescer.recordChange(advance.table() + "|" + (owner == null ? "" : owner));
+                    }
+                }), failure -> Log.debugf("Could not read who changed rows of %s: %s", advance.table(),
+                        failure.getMessage()));
     }
 
     /** Changes committed while nobody listened went unannounced: announce every table, so devices pull. */

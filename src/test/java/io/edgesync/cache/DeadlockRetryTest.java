@@ -1,6 +1,8 @@
 package io.edgesync.cache;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,16 +19,17 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A write that PostgreSQL picks as the victim of a deadlock runs again instead of failing. The cycle is built on
- * purpose: another transaction holds the table's clock row while the write holds its record and waits for the clock,
- * then that transaction asks for the record. The write waited first, so its backend detects the cycle and is rolled
- * back; the other transaction gets the record, commits, and the write's second run succeeds.
+ * A write that PostgreSQL picks as the victim of a deadlock runs again instead of failing. No lock is held on a table
+ * (ADR 0003), but a write still locks more than one row: a device's write its device row, then its record; a batch of
+ * the change stream its records, in key order. The cycle is built on purpose: another transaction holds the row the
+ * write needs second, waits until the write blocks on it, then asks for the row the write holds. The write waited
+ * first, so its backend detects the cycle and is rolled back; the other transaction gets the row, commits, and the
+ * write's second run succeeds.
  */
 @QuarkusTest
 @WithTestResource(InfrastructureResource.class)
@@ -43,7 +46,9 @@ class DeadlockRetryTest {
     @Test
     void aZumoUpdateChosenAsDeadlockVictimIsRetriedAndSucceeds() throws Exception {
         String table = "dl" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String device = "device-" + UUID.randomUUID();
         String version = given().header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-INSTALLATION-ID", device)
                 .contentType(ContentType.JSON)
                 .body("{\"id\":\"x\",\"text\":\"first\"}")
                 .post("/tables/" + table)
@@ -52,57 +57,62 @@ class DeadlockRetryTest {
                 .extract()
                 .path("version");
 
-        String answer = withCycle(table, "x", () -> CompletableFuture.supplyAsync(() -> given()
-                .header("ZUMO-API-VERSION", "2.0.0")
-                .header("If-Match", "\"" + version + "\"")
-                .contentType(ContentType.JSON)
-                .body("{\"id\":\"x\",\"text\":\"second\"}")
-                .patch("/tables/" + table + "/x")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("text")));
+        // The write locks its device's row, then waits for the record this transaction holds
+        String answer = withCycle(
+                "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'x' FOR UPDATE",
+                "SELECT 1 FROM device WHERE id = '" + device + "' FOR UPDATE",
+                () -> CompletableFuture.supplyAsync(() -> given()
+                        .header("ZUMO-API-VERSION", "2.0.0")
+                        .header("X-ZUMO-INSTALLATION-ID", device)
+                        .header("If-Match", "\"" + version + "\"")
+                        .contentType(ContentType.JSON)
+                        .body("{\"id\":\"x\",\"text\":\"second\"}")
+                        .patch("/tables/" + table + "/x")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .path("text")));
 
         assertThat(answer).isEqualTo("second");
     }
 
     @Test
-    void aReplicatedChangeChosenAsDeadlockVictimIsRetriedAndApplied() throws Exception {
+    void aBatchOfReplicatedChangesChosenAsDeadlockVictimIsRetriedAndApplied() throws Exception {
         String table = "dl" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        records.applyReplicatedChange(table, "x", JSON.createObjectNode().put("text", "v1"), "v1", false, 1)
+        records.applyReplicatedChanges(List.of(change(table, "x", "x1", 1), change(table, "y", "y1", 2)))
                 .await()
                 .atMost(Duration.ofSeconds(10));
 
-        RecordService.ReplicationOutcome outcome = withCycle(table, "x",
-                () -> records.applyReplicatedChange(table, "x", JSON.createObjectNode().put("text", "v2"), "v2",
-                        false, 2)
+        // The batch locks x, then waits for y, which this transaction holds
+        List<RecordService.ReplicationOutcome> outcomes = withCycle(
+                "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'y' FOR UPDATE",
+                "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'x' FOR UPDATE",
+                () -> records.applyReplicatedChanges(List.of(change(table, "x", "x2", 3), change(table, "y", "y2", 4)))
                         .subscribeAsCompletionStage());
 
-        assertThat(outcome).isEqualTo(RecordService.ReplicationOutcome.APPLIED);
+        assertThat(outcomes).containsOnly(RecordService.ReplicationOutcome.APPLIED);
+    }
+
+    private static RecordService.ReplicatedChange change(String table, String id, String version, long masterSeq) {
+        return new RecordService.ReplicatedChange(table, id, JSON.createObjectNode().put("text", version), version,
+                false, masterSeq, Optional.empty());
     }
 
     /**
-     * Holds the table's clock row, starts the write, waits until it blocks on the clock, then asks for the record the
-     * write holds; commits once it got it and returns the write's result.
+     * Holds the row of {@code holdFirst}, starts the write, waits until some backend waits for a lock, then asks for
+     * the row of {@code askSecond} (which the write holds); commits once it got it and returns the write's result.
      */
-    private <T> T withCycle(String table, String id, java.util.function.Supplier<CompletableFuture<T>> write)
-            throws Exception {
+    private <T> T withCycle(String holdFirst, String askSecond,
+            java.util.function.Supplier<CompletableFuture<T>> write) throws Exception {
         SqlConnection other = pool.getConnection().await().atMost(Duration.ofSeconds(10));
         try {
             var tx = other.begin().await().atMost(Duration.ofSeconds(10));
             // This side looks for the cycle only after 10 s, the write after the server's 1 s: the write is the victim.
             other.query("SET LOCAL deadlock_timeout = '10s'").execute().await().atMost(Duration.ofSeconds(10));
-            other.preparedQuery("SELECT 1 FROM sync_table WHERE name = $1 FOR UPDATE")
-                    .execute(Tuple.of(table))
-                    .await()
-                    .atMost(Duration.ofSeconds(10));
+            other.query(holdFirst).execute().await().atMost(Duration.ofSeconds(10));
             CompletableFuture<T> result = write.get();
-            awaitWaitingForLock(table);
-            // The cycle: the write holds the record and waits for the clock row; this transaction asks for the record.
-            other.preparedQuery("SELECT 1 FROM sync_record WHERE table_name = $1 AND id = $2 FOR UPDATE")
-                    .execute(Tuple.of(table, id))
-                    .await()
-                    .atMost(Duration.ofSeconds(20));
+            awaitWaitingForLock();
+            other.query(askSecond).execute().await().atMost(Duration.ofSeconds(20));
             tx.commit().await().atMost(Duration.ofSeconds(10));
             return result.get(30, TimeUnit.SECONDS);
         } finally {
@@ -110,13 +120,13 @@ class DeadlockRetryTest {
         }
     }
 
-    /** Waits until some backend is waiting for a lock (the write, blocked on the table's clock row). */
-    private void awaitWaitingForLock(String table) throws InterruptedException {
+    /** Waits until some backend is waiting for a row lock (the write, blocked on the row this test holds). */
+    private void awaitWaitingForLock() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             long waiting = pool.preparedQuery("""
                     SELECT count(*) FROM pg_stat_activity
-                    WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE sync_table%'""")
+                    WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()""")
                     .execute()
                     .await()
                     .atMost(Duration.ofSeconds(10))
@@ -128,6 +138,6 @@ class DeadlockRetryTest {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("The write never waited for the clock row of " + table);
+        throw new AssertionError("The write never waited for the row this test holds");
     }
 }

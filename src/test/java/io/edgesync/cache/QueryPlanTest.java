@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import jakarta.inject.Inject;
 
@@ -42,6 +43,8 @@ class QueryPlanTest {
     private static final String TABLE = "plan_million";
     private static final int ROWS = 1_000_000;
     private static final Instant FIRST = Instant.parse("2024-01-01T00:00:00Z");
+    /** The stamp of the newest row: everything is visible. */
+    private static final long HORIZON = FIRST.toEpochMilli() + ROWS;
 
     @Inject
     TableCatalog catalog;
@@ -63,15 +66,16 @@ class QueryPlanTest {
                 Statement sql = connection.createStatement()) {
             sql.execute("DELETE FROM sync_record WHERE table_name = '" + TABLE + "'");
             sql.execute("DELETE FROM sync_table WHERE name = '" + TABLE + "'");
-            sql.execute("INSERT INTO sync_table (name, display_name, columns, clock, change_seq) VALUES ('" + TABLE
-                    + "', '" + TABLE + "', '{\"text\": \"string\", \"complete\": \"boolean\"}', TIMESTAMPTZ '"
-                    + FIRST + "' + " + ROWS + " * INTERVAL '1 millisecond', " + ROWS + ")");
+            sql.execute("INSERT INTO sync_table (name, display_name, columns) VALUES ('" + TABLE + "', '" + TABLE
+                    + "', '{\"text\": \"string\", \"complete\": \"boolean\"}')");
             // Every tenth row is a tombstone, as in a table that has seen deletes.
             sql.execute("INSERT INTO sync_record (table_name, id, data, created_at, updated_at, version, deleted,"
                     + " change_seq) SELECT '" + TABLE + "', md5(g::text), jsonb_build_object('text', 'row ' || g,"
                     + " 'complete', g % 2 = 0), TIMESTAMPTZ '" + FIRST + "' + g * INTERVAL '1 millisecond',"
-                    + " TIMESTAMPTZ '" + FIRST + "' + g * INTERVAL '1 millisecond', md5(g::text), g % 10 = 0, g"
-                    + " FROM generate_series(1, " + ROWS + ") AS g");
+                    + " TIMESTAMPTZ '" + FIRST + "' + g * INTERVAL '1 millisecond', md5(g::text), g % 10 = 0,"
+                    + " " + FIRST.toEpochMilli() + " + g FROM generate_series(1, " + ROWS + ") AS g");
+            // The table's clock has handed out the stamps of these rows (ADR 0003).
+            sql.execute("SELECT setval(es_clock('" + TABLE + "'), " + HORIZON + ")");
             sql.execute("ANALYZE sync_record");
         }
         table = catalog.reloadTable(TABLE).await().atMost(Duration.ofSeconds(10)).orElseThrow();
@@ -149,8 +153,10 @@ class QueryPlanTest {
 
     private Plan explain(Optional<String> owner, Optional<Expr> filter, List<OrderBy> orderBy,
             boolean includeDeleted, long skip, int rows) {
-        RecordStore.Statement statement = store.queryStatement(table, owner, filter, orderBy, includeDeleted, skip,
-                rows);
+        // Pulls (ordered by updatedAt) read below the table's visibility horizon, as the table endpoints do.
+        OptionalLong horizon = orderBy.isEmpty() ? OptionalLong.empty() : OptionalLong.of(HORIZON);
+        RecordStore.Statement statement = store.queryStatement(table, owner, horizon, filter, orderBy,
+                includeDeleted, skip, rows);
         Row row = pool.preparedQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql())
                 .execute(statement.params())
                 .await()

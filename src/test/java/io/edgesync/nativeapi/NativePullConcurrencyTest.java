@@ -1,13 +1,12 @@
 package io.edgesync.nativeapi;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.inject.Inject;
 
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,8 +28,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.RecordService;
+import io.edgesync.testsupport.GatewayHttp;
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.NativeClientPuller;
+import io.edgesync.testsupport.PulledRow;
+import io.edgesync.testsupport.Replicas;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 
@@ -50,6 +55,9 @@ class NativePullConcurrencyTest {
 
     @Inject
     RecordService records;
+
+    @TestHTTPResource("/")
+    URI root;
 
     @Test
     void tokensNeverSkipNorRepeatAChangeUnderConcurrentWritersAndReplicatedChanges() throws Exception {
@@ -108,13 +116,10 @@ class NativePullConcurrencyTest {
             return null;
         }));
         // The puller: loops with its token while everything above runs
-        Map<String, String> replica = new HashMap<>();
-        Set<String> deliveredChanges = new HashSet<>();
-        List<String> repeats = new ArrayList<>();
-        String[] token = {null};
-        Future<?> puller = pool.submit(() -> {
+        NativeClientPuller puller = new NativeClientPuller(new GatewayHttp(root), table, "puller", 50);
+        Future<?> pulling = pool.submit(() -> {
             while (writing.get()) {
-                token[0] = pullInto(table, token[0], replica, deliveredChanges, repeats);
+                puller.pull();
             }
             return null;
         });
@@ -122,52 +127,22 @@ class NativePullConcurrencyTest {
             writer.get(60, TimeUnit.SECONDS);
         }
         writing.set(false);
-        puller.get(60, TimeUnit.SECONDS);
-        token[0] = pullInto(table, token[0], replica, deliveredChanges, repeats);
+        pulling.get(60, TimeUnit.SECONDS);
+        puller.pull();
         pool.shutdown();
 
-        // Then no change was delivered twice, and the replica is the table
+        // Then no change was delivered twice, and the replica holds what a device must: every live row at its
+        // version, the tombstone of every row it ever received that is deleted now, and nothing the table lacks
+        // (an initial sync skips tombstones of rows the device never had)
         assertThat(replicated.get()).as("replicated changes applied").isPositive();
-        assertThat(repeats).as("changes delivered twice").isEmpty();
-        Map<String, String> rows = readTable(table);
-        assertThat(replica).as("replica built from tokens vs the table").isEqualTo(rows);
+        assertThat(puller.repeats()).as("changes delivered twice").isEmpty();
+        SoftAssertions softly = new SoftAssertions();
+        Replicas.assertHoldsLiveRowsAndTheirTombstones(softly, puller.describe(), puller.replica(), readTable(table));
+        softly.assertAll();
     }
 
-    /** Pulls until no more changes; records id -> version (or "deleted") and every (id, version) seen. */
-    private static String pullInto(String table, String token, Map<String, String> replica, Set<String> delivered,
-            List<String> repeats) throws Exception {
-        String current = token;
-        while (true) {
-            var request = given().queryParam("table", table).queryParam("limit", 50);
-            if (current != null) {
-                request.queryParam("token", current);
-            }
-            JsonNode body = JSON.readTree(request.get("/sync/v1/devices/{d}/pull", "puller")
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .asString());
-            for (JsonNode change : body.path("changes")) {
-                String id = change.path("id").asText();
-                String version = change.path("version").asText();
-                if (!delivered.add(id + "@" + version)) {
-                    repeats.add(id + "@" + version);
-                }
-                if (change.path("deleted").asBoolean()) {
-                    replica.put(id, "deleted");
-                } else {
-                    replica.put(id, version);
-                }
-            }
-            current = body.path("token").asText();
-            if (!body.path("hasMore").asBoolean()) {
-                return current;
-            }
-        }
-    }
-
-    private static Map<String, String> readTable(String table) throws Exception {
-        Map<String, String> rows = new HashMap<>();
+    private static Map<String, PulledRow> readTable(String table) throws Exception {
+        Map<String, PulledRow> rows = new HashMap<>();
         for (int skip = 0;; skip += 50) {
             JsonNode page = JSON.readTree(given().header("ZUMO-API-VERSION", "2.0.0")
                     .queryParam("__includeDeleted", "true")
@@ -179,8 +154,7 @@ class NativePullConcurrencyTest {
                     .extract()
                     .asString());
             for (JsonNode row : page) {
-                rows.put(row.path("id").asText(),
-                        row.path("deleted").asBoolean() ? "deleted" : row.path("version").asText());
+                rows.put(row.path("id").asText(), PulledRow.of(row));
             }
             if (page.size() < 50) {
                 return rows;

@@ -14,7 +14,7 @@ import io.edgesync.protocol.odata.OrderBy;
 /**
  * Next links of Datasync pulls ({@code $orderby=updatedAt}) as keyset continuations: the next page is "updatedAt after
  * the last row's", which stays exact while rows are updated during the pull because stamps are unique per table (ADR
- * 0001). A {@code $skip} continuation would shift when a row already delivered moves to the end.
+ * 0003). A {@code $skip} continuation would shift when a row already delivered moves to the end.
  */
 final class KeysetNextLink {
 

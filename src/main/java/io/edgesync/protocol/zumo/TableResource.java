@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 import jakarta.ws.rs.Consumes;
@@ -52,6 +53,7 @@ import io.edgesync.cache.RecordStore;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
 import io.edgesync.config.ActiveIn;
@@ -91,6 +93,7 @@ public class TableResource {
 
     private final TableCatalog catalog;
     private final RecordStore store;
+    private final VisibilityHorizon visibility;
     private final OperationService operations;
     private final DeviceQueue devices;
     private final TableAccess access;
@@ -103,11 +106,12 @@ public class TableResource {
     private final EdgeSyncConfig.Limits limits;
     private final ODataLimits odataLimits;
 
-    public TableResource(TableCatalog catalog, RecordStore store, OperationService operations, DeviceQueue devices,
-            TableAccess access, ItemValidator validator, ItemWriter writer, ObjectMapper json, EdgeSyncConfig config,
-            MeterRegistry metrics) {
+    public TableResource(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility,
+            OperationService operations, DeviceQueue devices, TableAccess access, ItemValidator validator,
+            ItemWriter writer, ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics) {
         this.catalog = catalog;
         this.store = store;
+        this.visibility = visibility;
         this.operations = operations;
         this.devices = devices;
         this.access = access;
@@ -179,19 +183,26 @@ public class TableResource {
         Optional<WatermarkPaging.Rewritten> watermark = WatermarkPaging.rewrite(filter, orderBy, skip);
         Optional<Expr> pageFilter = watermark.map(w -> Optional.of(w.filter())).orElse(filter);
         long pageSkip = watermark.map(WatermarkPaging.Rewritten::skip).orElse(skip);
-        Uni<RecordStore.Page> page;
         try {
-            page = store.queryRecords(table, request.owner(), pageFilter, orderBy, includeDeleted, pageSkip, limit);
+            // Translate before waiting for the horizon: an invalid query is an error at once.
+            store.queryStatement(table, request.owner(), OptionalLong.empty(), pageFilter, orderBy, includeDeleted,
+                    pageSkip, limit);
         } catch (ODataException e) {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
         }
-        Uni<Optional<Long>> count = withCount
-                ? store.countRecords(table, request.owner(), filter, includeDeleted).map(Optional::of)
-                : Uni.createFrom().item(Optional.empty());
-        return Uni.combine()
+        // A pull (ordered by updatedAt, or from a watermark) reads only settled changes: below the horizon (ADR 0003).
+        Uni<OptionalLong> horizon = table.persisted() && WatermarkPaging.isPull(filter, orderBy)
+                ? visibility.forPull(table.name()).map(visible -> OptionalLong.of(visible.horizon()))
+                : Uni.createFrom().item(OptionalLong.empty());
+        return horizon.chain(clip -> Uni.combine()
                 .all()
-                .unis(page, count)
-                .asTuple()
+                .unis(store.queryRecords(table, request.owner(), clip, pageFilter, orderBy, includeDeleted, pageSkip,
+                        limit),
+                        withCount
+                                ? store.countRecords(table, request.owner(), clip, filter, includeDeleted)
+                                        .map(Optional::of)
+                                : Uni.createFrom().item(Optional.<Long>empty()))
+                .asTuple())
                 .invoke(result -> trackPull(request, table, filter, result.getItem1()))
                 .invoke(result -> metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol",
                         request.isV2() ? "zumo-v2" : "zumo-v3").increment(result.getItem1().records().size()))
@@ -688,7 +699,7 @@ public class TableResource {
             return protocolException.in(version);
         }
         if (e instanceof ApiException api) {
-            return new TableProtocolException(version, api.status(), api.getMessage());
+            return new TableProtocolException(version, api.status(), api.getMessage(), api.retryAfterSeconds());
         }
         if (e instanceof ODataException || e instanceof InvalidItemException) {
             return new TableProtocolException(version, 400, e.getMessage());
@@ -710,6 +721,7 @@ public class TableResource {
         if (e.status() == 401) {
             response.header("WWW-Authenticate", "Bearer");
         }
+        e.retryAfterSeconds().ifPresent(seconds -> response.header("Retry-After", seconds));
         if (e.version() == ProtocolVersion.V3) {
             body.put("type", "about:blank");
             Response.StatusType status = Response.Status.fromStatusCode(e.status());

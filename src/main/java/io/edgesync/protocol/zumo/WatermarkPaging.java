@@ -16,7 +16,7 @@ import io.edgesync.protocol.odata.OrderBy;
  * <p> A caught-up client reads {@code updatedAt ge W} and gets only the row at W; it then asks again with
  * {@code $skip=1} to step over that row. If meanwhile another row X is written and the row at W is updated (moving
  * behind X), plain OData paging skips X instead, and the client moves its watermark past X forever. Stamps are unique
- * per table (ADR 0001), so the rows a client skips on such a query can only be the one row at exactly W: the gateway
+ * per table (ADR 0003), so the rows a client skips on such a query can only be the one row at exactly W: the gateway
  * reads {@code $skip=k} on {@code updatedAt ge W} ordered by {@code updatedAt} as "the row at W, then k - 1 more", i.e.
  * {@code updatedAt gt W} with {@code $skip=k-1}. Without concurrent updates the answer is identical.
  */
@@ -60,6 +60,18 @@ final class WatermarkPaging {
             rewritten = new Expr.Binary(BinaryOp.AND, rewritten, conjuncts.get(i));
         }
         return Optional.of(new Rewritten(rewritten, skip - 1));
+    }
+
+    /**
+     * Whether a query is a pull: ordered by {@code updatedAt} ascending first, or from a watermark. Clients derive the
+     * next watermark from what a pull returns, so it must read only settled changes (ADR 0003).
+     */
+    static boolean isPull(Optional<Expr> filter, List<OrderBy> orderBy) {
+        if (!orderBy.isEmpty() && !orderBy.get(0).descending()
+                && orderBy.get(0).member().equalsIgnoreCase(TableInfo.UPDATED_AT)) {
+            return true;
+        }
+        return filter.flatMap(WatermarkPaging::watermarkOf).isPresent();
     }
 
     /** The watermark of an incremental pull: the date of its top-level {@code updatedAt ge/gt <date>} condition. */

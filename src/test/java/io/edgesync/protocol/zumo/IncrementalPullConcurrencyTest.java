@@ -1,15 +1,10 @@
 package io.edgesync.protocol.zumo;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,21 +26,22 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgesync.testsupport.DatasyncClientPuller;
+import io.edgesync.testsupport.FailFast;
+import io.edgesync.testsupport.GatewayHttp;
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.JsClientPuller;
+import io.edgesync.testsupport.PulledRow;
+import io.edgesync.testsupport.Replicas;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-import static io.edgesync.protocol.zumo.ZumoClient.DATE;
-import static io.edgesync.protocol.zumo.ZumoClient.JSON;
 import static io.edgesync.protocol.zumo.ZumoClient.V2;
-import static io.edgesync.protocol.zumo.ZumoClient.V3;
 import static io.edgesync.protocol.zumo.ZumoClient.etagOf;
 import static io.edgesync.protocol.zumo.ZumoClient.freshTable;
 import static io.edgesync.protocol.zumo.ZumoClient.hexId;
-import static io.edgesync.protocol.zumo.ZumoClient.jsc;
 import static io.edgesync.protocol.zumo.ZumoClient.object;
-import static io.edgesync.protocol.zumo.ZumoClient.pct;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -69,24 +65,19 @@ class IncrementalPullConcurrencyTest {
     private static final Duration WRITE_PHASE = Duration.ofSeconds(4);
     private static final int SEED_ROWS = 20;
     private static final int JSC_PAGE_SIZE = 50;
-    /** JSC's initial watermark: {@code new Date(1970, 0, 0)} in a UTC time zone. */
-    private static final String JSC_EPOCH = "1969-12-31T00:00:00.000Z";
-    private static final int MAX_REQUESTS_PER_PULL = 10_000;
 
     @TestHTTPResource("/")
     URI root;
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    private GatewayHttp http;
 
     /** Set when any writer or puller fails, so the others stop early. */
-    private final AtomicBoolean failed = new AtomicBoolean();
+    private final FailFast run = new FailFast();
 
     @Test
     void incrementalPullsMissNoCommittedChangeUnderConcurrentWriters() throws Exception {
         // Given a fresh table with a few rows
+        http = new GatewayHttp(root);
         String table = freshTable();
         List<String> liveIds = new CopyOnWriteArrayList<>();
         for (int i = 0; i < SEED_ROWS; i++) {
@@ -94,8 +85,8 @@ class IncrementalPullConcurrencyTest {
         }
 
         // When writers insert, update and soft-delete for a few seconds while pullers keep pulling
-        List<JscPuller> jscPullers = List.of(new JscPuller(table), new JscPuller(table));
-        CtcPuller ctcPuller = new CtcPuller(table);
+        List<JsClientPuller> jscPullers = List.of(new JsClientPuller(http, table), new JsClientPuller(http, table));
+        DatasyncClientPuller ctcPuller = new DatasyncClientPuller(http, table);
         AtomicBoolean writing = new AtomicBoolean(true);
         WriterStats stats = new WriterStats();
         ExecutorService pool = Executors.newFixedThreadPool(WRITERS + jscPullers.size() + 1);
@@ -104,14 +95,13 @@ class IncrementalPullConcurrencyTest {
             List<Future<?>> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
                 String prefix = "w" + w;
-                writers.add(pool.submit(guarded(() -> write(table, prefix, liveIds, deadline, stats))));
+                writers.add(pool.submit(run.guarded(() -> write(table, prefix, liveIds, deadline, stats))));
             }
             List<Future<?>> pullers = new ArrayList<>();
-            for (JscPuller puller : jscPullers) {
-                pullers.add(pool.submit(guarded(() -> pullUntilWritersStop(puller::pull, writing))));
+            for (JsClientPuller puller : jscPullers) {
+                pullers.add(pool.submit(run.guarded(() -> pullUntilWritersStop(puller::pull, writing))));
             }
-            pullers.add(pool.submit(guarded(() -> pullUntilWritersStop(() -> ctcPuller.pull(writing.get()),
-                    writing))));
+            pullers.add(pool.submit(run.guarded(() -> pullUntilWritersStop(ctcPuller::pull, writing))));
 
             for (Future<?> writer : writers) {
                 writer.get(WRITE_PHASE.toSeconds() + 60, TimeUnit.SECONDS);
@@ -127,12 +117,10 @@ class IncrementalPullConcurrencyTest {
             pool.awaitTermination(30, TimeUnit.SECONDS);
         }
 
-        Map<String, RowState> server = readWholeTable(table);
-        LOG.infof("%d rows after %d inserts, %d updates, %d deletes (%d 412 retries);"
-                + " pulls: JS %d and %d, Datasync %d (%d of them followed nextLink while writers ran)", server.size(),
-                stats.inserts.get(), stats.updates.get(), stats.deletes.get(), stats.conflicts.get(),
-                jscPullers.get(0).pulls,
-                jscPullers.get(1).pulls, ctcPuller.pulls, ctcPuller.multiPagePullsWhileWriting);
+        Map<String, PulledRow> server = readWholeTable(table);
+        LOG.infof("%d rows after %d inserts, %d updates, %d deletes (%d 412 retries); pullers: %s, %s, %s",
+                server.size(), stats.inserts.get(), stats.updates.get(), stats.deletes.get(), stats.conflicts.get(),
+                jscPullers.get(0).describe(), jscPullers.get(1).describe(), ctcPuller.describe());
 
         // Then the writers really wrote concurrently
         assertThat(stats.inserts.get()).as("inserts").isPositive();
@@ -153,13 +141,11 @@ class IncrementalPullConcurrencyTest {
         // And every puller's replica equals the table: same ids, same versions, same deleted flags
         SoftAssertions softly = new SoftAssertions();
         for (int i = 0; i < jscPullers.size(); i++) {
-            JscPuller puller = jscPullers.get(i);
-            assertReplicaEqualsTable(softly, "JS client puller " + (i + 1) + " (v2, " + puller.pulls + " pulls, "
-                    + puller.requests + " requests)", puller.replica, server);
+            JsClientPuller puller = jscPullers.get(i);
+            Replicas.assertHoldsTable(softly, "puller " + (i + 1) + ", " + puller.describe(), puller.replica(),
+                    server);
         }
-        assertReplicaEqualsTable(softly, "Datasync client puller (v3, " + ctcPuller.pulls + " pulls, "
-                + ctcPuller.requests + " requests, " + ctcPuller.multiPagePullsWhileWriting
-                + " pulls followed nextLink while writers ran)", ctcPuller.replica, server);
+        Replicas.assertHoldsTable(softly, ctcPuller.describe(), ctcPuller.replica(), server);
         softly.assertAll();
     }
 
@@ -175,7 +161,7 @@ class IncrementalPullConcurrencyTest {
     private void write(String table, String prefix, List<String> liveIds, Instant deadline, WriterStats stats)
             throws InterruptedException {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        while (Instant.now().isBefore(deadline) && !failed.get()) {
+        while (Instant.now().isBefore(deadline) && !run.failed()) {
             int dice = random.nextInt(100);
             if (dice < 40 || liveIds.size() < 5) {
                 liveIds.add(insert(table, prefix + "-" + hexId()));
@@ -266,132 +252,19 @@ class IncrementalPullConcurrencyTest {
 
     // ---- pullers --------------------------------------------------------------------------------------------------
 
-    /** What a client holds locally for a row: the state it last pulled. */
-    private record RowState(String version, boolean deleted, String updatedAt) {
-
-        static RowState of(JsonNode item) {
-            JsonNode deleted = item.path("deleted");
-            if (!deleted.isBoolean()) {
-                // JSC aborts the pull: "'deleted' system property is missing"
-                throw new AssertionError("pulled row without boolean deleted: " + item);
-            }
-            String updatedAt = item.path("updatedAt").asText();
-            if (!DATE.matcher(updatedAt).matches()) {
-                throw new AssertionError("pulled row with an updatedAt clients cannot parse: " + item);
-            }
-            return new RowState(item.path("version").asText(), deleted.asBoolean(), updatedAt);
-        }
-
-        boolean sameAs(RowState other) {
-            return version.equals(other.version) && deleted == other.deleted;
-        }
-    }
-
     private void pullUntilWritersStop(Runnable pull, AtomicBoolean writing) {
-        while (writing.get() && !failed.get()) {
+        while (writing.get() && !run.failed()) {
             pull.run();
         }
         // The last pull starts after every write was acknowledged
         pull.run();
     }
 
-    /** The JS client's incremental pull (protocol.md 6.5) with its watermark kept across pulls. */
-    private final class JscPuller {
-        final String table;
-        final Map<String, RowState> replica = new HashMap<>();
-        String watermark = JSC_EPOCH;
-        int pulls;
-        int requests;
-
-        JscPuller(String table) {
-            this.table = table;
-        }
-
-        void pull() {
-            int skip = 0;
-            for (int request = 0; request < MAX_REQUESTS_PER_PULL; request++) {
-                String query = "$filter=" + jsc("(updatedAt ge datetimeoffset'" + watermark + "')")
-                        + "&$orderby=updatedAt" + (skip > 0 ? "&$skip=" + skip : "") + "&$top=" + JSC_PAGE_SIZE
-                        + "&__includeDeleted=true";
-                HttpResponse<String> response = send("GET", "/tables/" + table + "?" + query, V2, null, null);
-                requests++;
-                expectStatus(response, 200);
-                JsonNode page = parse(response);
-                if (!page.isArray()) {
-                    throw new AssertionError("v2 pull page is not an array: " + response.body());
-                }
-                if (page.isEmpty()) {
-                    pulls++;
-                    return;
-                }
-                for (JsonNode item : page) {
-                    replica.put(item.path("id").asText(), RowState.of(item));
-                }
-                String last = page.get(page.size() - 1).path("updatedAt").asText();
-                if (Instant.parse(last).equals(Instant.parse(watermark))) {
-                    skip += page.size();
-                } else {
-                    watermark = last;
-                    skip = 0;
-                }
-            }
-            throw new AssertionError("JS client pull did not end within " + MAX_REQUESTS_PER_PULL + " requests");
-        }
-    }
-
-    /** The Datasync client's pull (protocol.md 6.7): delta token T, {@code gt}, nextLink until null. */
-    private final class CtcPuller {
-        final String table;
-        final Map<String, RowState> replica = new HashMap<>();
-        String token;
-        int pulls;
-        int requests;
-        int multiPagePullsWhileWriting;
-
-        CtcPuller(String table) {
-            this.table = table;
-        }
-
-        void pull(boolean writersRunning) {
-            String query = (token == null
-                    ? ""
-                    : "$filter=" + pct("(updatedAt gt cast(" + token + ",Edm.DateTimeOffset))") + "&")
-                    + "$orderby=updatedAt&$count=true&__includedeleted=true";
-            for (int page = 1; page <= MAX_REQUESTS_PER_PULL; page++) {
-                HttpResponse<String> response = send("GET", "/tables/" + table + "?" + query, V3, null, null);
-                requests++;
-                expectStatus(response, 200);
-                JsonNode body = parse(response);
-                if (!body.path("items").isArray()) {
-                    throw new AssertionError("v3 page without items: " + response.body());
-                }
-                for (JsonNode item : body.path("items")) {
-                    RowState state = RowState.of(item);
-                    replica.put(item.path("id").asText(), state);
-                    if (token == null || Instant.parse(state.updatedAt()).isAfter(Instant.parse(token))) {
-                        token = state.updatedAt();
-                    }
-                }
-                JsonNode nextLink = body.path("nextLink");
-                if (nextLink.isNull() || nextLink.isMissingNode()) {
-                    pulls++;
-                    if (page > 1 && writersRunning) {
-                        multiPagePullsWhileWriting++;
-                    }
-                    return;
-                }
-                // The client appends nextLink to the table URL as its query; .NET's Uri escapes stray spaces
-                query = nextLink.asText().replace(" ", "%20");
-            }
-            throw new AssertionError("Datasync client pull did not end within " + MAX_REQUESTS_PER_PULL + " pages");
-        }
-    }
-
     // ---- the table as it is at the end ----------------------------------------------------------------------------
 
     /** Every row, tombstones included, read page by page with $skip once nothing writes any more. */
-    private Map<String, RowState> readWholeTable(String table) {
-        Map<String, RowState> rows = new LinkedHashMap<>();
+    private Map<String, PulledRow> readWholeTable(String table) {
+        Map<String, PulledRow> rows = new LinkedHashMap<>();
         Set<String> readTwice = new TreeSet<>();
         for (int skip = 0;; skip += JSC_PAGE_SIZE) {
             HttpResponse<String> response = send("GET",
@@ -404,7 +277,7 @@ class IncrementalPullConcurrencyTest {
                 break;
             }
             for (JsonNode item : page) {
-                if (rows.put(item.path("id").asText(), RowState.of(item)) != null) {
+                if (rows.put(item.path("id").asText(), PulledRow.of(item)) != null) {
                     readTwice.add(item.path("id").asText());
                 }
             }
@@ -413,100 +286,20 @@ class IncrementalPullConcurrencyTest {
         return rows;
     }
 
-    private static void assertReplicaEqualsTable(SoftAssertions softly, String puller, Map<String, RowState> replica,
-            Map<String, RowState> table) {
-        Set<String> missed = new TreeSet<>(table.keySet());
-        missed.removeAll(replica.keySet());
-        Set<String> unknown = new TreeSet<>(replica.keySet());
-        unknown.removeAll(table.keySet());
-        List<String> stale = new ArrayList<>();
-        for (Map.Entry<String, RowState> row : table.entrySet()) {
-            RowState local = replica.get(row.getKey());
-            if (local != null && !local.sameAs(row.getValue())) {
-                stale.add(row.getKey() + ": replica " + local + ", table " + row.getValue());
-            }
-        }
-        softly.assertThat(missed)
-                .as("%s: rows never pulled (%d of %d): %s", puller, missed.size(), table.size(),
-                        missed.stream().map(id -> id + " " + table.get(id)).toList())
-                .isEmpty();
-        softly.assertThat(stale)
-                .as("%s: rows whose last change was never pulled (%d of %d)", puller, stale.size(), table.size())
-                .isEmpty();
-        softly.assertThat(unknown).as("%s: pulled ids the table does not have", puller).isEmpty();
-    }
-
-    // ---- HTTP -----------------------------------------------------------------------------------------------------
-
     private HttpResponse<String> send(String method, String pathAndQuery, String version, String ifMatch,
             String body) {
-        String base = root.toString().replaceAll("/+$", "");
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
-                .timeout(Duration.ofSeconds(30))
-                .header(ZumoClient.VERSION_HEADER, version);
-        if (ifMatch != null) {
-            request.header("If-Match", ifMatch);
-        }
-        if (body != null) {
-            request.header("Content-Type", "application/json")
-                    .method(method,
-                            HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(method + " " + pathAndQuery, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + method + " " + pathAndQuery, e);
-        }
+        return http.send(method, pathAndQuery, version, ifMatch, body);
     }
 
     private static JsonNode parse(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + describe(response), e);
-        }
+        return GatewayHttp.parse(response);
     }
 
     private static void expectStatus(HttpResponse<String> response, int status) {
-        if (response.statusCode() != status) {
-            throw new AssertionError("expected " + status + ": " + describe(response));
-        }
+        GatewayHttp.expect(response, status);
     }
 
     private static AssertionError unexpected(HttpResponse<String> response) {
-        return new AssertionError("unexpected answer: " + describe(response));
-    }
-
-    private static String describe(HttpResponse<String> response) {
-        return response.request().method() + " " + response.request().uri() + " -> " + response.statusCode() + " "
-                + response.body();
-    }
-
-    /** A task that flags the whole run as failed when it throws, so that the other threads stop early. */
-    private Runnable guarded(ThrowingRunnable task) {
-        return () -> {
-            try {
-                task.run();
-            } catch (Throwable t) {
-                failed.set(true);
-                if (t instanceof RuntimeException runtime) {
-                    throw runtime;
-                }
-                if (t instanceof Error error) {
-                    throw error;
-                }
-                throw new IllegalStateException(t);
-            }
-        };
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
+        return GatewayHttp.unexpected(response);
     }
 }

@@ -1,0 +1,21 @@
+package io.edgesync.common;
+
+import java.util.OptionalInt;
+
+/** A dependency or an internal state the answer needs is not there yet: 503 with {@code Retry-After}. */
+public class ServiceUnavailableException extends ApiException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int retryAfterSeconds;
+
+    public ServiceUnavailableException(String message, int retryAfterSeconds) {
+        super(503, message);
+        this.retryAfterSeconds = Math.max(1, retryAfterSeconds);
+    }
+
+    @Override
+    public OptionalInt retryAfterSeconds() {
+        return OptionalInt.of(retryAfterSeconds);
+    }
+}
