@@ -10,26 +10,19 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.conflict.Conflict;
-import io.edgesync.conflict.ConflictDecision;
-import io.edgesync.conflict.ConflictLog;
-import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.protocol.odata.ColumnType;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Applies create/update/delete operations to the edge cache: lock the record, check what the operation requires, let
- * the table's conflict policy decide a clash (logging both sides), write the new state with a fresh version and stamp
- * and its CUD event.
+ * Applies the central service's change stream to the edge cache: idempotently and in order per record, with a new local
+ * stamp for every change it writes, so pullers of this edge see it like any other change. Devices' writes go through
+ * {@code io.edgesync.sync.WriteService}.
  */
 @ApplicationScoped
 public class RecordService {
@@ -37,38 +30,13 @@ public class RecordService {
     private final Pool pool;
     private final RecordStore store;
     private final TableCatalog catalog;
-    private final ConflictPolicies policies;
-    private final ConflictLog conflicts;
-    private final ObjectMapper json;
     private final VisibilityHorizon horizon;
 
-    public RecordService(Pool pool, RecordStore store, TableCatalog catalog, ConflictPolicies policies,
-            ConflictLog conflicts, ObjectMapper json, VisibilityHorizon horizon) {
+    public RecordService(Pool pool, RecordStore store, TableCatalog catalog, VisibilityHorizon horizon) {
         this.pool = pool;
         this.horizon = horizon;
         this.store = store;
         this.catalog = catalog;
-        this.policies = policies;
-        this.conflicts = conflicts;
-        this.json = json;
-    }
-
-    /** Applies one operation in its own transaction. */
-    public Uni<WriteOutcome> applyOperation(TableInfo table, RecordOperation operation) {
-        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> applyOperation(tx, table, operation)))
-                .invoke(outcome -> afterCommit(table, operation, outcome));
-    }
-
-    /**
-     * What follows the commit of an operation applied with
-     * {@link #applyOperation(SqlConnection, TableInfo, RecordOperation)}: the columns it added join the cached schema,
-     * and its change becomes visible to this process's pulls before they answer.
-     */
-    public void afterCommit(TableInfo table, RecordOperation operation, WriteOutcome outcome) {
-        rememberColumns(table, operation, outcome);
-        if (outcome instanceof WriteOutcome.Applied applied) {
-            horizon.committed(table.name(), applied.record().changeSeq());
-        }
     }
 
     /** What became of a change from the central service's stream. */
@@ -235,263 +203,5 @@ public class RecordService {
             }
         });
         return added;
-    }
-
-    /** Records new columns in the cached metadata once the operation that added them committed. */
-    public void rememberColumns(TableInfo table, RecordOperation operation, WriteOutcome outcome) {
-        if (outcome instanceof WriteOutcome.Applied && !operation.newColumns().isEmpty()) {
-            catalog.rememberColumns(table, operation.newColumns());
-        }
-    }
-
-    /** Applies one operation inside the caller's transaction. */
-    public Uni<WriteOutcome> applyOperation(SqlConnection tx, TableInfo table, RecordOperation operation) {
-        return applyOperation(tx, table, operation, new HashMap<>());
-    }
-
-    /**
-     * Locks records of several operations up front (a batch), in one order; see
-     * {@link #applyOperation(SqlConnection, TableInfo, RecordOperation, Map)}.
-     *
-     * @param keys pairs of table key and record id
-     * @return what the transaction now knows of each record: its locked row, or empty when it did not exist
-     */
-    public Uni<Map<String, Optional<StoredRecord>>> lockRecords(SqlConnection tx, List<String[]> keys) {
-        return store.lockRecords(tx, keys).map(locked -> {
-            Map<String, Optional<StoredRecord>> known = new HashMap<>();
-            for (String[] key : keys) {
-                String recordKey = RecordStore.recordKey(key[0], key[1]);
-                known.put(recordKey, Optional.ofNullable(locked.get(recordKey)));
-            }
-            return known;
-        });
-    }
-
-    /**
-     * Applies one operation inside the caller's transaction, using what the transaction already knows of the record: a
-     * row it locked (no second read), or that the record did not exist when the batch locked its records (an insert
-     * then goes straight to the insert, whose conflict handling covers a record created since). Updates {@code known}
-     * with the row the operation wrote.
-     */
-    public Uni<WriteOutcome> applyOperation(SqlConnection tx, TableInfo table, RecordOperation operation,
-            Map<String, Optional<StoredRecord>> known) {
-        String key = RecordStore.recordKey(table.name(), operation.id());
-        Optional<StoredRecord> state = known.get(key);
-        return catalog.createTable(tx, table)
-                .chain(persisted -> (state != null && (state.isPresent()
-                        || operation instanceof RecordOperation.Insert)
-                                ? Uni.createFrom().item(state)
-                                : store.lockRecord(tx, persisted, operation.id()))
-                        .chain(current -> {
-                            Optional<String> caller = operation.context().owner();
-                            if (current.isPresent() && !current.get().visibleTo(caller)) {
-                                // Another user's row: it does not exist for this caller.
-                                return outcome(operation instanceof RecordOperation.Insert
-                                        ? new WriteOutcome.IdTaken()
-                                        : new WriteOutcome.NotFound());
-                            }
-                            return decide(tx, persisted, operation, current);
-                        }))
-                .invoke(outcome -> {
-                    if (outcome instanceof WriteOutcome.Applied applied) {
-                        known.put(key, Optional.of(applied.record()));
-                    }
-                });
-    }
-
-    private Uni<WriteOutcome> decide(SqlConnection tx, TableInfo table, RecordOperation operation,
-            Optional<StoredRecord> current) {
-        if (operation instanceof RecordOperation.Insert insert) {
-            return insert(tx, table, insert, current);
-        }
-        if (current.isEmpty()) {
-            return outcome(new WriteOutcome.NotFound());
-        }
-        StoredRecord record = current.get();
-        if (operation instanceof RecordOperation.Update update) {
-            return update(tx, table, update, record);
-        }
-        if (operation instanceof RecordOperation.Delete delete) {
-            if (record.deleted()) {
-                return outcome(deletedOutcome(table, record));
-            }
-            if (!delete.precondition().test(record)) {
-                return conflict(tx, table, operation, record, Conflict.Kind.STALE_VERSION, Optional.empty(), false)
-                        .chain(decision -> decision instanceof ConflictDecision.KeepServer
-                                ? outcome(new WriteOutcome.PreconditionFailed(record))
-                                : write(tx, table, operation, record, record.data(), true, Map.of(),
-                                        Optional.of(decision.label())));
-            }
-            return write(tx, table, operation, record, record.data(), true, Map.of(), Optional.empty());
-        }
-        RecordOperation.Undelete undelete = (RecordOperation.Undelete) operation;
-        if (!table.softDelete()) {
-            return outcome(new WriteOutcome.NotFound());
-        }
-        if (!undelete.precondition().test(record)) {
-            return outcome(new WriteOutcome.PreconditionFailed(record));
-        }
-        if (!record.deleted()) {
-            return outcome(new WriteOutcome.Applied(record, false));
-        }
-        return write(tx, table, operation, record, record.data(), false, Map.of(), Optional.empty());
-    }
-
-    private Uni<WriteOutcome> update(SqlConnection tx, TableInfo table, RecordOperation.Update update,
-            StoredRecord record) {
-        if (record.deleted() && !(update.allowDeleted() && table.softDelete())) {
-            if (!update.context().deletedIsConflict() || !table.softDelete()) {
-                return outcome(deletedOutcome(table, record));
-            }
-            // The device changed a record the server deleted: the policy decides whether it comes back.
-            return conflict(tx, table, update, record, Conflict.Kind.DELETED_ON_SERVER, Optional.of(update.data()),
-                    update.merge())
-                    .chain(decision -> decision instanceof ConflictDecision.KeepServer
-                            ? outcome(new WriteOutcome.Deleted(record))
-                            : write(tx, table, update, record, updatedData(update, record, decision), false,
-                                    update.newColumns(), Optional.of(decision.label())));
-        }
-        if (!update.precondition().test(record)) {
-            return conflict(tx, table, update, record, Conflict.Kind.STALE_VERSION, Optional.of(update.data()),
-                    update.merge())
-                    .chain(decision -> decision instanceof ConflictDecision.KeepServer
-                            ? outcome(new WriteOutcome.PreconditionFailed(record))
-                            : write(tx, table, update, record, updatedData(update, record, decision),
-                                    record.deleted(), update.newColumns(), Optional.of(decision.label())));
-        }
-        return write(tx, table, update, record, updatedData(update, record, ConflictDecision.APPLY_CLIENT),
-                record.deleted(), update.newColumns(), Optional.empty());
-    }
-
-    private static ObjectNode updatedData(RecordOperation.Update update, StoredRecord record,
-            ConflictDecision decision) {
-        if (decision instanceof ConflictDecision.ApplyMerged merged) {
-            return merged.data();
-        }
-        return update.merge() ? record.data().deepCopy().setAll(update.data()) : update.data();
-    }
-
-    private Uni<WriteOutcome> insert(SqlConnection tx, TableInfo table, RecordOperation.Insert insert,
-            Optional<StoredRecord> current) {
-        Map<String, ColumnType> newColumns = insert.newColumns();
-        ChangeOrigin origin = origin(insert, Optional.empty());
-        if (current.isPresent()) {
-            StoredRecord existing = current.get();
-            if (existing.deleted() && !table.softDelete()) {
-                // A table without soft delete: the tombstone only tells pullers about the delete; the id is free.
-                return store.updateRecord(tx, table, existing.id(), insert.data(), false, true, newColumns,
-                        origin(insert, Optional.of(existing.version())))
-                        .map(recreated -> new WriteOutcome.Applied(recreated, true));
-            }
-            return conflict(tx, table, insert, existing, Conflict.Kind.ALREADY_EXISTS, Optional.of(insert.data()),
-                    false)
-                    .chain(decision -> {
-                        if (decision instanceof ConflictDecision.KeepServer) {
-                            return outcome(new WriteOutcome.AlreadyExists(existing));
-                        }
-                        ObjectNode data = decision instanceof ConflictDecision.ApplyMerged merged
-                                ? merged.data()
-                                : insert.data();
-                        return store.updateRecord(tx, table, existing.id(), data, false, false, newColumns,
-                                origin(insert, Optional.of(existing.version())))
-                                .map(written -> new WriteOutcome.Applied(written, false,
-                                        Optional.of(decision.label())));
-                    });
-        }
-        return store.insertRecord(tx, table, insert.id(), insert.data(), newColumns, origin,
-                insert.context().owner())
-                .chain(inserted -> inserted.isPresent()
-                        ? outcome(new WriteOutcome.Applied(inserted.get(), true))
-                        // A concurrent insert of the same id committed first: answer with its row.
-                        : store.lockRecord(tx, table, insert.id())
-                                .map(winner -> winner.<WriteOutcome>map(WriteOutcome.AlreadyExists::new)
-                                        .orElseGet(WriteOutcome.NotFound::new)));
-    }
-
-    private Uni<WriteOutcome> write(SqlConnection tx, TableInfo table, RecordOperation operation, StoredRecord record,
-            ObjectNode data, boolean deleted, Map<String, ColumnType> newColumns, Optional<String> conflictDecision) {
-        return store.updateRecord(tx, table, record.id(), data, deleted, false, newColumns,
-                origin(operation, Optional.of(record.version())))
-                .map(written -> new WriteOutcome.Applied(written, false, conflictDecision));
-    }
-
-    /**
-     * The CUD event's origin. Its base version is the version the change replaced in this cache (the device's own base
-     * only when nothing was replaced): the central service applies an event whose base is the master's version, so an
-     * edge that resolved a device's conflict in the device's favour must not send the device's stale base along.
-     */
-    private static ChangeOrigin origin(RecordOperation operation, Optional<String> replacedVersion) {
-        OperationContext context = operation.context();
-        return ChangeOrigin.device(operation.kind(), replacedVersion.or(context::baseVersion),
-                context.deviceId(), context.operationId());
-    }
-
-    /** Asks the table's policy and logs the conflict with both sides and the decision. */
-    private Uni<ConflictDecision> conflict(SqlConnection tx, TableInfo table, RecordOperation operation,
-            StoredRecord server, Conflict.Kind kind, Optional<ObjectNode> clientData, boolean partial) {
-        ConflictPolicies.NamedPolicy policy = policies.forTable(table.name());
-        Uni<Optional<ObjectNode>> base = policy.policy().needsBase() && operation.context().baseVersion().isPresent()
-                ? findVersion(tx, table, operation.id(), operation.context().baseVersion().get())
-                : Uni.createFrom().item(Optional.empty());
-        return base.chain(baseData -> {
-            boolean deletes = operation instanceof RecordOperation.Delete;
-            Conflict conflict = new Conflict(table.name(), kind, clientData, deletes, partial,
-                    operation.context().clientUpdatedAt(), server, baseData);
-            ConflictDecision decision = policy.policy().resolve(conflict);
-            Optional<ObjectNode> result = decision instanceof ConflictDecision.ApplyMerged merged
-                    ? Optional.of(merged.data())
-                    : Optional.empty();
-            ConflictLog.Entry entry = new ConflictLog.Entry("edge", table.name(), operation.id(),
-                    operation.context().deviceId(), operation.context().operationId(), policy.name(),
-                    decision.label(), operation.context().baseVersion(), clientItem(operation, clientData),
-                    Optional.of(itemOf(server)), result);
-            return conflicts.logConflict(tx, entry).replaceWith(decision);
-        });
-    }
-
-    private Optional<ObjectNode> clientItem(RecordOperation operation, Optional<ObjectNode> clientData) {
-        ObjectNode item = json.createObjectNode();
-        item.put("id", operation.id());
-        item.put("operation", operation.kind());
-        clientData.ifPresent(data -> item.set("data", data));
-        return Optional.of(item);
-    }
-
-    private ObjectNode itemOf(StoredRecord record) {
-        ObjectNode item = json.createObjectNode();
-        item.put("id", record.id());
-        item.set("data", record.data());
-        item.put("version", record.version());
-        item.put("updatedAt", ProtocolDates.format(record.updatedAt()));
-        item.put("deleted", record.deleted());
-        return item;
-    }
-
-    /** The columns of a record at one of its versions, while its CUD event is still in the outbox. */
-    private Uni<Optional<ObjectNode>> findVersion(SqlConnection tx, TableInfo table, String id, String version) {
-        return tx.preparedQuery("""
-                SELECT data::text FROM outbox_event
-                WHERE table_name = $1 AND record_id = $2 AND new_version = $3
-                ORDER BY id DESC LIMIT 1""")
-                .execute(Tuple.of(table.name(), id, version))
-                .map(rows -> {
-                    if (!rows.iterator().hasNext()) {
-                        return Optional.empty();
-                    }
-                    try {
-                        return Optional.of((ObjectNode) json.readTree(rows.iterator().next().getString(0)));
-                    } catch (JsonProcessingException e) {
-                        return Optional.empty();
-                    }
-                });
-    }
-
-    /** On a table without soft delete a tombstone is invisible: the record simply does not exist. */
-    private static WriteOutcome deletedOutcome(TableInfo table, StoredRecord record) {
-        return table.softDelete() ? new WriteOutcome.Deleted(record) : new WriteOutcome.NotFound();
-    }
-
-    private static Uni<WriteOutcome> outcome(WriteOutcome outcome) {
-        return Uni.createFrom().item(outcome);
     }
 }

@@ -63,36 +63,6 @@ public class RecordStore {
                 WHERE name = $1 AND $4::text <> '{}')
             """;
 
-    /** Versions are random (16 bytes, base64): unique across edges and the central service, opaque to clients. */
-    private static final String NEW_VERSION = "encode(uuid_send(gen_random_uuid()), 'base64')";
-
-    private static final String INSERT = STAMP
-            + """
-                    , written AS (
-                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
-                                                      owner_id)
-                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, %s, FALSE, stamp.stamp, $10
-                        FROM stamp
-                        ON CONFLICT (table_name, id) DO NOTHING
-                        RETURNING r.*)
-                    """
-                    .formatted(NEW_VERSION)
-            + eventAndResult(5);
-
-    private static final String UPDATE = STAMP + """
-            , written AS (
-                UPDATE sync_record AS r
-                SET data = $3::text::jsonb,
-                    deleted = $5,
-                    created_at = CASE WHEN $6 THEN stamp.clock ELSE r.created_at END,
-                    updated_at = stamp.clock,
-                    version = %s,
-                    change_seq = stamp.stamp
-                FROM stamp
-                WHERE r.table_name = $1 AND r.id = $2
-                RETURNING r.*)
-            """.formatted(NEW_VERSION) + eventAndResult(7);
-
     private static final String REPLICATE = STAMP
             + """
                     , written AS (
@@ -111,23 +81,6 @@ public class RecordStore {
                         RETURNING r.*)
                     SELECT %s FROM written r"""
                     .formatted(COLUMNS);
-
-    /**
-     * The tail shared by the write statements: the change's CUD event into the outbox (when it came from a device) and
-     * the written row.
-     */
-    private static String eventAndResult(int p) {
-        return """
-                , event AS (
-                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
-                                              created_at, updated_at, device_id, operation_id, owner_id)
-                    SELECT w.table_name, w.id, $%d, $%d, w.version, w.data, w.deleted, w.created_at, w.updated_at, $%d, $%d,
-                           w.owner_id
-                    FROM written w
-                    WHERE $%d)
-                SELECT %s FROM written r"""
-                .formatted(p + 1, p + 2, p + 3, p + 4, p, COLUMNS);
-    }
 
     private final Pool pool;
     private final ObjectMapper json;
@@ -242,45 +195,132 @@ public class RecordStore {
                 });
     }
 
-    /** The key of a record in maps of several tables' records. */
-    public static String recordKey(String table, String id) {
-        return table + '\u0000' + id;
-    }
-
-    /** Reads and locks the record for the rest of the transaction. */
-    public Uni<Optional<StoredRecord>> lockRecord(SqlClient tx, TableInfo table, String id) {
-        return tx.preparedQuery("SELECT " + COLUMNS
-                + " FROM sync_record r WHERE r.table_name = $1 AND r.id = $2 FOR UPDATE")
-                .execute(Tuple.of(table.name(), id))
-                .map(this::firstRecord);
-    }
-
-    /** Inserts a new record; empty when the id exists already (a concurrent insert won). */
-    public Uni<Optional<StoredRecord>> insertRecord(SqlClient tx, TableInfo table, String id, ObjectNode data,
-            Map<String, ColumnType> newColumns, ChangeOrigin origin, Optional<String> owner) {
-        List<Object> params = new ArrayList<>(List.of(table.name(), id, data.toString(),
-                catalog.columnsJson(newColumns)));
-        origin.addTo(params);
-        params.add(owner.orElse(null));
-        return tx.preparedQuery(INSERT)
-                .execute(Tuple.tuple(params))
-                .map(this::firstRecord);
+    /**
+     * A row state the write path stores.
+     *
+     * @param stamp the change's stamp: {@code updatedAt} and change position
+     * @param createdAt the row's creation time in milliseconds since the epoch; null on an update that keeps it
+     * @param owner the owner of a new row
+     */
+    public record RowWrite(String table, String id, ObjectNode data, boolean deleted, String version, long stamp,
+            Long createdAt, Optional<String> owner) {
     }
 
     /**
-     * Writes a new state of an existing (locked) record with a new version and stamp.
-     *
-     * @param recreate whether this brings a hard-deleted record back as a new one (resets {@code createdAt})
+     * The part of a write statement that inserts rows which did not exist when the batch locked its records: a CTE
+     * named {@code new_rows}. A row another transaction inserted meanwhile is left as it is; the statement then reports
+     * fewer new rows than it was given, and the caller runs the transaction again.
      */
-    public Uni<StoredRecord> updateRecord(SqlClient tx, TableInfo table, String id, ObjectNode data,
-            boolean deleted, boolean recreate, Map<String, ColumnType> newColumns, ChangeOrigin origin) {
-        List<Object> params = new ArrayList<>(List.of(table.name(), id, data.toString(),
-                catalog.columnsJson(newColumns), deleted, recreate));
-        origin.addTo(params);
-        return tx.preparedQuery(UPDATE)
-                .execute(Tuple.tuple(params))
-                .map(rows -> firstRecord(rows)
-                        .orElseThrow(() -> new IllegalStateException("Record vanished while locked")));
+    public static String insertRowsCte(SqlParams params, List<RowWrite> rows) {
+        return """
+                new_rows AS (
+                    INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
+                                                  change_seq, owner_id)
+                    SELECT w.table_name, w.id, w.data::jsonb, es_stamp_time(w.created_at), es_stamp_time(w.stamp),
+                           w.version, w.deleted, w.stamp, w.owner_id
+                    FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[],
+                                %s::bigint[], %s::text[])
+                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id)
+                    ON CONFLICT (table_name, id) DO NOTHING
+                    RETURNING 1)""".formatted(rowArrays(params, rows).toArray());
+    }
+
+    /**
+     * The part of a write statement that writes new states of rows the batch locked: a CTE named {@code changed_rows}.
+     */
+    public static String updateRowsCte(SqlParams params, List<RowWrite> rows) {
+        return """
+                changed_rows AS (
+                    UPDATE sync_record AS r
+                    SET data = w.data::jsonb, deleted = w.deleted, version = w.version,
+                        updated_at = es_stamp_time(w.stamp), change_seq = w.stamp,
+                        created_at = COALESCE(es_stamp_time(w.created_at), r.created_at)
+                    FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[],
+                                %s::bigint[], %s::text[])
+                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id)
+                    WHERE r.table_name = w.table_name AND r.id = w.id
+                    RETURNING 1)""".formatted(rowArrays(params, rows).toArray());
+    }
+
+    private static List<String> rowArrays(SqlParams params, List<RowWrite> rows) {
+        return List.of(params.add(rows.stream().map(RowWrite::table).toArray(String[]::new)),
+                params.add(rows.stream().map(RowWrite::id).toArray(String[]::new)),
+                params.add(rows.stream().map(w -> w.data().toString()).toArray(String[]::new)),
+                params.add(rows.stream().map(RowWrite::deleted).toArray(Boolean[]::new)),
+                params.add(rows.stream().map(RowWrite::version).toArray(String[]::new)),
+                params.add(rows.stream().map(RowWrite::stamp).toArray(Long[]::new)),
+                params.add(rows.stream().map(RowWrite::createdAt).toArray(Long[]::new)),
+                params.add(rows.stream().map(w -> w.owner().orElse(null)).toArray(String[]::new)));
+    }
+
+    /**
+     * Draws consecutive stamps of each table (docs/adr/0003): after the transaction locked the records it changes,
+     * never holding anything until commit.
+     *
+     * @param counts how many stamps each table needs
+     * @return the first stamp of each table
+     */
+    public Uni<Map<String, Long>> drawStamps(SqlClient tx, Map<String, Integer> counts) {
+        if (counts.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        List<String> tables = new ArrayList<>(counts.keySet());
+        return tx.preparedQuery("""
+                SELECT t.name, es_stamp(t.name, t.n) AS first FROM unnest($1::text[], $2::int[]) AS t(name, n)""")
+                .execute(Tuple.of(tables.toArray(String[]::new),
+                        tables.stream().map(counts::get).toArray(Integer[]::new)))
+                .map(rows -> {
+                    Map<String, Long> first = new HashMap<>();
+                    for (Row row : rows) {
+                        first.put(row.getString("name"), row.getLong("first"));
+                    }
+                    return first;
+                });
+    }
+
+    /**
+     * The columns of records at versions their CUD events recorded (the base of a three-way merge), while the events
+     * are still in the outbox.
+     *
+     * @param keys {table, record id, version}
+     * @return the columns by {@link #versionKey}
+     */
+    public Uni<Map<String, ObjectNode>> findVersions(SqlClient tx, List<String[]> keys) {
+        if (keys.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return tx.preparedQuery("""
+                SELECT DISTINCT ON (o.table_name, o.record_id, o.new_version)
+                       o.table_name, o.record_id, o.new_version, o.data::text AS data
+                FROM outbox_event o
+                JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(table_name, id, version)
+                  ON o.table_name = k.table_name AND o.record_id = k.id AND o.new_version = k.version
+                ORDER BY o.table_name, o.record_id, o.new_version, o.id DESC""")
+                .execute(Tuple.of(keys.stream().map(k -> k[0]).toArray(String[]::new),
+                        keys.stream().map(k -> k[1]).toArray(String[]::new),
+                        keys.stream().map(k -> k[2]).toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, ObjectNode> versions = new HashMap<>();
+                    for (Row row : rows) {
+                        try {
+                            versions.put(versionKey(row.getString("table_name"), row.getString("record_id"),
+                                    row.getString("new_version")), (ObjectNode) json.readTree(row.getString("data")));
+                        } catch (JsonProcessingException e) {
+                            // an unreadable base is an unknown base: the policy falls back
+                        }
+                    }
+                    return versions;
+                });
+    }
+
+    /** The key of a record at a version. */
+    public static String versionKey(String table, String id, String version) {
+        return recordKey(table, id) + '\u0000' + version;
+    }
+
+    /** The key of a record in maps of several tables' records. */
+    public static String recordKey(String table, String id) {
+        return table + '\u0000' + id;
     }
 
     /**

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.protocol.odata.ColumnType;
+import io.edgesync.protocol.odata.SqlParams;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -130,6 +131,21 @@ public class TableCatalog {
                 ON CONFLICT (name) DO NOTHING""")
                 .execute(Tuple.of(table.name(), table.displayName()))
                 .replaceWith(table.asPersisted());
+    }
+
+    /**
+     * The part of a write statement that adds columns to dynamic tables: a CTE named {@code added_columns}; a table's
+     * row is only touched (and locked until commit) when a write adds columns to it.
+     *
+     * @param added per table key, the columns as {@link #columnsJson}
+     */
+    public static String addColumnsCte(SqlParams params, Map<String, String> added) {
+        return """
+                added_columns AS (
+                    UPDATE sync_table t SET columns = t.columns || c.columns::jsonb
+                    FROM unnest(%s::text[], %s::text[]) AS c(name, columns)
+                    WHERE t.name = c.name)""".formatted(params.add(added.keySet().toArray(String[]::new)),
+                params.add(added.values().toArray(String[]::new)));
     }
 
     /** Remembers columns a committed write added. */

@@ -21,7 +21,10 @@ public final class Transactions {
     private Transactions() {
     }
 
-    /** Runs the transaction the supplier starts, and runs it again after a deadlock or serialization failure. */
+    /**
+     * Runs the transaction the supplier starts, and runs it again after a deadlock, a serialization failure or a
+     * concurrent insert of a record it meant to insert.
+     */
     public static <T> Uni<T> retryingDeadlocks(Supplier<Uni<? extends T>> transaction) {
         return Uni.createFrom()
                 .<T>deferred(transaction)
@@ -30,9 +33,12 @@ public final class Transactions {
                 .atMost(MAX_ATTEMPTS - 1);
     }
 
-    /** Deadlock detected (40P01) or serialization failure (40001): the transaction was rolled back as a whole. */
+    /**
+     * Deadlock detected (40P01) or serialization failure (40001): the transaction was rolled back as a whole; or a
+     * record it meant to insert was inserted concurrently ({@link ConcurrentInsertException}).
+     */
     public static boolean isRetryable(Throwable failure) {
-        return failure instanceof PgException pg
+        return failure instanceof ConcurrentInsertException || failure instanceof PgException pg
                 && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()));
     }
 }

@@ -37,4 +37,18 @@ public sealed interface WriteOutcome {
     /** The record's version or time did not satisfy the operation's precondition. */
     record PreconditionFailed(StoredRecord current) implements WriteOutcome {
     }
+
+    /**
+     * The operation never reached the cache: an invalid item or id, a table the gateway does not serve, a caller who
+     * may not write it, an operation waiting behind a parked one.
+     *
+     * @param status the HTTP status the table protocol answers with
+     * @param message what is wrong, safe to show
+     */
+    record Rejected(int status, String message) implements WriteOutcome {
+    }
+
+    /** The device sent this operation before: its first answer stands, nothing is applied again. */
+    record Replayed() implements WriteOutcome {
+    }
 }

@@ -5,14 +5,17 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,6 +23,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.common.ApiException;
+import io.edgesync.protocol.odata.SqlParams;
 import io.edgesync.security.AccessDeniedException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -40,6 +45,35 @@ public class DeviceQueue {
             VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10::text, $11::text::jsonb, $12, $13,
                     CASE WHEN $10::text = 'parked' THEN NULL ELSE clock_timestamp() END)""";
 
+    /**
+     * Registers a device on first sight, binds it to its first authenticated user (also a device used so far only
+     * anonymously and without operations), and hands out queue positions; a device bound to another user is left as it
+     * is and no row comes back. The row stays locked for the rest of the transaction, so one device's operations are
+     * applied in its order.
+     *
+     * @param id the device id
+     * @param clientVersion what the client says it is
+     * @param protocol how it talks
+     * @param user the caller's subject
+     * @param positions how many queue positions to hand out (the last one comes back as {@code next_seq})
+     */
+    public static String register(String id, String clientVersion, String protocol, String user, String positions) {
+        return """
+                INSERT INTO device (id, first_seen, last_seen, client_version, protocol, next_seq, user_id)
+                VALUES (%s, clock_timestamp(), clock_timestamp(), %s, %s, %s, %s)
+                ON CONFLICT (id) DO UPDATE
+                SET last_seen = clock_timestamp(),
+                    client_version = COALESCE(EXCLUDED.client_version, device.client_version),
+                    protocol = EXCLUDED.protocol,
+                    user_id = COALESCE(device.user_id, EXCLUDED.user_id),
+                    next_seq = device.next_seq + EXCLUDED.next_seq
+                WHERE device.user_id IS NOT DISTINCT FROM EXCLUDED.user_id
+                   OR (device.user_id IS NULL AND device.next_seq = 0)
+                RETURNING next_seq""".formatted(id, clientVersion, protocol, positions, user);
+    }
+
+    private static final String REGISTER = register("$1", "$2", "$3", "$4", "$5::bigint");
+
     /** Reads keep a device's last-seen time current to this granularity, so idle polling costs no writes. */
     private static final Duration TOUCH_INTERVAL = Duration.ofSeconds(30);
 
@@ -54,42 +88,141 @@ public class DeviceQueue {
     }
 
     /**
-     * Registers the device on first sight (bound to {@code userId}), locks its row for the rest of the transaction (so
-     * one device's operations are applied in its order) and hands out {@code count} queue positions; returns the first.
-     * Fails with 403 when the device is bound to another user.
+     * Registers the device on first sight, binds it to {@code userId} when it is new or was used only anonymously and
+     * without operations, and locks its row for the rest of the transaction (so one device's operations are applied in
+     * its order), in one statement. Fails with 403 when the device is bound to another user.
      */
-    public Uni<Long> reservePositions(SqlClient tx, String deviceId, String protocol, String clientVersion,
-            int count, Optional<String> userId) {
-        return tx.preparedQuery("""
-                INSERT INTO device (id, first_seen, last_seen, client_version, protocol, next_seq, user_id)
-                VALUES ($1, clock_timestamp(), clock_timestamp(), $2, $3, $4, $5)
-                ON CONFLICT (id) DO UPDATE
-                SET last_seen = clock_timestamp(),
-                    client_version = COALESCE(EXCLUDED.client_version, device.client_version),
-                    protocol = EXCLUDED.protocol,
-                    next_seq = device.next_seq + EXCLUDED.next_seq
-                WHERE device.user_id IS NOT DISTINCT FROM EXCLUDED.user_id
-                   OR (device.user_id IS NULL AND device.next_seq = 0)
-                RETURNING next_seq""")
-                .execute(Tuple.tuple(Arrays.asList(deviceId, clientVersion, protocol, (long) count,
-                        userId.orElse(null))))
+    public Uni<Void> lockDevice(SqlClient tx, String deviceId, String protocol, Optional<String> clientVersion,
+            Optional<String> userId) {
+        return tx.preparedQuery(REGISTER)
+                .execute(Tuple.of(deviceId, clientVersion.orElse(null), protocol, userId.orElse(null), 0L))
                 .map(rows -> {
                     if (!rows.iterator().hasNext()) {
                         throw deviceTaken(deviceId);
                     }
-                    return rows.iterator().next().getLong(0) - count + 1;
-                })
-                .call(() -> bindUnusedDevice(tx, deviceId, userId));
+                    return null;
+                });
     }
 
-    /** A device seen before only anonymously and without operations is bound to its first authenticated user. */
-    private Uni<Void> bindUnusedDevice(SqlClient tx, String deviceId, Optional<String> userId) {
-        if (userId.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        return tx.preparedQuery("UPDATE device SET user_id = $2 WHERE id = $1 AND user_id IS NULL")
-                .execute(Tuple.of(deviceId, userId.get()))
-                .replaceWithVoid();
+    /** What a locked device's queue already says about a batch: earlier answers by operation id, blocked tables. */
+    public record QueueState(Map<String, ObjectNode> knownResults, Set<String> tablesWithParkedOperations) {
+    }
+
+    /**
+     * The stored answers of operations the device sent before (a retried batch), and the tables on which it has parked
+     * operations; two statements sent together. Call after {@link #lockDevice}, so that a concurrent batch of the same
+     * device has committed.
+     */
+    public Uni<QueueState> readQueueState(SqlClient tx, String deviceId, List<String> operationIds) {
+        Uni<Map<String, ObjectNode>> known = operationIds.isEmpty()
+                ? Uni.createFrom().item(Map.of())
+                : findResults(tx, deviceId, operationIds);
+        Uni<List<String>> parked = tablesWithParkedOperations(tx, deviceId);
+        return Uni.combine()
+                .all()
+                .unis(known, parked)
+                .asTuple()
+                .map(both -> new QueueState(both.getItem1(), new HashSet<>(both.getItem2())));
+    }
+
+    /** A parked operation as the device sent it, and the user its device is bound to. */
+    public record ParkedOperation(String operationId, String table, String kind, String recordId,
+            Optional<ObjectNode> item, Optional<String> baseVersion, Optional<Instant> clientUpdatedAt,
+            Optional<String> userId) {
+    }
+
+    /** Locks a device and one of its parked operations; 404 when the device has no parked operation there. */
+    public Uni<ParkedOperation> lockParked(SqlClient tx, String deviceId, long seq) {
+        return tx.preparedQuery("""
+                SELECT o.operation_id, o.table_name, o.kind, o.record_id, o.item::text AS item, o.base_version,
+                       o.client_updated_at, d.user_id
+                FROM device d JOIN device_operation o ON o.device_id = d.id
+                WHERE d.id = $1 AND o.seq = $2 AND o.status = 'parked'
+                FOR UPDATE""")
+                .execute(Tuple.of(deviceId, seq))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        throw new ApiException(404, "Device " + deviceId + " has no parked operation " + seq);
+                    }
+                    Row row = rows.iterator().next();
+                    Optional<ObjectNode> item = Optional.ofNullable(row.getString("item"))
+                            .map(this::parse);
+                    return new ParkedOperation(row.getString("operation_id"), row.getString("table_name"),
+                            row.getString("kind"), row.getString("record_id"), item,
+                            Optional.ofNullable(row.getString("base_version")),
+                            Optional.ofNullable(row.getOffsetDateTime("client_updated_at"))
+                                    .map(OffsetDateTime::toInstant),
+                            Optional.ofNullable(row.getString("user_id")));
+                });
+    }
+
+    /** Hands out {@code count} queue positions of a locked device and returns the first. */
+    public Uni<Long> reservePositions(SqlClient tx, String deviceId, int count) {
+        return tx.preparedQuery("UPDATE device SET next_seq = next_seq + $2 WHERE id = $1 RETURNING next_seq")
+                .execute(Tuple.of(deviceId, (long) count))
+                .map(rows -> rows.iterator().next().getLong(0) - count + 1);
+    }
+
+    /**
+     * The part of a write statement that appends entries to queues: a CTE named {@code queued} over arrays, bound to
+     * {@code params}. Nothing is appended for an empty list.
+     */
+    public static String appendCte(SqlParams params, List<QueuedOperation> entries) {
+        return """
+                queued AS (
+                    INSERT INTO device_operation (device_id, seq, operation_id, table_name, record_id, kind, item,
+                                                  base_version, client_updated_at, status, result, result_version,
+                                                  error, resolved_at)
+                    SELECT q.device_id, q.seq, q.operation_id, q.table_name, q.record_id, q.kind, q.item::jsonb,
+                           q.base_version, es_stamp_time(q.client_updated_at), q.status, q.result::jsonb,
+                           q.result_version, q.error,
+                           CASE WHEN q.status = 'parked' THEN NULL ELSE clock_timestamp() END
+                    FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                                %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+                         AS q(device_id, seq, operation_id, table_name, record_id, kind, item, base_version,
+                              client_updated_at, status, result, result_version, error))"""
+                .formatted(entryArrays(params, entries).toArray());
+    }
+
+    /**
+     * The part of a write statement that records a new outcome of entries already queued (an administrator's retry of a
+     * parked operation): a CTE named {@code requeued}.
+     */
+    public static String updateCte(SqlParams params, List<QueuedOperation> entries) {
+        return """
+                requeued AS (
+                    UPDATE device_operation d
+                    SET status = q.status, result = q.result::jsonb, result_version = q.result_version, error = q.error,
+                        resolved_at = CASE WHEN q.status = 'parked' THEN NULL ELSE clock_timestamp() END
+                    FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                                %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+                         AS q(device_id, seq, operation_id, table_name, record_id, kind, item, base_version,
+                              client_updated_at, status, result, result_version, error)
+                    WHERE d.device_id = q.device_id AND d.seq = q.seq)"""
+                .formatted(entryArrays(params, entries).toArray());
+    }
+
+    private static List<String> entryArrays(SqlParams params, List<QueuedOperation> entries) {
+        return List.of(
+                params.add(column(entries, QueuedOperation::deviceId, String[]::new)),
+                params.add(column(entries, QueuedOperation::seq, Long[]::new)),
+                params.add(column(entries, QueuedOperation::operationId, String[]::new)),
+                params.add(column(entries, QueuedOperation::table, String[]::new)),
+                params.add(column(entries, QueuedOperation::recordId, String[]::new)),
+                params.add(column(entries, QueuedOperation::kind, String[]::new)),
+                params.add(column(entries, e -> e.item().map(ObjectNode::toString).orElse(null), String[]::new)),
+                params.add(column(entries, e -> e.baseVersion().orElse(null), String[]::new)),
+                params.add(column(entries, e -> e.clientUpdatedAt().map(Instant::toEpochMilli).orElse(null),
+                        Long[]::new)),
+                params.add(column(entries, QueuedOperation::status, String[]::new)),
+                params.add(column(entries, e -> e.result().toString(), String[]::new)),
+                params.add(column(entries, e -> e.resultVersion().orElse(null), String[]::new)),
+                params.add(column(entries, e -> e.error().orElse(null), String[]::new)));
+    }
+
+    private static <T> T[] column(List<QueuedOperation> entries, Function<QueuedOperation, T> value,
+            IntFunction<T[]> array) {
+        return entries.stream().map(value).toArray(array);
     }
 
     /**
@@ -103,18 +236,8 @@ public class DeviceQueue {
         if (previous != null && previous.plus(TOUCH_INTERVAL).isAfter(now)) {
             return Uni.createFrom().voidItem();
         }
-        return pool.preparedQuery("""
-                INSERT INTO device (id, first_seen, last_seen, client_version, protocol, user_id)
-                VALUES ($1, clock_timestamp(), clock_timestamp(), $2, $3, $4)
-                ON CONFLICT (id) DO UPDATE
-                SET last_seen = clock_timestamp(),
-                    client_version = COALESCE(EXCLUDED.client_version, device.client_version),
-                    protocol = EXCLUDED.protocol,
-                    user_id = COALESCE(device.user_id, EXCLUDED.user_id)
-                WHERE device.user_id IS NOT DISTINCT FROM EXCLUDED.user_id
-                   OR (device.user_id IS NULL AND device.next_seq = 0)
-                RETURNING id""")
-                .execute(Tuple.of(deviceId, clientVersion, protocol, userId.orElse(null)))
+        return pool.preparedQuery(REGISTER)
+                .execute(Tuple.of(deviceId, clientVersion, protocol, userId.orElse(null), 0L))
                 .map(rows -> {
                     if (!rows.iterator().hasNext()) {
                         throw deviceTaken(deviceId);

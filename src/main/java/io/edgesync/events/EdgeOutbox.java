@@ -7,14 +7,17 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.protocol.odata.SqlParams;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * The edge's outbox ({@code outbox_event}): the CUD event of every change a device made, written by the record store in
- * the change's transaction, published to the CUD topic as CloudEvents.
+ * The edge's outbox ({@code outbox_event}): the CUD event of every change a device made, written in the change's own
+ * statement by the write path ({@link #appendCte}), published to the CUD topic as CloudEvents.
  */
 @ApplicationScoped
 public class EdgeOutbox implements OutboxSource {
@@ -38,6 +41,48 @@ public class EdgeOutbox implements OutboxSource {
     public EdgeOutbox(EdgeIdentity identity, EventTopics topics) {
         this.identity = identity;
         this.topics = topics;
+    }
+
+    /**
+     * The CUD event of one change a device made, as the write path queues it.
+     *
+     * @param createdAt the record's creation time, in milliseconds since the epoch
+     * @param stamp the change's stamp: its {@code updatedAt} in milliseconds since the epoch
+     */
+    public record Event(String table, String recordId, String operation, Optional<String> baseVersion,
+            String newVersion, ObjectNode data, boolean deleted, long createdAt, long stamp,
+            Optional<String> deviceId, Optional<String> operationId, Optional<String> owner) {
+    }
+
+    /**
+     * The part of a write statement that queues CUD events, in order: a CTE named {@code events} over arrays bound to
+     * {@code params}, written in the transaction of the changes (no dual write).
+     */
+    public static String appendCte(SqlParams params, List<Event> events) {
+        return """
+                events AS (
+                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
+                                              created_at, updated_at, device_id, operation_id, owner_id)
+                    SELECT e.table_name, e.record_id, e.operation, e.base_version, e.new_version, e.data::jsonb,
+                           e.deleted, es_stamp_time(e.created_at), es_stamp_time(e.stamp), e.device_id, e.operation_id,
+                           e.owner_id
+                    FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[],
+                                %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[])
+                         WITH ORDINALITY AS e(table_name, record_id, operation, base_version, new_version, data,
+                                              deleted, created_at, stamp, device_id, operation_id, owner_id, n)
+                    ORDER BY e.n)"""
+                .formatted(params.add(events.stream().map(Event::table).toArray(String[]::new)),
+                        params.add(events.stream().map(Event::recordId).toArray(String[]::new)),
+                        params.add(events.stream().map(Event::operation).toArray(String[]::new)),
+                        params.add(events.stream().map(e -> e.baseVersion().orElse(null)).toArray(String[]::new)),
+                        params.add(events.stream().map(Event::newVersion).toArray(String[]::new)),
+                        params.add(events.stream().map(e -> e.data().toString()).toArray(String[]::new)),
+                        params.add(events.stream().map(Event::deleted).toArray(Boolean[]::new)),
+                        params.add(events.stream().map(Event::createdAt).toArray(Long[]::new)),
+                        params.add(events.stream().map(Event::stamp).toArray(Long[]::new)),
+                        params.add(events.stream().map(e -> e.deviceId().orElse(null)).toArray(String[]::new)),
+                        params.add(events.stream().map(e -> e.operationId().orElse(null)).toArray(String[]::new)),
+                        params.add(events.stream().map(e -> e.owner().orElse(null)).toArray(String[]::new)));
     }
 
     @Override

@@ -30,6 +30,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.protocol.zumo.ZumoClient;
+import io.edgesync.security.Caller;
+import io.edgesync.sync.AnswerFormat;
+import io.edgesync.sync.WriteCall;
+import io.edgesync.sync.WriteRequest;
+import io.edgesync.sync.WriteService;
 import io.edgesync.testsupport.DatasyncClientPuller;
 import io.edgesync.testsupport.FailFast;
 import io.edgesync.testsupport.GatewayHttp;
@@ -70,6 +75,9 @@ class PullVisibilityTest {
     private static final int SLOW_WRITERS = 6;
     private static final int MAX_COMMIT_DELAY_MILLIS = 20;
     private static final int ROLLBACK_PERCENT = 8;
+    private static final WriteCall SLOW_WRITER = new WriteCall(Caller.ANONYMOUS, Optional.empty(), "native",
+            Optional.empty(), (seq, operationId, request, table, outcome, stops) -> new AnswerFormat.Answer("applied",
+                    Optional.empty(), JSON.createObjectNode()));
 
     @TestHTTPResource("/")
     URI root;
@@ -82,6 +90,9 @@ class PullVisibilityTest {
 
     @Inject
     RecordStore store;
+
+    @Inject
+    WriteService writes;
 
     @Inject
     TableCatalog catalog;
@@ -195,10 +206,12 @@ class PullVisibilityTest {
                             .atMost(Duration.ofSeconds(10));
                     insertedId = id;
                 } else {
-                    RecordOperation operation = randomOperation(ids);
-                    records.applyOperation(connection, table, operation).await().atMost(Duration.ofSeconds(10));
-                    if (operation instanceof RecordOperation.Insert) {
-                        insertedId = operation.id();
+                    WriteRequest request = randomRequest(table.name(), ids);
+                    writes.writeInTransaction(connection, SLOW_WRITER, List.of(request))
+                            .await()
+                            .atMost(Duration.ofSeconds(10));
+                    if (request.kind().equals(WriteRequest.INSERT)) {
+                        insertedId = request.id().orElseThrow();
                     }
                 }
                 Thread.sleep(random.nextInt(MAX_COMMIT_DELAY_MILLIS + 1));
@@ -218,20 +231,21 @@ class PullVisibilityTest {
         }
     }
 
-    private static RecordOperation randomOperation(List<String> ids) {
+    private static WriteRequest randomRequest(String table, List<String> ids) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int dice = random.nextInt(100);
-        OperationContext context = new OperationContext(Optional.of("slow-writer"),
-                Optional.of(UUID.randomUUID().toString()), Optional.empty(), Optional.empty(), false,
-                Optional.empty());
         if (dice < 35) {
-            return new RecordOperation.Insert("s" + UUID.randomUUID(), text("slow insert"), Map.of(), context);
+            return request(table, WriteRequest.INSERT, "s" + UUID.randomUUID(), Optional.of(text("slow insert")));
         }
         if (dice < 85) {
-            return new RecordOperation.Update(pick(ids), text("slow edit " + random.nextInt()), true,
-                    Precondition.NONE, false, Map.of(), context);
+            return request(table, WriteRequest.UPDATE, pick(ids), Optional.of(text("slow edit " + random.nextInt())));
         }
-        return new RecordOperation.Delete(pick(ids), Precondition.NONE, context);
+        return request(table, WriteRequest.DELETE, pick(ids), Optional.empty());
+    }
+
+    private static WriteRequest request(String table, String kind, String id, Optional<ObjectNode> item) {
+        return new WriteRequest(table, kind, Optional.of(id), item, Precondition.NONE, Optional.empty(),
+                Optional.empty(), Optional.empty(), true, false, false);
     }
 
     /** Single operations of the table protocol: inserts, merges and deletes without preconditions. */

@@ -43,12 +43,8 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.cache.ItemValidator;
 import io.edgesync.cache.ItemValidator.InvalidItemException;
-import io.edgesync.cache.ItemValidator.ValidItem;
-import io.edgesync.cache.OperationContext;
 import io.edgesync.cache.Precondition;
-import io.edgesync.cache.RecordOperation;
 import io.edgesync.cache.RecordStore;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
@@ -61,8 +57,6 @@ import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
-import io.edgesync.device.OperationService;
-import io.edgesync.device.OperationService.DeviceCall;
 import io.edgesync.protocol.odata.Expr;
 import io.edgesync.protocol.odata.ODataException;
 import io.edgesync.protocol.odata.ODataLimits;
@@ -70,6 +64,10 @@ import io.edgesync.protocol.odata.ODataParser;
 import io.edgesync.protocol.odata.OrderBy;
 import io.edgesync.protocol.odata.ResolvedColumn;
 import io.edgesync.security.TableAccess;
+import io.edgesync.sync.WriteCall;
+import io.edgesync.sync.WriteRequest;
+import io.edgesync.sync.WriteResult;
+import io.edgesync.sync.WriteService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -94,11 +92,11 @@ public class TableResource {
     private final TableCatalog catalog;
     private final RecordStore store;
     private final VisibilityHorizon visibility;
-    private final OperationService operations;
+    private final WriteService writes;
+    private final ZumoAnswers answers;
     private final DeviceQueue devices;
     private final TableAccess access;
     private final MeterRegistry metrics;
-    private final ItemValidator validator;
     private final ItemWriter writer;
     private final ObjectMapper json;
     private final ObjectReader bodyReader;
@@ -107,16 +105,16 @@ public class TableResource {
     private final ODataLimits odataLimits;
 
     public TableResource(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility,
-            OperationService operations, DeviceQueue devices, TableAccess access, ItemValidator validator,
-            ItemWriter writer, ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics) {
+            WriteService writes, ZumoAnswers answers, DeviceQueue devices, TableAccess access, ItemWriter writer,
+            ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics) {
         this.catalog = catalog;
         this.store = store;
         this.visibility = visibility;
-        this.operations = operations;
+        this.writes = writes;
+        this.answers = answers;
         this.devices = devices;
         this.access = access;
         this.metrics = metrics;
-        this.validator = validator;
         this.writer = writer;
         this.json = json;
         this.bodyReader = json.reader()
@@ -215,11 +213,10 @@ public class TableResource {
      * id, the newest updatedAt it received the watermark. Runs after the answer, and never fails the request.
      */
     private void trackPull(TableRequest request, TableInfo table, Optional<Expr> filter, RecordStore.Page page) {
-        Optional<DeviceCall> device = device(request);
+        Optional<String> device = deviceId(request);
         if (device.isEmpty()) {
             return;
         }
-        DeviceCall call = device.get();
         Uni<Void> tracking = Uni.createFrom().voidItem();
         Optional<Instant> watermark = filter.flatMap(WatermarkPaging::watermarkOf);
         if (watermark.isPresent() && table.persisted()) {
@@ -227,11 +224,11 @@ public class TableResource {
                     ? watermark.get()
                     : page.records().get(page.records().size() - 1).updatedAt();
             String queryId = PullQueries.queryId(request.query().first("$filter").orElse(""));
-            tracking = tracking.chain(() -> devices.recordPull(call.deviceId(), table.name(), queryId, pulledTo,
+            tracking = tracking.chain(() -> devices.recordPull(device.get(), table.name(), queryId, pulledTo,
                     null, page.records().size()));
         }
         tracking.subscribe().with(done -> {
-        }, failure -> Log.warnf("Could not record the pull of device %s: %s", call.deviceId(),
+        }, failure -> Log.warnf("Could not record the pull of device %s: %s", device.get(),
                 failure.getMessage()));
     }
 
@@ -365,21 +362,11 @@ public class TableResource {
     public Uni<Response> insertRecord(@PathParam("table") String tableName, byte[] body, @Context UriInfo uri,
             @Context HttpHeaders headers) {
         return handle(uri, headers, request -> {
-            Optional<DeviceCall> device = device(request);
             ObjectNode item = parseItem(request, body);
-            return requireTable(request, tableName, true)
-                    .chain(table -> {
-                        ValidItem valid = validator.validateItem(table, item);
-                        String id = valid.id().orElseGet(ItemValidator::generateId);
-                        OperationContext context = context(request, device, Optional.empty());
-                        return operations.applyTableOperation(table,
-                                new RecordOperation.Insert(id, valid.data(), valid.newColumns(), context), device,
-                                Optional.of(item))
-                                .map(outcome -> writeResponse(request, table, outcome, 201, 409));
-                    })
-                    .onFailure()
-                    .call(e -> recordRejected(request, device, tableName, item.path("id").asText(""),
-                            "insert", Optional.of(item), e));
+            WriteRequest write = new WriteRequest(tableName, WriteRequest.INSERT, Optional.empty(), Optional.of(item),
+                    Precondition.NONE, Optional.empty(), Optional.empty(), Optional.empty(), false, false, false);
+            return writes.write(call(request), write)
+                    .map(result -> writeResponse(request, result, 201, 409));
         });
     }
 
@@ -412,31 +399,18 @@ public class TableResource {
 
     private Uni<Response> updateRecord(TableRequest request, String tableName, Optional<String> urlId, byte[] body,
             boolean merge) {
-        Optional<DeviceCall> device = device(request);
         ObjectNode item = parseItem(request, body);
-        String recordId = urlId.orElseGet(() -> item.path("id").asText(""));
-        return requireTable(request, tableName, true)
-                .chain(table -> {
-                    ValidItem valid = validator.validateItem(table, item);
-                    String id = urlId.orElseGet(() -> valid.id()
-                            .orElseThrow(() -> new TableProtocolException(
-                                    request.version(), 400, "The item to update has no id")));
-                    ItemValidator.requireValidId(id);
-                    if (valid.id().isPresent() && !valid.id().get().equals(id)) {
-                        throw new TableProtocolException(request.version(), 400,
-                                "The item ID and querystring ID did not match");
-                    }
-                    Conditions conditions = conditions(request, valid.version());
-                    boolean allowDeleted = !request.isV2() && request.includeDeleted();
-                    OperationContext context = context(request, device, valid.version());
-                    return operations.applyTableOperation(table, new RecordOperation.Update(id, valid.data(),
-                            merge, conditions.precondition(), allowDeleted, valid.newColumns(), context), device,
-                            Optional.of(item))
-                            .map(outcome -> writeResponse(request, table, outcome, 200, conditions.failureStatus()));
-                })
-                .onFailure()
-                .call(e -> recordRejected(request, device, tableName, recordId, "update",
-                        Optional.of(item), e));
+        Optional<String> bodyVersion = Optional.ofNullable(item.get(TableInfo.VERSION))
+                .filter(JsonNode::isTextual)
+                .map(JsonNode::asText)
+                .filter(version -> !version.isEmpty());
+        Conditions conditions = conditions(request, bodyVersion);
+        boolean allowDeleted = !request.isV2() && request.includeDeleted();
+        WriteRequest write = new WriteRequest(tableName, WriteRequest.UPDATE, urlId, Optional.of(item),
+                conditions.precondition(), baseVersion(request, bodyVersion), Optional.empty(), Optional.empty(), merge,
+                allowDeleted, false);
+        return writes.write(call(request), write)
+                .map(result -> writeResponse(request, result, 200, conditions.failureStatus()));
     }
 
     @DELETE
@@ -444,23 +418,8 @@ public class TableResource {
     @Operation(summary = "Delete a record (a tombstone is kept for pulls)")
     public Uni<Response> deleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> {
-            Optional<DeviceCall> device = device(request);
-            return requireTable(request, tableName, true)
-                    .chain(table -> {
-                        ItemValidator.requireValidId(id);
-                        Conditions conditions = conditions(request, Optional.empty());
-                        OperationContext context = context(request, device, Optional.empty());
-                        return operations.applyTableOperation(table,
-                                new RecordOperation.Delete(id, conditions.precondition(), context), device,
-                                Optional.empty())
-                                .map(outcome -> writeResponse(request, table, outcome, request.isV2() ? 200 : 204,
-                                        conditions.failureStatus()));
-                    })
-                    .onFailure()
-                    .call(e -> recordRejected(request, device, tableName, id, "delete",
-                            Optional.empty(), e));
-        });
+        return handle(uri, headers, request -> writeById(request, tableName, id, WriteRequest.DELETE,
+                request.isV2() ? 200 : 204));
     }
 
     @POST
@@ -469,71 +428,53 @@ public class TableResource {
     @Operation(summary = "Undelete a soft-deleted record (v2)")
     public Uni<Response> undeleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> {
-            Optional<DeviceCall> device = device(request);
-            return requireTable(request, tableName, true)
-                    .chain(table -> {
-                        ItemValidator.requireValidId(id);
-                        Conditions conditions = conditions(request, Optional.empty());
-                        OperationContext context = context(request, device, Optional.empty());
-                        return operations.applyTableOperation(table,
-                                new RecordOperation.Undelete(id, conditions.precondition(), context), device,
-                                Optional.empty())
-                                .map(outcome -> writeResponse(request, table, outcome, 201,
-                                        conditions.failureStatus()));
-                    })
-                    .onFailure()
-                    .call(e -> recordRejected(request, device, tableName, id, "undelete",
-                            Optional.empty(), e));
-        });
+        return handle(uri, headers, request -> writeById(request, tableName, id, WriteRequest.UNDELETE, 201));
     }
 
-    /** The device behind a table request: its {@code X-ZUMO-INSTALLATION-ID}, when it sends a valid one. */
-    private static Optional<DeviceCall> device(TableRequest request) {
-        return request.header(INSTALLATION_ID)
-                .filter(DeviceIds::isValid)
-                .map(id -> new DeviceCall(id, request.isV2() ? "zumo-v2" : "zumo-v3",
-                        request.header("X-ZUMO-VERSION")
-                                .or(() -> request.header(HttpHeaders.USER_AGENT))
-                                .map(v -> v.length() > 255 ? v.substring(0, 255) : v)
-                                .orElse(null),
-                        request.caller().subject()));
+    /** A delete or undelete: the record is named by the URL, the precondition by the headers. */
+    private Uni<Response> writeById(TableRequest request, String tableName, String id, String kind,
+            int successStatus) {
+        Conditions conditions = conditions(request, Optional.empty());
+        WriteRequest write = new WriteRequest(tableName, kind, Optional.of(id), Optional.empty(),
+                conditions.precondition(), baseVersion(request, Optional.empty()), Optional.empty(), Optional.empty(),
+                false, false, false);
+        return writes.write(call(request), write)
+                .map(result -> writeResponse(request, result, successStatus, conditions.failureStatus()));
+    }
+
+    /** The caller, and the device behind a table request: its {@code X-ZUMO-INSTALLATION-ID}, when it sends one. */
+    private WriteCall call(TableRequest request) {
+        return new WriteCall(request.caller(), deviceId(request), protocolOf(request), clientVersion(request),
+                answers);
+    }
+
+    private static Optional<String> deviceId(TableRequest request) {
+        return request.header(INSTALLATION_ID).filter(DeviceIds::isValid);
+    }
+
+    private static String protocolOf(TableRequest request) {
+        return request.isV2() ? "zumo-v2" : "zumo-v3";
+    }
+
+    private static Optional<String> clientVersion(TableRequest request) {
+        return request.header("X-ZUMO-VERSION")
+                .or(() -> request.header(HttpHeaders.USER_AGENT))
+                .map(v -> v.length() > 255 ? v.substring(0, 255) : v);
     }
 
     /** A read through a device records it as seen and binds it to its first user (403 for another user). */
     private Uni<Void> bindDevice(TableRequest request) {
-        return device(request)
-                .map(call -> devices.touchDevice(call.deviceId(), call.protocol(), call.clientVersion(),
-                        call.userId()))
+        return deviceId(request)
+                .map(id -> devices.touchDevice(id, protocolOf(request), clientVersion(request).orElse(null),
+                        request.caller().subject()))
                 .orElseGet(() -> Uni.createFrom().voidItem());
     }
 
-    /** The operation's context: its device, and the version it was based on (If-Match, or the body's version). */
-    private static OperationContext context(TableRequest request, Optional<DeviceCall> device,
-            Optional<String> bodyVersion) {
-        Optional<String> base = request.header(HttpHeaders.IF_MATCH)
+    /** The version the client based its change on: If-Match (a single strong value), or the body's version. */
+    private static Optional<String> baseVersion(TableRequest request, Optional<String> bodyVersion) {
+        return request.header(HttpHeaders.IF_MATCH)
                 .flatMap(EntityTags::singleStrongValue)
                 .or(() -> bodyVersion);
-        return new OperationContext(device.map(DeviceCall::deviceId),
-                device.map(d -> OperationService.newOperationId()), base, Optional.empty(), false, request.owner());
-    }
-
-    /** A write refused before it reached the cache still goes into the device's queue, with its error. */
-    private Uni<Void> recordRejected(TableRequest request, Optional<DeviceCall> device, String table, String recordId,
-            String kind, Optional<ObjectNode> item, Throwable failure) {
-        if (device.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        TableProtocolException error = toProtocolException(request.version(), failure);
-        if (error.status() >= 500 || !TableCatalog.TABLE_NAME.matcher(table).matches()) {
-            return Uni.createFrom().voidItem();
-        }
-        String id = recordId.length() > ItemValidator.MAX_ID_LENGTH
-                ? recordId.substring(0, ItemValidator.MAX_ID_LENGTH)
-                : recordId;
-        return operations.recordRejected(device.get(), table, id, kind, item, error.status(), error.getMessage())
-                .onFailure()
-                .recoverWithNull();
     }
 
     /** The precondition of a write and the status its failure answers with (protocol.md 5). */
@@ -544,16 +485,19 @@ public class TableResource {
         Optional<String> ifMatch = request.header(HttpHeaders.IF_MATCH);
         if (request.isV2()) {
             if (ifMatch.isPresent()) {
-                return new Conditions(current -> EntityTags.ifMatch(ifMatch.get(), current.version()), 412);
+                return new Conditions(ifMatchCondition(ifMatch.get()), 412);
             }
             if (bodyVersion.isPresent()) {
                 // A version in the body without If-Match is a conditional write that answers 409 (Q20).
-                return new Conditions(current -> current.version().equals(bodyVersion.get()), 409);
+                return new Conditions(Precondition.versionIs(bodyVersion.get()), 409);
             }
             return new Conditions(Precondition.NONE, 412);
         }
         Optional<String> ifNoneMatch = request.header(HttpHeaders.IF_NONE_MATCH);
         Optional<Instant> unmodifiedSince = request.dateHeader("If-Unmodified-Since");
+        if (ifNoneMatch.isEmpty() && unmodifiedSince.isEmpty()) {
+            return new Conditions(ifMatch.map(TableResource::ifMatchCondition).orElse(Precondition.NONE), 412);
+        }
         Precondition precondition = current -> ifMatch.map(h -> EntityTags.ifMatch(h, current.version()))
                 .orElse(true)
                 && ifNoneMatch.map(h -> !EntityTags.ifNoneMatch(h, current.version())).orElse(true)
@@ -562,8 +506,19 @@ public class TableResource {
         return new Conditions(precondition, 412);
     }
 
-    private Response writeResponse(TableRequest request, TableInfo table, WriteOutcome outcome, int successStatus,
-            int conflictStatus) {
+    /** If-Match: a single strong ETag is a plain version check (which a single write makes in its statement). */
+    private static Precondition ifMatchCondition(String ifMatch) {
+        return EntityTags.singleStrongValue(ifMatch)
+                .map(Precondition::versionIs)
+                .orElse(current -> EntityTags.ifMatch(ifMatch, current.version()));
+    }
+
+    private Response writeResponse(TableRequest request, WriteResult result, int successStatus, int conflictStatus) {
+        WriteOutcome outcome = result.outcome();
+        if (outcome instanceof WriteOutcome.Rejected rejected) {
+            throw new TableProtocolException(request.version(), rejected.status(), rejected.message());
+        }
+        TableInfo table = result.table().orElseThrow();
         if (outcome instanceof WriteOutcome.Applied applied) {
             StoredRecord record = applied.record();
             if (successStatus == 204) {
