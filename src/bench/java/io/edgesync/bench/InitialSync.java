@@ -92,22 +92,21 @@ final class InitialSync {
                 int to = Math.min(rows, from + CHUNK - 1);
                 bench.progress.status(SCENARIO + " seed", String.format(Locale.ROOT, "%,d / %,d rows (%.0f s)",
                         from - 1, rows, (System.nanoTime() - start) / 1e9));
-                // One transaction per chunk: take the next change positions under the table row's lock, as writes do.
+                // One transaction per chunk, stamped from the table's clock as writes are (es_stamp, ADR 0003).
                 Pg.execute(pool, """
-                        BEGIN;
-                        SELECT change_seq FROM sync_table WHERE name = '%1$s' FOR UPDATE;
+                        WITH stamps AS (SELECT es_stamp('%1$s', %4$d - %3$d + 1) AS first)
                         INSERT INTO sync_record (table_name, id, data, created_at, updated_at, version, deleted,
                                                  change_seq)
                         SELECT '%1$s', 'seed-' || g,
                                jsonb_build_object('text', '%2$s', 'complete', g %% 2 = 0, 'n', g),
-                               timestamptz '2000-01-01 00:00:00Z' + g * interval '1 millisecond',
-                               timestamptz '2000-01-01 00:00:00Z' + g * interval '1 millisecond',
-                               encode(uuid_send(gen_random_uuid()), 'base64'), FALSE,
-                               (SELECT change_seq FROM sync_table WHERE name = '%1$s') + g - %3$d + 1
-                        FROM generate_series(%3$d, %4$d) AS g;
-                        UPDATE sync_table SET change_seq = change_seq + (%4$d - %3$d + 1) WHERE name = '%1$s';
-                        COMMIT;""".formatted(table, text, from, to), Duration.ofMinutes(5));
+                               es_stamp_time(stamps.first + g - %3$d), es_stamp_time(stamps.first + g - %3$d),
+                               encode(uuid_send(gen_random_uuid()), 'base64'), FALSE, stamps.first + g - %3$d
+                        FROM stamps, generate_series(%3$d, %4$d) AS g""".formatted(table, text, from, to),
+                        Duration.ofMinutes(5));
             }
+            // The rows came from outside the gateway, as from another replica of the edge: tell it, as replicas do.
+            Pg.execute(pool, "SELECT pg_notify('edgesync_horizon', '%s|bench')".formatted(table),
+                    Duration.ofSeconds(10));
             bench.progress.status(SCENARIO + " seed", "VACUUM ANALYZE sync_record");
             Pg.execute(pool, "VACUUM ANALYZE sync_record", Duration.ofMinutes(5));
             bench.progress.phaseDone();

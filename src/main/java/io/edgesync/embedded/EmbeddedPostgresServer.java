@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -48,10 +49,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * {@code dataDirectory}, initialising the directory on first use.
      */
     public static EmbeddedPostgresServer start(Path dataDirectory, int preferredPort) throws IOException {
+        return start(dataDirectory, preferredPort, Map.of());
+    }
+
+    /**
+     * Starts PostgreSQL as {@link #start(Path, int)} does, with more server settings ({@code postgresql.conf} keys).
+     */
+    public static EmbeddedPostgresServer start(Path dataDirectory, int preferredPort, Map<String, String> settings)
+            throws IOException {
         Files.createDirectories(dataDirectory);
         stopOrphanedPostmaster(dataDirectory);
         int port = Ports.preferredOrFree(preferredPort);
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDirectory)
                 .setCleanDataDirectory(false)
                 // The owner stops the server, after the application that uses it.
@@ -61,9 +70,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .start();
-        return new EmbeddedPostgresServer(postgres, dataDirectory);
+                .setServerConfig("synchronous_commit", "on");
+        settings.forEach(builder::setServerConfig);
+        return new EmbeddedPostgresServer(builder.start(), dataDirectory);
     }
 
     public int port() {

@@ -109,17 +109,27 @@ public class PullService {
                             () -> ApiException.notFound("The table '" + tableName + "' does not exist"));
                     TableAccess.Access access = tableAccess.authorize(caller, table, false);
                     return devices.touchDevice(deviceId, "native", null, caller.subject())
-                            .chain(() -> positions(table))
-                            .chain(positions -> {
-                                Token from = given.orElseGet(
-                                        () -> new Token(table.name(), 0L, positions.horizon()));
-                                boolean initialCovers = from.initialUntil() >= positions.purgedThrough();
-                                if (from.position() < positions.purgedThrough() && !initialCovers) {
-                                    throw new ResyncRequiredException("Full resync required: deletes older than"
-                                            + " this token were purged; pull again without a token and replace the"
-                                            + " local table");
+                            .chain(() -> table.persisted()
+                                    ? horizon.forPull(table.name()).map(Optional::of)
+                                    : Uni.createFrom().item(Optional.<VisibilityHorizon.Visible>empty()))
+                            .chain(visible -> {
+                                if (given.isPresent() && visible.isPresent()
+                                        && given.get().position() >= visible.get().latestStamp()) {
+                                    // Up to date: the newest visible change, and every purged tombstone, is at or
+                                    // before the token. The horizon answers without the database.
+                                    return Uni.createFrom().item(pageOf(table, given.get(), List.of(), false));
                                 }
-                                return page(table, from, positions.horizon(), limit, access.owner());
+                                long visibleUpTo = visible.map(VisibilityHorizon.Visible::horizon).orElse(0L);
+                                return purgedThrough(table).chain(purged -> {
+                                    Token from = given.orElseGet(() -> new Token(table.name(), 0L, visibleUpTo));
+                                    boolean initialCovers = from.initialUntil() >= purged;
+                                    if (from.position() < purged && !initialCovers) {
+                                        throw new ResyncRequiredException("Full resync required: deletes older than"
+                                                + " this token were purged; pull again without a token and replace"
+                                                + " the local table");
+                                    }
+                                    return page(table, from, visibleUpTo, limit, access.owner());
+                                });
                             });
                 })
                 .call(page -> devices.recordPull(deviceId, TableInfo.key(tableName), queryId, null, page.position,
@@ -127,22 +137,17 @@ public class PullService {
                 .map(page -> page.body);
     }
 
-    /** The table's visibility horizon (changes at or below it are settled) and purge mark. */
-    private record Positions(long horizon, long purgedThrough) {
-    }
-
     private record PageResult(ObjectNode body, long position, int rows) {
     }
 
-    private Uni<Positions> positions(TableInfo table) {
+    /** The change position up to which the table's tombstones were purged. */
+    private Uni<Long> purgedThrough(TableInfo table) {
         if (!table.persisted()) {
-            return Uni.createFrom().item(new Positions(0, 0));
+            return Uni.createFrom().item(0L);
         }
-        return horizon.forPull(table.name())
-                .chain(visible -> pool.preparedQuery("SELECT purged_through FROM sync_table WHERE name = $1")
-                        .execute(Tuple.of(table.name()))
-                        .map(rows -> new Positions(visible.horizon(),
-                                rows.iterator().hasNext() ? rows.iterator().next().getLong(0) : 0)));
+        return pool.preparedQuery("SELECT purged_through FROM sync_table WHERE name = $1")
+                .execute(Tuple.of(table.name()))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong(0) : 0L);
     }
 
     /** The changes after the token's position, up to the horizon, in change order. */
@@ -161,24 +166,28 @@ public class PullService {
                         .map(this::toRecords);
         return rows.map(records -> {
             boolean hasMore = records.size() > limit;
-            List<StoredRecord> pageRecords = hasMore ? records.subList(0, limit) : records;
-            long position = pageRecords.isEmpty()
-                    ? from.position()
-                    : pageRecords.get(pageRecords.size() - 1).changeSeq();
-            long initialUntil = position >= from.initialUntil() ? -1 : from.initialUntil();
-            ArrayNode changes = json.createArrayNode();
-            for (StoredRecord record : pageRecords) {
-                changes.add(writer.writeItem(table, record));
-            }
-            ObjectNode body = json.createObjectNode();
-            body.put("table", table.displayName());
-            body.set("changes", changes);
-            body.put("token", encode(new Token(table.name(), position, initialUntil)));
-            body.put("hasMore", hasMore);
-            metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol", "native")
-                    .increment(pageRecords.size());
-            return new PageResult(body, position, pageRecords.size());
+            return pageOf(table, from, hasMore ? records.subList(0, limit) : records, hasMore);
         });
+    }
+
+    /** A page's answer: the changes, and the token after the last of them. */
+    private PageResult pageOf(TableInfo table, Token from, List<StoredRecord> pageRecords, boolean hasMore) {
+        long position = pageRecords.isEmpty()
+                ? from.position()
+                : pageRecords.get(pageRecords.size() - 1).changeSeq();
+        long initialUntil = position >= from.initialUntil() ? -1 : from.initialUntil();
+        ArrayNode changes = json.createArrayNode();
+        for (StoredRecord record : pageRecords) {
+            changes.add(writer.writeItem(table, record));
+        }
+        ObjectNode body = json.createObjectNode();
+        body.put("table", table.displayName());
+        body.set("changes", changes);
+        body.put("token", encode(new Token(table.name(), position, initialUntil)));
+        body.put("hasMore", hasMore);
+        metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol", "native")
+                .increment(pageRecords.size());
+        return new PageResult(body, position, pageRecords.size());
     }
 
     private List<StoredRecord> toRecords(Iterable<Row> rows) {

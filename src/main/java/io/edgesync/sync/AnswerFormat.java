@@ -35,6 +35,14 @@ public interface AnswerFormat {
     Answer answer(long seq, String operationId, WriteRequest request, Optional<TableInfo> table,
             WriteOutcome outcome, boolean stopsOnConflict);
 
+    /**
+     * Whether the stored answer of an applied operation depends only on the record's new version, not on its stamp:
+     * then a single write can store its answer in the statement that draws the stamp (one round trip).
+     */
+    default boolean answersWithoutStamp() {
+        return false;
+    }
+
     /** Whether an operation with this answer makes later operations on its table wait (stop-on-conflict tables). */
     default boolean blocksLaterOperations(Answer answer) {
         return answer.status().equals("parked");

@@ -2,21 +2,29 @@ package io.edgesync.sync;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.edgesync.cache.ConcurrentInsertException;
 import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
+import io.edgesync.cache.TableInfo;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.events.EdgeOutbox;
 import io.edgesync.protocol.odata.SqlParams;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 
 /**
  * Writes everything a batch of operations decided with one statement, whatever the batch's size: the new row states,
@@ -26,6 +34,12 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 @ApplicationScoped
 class ChangeWriter {
+
+    private final ObjectMapper json;
+
+    ChangeWriter(ObjectMapper json) {
+        this.json = json;
+    }
 
     /**
      * What one transaction writes.
@@ -39,6 +53,124 @@ class ChangeWriter {
     record Batch(List<RecordStore.RowWrite> newRows, List<RecordStore.RowWrite> changedRows,
             List<EdgeOutbox.Event> events, List<QueuedOperation> queued, List<QueuedOperation> requeued,
             List<ConflictLog.Entry> conflicts, Map<String, String> addedColumns) {
+    }
+
+    /**
+     * One table-protocol write that can be made without reading the record first: an insert, or an update or delete
+     * whose precondition is at most "the record has this version".
+     *
+     * @param kind insert, update or delete
+     * @param data the columns to store (an update that merges: the columns to merge in)
+     * @param version the new version
+     * @param requiredVersion the version the record must have, if any
+     * @param owner the caller on a per-user table: owns what it inserts, changes nothing of another user's
+     * @param addedColumns the columns the write adds to the table, as {@code sync_table.columns} JSON
+     * @param device the device whose queue records the write, with the answer to store
+     */
+    record Single(TableInfo table, String kind, String id, ObjectNode data, boolean merge, String version,
+            Optional<String> requiredVersion, Optional<String> baseVersion, Optional<String> owner,
+            String addedColumns, String operationId, Optional<QueuedDevice> device) {
+    }
+
+    /** The device of a single write and what its queue entry stores. */
+    record QueuedDevice(String deviceId, Optional<String> clientVersion, String protocol, Optional<String> user,
+            Optional<ObjectNode> item, ObjectNode answer) {
+    }
+
+    /** The SQLSTATE of a single write whose record is not as the statement expects (migration V104). */
+    private static final String NOT_AS_EXPECTED = "EF001";
+
+    /**
+     * Makes a single write with one statement, committed on its own (one round trip): the device's row and queue
+     * position, the stamp, the record, its CUD event, the queue entry and new columns. When the record is not as the
+     * write expects (an insert of an existing id, a changed version, a deleted or another user's record, a device of
+     * another user), the statement changes nothing and the answer is empty: the caller then applies the write the
+     * general way, which decides what that means.
+     */
+    Uni<Optional<StoredRecord>> writeSingle(Pool pool, Single write) {
+        SqlParams params = new SqlParams();
+        String table = params.add(write.table().name());
+        String id = params.add(write.id());
+        String version = params.add(write.version());
+        String owner = params.add(write.owner().orElse(null));
+        String kind = params.add(write.kind());
+        String deviceCte = write.device()
+                .map(device -> "device_row AS (" + DeviceQueue.register(params.add(device.deviceId()),
+                        params.add(device.clientVersion().orElse(null)), params.add(device.protocol()),
+                        params.add(device.user().orElse(null)), "1") + ")")
+                .orElse("device_row AS (SELECT 0::bigint AS next_seq)");
+        String written;
+        if (write.kind().equals(WriteRequest.INSERT)) {
+            String data = params.add(write.data().toString());
+            written = """
+                    stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM device_row),
+                    written AS (
+                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
+                                                      change_seq, owner_id)
+                        SELECT %1$s, %2$s, %3$s::text::jsonb, es_stamp_time(s), es_stamp_time(s), %4$s, FALSE, s, %5$s
+                        FROM stamp
+                        ON CONFLICT (table_name, id) DO NOTHING
+                        RETURNING r.*, NULL::text AS replaced)""".formatted(table, id, data, version, owner);
+        } else {
+            String required = params.add(write.requiredVersion().orElse(null));
+            String change;
+            if (write.kind().equals(WriteRequest.DELETE)) {
+                change = "deleted = TRUE";
+            } else {
+                String data = params.add(write.data().toString());
+                change = "data = CASE WHEN %s THEN a.data || %s::text::jsonb ELSE %s::text::jsonb END"
+                        .formatted(params.add(write.merge()), data, data);
+            }
+            written = """
+                    current_row AS (
+                        SELECT r.* FROM sync_record r
+                        WHERE r.table_name = %1$s AND r.id = %2$s AND EXISTS (SELECT 1 FROM device_row)
+                        FOR UPDATE OF r),
+                    allowed AS (
+                        SELECT c.* FROM current_row c
+                        WHERE NOT c.deleted AND (%3$s::text IS NULL OR c.version = %3$s)
+                          AND (%4$s::text IS NULL OR c.owner_id IS NULL OR c.owner_id = %4$s)),
+                    stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM allowed),
+                    written AS (
+                        UPDATE sync_record AS r
+                        SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s
+                        FROM allowed a, stamp
+                        WHERE r.table_name = a.table_name AND r.id = a.id
+                        RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, owner, change,
+                    version);
+        }
+        String base = params.add(write.baseVersion().orElse(null));
+        String operationId = params.add(write.operationId());
+        String queueDevice = params.add(write.device().map(QueuedDevice::deviceId).orElse(null));
+        String tail = """
+                events AS (
+                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
+                                              created_at, updated_at, device_id, operation_id, owner_id)
+                    SELECT w.table_name, w.id, %1$s, COALESCE(w.replaced, %2$s), w.version, w.data, w.deleted,
+                           w.created_at, w.updated_at, %3$s, %4$s, w.owner_id
+                    FROM written w),
+                queued AS (
+                    INSERT INTO device_operation (device_id, seq, operation_id, table_name, record_id, kind, item,
+                                                  base_version, status, result, result_version, resolved_at)
+                    SELECT %3$s, d.next_seq, %4$s, w.table_name, w.id, %1$s, %5$s::text::jsonb, %2$s, 'applied',
+                           %6$s::text::jsonb, w.version, clock_timestamp()
+                    FROM written w, device_row d
+                    WHERE %3$s::text IS NOT NULL),
+                added_columns AS (
+                    UPDATE sync_table SET columns = columns || %7$s::text::jsonb
+                    WHERE name = %8$s AND %7$s::text <> '{}' AND EXISTS (SELECT 1 FROM written))
+                SELECT es_require((SELECT count(*) FROM written) = 1) AS as_expected, %9$s
+                FROM (SELECT 1) one LEFT JOIN written r ON TRUE"""
+                .formatted(kind, base, queueDevice, operationId,
+                        params.add(write.device().flatMap(QueuedDevice::item).map(ObjectNode::toString).orElse(null)),
+                        params.add(write.device().map(device -> device.answer().toString()).orElse(null)),
+                        params.add(write.addedColumns()), table, RecordStore.SELECT_COLUMNS);
+        String sql = "WITH " + deviceCte + ",\n" + written + ",\n" + tail;
+        return pool.preparedQuery(sql)
+                .execute(Tuple.tuple(params.values()))
+                .map(rows -> Optional.of(RecordStore.toStoredRecord(rows.iterator().next(), json)))
+                .onFailure(failure -> failure instanceof PgException pg && NOT_AS_EXPECTED.equals(pg.getSqlState()))
+                .recoverWithItem(Optional.empty());
     }
 
     private static final String COUNTS = """

@@ -1,5 +1,6 @@
 package io.edgesync.sync;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -92,9 +93,22 @@ public class WriteService {
         this.metrics = metrics;
     }
 
-    /** Applies one operation (a table-protocol request). */
+    /**
+     * Applies one operation (a table-protocol request). An insert, or an update or delete whose precondition is at most
+     * a version, is first tried as one statement that commits on its own; when the record is not as that statement
+     * expects, it changes nothing and the operation is applied the general way, which decides the conflict.
+     */
     public Uni<WriteResult> write(WriteCall call, WriteRequest request) {
-        return writeAll(call, List.of(request)).map(results -> results.get(0));
+        return prepare(call, List.of(request)).chain(prepared -> {
+            Optional<ChangeWriter.Single> single = single(call, prepared.get(0));
+            if (single.isEmpty()) {
+                return apply(call, prepared).map(results -> results.get(0));
+            }
+            return Transactions.retryingDeadlocks(() -> writer.writeSingle(pool, single.get()))
+                    .chain(written -> written.isPresent()
+                            ? Uni.createFrom().item(singleWritten(prepared.get(0), single.get(), written.get()))
+                            : apply(call, prepared).map(results -> results.get(0)));
+        });
     }
 
     /**
@@ -102,11 +116,73 @@ public class WriteService {
      * before (by operation id) are answered with their first answer and not applied again.
      */
     public Uni<List<WriteResult>> writeAll(WriteCall call, List<WriteRequest> requests) {
-        return prepare(call, requests)
-                .chain(prepared -> Transactions.retryingDeadlocks(() -> pool.withTransaction(
-                        tx -> run(tx, call, prepared, Optional.empty()))))
+        return prepare(call, requests).chain(prepared -> apply(call, prepared));
+    }
+
+    private Uni<List<WriteResult>> apply(WriteCall call, List<Prepared> prepared) {
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(
+                tx -> run(tx, call, prepared, Optional.empty())))
                 .invoke(this::afterCommit)
                 .map(Run::results);
+    }
+
+    /** The single-statement form of an operation, when it has one. */
+    private Optional<ChangeWriter.Single> single(WriteCall call, Prepared p) {
+        if (!call.answers().answersWithoutStamp() || p.operation().isEmpty() || !p.table().get().persisted()) {
+            return Optional.empty();
+        }
+        RecordOperation operation = p.operation().get();
+        Optional<String> required;
+        ObjectNode data;
+        boolean merge = false;
+        if (operation instanceof RecordOperation.Insert insert) {
+            required = Optional.empty();
+            data = insert.data();
+        } else if (operation instanceof RecordOperation.Update update && !update.allowDeleted()
+                && !update.context().deletedIsConflict()
+                && (update.precondition() == Precondition.NONE
+                        || update.precondition().requiredVersion().isPresent())) {
+            required = update.precondition().requiredVersion();
+            data = update.data();
+            merge = update.merge();
+        } else if (operation instanceof RecordOperation.Delete delete
+                && (delete.precondition() == Precondition.NONE
+                        || delete.precondition().requiredVersion().isPresent())) {
+            required = delete.precondition().requiredVersion();
+            data = json.createObjectNode();
+        } else {
+            return Optional.empty();
+        }
+        TableInfo table = p.table().get();
+        String version = WritePlanner.newVersion();
+        Optional<ChangeWriter.QueuedDevice> device = call.deviceId().map(deviceId -> {
+            StoredRecord applied = new StoredRecord(operation.id(), data, Instant.EPOCH, Instant.EPOCH, version, false,
+                    0, operation.context().owner());
+            AnswerFormat.Answer answer = call.answers()
+                    .answer(0, p.operationId(), p.request(), p.table(),
+                            new WriteOutcome.Applied(applied, operation instanceof RecordOperation.Insert), false);
+            return new ChangeWriter.QueuedDevice(deviceId, call.clientVersion(), call.protocol(),
+                    call.caller().subject(), p.request().item(), answer.body());
+        });
+        return Optional.of(new ChangeWriter.Single(table, operation.kind(), operation.id(), data, merge, version,
+                required, p.request().baseVersion(), operation.context().owner(),
+                catalog.columnsJson(operation.newColumns()), p.operationId(), device));
+    }
+
+    /** A single write committed: what follows the commit, and its result. */
+    private WriteResult singleWritten(Prepared p, ChangeWriter.Single single, StoredRecord record) {
+        TableInfo table = p.table().get();
+        horizon.committed(table.name(), record.changeSeq());
+        Map<String, ColumnType> added = p.operation().get().newColumns();
+        if (!added.isEmpty()) {
+            catalog.rememberColumns(table, added);
+        }
+        metrics.counter("edgesync.operations", "table", table.name(), "outcome", QueuedOperation.APPLIED)
+                .increment();
+        WriteOutcome outcome = new WriteOutcome.Applied(record, single.kind().equals(WriteRequest.INSERT));
+        return new WriteResult(p.table(), outcome, single.device()
+                .map(ChangeWriter.QueuedDevice::answer)
+                .orElseGet(json::createObjectNode), false);
     }
 
     /**

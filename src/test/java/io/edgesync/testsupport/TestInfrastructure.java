@@ -40,7 +40,9 @@ public final class TestInfrastructure {
         }
         try {
             Path root = Files.createTempDirectory("edgesync-test-");
-            EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(root.resolve("postgres"), 0);
+            // pg_stat_statements lets tests count the statements a request costs.
+            EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(root.resolve("postgres"), 0,
+                    Map.of("shared_preload_libraries", "pg_stat_statements"));
             EmbeddedKafkaBroker kafka;
             try {
                 kafka = EmbeddedKafkaBroker.start(root.resolve("kafka"), 0, Map.of());

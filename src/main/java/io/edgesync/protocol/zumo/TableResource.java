@@ -71,6 +71,7 @@ import io.edgesync.sync.WriteService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.tuples.Tuple2;
 import io.vertx.pgclient.PgException;
 
 /**
@@ -189,18 +190,28 @@ public class TableResource {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
         }
         // A pull (ordered by updatedAt, or from a watermark) reads only settled changes: below the horizon (ADR 0003).
-        Uni<OptionalLong> horizon = table.persisted() && WatermarkPaging.isPull(filter, orderBy)
-                ? visibility.forPull(table.name()).map(visible -> OptionalLong.of(visible.horizon()))
-                : Uni.createFrom().item(OptionalLong.empty());
-        return horizon.chain(clip -> Uni.combine()
-                .all()
-                .unis(store.queryRecords(table, request.owner(), clip, pageFilter, orderBy, includeDeleted, pageSkip,
-                        limit),
-                        withCount
-                                ? store.countRecords(table, request.owner(), clip, filter, includeDeleted)
-                                        .map(Optional::of)
-                                : Uni.createFrom().item(Optional.<Long>empty()))
-                .asTuple())
+        Uni<Optional<VisibilityHorizon.Visible>> horizon = table.persisted() && WatermarkPaging.isPull(filter, orderBy)
+                ? visibility.forPull(table.name()).map(Optional::of)
+                : Uni.createFrom().item(Optional.empty());
+        return horizon.chain(visible -> {
+            Optional<RecordStore.Page> known = visible.flatMap(v -> UpToDatePulls.answer(v, filter, pageFilter,
+                    request.owner(), includeDeleted, limit));
+            if (known.isPresent() && (!withCount || UpToDatePulls.countIsZero(filter))) {
+                // The device is up to date: nothing above its watermark is visible, which the horizon knows.
+                return Uni.createFrom()
+                        .item(Tuple2.of(known.get(), withCount ? Optional.of(0L) : Optional.<Long>empty()));
+            }
+            OptionalLong clip = visible.map(v -> OptionalLong.of(v.horizon())).orElse(OptionalLong.empty());
+            return Uni.combine()
+                    .all()
+                    .unis(store.queryRecords(table, request.owner(), clip, pageFilter, orderBy, includeDeleted,
+                            pageSkip, limit),
+                            withCount
+                                    ? store.countRecords(table, request.owner(), clip, filter, includeDeleted)
+                                            .map(Optional::of)
+                                    : Uni.createFrom().item(Optional.<Long>empty()))
+                    .asTuple();
+        })
                 .invoke(result -> trackPull(request, table, filter, result.getItem1()))
                 .invoke(result -> metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol",
                         request.isV2() ? "zumo-v2" : "zumo-v3").increment(result.getItem1().records().size()))

@@ -88,6 +88,30 @@ final class WatermarkPaging {
         return Optional.empty();
     }
 
+    /** The date of a top-level {@code updatedAt gt <date>} condition: rows after it, and nothing at it. */
+    static Optional<Instant> strictWatermarkOf(Expr filter) {
+        List<Expr> conjuncts = new ArrayList<>();
+        flattenAnd(filter, conjuncts);
+        for (Expr conjunct : conjuncts) {
+            if (conjunct instanceof Expr.Binary binary && binary.operator() == BinaryOp.GT && isUpdatedAt(binary.left())
+                    && binary.right() instanceof Expr.DateTimeLiteral date) {
+                return Optional.of(date.value().toInstant());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The date of a filter that is exactly {@code updatedAt ge <date>} (the JS client's pull without a user filter).
+     */
+    static Optional<Instant> onlyAtLeastOf(Expr filter) {
+        if (filter instanceof Expr.Binary binary && binary.operator() == BinaryOp.GE && isUpdatedAt(binary.left())
+                && binary.right() instanceof Expr.DateTimeLiteral date) {
+            return Optional.of(date.value().toInstant());
+        }
+        return Optional.empty();
+    }
+
     private static void flattenAnd(Expr expr, List<Expr> conjuncts) {
         if (expr instanceof Expr.Binary binary && binary.operator() == BinaryOp.AND) {
             flattenAnd(binary.left(), conjuncts);

@@ -53,6 +53,11 @@ public class ZumoAnswers implements AnswerFormat {
     }
 
     @Override
+    public boolean answersWithoutStamp() {
+        return true;
+    }
+
+    @Override
     public boolean blocksLaterOperations(Answer answer) {
         return false;
     }

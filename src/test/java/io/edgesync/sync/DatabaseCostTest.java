@@ -1,0 +1,275 @@
+package io.edgesync.sync;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.protocol.zumo.ZumoClient;
+import io.edgesync.testsupport.InfrastructureResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * What a write costs the database, counted by PostgreSQL itself ({@code pg_stat_statements}): a native batch runs each
+ * statement of the write path once, whatever its size, and a table-protocol insert or update is one statement that
+ * commits on its own.
+ */
+@QuarkusTest
+@WithTestResource(InfrastructureResource.class)
+class DatabaseCostTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Text that tells the write path's statements apart; a statement counts for the first name whose text it contains
+     * (the single write contains the device registration and a record lock too).
+     */
+    private static final Map<String, String> WRITE_PATH = new LinkedHashMap<>();
+
+    static {
+        WRITE_PATH.put("single write", "es_require(");
+        WRITE_PATH.put("batch write", "new_rows AS (");
+        WRITE_PATH.put("device registration", "INSERT INTO device (id, first_seen");
+        WRITE_PATH.put("queue positions", "UPDATE device SET next_seq");
+        WRITE_PATH.put("earlier answers", "SELECT operation_id, result::text FROM device_operation");
+        WRITE_PATH.put("parked tables", "SELECT DISTINCT table_name FROM device_operation");
+        WRITE_PATH.put("record locks", "FOR UPDATE OF r");
+        WRITE_PATH.put("stamps", "es_stamp(t.name, t.n)");
+        WRITE_PATH.put("table-protocol page or count", "FROM sync_record r WHERE r.table_name = $1");
+        WRITE_PATH.put("native page", "r.change_seq > $2");
+        WRITE_PATH.put("purge mark", "SELECT purged_through FROM sync_table");
+    }
+
+    @Inject
+    Pool pool;
+
+    @BeforeEach
+    void countStatements() {
+        pool.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                .execute()
+                .await()
+                .atMost(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aNativeBatchRunsEachWriteStatementOnceWhateverItsSize() throws Exception {
+        // Given a table and a device that pushed before
+        String table = "stmts" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String device = "device-" + UUID.randomUUID();
+        push(device, table, 1);
+
+        // When the device pushes 10 operations, then 200
+        Map<String, Long> before = quietCalls();
+        push(device, table, 10);
+        Map<String, Long> afterTen = calls();
+        push(device, table, 200);
+        Map<String, Long> afterTwoHundred = calls();
+
+        // Then each statement of the write path ran once per batch, for 10 operations as for 200
+        Map<String, Long> perBatchOfTen = delta(before, afterTen);
+        Map<String, Long> perBatchOfTwoHundred = delta(afterTen, afterTwoHundred);
+        Map<String, Long> once = none();
+        List.of("device registration", "queue positions", "earlier answers", "parked tables", "record locks",
+                "stamps", "batch write").forEach(name -> once.put(name, 1L));
+        assertThat(perBatchOfTen).isEqualTo(once);
+        assertThat(perBatchOfTwoHundred).isEqualTo(once);
+    }
+
+    @Test
+    void aZumoInsertAndAnUpdateWithIfMatchAreOneStatementEach() throws Exception {
+        // Given a device writing through the table protocol to an existing table
+        String table = "stmts" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String device = "device-" + UUID.randomUUID();
+        insert(device, table, "first");
+
+        // When it inserts a row and updates it with If-Match
+        Map<String, Long> before = quietCalls();
+        String version = insert(device, table, "second");
+        given().header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-INSTALLATION-ID", device)
+                .header("If-Match", "\"" + version + "\"")
+                .contentType(ContentType.JSON)
+                .body("{\"text\":\"changed\"}")
+                .patch("/tables/" + table + "/second")
+                .then()
+                .statusCode(200);
+        Map<String, Long> after = calls();
+
+        // Then each write was the single statement, and nothing of the general path ran
+        Map<String, Long> expected = none();
+        expected.put("single write", 2L);
+        assertThat(delta(before, after)).isEqualTo(expected);
+    }
+
+    @Test
+    void anUpToDateDevicesPullsAreAnsweredWithoutTheDatabase() throws Exception {
+        // Given a table with rows, and clients that pulled all of them
+        String table = "stmts" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String device = "device-" + UUID.randomUUID();
+        insert(device, table, "a");
+        insert(device, table, "b");
+        String newest = given().header("ZUMO-API-VERSION", "2.0.0")
+                .get("/tables/" + table + "/b")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("updatedAt");
+        String token = nativePull(device, table, null).path("token").asText();
+        Map<String, Long> before = quietCalls();
+
+        // When they pull again, as each client does when nothing changed
+        List<String> rowAtWatermark = zumoPull(device, table, "(updatedAt ge datetimeoffset'" + newest + "')", 0);
+        List<String> afterRowAtWatermark = zumoPull(device, table,
+                "(updatedAt ge datetimeoffset'" + newest + "')", 1);
+        List<String> datasync = given().header("ZUMO-API-VERSION", "3.0.0")
+                .urlEncodingEnabled(false)
+                .get("/tables/" + table + "?$filter=" + ZumoClient.pct("(updatedAt gt cast(" + newest
+                        + ",Edm.DateTimeOffset))") + "&$orderby=updatedAt&$count=true&__includedeleted=true")
+                .then()
+                .statusCode(200)
+                .body("count", equalTo(0))
+                .extract()
+                .jsonPath()
+                .getList("items.id", String.class);
+        JsonNode nativeAnswer = nativePull(device, table, token);
+        Map<String, Long> after = calls();
+
+        // Then they got what the database would answer, and no query of the table ran
+        assertThat(rowAtWatermark).containsExactly("b");
+        assertThat(afterRowAtWatermark).isEmpty();
+        assertThat(datasync).isEmpty();
+        assertThat(nativeAnswer.path("changes")).isEmpty();
+        assertThat(nativeAnswer.path("token").asText()).isEqualTo(token);
+        assertThat(delta(before, after)).isEqualTo(none());
+
+        // And once something changed, the next pull reads it from the table
+        insert(device, table, "c");
+        assertThat(zumoPull(device, table, "(updatedAt ge datetimeoffset'" + newest + "')", 1)).containsExactly("c");
+        assertThat(delta(after, calls()).get("table-protocol page or count")).isPositive();
+    }
+
+    private static List<String> zumoPull(String device, String table, String filter, int skip) {
+        return given().header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-INSTALLATION-ID", device)
+                .urlEncodingEnabled(false)
+                .get("/tables/" + table + "?$filter=" + filter.replace(" ", "%20") + "&$orderby=updatedAt"
+                        + (skip > 0 ? "&$skip=" + skip : "") + "&$top=50&__includeDeleted=true")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("id", String.class);
+    }
+
+    private static JsonNode nativePull(String device, String table, String token) throws Exception {
+        var request = given().queryParam("table", table);
+        if (token != null) {
+            request.queryParam("token", token);
+        }
+        return JSON.readTree(request.get("/sync/v1/devices/{d}/pull", device)
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString());
+    }
+
+    /** Zero for every statement. */
+    private static Map<String, Long> none() {
+        Map<String, Long> counts = new HashMap<>();
+        WRITE_PATH.keySet().forEach(name -> counts.put(name, 0L));
+        return counts;
+    }
+
+    private static String insert(String device, String table, String id) {
+        return given().header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-INSTALLATION-ID", device)
+                .contentType(ContentType.JSON)
+                .body("{\"id\":\"" + id + "\",\"text\":\"" + id + "\"}")
+                .post("/tables/" + table)
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("version");
+    }
+
+    private static void push(String device, String table, int operations) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode array = body.putArray("operations");
+        for (int i = 0; i < operations; i++) {
+            array.addObject()
+                    .put("operationId", UUID.randomUUID().toString())
+                    .put("table", table)
+                    .put("kind", "insert")
+                    .put("id", UUID.randomUUID().toString())
+                    .set("item", JSON.createObjectNode().put("text", "row " + i));
+        }
+        given().contentType(ContentType.JSON)
+                .body(body.toString())
+                .post("/sync/v1/devices/{d}/push", device)
+                .then()
+                .statusCode(200);
+    }
+
+    /**
+     * The counts once nothing else runs these statements (the change stream of earlier tests applies its changes with
+     * the same record locks): two reads half a second apart agree.
+     */
+    private Map<String, Long> quietCalls() throws InterruptedException {
+        Map<String, Long> previous = calls();
+        for (int i = 0; i < 40; i++) {
+            Thread.sleep(500);
+            Map<String, Long> current = calls();
+            if (current.equals(previous)) {
+                return current;
+            }
+            previous = current;
+        }
+        throw new AssertionError("The write path's statements kept running for 20 s without a request");
+    }
+
+    /** How often each statement of the write path ran so far in this database. */
+    private Map<String, Long> calls() {
+        Map<String, Long> calls = new HashMap<>();
+        WRITE_PATH.keySet().forEach(name -> calls.put(name, 0L));
+        for (Row row : pool.query("""
+                SELECT query, calls FROM pg_stat_statements
+                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())""")
+                .execute()
+                .await()
+                .atMost(Duration.ofSeconds(10))) {
+            String query = row.getString("query");
+            WRITE_PATH.entrySet()
+                    .stream()
+                    .filter(statement -> query.contains(statement.getValue()))
+                    .findFirst()
+                    .ifPresent(statement -> calls.merge(statement.getKey(), row.getLong("calls"), Long::sum));
+        }
+        return calls;
+    }
+
+    private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> delta = new HashMap<>();
+        after.forEach((name, calls) -> delta.put(name, calls - before.getOrDefault(name, 0L)));
+        return delta;
+    }
+}
