@@ -286,9 +286,15 @@ public class DeviceQueue {
 
     /** The stored answers of operations a device already sent, by operation id (idempotent retries). */
     public Uni<Map<String, ObjectNode>> findResults(SqlClient tx, String deviceId, List<String> operationIds) {
+        // One probe of the (device, operation id) index per id. Written as "device and any of these ids", the planner
+        // may scan the device's whole queue instead when its statistics lag behind a device's burst of operations.
         return tx.preparedQuery("""
-                SELECT operation_id, result::text FROM device_operation
-                WHERE device_id = $1 AND operation_id = ANY($2)""")
+                SELECT k.operation_id, o.result::text
+                FROM unnest($2::text[]) AS k(operation_id)
+                CROSS JOIN LATERAL (
+                    SELECT d.result FROM device_operation d
+                    WHERE d.device_id = $1 AND d.operation_id = k.operation_id
+                    LIMIT 1) o""")
                 .execute(Tuple.of(deviceId, operationIds.toArray(String[]::new)))
                 .map(rows -> {
                     Map<String, ObjectNode> results = new HashMap<>();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +62,7 @@ public class EventPipeline {
     private final CentralStore centralStore;
     private final MeterRegistry metrics;
 
-    private final List<OutboxRelay> relays = new ArrayList<>();
+    private final List<OutboxRelay> relays = new CopyOnWriteArrayList<>();
     private final List<KafkaConsumerLoop> consumers = new ArrayList<>();
     private final Map<String, OutboxSource> outboxes = new LinkedHashMap<>();
     private final Map<String, OutboxGauges> gauges = new ConcurrentHashMap<>();
@@ -176,6 +177,15 @@ public class EventPipeline {
             }
         });
         return stats;
+    }
+
+    /** A transaction of this process committed CUD events to the edge outbox: its relay publishes them at once. */
+    public void edgeEventsCommitted() {
+        for (OutboxRelay relay : relays) {
+            if (relay.name().equals(edgeOutbox.name())) {
+                relay.rowsCommitted();
+            }
+        }
     }
 
     /** The relays of this process. */

@@ -59,6 +59,9 @@ public final class OutboxRelay {
     private volatile Optional<String> lastFailure = Optional.empty();
     private volatile boolean leader;
     private boolean failing;
+    /** Set when rows were written since the relay last looked; guarded by itself. */
+    private final Object written = new Object();
+    private boolean rowsWritten;
 
     public OutboxRelay(OutboxSource source, Pool pool, KafkaClients clients, MeterRegistry metrics, int batchSize,
             Duration idle, BooleanSupplier topicsReady) {
@@ -98,6 +101,17 @@ public final class OutboxRelay {
             relay.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Rows were committed to the outbox (by this process): an idle relay looks at once instead of at the end of its
+     * pause. Any thread.
+     */
+    public void rowsCommitted() {
+        synchronized (written) {
+            rowsWritten = true;
+            written.notifyAll();
         }
     }
 
@@ -160,7 +174,7 @@ public final class OutboxRelay {
                 if (batch.isEmpty()) {
                     // Nothing waits: whatever failed before (the database, say) no longer delays events.
                     recordSuccess();
-                    pause(idle);
+                    awaitRows(idle);
                     continue;
                 }
                 if (producer == null) {
@@ -305,6 +319,26 @@ public final class OutboxRelay {
             Log.infof("Outbox relay %s publishing again", source.name());
         }
         lastFailure = Optional.empty();
+    }
+
+    /** Waits until rows are committed to the outbox, or for at most {@code duration} (rows of other processes). */
+    private void awaitRows(Duration duration) {
+        long deadline = System.nanoTime() + duration.toNanos();
+        synchronized (written) {
+            while (running && !rowsWritten) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    written.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    // stop() interrupts; the loop checks running
+                    break;
+                }
+            }
+            rowsWritten = false;
+        }
     }
 
     private void pause(Duration duration) {

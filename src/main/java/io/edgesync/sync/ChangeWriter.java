@@ -135,7 +135,7 @@ class ChangeWriter {
                         UPDATE sync_record AS r
                         SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s
                         FROM allowed a, stamp
-                        WHERE r.table_name = a.table_name AND r.id = a.id
+                        WHERE r.table_name = %1$s AND r.id = %2$s
                         RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, owner, change,
                     version);
         }

@@ -35,6 +35,7 @@ import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.events.EdgeOutbox;
+import io.edgesync.events.EventPipeline;
 import io.edgesync.protocol.odata.ColumnType;
 import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.Caller;
@@ -73,12 +74,14 @@ public class WriteService {
     private final DeviceQueue queue;
     private final ChangeWriter writer;
     private final VisibilityHorizon horizon;
+    private final EventPipeline events;
     private final ObjectMapper json;
     private final MeterRegistry metrics;
 
     public WriteService(Pool pool, TableCatalog catalog, ItemValidator validator, TableAccess access,
             ConflictPolicies policies, ConflictLog conflicts, RecordStore store, DeviceQueue queue,
-            ChangeWriter writer, VisibilityHorizon horizon, ObjectMapper json, MeterRegistry metrics) {
+            ChangeWriter writer, VisibilityHorizon horizon, EventPipeline events, ObjectMapper json,
+            MeterRegistry metrics) {
         this.pool = pool;
         this.catalog = catalog;
         this.validator = validator;
@@ -89,6 +92,7 @@ public class WriteService {
         this.queue = queue;
         this.writer = writer;
         this.horizon = horizon;
+        this.events = events;
         this.json = json;
         this.metrics = metrics;
     }
@@ -173,6 +177,7 @@ public class WriteService {
     private WriteResult singleWritten(Prepared p, ChangeWriter.Single single, StoredRecord record) {
         TableInfo table = p.table().get();
         horizon.committed(table.name(), record.changeSeq());
+        events.edgeEventsCommitted();
         Map<String, ColumnType> added = p.operation().get().newColumns();
         if (!added.isEmpty()) {
             catalog.rememberColumns(table, added);
@@ -581,6 +586,9 @@ public class WriteService {
 
     private void afterCommit(Run run) {
         run.stamps().forEach(horizon::committed);
+        if (!run.stamps().isEmpty()) {
+            events.edgeEventsCommitted();
+        }
         run.newColumns()
                 .forEach((table, added) -> run.results()
                         .stream()

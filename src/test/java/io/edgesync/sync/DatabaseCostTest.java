@@ -51,7 +51,7 @@ class DatabaseCostTest {
         WRITE_PATH.put("batch write", "new_rows AS (");
         WRITE_PATH.put("device registration", "INSERT INTO device (id, first_seen");
         WRITE_PATH.put("queue positions", "UPDATE device SET next_seq");
-        WRITE_PATH.put("earlier answers", "SELECT operation_id, result::text FROM device_operation");
+        WRITE_PATH.put("earlier answers", "SELECT d.result FROM device_operation d");
         WRITE_PATH.put("parked tables", "SELECT DISTINCT table_name FROM device_operation");
         WRITE_PATH.put("record locks", "FOR UPDATE OF r");
         WRITE_PATH.put("stamps", "es_stamp(t.name, t.n)");
