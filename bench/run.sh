@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # EdgeSync benchmark: builds the application and the harness into target/bench (profile "bench"), then runs the
 # harness, which starts the gateway from the packaged jar with its embedded PostgreSQL and Kafka in a temporary
-# directory, the Azure Mobile Apps Node.js reference server when Node.js is present, and the scenarios of issue 8.
+# directory, the Azure Mobile Apps Node.js reference server when Node.js is present, and the scenarios of
+# docs/performance.md.
 #
 #   bench/run.sh              full run (~15 min on 2 cores)
 #   bench/run.sh --quick      short run (~5 min), reduced sizes

@@ -26,7 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
 /**
- * The benchmark harness of issue 8: starts the gateway from its packaged jar (embedded PostgreSQL and Kafka in a
+ * The benchmark harness (docs/performance.md): starts the gateway from its packaged jar (embedded PostgreSQL and Kafka in a
  * temporary directory) and, when Node.js is present, the Azure Mobile Apps reference server; measures the raw
  * PostgreSQL baseline and scenarios 1 to 6; runs the JMH microbenchmarks; writes {@code results.md} and
  * {@code results.json}. See docs/performance.md.
