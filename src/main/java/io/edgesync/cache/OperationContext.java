@@ -12,12 +12,12 @@ import java.util.Optional;
  * @param clientUpdatedAt when the device made the change, if it said so (native API)
  * @param deletedIsConflict whether an update of a record the server deleted is a conflict for the table's policy
  *     (native API) rather than simply "not found" (ZUMO)
- * @param owner on a per-user table, the caller: it owns what it inserts and sees no other user's rows
+ * @param scope whose rows the caller sees and may change; it owns what it inserts
  */
 public record OperationContext(Optional<String> deviceId, Optional<String> operationId, Optional<String> baseVersion,
-        Optional<Instant> clientUpdatedAt, boolean deletedIsConflict, Optional<String> owner) {
+        Optional<Instant> clientUpdatedAt, boolean deletedIsConflict, RowScope scope) {
 
     /** An operation with no device and no user behind it. */
     public static final OperationContext ANONYMOUS = new OperationContext(Optional.empty(), Optional.empty(),
-            Optional.empty(), Optional.empty(), false, Optional.empty());
+            Optional.empty(), Optional.empty(), false, RowScope.EVERYONE);
 }

@@ -99,7 +99,7 @@ public class RecordStore {
     /**
      * Runs a query over one table.
      *
-     * @param owner on a per-user table, the caller: only that user's rows
+     * @param scope whose rows the caller sees
      * @param horizon for a pull, the table's visibility horizon: only changes at or below it
      * @param filter parsed {@code $filter}, if any
      * @param orderBy parsed {@code $orderby} ({@code id} is always appended as the final tie-breaker)
@@ -107,10 +107,10 @@ public class RecordStore {
      * @param skip rows to skip
      * @param limit rows to return at most (one more is read to tell whether more follow)
      */
-    public Uni<Page> queryRecords(TableInfo table, Optional<String> owner, OptionalLong horizon,
+    public Uni<Page> queryRecords(TableInfo table, RowScope scope, OptionalLong horizon,
             Optional<Expr> filter, List<OrderBy> orderBy, boolean includeDeleted, long skip, int limit) {
         // Translate first: an invalid query is an error even on an empty or not yet created table.
-        Statement query = queryStatement(table, owner, horizon, filter, orderBy, includeDeleted, skip, limit + 1);
+        Statement query = queryStatement(table, scope, horizon, filter, orderBy, includeDeleted, skip, limit + 1);
         if (!table.persisted() || limit <= 0) {
             return Uni.createFrom().item(new Page(List.of(), false));
         }
@@ -133,10 +133,10 @@ public class RecordStore {
     }
 
     /** The SELECT a query runs (exposed so tests can check its plan). */
-    public Statement queryStatement(TableInfo table, Optional<String> owner, OptionalLong horizon,
+    public Statement queryStatement(TableInfo table, RowScope scope, OptionalLong horizon,
             Optional<Expr> filter, List<OrderBy> orderBy, boolean includeDeleted, long skip, int rows) {
         SqlParams params = new SqlParams();
-        String where = where(table, owner, horizon, filter, includeDeleted, params);
+        String where = where(table, scope, horizon, filter, includeDeleted, params);
         String order = new SqlTranslator(table.resolver(), params).orderBy(orderBy);
         String sql = "SELECT " + COLUMNS + " FROM sync_record r WHERE " + where
                 + " ORDER BY " + (order.isBlank() ? "" : order + ", ") + "r.id"
@@ -145,11 +145,11 @@ public class RecordStore {
     }
 
     /** How many rows match, ignoring paging. */
-    public Uni<Long> countRecords(TableInfo table, Optional<String> owner, OptionalLong horizon,
+    public Uni<Long> countRecords(TableInfo table, RowScope scope, OptionalLong horizon,
             Optional<Expr> filter, boolean includeDeleted) {
         SqlParams params = new SqlParams();
         String sql = "SELECT count(*) FROM sync_record r WHERE "
-                + where(table, owner, horizon, filter, includeDeleted, params);
+                + where(table, scope, horizon, filter, includeDeleted, params);
         if (!table.persisted()) {
             return Uni.createFrom().item(0L);
         }
@@ -404,10 +404,12 @@ public class RecordStore {
     public record MasterState(String version, long masterSeq) {
     }
 
-    private String where(TableInfo table, Optional<String> owner, OptionalLong horizon, Optional<Expr> filter,
+    private String where(TableInfo table, RowScope scope, OptionalLong horizon, Optional<Expr> filter,
             boolean includeDeleted, SqlParams params) {
         StringBuilder where = new StringBuilder("r.table_name = ").append(params.add(table.name()));
-        owner.ifPresent(user -> where.append(" AND r.owner_id = ").append(params.add(user)));
+        if (!(scope instanceof RowScope.Everyone)) {
+            where.append(" AND ").append(scope.condition("r.owner_id", params));
+        }
         if (horizon.isPresent()) {
             where.append(" AND r.change_seq <= ").append(params.add(horizon.getAsLong()));
         }

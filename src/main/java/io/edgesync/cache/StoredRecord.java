@@ -25,9 +25,4 @@ public record StoredRecord(String id, ObjectNode data, Instant createdAt, Instan
             boolean deleted, long changeSeq) {
         this(id, data, createdAt, updatedAt, version, deleted, changeSeq, Optional.empty());
     }
-
-    /** Whether {@code caller} may see this row: rows of per-user tables only to their owner. */
-    public boolean visibleTo(Optional<String> caller) {
-        return caller.isEmpty() || owner.isEmpty() || owner.equals(caller);
-    }
 }

@@ -3,7 +3,6 @@ package io.edgesync.nativeapi;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
@@ -23,6 +23,7 @@ import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.common.ApiException;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
+import io.edgesync.protocol.odata.SqlParams;
 import io.edgesync.protocol.zumo.ItemWriter;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;
@@ -128,7 +129,7 @@ public class PullService {
                                                 + " this token were purged; pull again without a token and replace"
                                                 + " the local table");
                                     }
-                                    return page(table, from, visibleUpTo, limit, access.owner());
+                                    return page(table, from, visibleUpTo, limit, access.scope());
                                 });
                             });
                 })
@@ -151,18 +152,17 @@ public class PullService {
     }
 
     /** The changes after the token's position, up to the horizon, in change order. */
-    private Uni<PageResult> page(TableInfo table, Token from, long visibleUpTo, int limit, Optional<String> owner) {
+    private Uni<PageResult> page(TableInfo table, Token from, long visibleUpTo, int limit, RowScope scope) {
+        SqlParams params = new SqlParams();
+        String sql = "SELECT " + RecordStore.SELECT_COLUMNS + " FROM sync_record r WHERE r.table_name = "
+                + params.add(table.name()) + " AND r.change_seq > " + params.add(from.position())
+                + " AND r.change_seq <= " + params.add(visibleUpTo) + " AND (NOT r.deleted OR r.change_seq > "
+                + params.add(from.initialUntil()) + ") AND " + scope.condition("r.owner_id", params)
+                + " ORDER BY r.change_seq LIMIT " + params.add((long) limit + 1);
         Uni<List<StoredRecord>> rows = !table.persisted()
                 ? Uni.createFrom().item(List.of())
-                : pool.preparedQuery("SELECT " + RecordStore.SELECT_COLUMNS + """
-                         FROM sync_record r
-                        WHERE r.table_name = $1 AND r.change_seq > $2 AND r.change_seq <= $6
-                          AND (NOT r.deleted OR r.change_seq > $3)
-                          AND ($5::text IS NULL OR r.owner_id = $5::text)
-                        ORDER BY r.change_seq
-                        LIMIT $4""")
-                        .execute(Tuple.tuple(Arrays.asList(table.name(), from.position(), from.initialUntil(),
-                                (long) limit + 1, owner.orElse(null), visibleUpTo)))
+                : pool.preparedQuery(sql)
+                        .execute(Tuple.tuple(params.values()))
                         .map(this::toRecords);
         return rows.map(records -> {
             boolean hasMore = records.size() > limit;

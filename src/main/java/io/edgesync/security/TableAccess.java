@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.edgesync.cache.RowScope;
 import io.edgesync.cache.TableInfo;
 import io.edgesync.config.EdgeSyncConfig;
 import io.quarkus.security.AuthenticationFailedException;
@@ -35,9 +36,10 @@ public class TableAccess {
      * What a caller may do on a table.
      *
      * @param caller who calls
-     * @param owner on a per-user table, the caller's subject: the rows it owns are the only ones it sees
+     * @param scope whose rows the caller sees and may change: on a table with per-user rows its own (or, without a
+     *     token, the rows that belong to nobody)
      */
-    public record Access(Caller caller, Optional<String> owner) {
+    public record Access(Caller caller, RowScope scope) {
     }
 
     /** The caller of the current request; fails with 401 when a token was sent but is invalid. */
@@ -61,7 +63,8 @@ public class TableAccess {
             if (!allowed) {
                 throw AccessDeniedException.unauthenticated();
             }
-            return new Access(caller, Optional.empty());
+            // On a table with per-user rows a caller without a token sees only the rows that belong to nobody.
+            return new Access(caller, perUser(declared) ? RowScope.NOBODY : RowScope.EVERYONE);
         }
         Optional<List<String>> roles = declared.flatMap(t -> write ? t.writeRoles() : t.readRoles())
                 .filter(list -> !list.isEmpty());
@@ -69,8 +72,12 @@ public class TableAccess {
             throw AccessDeniedException.forbidden("Your roles may not " + (write ? "write" : "read") + " table '"
                     + table.displayName() + "'");
         }
-        boolean perUser = declared.map(EdgeSyncConfig.DeclaredTable::perUser).orElse(true);
-        return new Access(caller, perUser ? caller.subject() : Optional.empty());
+        return new Access(caller,
+                perUser(declared) ? RowScope.owner(caller.subject().orElseThrow()) : RowScope.EVERYONE);
+    }
+
+    private static boolean perUser(Optional<EdgeSyncConfig.DeclaredTable> declared) {
+        return declared.map(EdgeSyncConfig.DeclaredTable::perUser).orElse(true);
     }
 
     /** Whether a caller without a token may use {@code table}. */

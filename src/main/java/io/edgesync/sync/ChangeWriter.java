@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.ConcurrentInsertException;
 import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
@@ -63,12 +64,12 @@ class ChangeWriter {
      * @param data the columns to store (an update that merges: the columns to merge in)
      * @param version the new version
      * @param requiredVersion the version the record must have, if any
-     * @param owner the caller on a per-user table: owns what it inserts, changes nothing of another user's
+     * @param scope whose rows the caller may change; it owns what it inserts
      * @param addedColumns the columns the write adds to the table, as {@code sync_table.columns} JSON
      * @param device the device whose queue records the write, with the answer to store
      */
     record Single(TableInfo table, String kind, String id, ObjectNode data, boolean merge, String version,
-            Optional<String> requiredVersion, Optional<String> baseVersion, Optional<String> owner,
+            Optional<String> requiredVersion, Optional<String> baseVersion, RowScope scope,
             String addedColumns, String operationId, Optional<QueuedDevice> device) {
     }
 
@@ -92,7 +93,6 @@ class ChangeWriter {
         String table = params.add(write.table().name());
         String id = params.add(write.id());
         String version = params.add(write.version());
-        String owner = params.add(write.owner().orElse(null));
         String kind = params.add(write.kind());
         String deviceCte = write.device()
                 .map(device -> "device_row AS (" + DeviceQueue.register(params.add(device.deviceId()),
@@ -102,6 +102,7 @@ class ChangeWriter {
         String written;
         if (write.kind().equals(WriteRequest.INSERT)) {
             String data = params.add(write.data().toString());
+            String owner = params.add(write.scope().ownerOfNewRows().orElse(null));
             written = """
                     stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM device_row),
                     written AS (
@@ -113,6 +114,7 @@ class ChangeWriter {
                         RETURNING r.*, NULL::text AS replaced)""".formatted(table, id, data, version, owner);
         } else {
             String required = params.add(write.requiredVersion().orElse(null));
+            String inScope = write.scope().condition("c.owner_id", params);
             String change;
             if (write.kind().equals(WriteRequest.DELETE)) {
                 change = "deleted = TRUE";
@@ -129,14 +131,14 @@ class ChangeWriter {
                     allowed AS (
                         SELECT c.* FROM current_row c
                         WHERE NOT c.deleted AND (%3$s::text IS NULL OR c.version = %3$s)
-                          AND (%4$s::text IS NULL OR c.owner_id IS NULL OR c.owner_id = %4$s)),
+                          AND %4$s),
                     stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM allowed),
                     written AS (
                         UPDATE sync_record AS r
                         SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s
                         FROM allowed a, stamp
                         WHERE r.table_name = %1$s AND r.id = %2$s
-                        RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, owner, change,
+                        RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, inScope, change,
                     version);
         }
         String base = params.add(write.baseVersion().orElse(null));

@@ -116,8 +116,7 @@ final class WritePlanner {
         String key = RecordStore.recordKey(table.name(), operation.id());
         Known known = records.getOrDefault(key, new Known(Optional.empty(), false, -1));
         Optional<StoredRecord> current = known.row();
-        Optional<String> caller = operation.context().owner();
-        if (current.isPresent() && !current.get().visibleTo(caller)) {
+        if (current.isPresent() && !operation.context().scope().includes(current.get().owner())) {
             // Another user's row: it does not exist for this caller.
             return Decision.of(operation instanceof RecordOperation.Insert
                     ? new WriteOutcome.IdTaken()
@@ -236,7 +235,9 @@ final class WritePlanner {
             createdAt = before.map(StoredRecord::createdAt);
             createdBy = -1;
         }
-        Optional<String> owner = before.isPresent() ? before.get().owner() : operation.context().owner();
+        Optional<String> owner = before.isPresent()
+                ? before.get().owner()
+                : operation.context().scope().ownerOfNewRows();
         String version = newVersion();
         // The CUD event's base is the version this change replaced here (the device's own base only when nothing was
         // replaced): central applies an event whose base is the master's version.

@@ -23,6 +23,7 @@ import io.edgesync.cache.OperationContext;
 import io.edgesync.cache.Precondition;
 import io.edgesync.cache.RecordOperation;
 import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
@@ -161,7 +162,7 @@ public class WriteService {
         String version = WritePlanner.newVersion();
         Optional<ChangeWriter.QueuedDevice> device = call.deviceId().map(deviceId -> {
             StoredRecord applied = new StoredRecord(operation.id(), data, Instant.EPOCH, Instant.EPOCH, version, false,
-                    0, operation.context().owner());
+                    0, operation.context().scope().ownerOfNewRows());
             AnswerFormat.Answer answer = call.answers()
                     .answer(0, p.operationId(), p.request(), p.table(),
                             new WriteOutcome.Applied(applied, operation instanceof RecordOperation.Insert), false);
@@ -169,7 +170,7 @@ public class WriteService {
                     call.caller().subject(), p.request().item(), answer.body());
         });
         return Optional.of(new ChangeWriter.Single(table, operation.kind(), operation.id(), data, merge, version,
-                required, p.request().baseVersion(), operation.context().owner(),
+                required, p.request().baseVersion(), operation.context().scope(),
                 catalog.columnsJson(operation.newColumns()), p.operationId(), device));
     }
 
@@ -269,7 +270,7 @@ public class WriteService {
         }
         try {
             TableAccess.Access allowed = access.authorize(call.caller(), table.get(), true);
-            RecordOperation operation = toOperation(call, request, kind, operationId, table.get(), allowed.owner());
+            RecordOperation operation = toOperation(call, request, kind, operationId, table.get(), allowed.scope());
             return new Prepared(request, operationId, table, Optional.of(operation), Optional.empty());
         } catch (AccessDeniedException e) {
             return refused(request, operationId, table, e.status(), e.getMessage());
@@ -288,9 +289,9 @@ public class WriteService {
 
     /** Validates the item and the ids, and builds the operation the planner applies. */
     private RecordOperation toOperation(WriteCall call, WriteRequest request, String kind, String operationId,
-            TableInfo table, Optional<String> owner) {
+            TableInfo table, RowScope scope) {
         OperationContext context = new OperationContext(call.deviceId(), Optional.of(operationId),
-                request.baseVersion(), request.clientUpdatedAt(), request.deletedIsConflict(), owner);
+                request.baseVersion(), request.clientUpdatedAt(), request.deletedIsConflict(), scope);
         if (kind.equals(WriteRequest.INSERT) || kind.equals(WriteRequest.UPDATE)) {
             ObjectNode item = request.item().orElseGet(json::createObjectNode);
             ItemValidator.ValidItem valid = validator.validateItem(table, item);

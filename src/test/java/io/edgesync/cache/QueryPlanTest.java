@@ -116,7 +116,7 @@ class QueryPlanTest {
 
     @Test
     void defaultPageOrderedByIdReadsAboutAPage() {
-        Plan plan = explain(Optional.empty(), List.of(), false, 0, 51);
+        Plan plan = explain(RowScope.EVERYONE, Optional.empty(), List.of(), false, 0, 51);
 
         assertThat(plan.seqScans()).isZero();
         // Tombstones are skipped while walking the primary key: a few more than a page.
@@ -128,7 +128,7 @@ class QueryPlanTest {
     void perUserIncrementalPullStaysAnIndexLookup() {
         // On a per-user table every query also names the owner: the (table, owner, updatedAt) index serves it
         String watermark = FIRST.plusMillis(ROWS / 2).toString();
-        Plan plan = explain(Optional.of("some-user"), filter("(updatedAt ge datetimeoffset'" + watermark + "')"),
+        Plan plan = explain(RowScope.owner("some-user"), filter("(updatedAt ge datetimeoffset'" + watermark + "')"),
                 orderBy("updatedAt"), true, 0, 51);
 
         assertThat(plan.seqScans()).isZero();
@@ -148,10 +148,10 @@ class QueryPlanTest {
     }
 
     private Plan explain(Optional<Expr> filter, List<OrderBy> orderBy, boolean includeDeleted, long skip, int rows) {
-        return explain(Optional.empty(), filter, orderBy, includeDeleted, skip, rows);
+        return explain(RowScope.EVERYONE, filter, orderBy, includeDeleted, skip, rows);
     }
 
-    private Plan explain(Optional<String> owner, Optional<Expr> filter, List<OrderBy> orderBy,
+    private Plan explain(RowScope owner, Optional<Expr> filter, List<OrderBy> orderBy,
             boolean includeDeleted, long skip, int rows) {
         // Pulls (ordered by updatedAt) read below the table's visibility horizon, as the table endpoints do.
         OptionalLong horizon = orderBy.isEmpty() ? OptionalLong.empty() : OptionalLong.of(HORIZON);

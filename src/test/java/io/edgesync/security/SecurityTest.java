@@ -48,7 +48,9 @@ class SecurityTest {
                     "edgesync.tables.declared.guarded.read-roles", "reader",
                     "edgesync.tables.declared.guarded.write-roles", "writer",
                     "edgesync.tables.declared.public_notes.anonymous", "true",
-                    "edgesync.tables.declared.public_notes.per-user", "false");
+                    "edgesync.tables.declared.public_notes.per-user", "false",
+                    // Open to callers without a token, rows per user (HostileUserTest)
+                    "edgesync.tables.declared.anon_private.anonymous", "true");
         }
     }
 

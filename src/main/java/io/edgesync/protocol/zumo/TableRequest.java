@@ -11,6 +11,7 @@ import java.util.Optional;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.UriInfo;
 
+import io.edgesync.cache.RowScope;
 import io.edgesync.security.Caller;
 
 /** One table-protocol request: its protocol version, its raw query and the headers that matter. */
@@ -21,7 +22,7 @@ public final class TableRequest {
     private final HttpHeaders headers;
     private final URI requestUri;
     private Caller caller = Caller.ANONYMOUS;
-    private Optional<String> owner = Optional.empty();
+    private RowScope scope = RowScope.EVERYONE;
 
     private TableRequest(ProtocolVersion version, QueryString query, HttpHeaders headers, URI requestUri) {
         this.version = version;
@@ -48,13 +49,13 @@ public final class TableRequest {
         this.caller = authenticated;
     }
 
-    /** On a per-user table, the caller whose rows alone this request sees. */
-    public Optional<String> owner() {
-        return owner;
+    /** Whose rows this request sees (on a table with per-user rows: the caller's own). */
+    public RowScope scope() {
+        return scope;
     }
 
-    void owner(Optional<String> rowOwner) {
-        this.owner = rowOwner;
+    void scope(RowScope rows) {
+        this.scope = rows;
     }
 
     public ProtocolVersion version() {

@@ -184,7 +184,7 @@ public class TableResource {
         long pageSkip = watermark.map(WatermarkPaging.Rewritten::skip).orElse(skip);
         try {
             // Translate before waiting for the horizon: an invalid query is an error at once.
-            store.queryStatement(table, request.owner(), OptionalLong.empty(), pageFilter, orderBy, includeDeleted,
+            store.queryStatement(table, request.scope(), OptionalLong.empty(), pageFilter, orderBy, includeDeleted,
                     pageSkip, limit);
         } catch (ODataException e) {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
@@ -195,7 +195,7 @@ public class TableResource {
                 : Uni.createFrom().item(Optional.empty());
         return horizon.chain(visible -> {
             Optional<RecordStore.Page> known = visible.flatMap(v -> UpToDatePulls.answer(v, filter, pageFilter,
-                    request.owner(), includeDeleted, limit));
+                    request.scope(), includeDeleted, limit));
             if (known.isPresent() && (!withCount || UpToDatePulls.countIsZero(filter))) {
                 // The device is up to date: nothing above its watermark is visible, which the horizon knows.
                 return Uni.createFrom()
@@ -204,10 +204,10 @@ public class TableResource {
             OptionalLong clip = visible.map(v -> OptionalLong.of(v.horizon())).orElse(OptionalLong.empty());
             return Uni.combine()
                     .all()
-                    .unis(store.queryRecords(table, request.owner(), clip, pageFilter, orderBy, includeDeleted,
+                    .unis(store.queryRecords(table, request.scope(), clip, pageFilter, orderBy, includeDeleted,
                             pageSkip, limit),
                             withCount
-                                    ? store.countRecords(table, request.owner(), clip, filter, includeDeleted)
+                                    ? store.countRecords(table, request.scope(), clip, filter, includeDeleted)
                                             .map(Optional::of)
                                     : Uni.createFrom().item(Optional.<Long>empty()))
                     .asTuple();
@@ -325,7 +325,7 @@ public class TableResource {
                 .call(table -> bindDevice(request))
                 .chain(table -> store.findRecord(table, id)
                         .map(found -> findResponse(request, table,
-                                found.filter(record -> record.visibleTo(request.owner()))))));
+                                found.filter(record -> request.scope().includes(record.owner()))))));
     }
 
     private Response findResponse(TableRequest request, TableInfo table, Optional<StoredRecord> found) {
@@ -580,7 +580,7 @@ public class TableResource {
                 .map(found -> {
                     TableInfo table = found.orElseThrow(() -> new TableProtocolException(request.version(), 404,
                             "The table '" + abbreviate(tableName) + "' does not exist"));
-                    request.owner(access.authorize(request.caller(), table, write).owner());
+                    request.scope(access.authorize(request.caller(), table, write).scope());
                     return table;
                 });
     }

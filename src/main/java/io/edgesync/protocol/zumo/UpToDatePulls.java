@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.protocol.odata.Expr;
@@ -31,10 +32,10 @@ final class UpToDatePulls {
      *
      * @param filter the client's filter
      * @param pageFilter the filter the page reads (the client's, or its watermark-paging rewrite)
-     * @param owner on a per-user table, the caller
+     * @param scope whose rows the caller sees
      */
     static Optional<RecordStore.Page> answer(VisibilityHorizon.Visible visible, Optional<Expr> filter,
-            Optional<Expr> pageFilter, Optional<String> owner, boolean includeDeleted, int limit) {
+            Optional<Expr> pageFilter, RowScope scope, boolean includeDeleted, int limit) {
         Optional<Instant> newest = visible.latest().map(StoredRecord::updatedAt);
         Optional<Instant> after = pageFilter.flatMap(WatermarkPaging::strictWatermarkOf);
         if (after.isPresent()) {
@@ -51,7 +52,7 @@ final class UpToDatePulls {
         StoredRecord latest = visible.latest().get();
         boolean matches = newest.get().equals(from.get())
                 && (includeDeleted || !latest.deleted())
-                && (owner.isEmpty() || latest.owner().equals(owner));
+                && scope.includes(latest.owner());
         return Optional.of(new RecordStore.Page(matches ? List.of(latest) : List.of(), false));
     }
 

@@ -1,0 +1,155 @@
+package io.edgesync.security;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.edgesync.cache.Precondition;
+import io.edgesync.sync.AnswerFormat;
+import io.edgesync.sync.WriteCall;
+import io.edgesync.sync.WriteRequest;
+import io.edgesync.sync.WriteService;
+import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.TestTokens;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The attacks a hostile user tried where features meet, each replayed against production security (tokens required,
+ * rows per user): every one must fail.
+ */
+@QuarkusTest
+@TestProfile(SecurityTest.Secured.class)
+@WithTestResource(InfrastructureResource.class)
+class HostileUserTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Open to callers without a token, with rows per user. */
+    private static final String ANONYMOUS_TABLE = "anon_private";
+
+    @Inject
+    WriteService writes;
+
+    @Inject
+    Pool pool;
+
+    private final String aliceSubject = "alice-" + UUID.randomUUID();
+    private final String alice = TestTokens.token(aliceSubject);
+    private final String bobSubject = "bob-" + UUID.randomUUID();
+    private final String bob = TestTokens.token(bobSubject);
+
+    @Test
+    void callersWithoutATokenCannotReadChangeOrDeleteSignedInUsersRowsOfAnAnonymousTable() throws Exception {
+        // Given a row Alice wrote to a table that callers without a token may use
+        String id = "alice-" + UUID.randomUUID();
+        zumo(alice).contentType(ContentType.JSON)
+                .body("{\"id\":\"" + id + "\",\"text\":\"ALICE SECRET\"}")
+                .post("/tables/" + ANONYMOUS_TABLE)
+                .then()
+                .statusCode(201);
+
+        // Then a caller without a token does not see it in a list, by id, in a pull, and cannot change or delete it
+        assertThat(zumo(null).queryParam("__includeDeleted", "true").get("/tables/" + ANONYMOUS_TABLE).asString())
+                .doesNotContain("ALICE SECRET");
+        assertThat(zumo(null).get("/tables/" + ANONYMOUS_TABLE + "/" + id).statusCode()).isEqualTo(404);
+        assertThat(zumo(null).contentType(ContentType.JSON)
+                .body("{\"text\":\"defaced\"}")
+                .patch("/tables/" + ANONYMOUS_TABLE + "/" + id)
+                .statusCode()).isEqualTo(404);
+        assertThat(zumo(null).delete("/tables/" + ANONYMOUS_TABLE + "/" + id).statusCode()).isEqualTo(404);
+        assertThat(given().queryParam("table", ANONYMOUS_TABLE)
+                .get("/sync/v1/devices/{d}/pull", "anonymous-" + UUID.randomUUID())
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString()).doesNotContain("ALICE SECRET");
+        JsonNode pushed = JSON.readTree(given().contentType(ContentType.JSON)
+                .body("{\"operations\":[{\"operationId\":\"1\",\"table\":\"" + ANONYMOUS_TABLE
+                        + "\",\"kind\":\"update\",\"id\":\"" + id + "\",\"item\":{\"text\":\"defaced\"}}]}")
+                .post("/sync/v1/devices/{d}/push", "anonymous-" + UUID.randomUUID())
+                .asString());
+        assertThat(pushed.at("/results/0/status").asText()).isEqualTo("parked");
+
+        // And Alice's row is as she wrote it
+        zumo(alice).get("/tables/" + ANONYMOUS_TABLE + "/" + id).then().statusCode(200);
+        assertThat(zumo(alice).get("/tables/" + ANONYMOUS_TABLE + "/" + id).jsonPath().getString("text"))
+                .isEqualTo("ALICE SECRET");
+
+        // And what a caller without a token writes there is its own kind of row: not Alice's to see
+        String anonymousId = "anonymous-" + UUID.randomUUID();
+        zumo(null).contentType(ContentType.JSON)
+                .body("{\"id\":\"" + anonymousId + "\",\"text\":\"from nobody\"}")
+                .post("/tables/" + ANONYMOUS_TABLE)
+                .then()
+                .statusCode(201);
+        assertThat(zumo(null).get("/tables/" + ANONYMOUS_TABLE + "/" + anonymousId).statusCode()).isEqualTo(200);
+        assertThat(zumo(alice).get("/tables/" + ANONYMOUS_TABLE + "/" + anonymousId).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void anInsertThatLosesARaceForAnIdToAnotherUserLearnsNothingOfTheirRow() throws Exception {
+        // Given Bob inserting an id, his transaction not yet committed
+        String table = "race" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        zumo(bob).contentType(ContentType.JSON)
+                .body("{\"id\":\"seed\"}")
+                .post("/tables/" + table)
+                .then()
+                .statusCode(201);
+        String id = "contested-" + UUID.randomUUID();
+        SqlConnection connection = pool.getConnection().await().atMost(Duration.ofSeconds(10));
+        Response aliceAnswer;
+        try {
+            var tx = connection.begin().await().atMost(Duration.ofSeconds(10));
+            WriteCall asBob = new WriteCall(new Caller(Optional.of(bobSubject), Set.of()), Optional.empty(),
+                    "zumo-v2", Optional.empty(),
+                    (seq, operationId, request, t, outcome, stops) -> new AnswerFormat.Answer(
+                            "applied", Optional.empty(), JSON.createObjectNode()));
+            writes.writeInTransaction(connection, asBob, List.of(new WriteRequest(table, WriteRequest.INSERT,
+                    Optional.of(id), Optional.of(JSON.createObjectNode().put("text", "BOB SECRET")),
+                    Precondition.NONE, Optional.empty(), Optional.empty(), Optional.empty(), false, false, false)))
+                    .await()
+                    .atMost(Duration.ofSeconds(10));
+
+            // When Alice inserts the same id, and Bob's insert commits while hers waits for it
+            CompletableFuture<Response> alices = CompletableFuture.supplyAsync(() -> zumo(alice)
+                    .contentType(ContentType.JSON)
+                    .body("{\"id\":\"" + id + "\",\"text\":\"alice's\"}")
+                    .post("/tables/" + table));
+            Thread.sleep(500);
+            tx.commit().await().atMost(Duration.ofSeconds(10));
+            aliceAnswer = alices.get(30, TimeUnit.SECONDS);
+        } finally {
+            connection.close().await().atMost(Duration.ofSeconds(10));
+        }
+
+        // Then Alice is told the id is taken, and nothing of Bob's row
+        assertThat(aliceAnswer.statusCode()).isEqualTo(409);
+        assertThat(aliceAnswer.asString()).doesNotContain("BOB SECRET").doesNotContain(bobSubject);
+        zumo(bob).get("/tables/" + table + "/" + id).then().statusCode(200);
+    }
+
+    private static RequestSpecification zumo(String token) {
+        RequestSpecification request = given().header("ZUMO-API-VERSION", "2.0.0");
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
+    }
+}
