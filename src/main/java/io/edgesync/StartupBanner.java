@@ -1,5 +1,7 @@
 package io.edgesync;
 
+import java.util.Optional;
+
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
@@ -8,6 +10,7 @@ import org.eclipse.microprofile.config.Config;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.embedded.DatabaseUrls;
 import io.edgesync.embedded.EmbeddedInfrastructure;
+import io.edgesync.security.DevTokenResource;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 
@@ -22,14 +25,25 @@ public class StartupBanner {
                 EmbeddedInfrastructure.REACTIVE_URL);
         String kafka = describe(EmbeddedInfrastructure.KAFKA_DESCRIPTION, config,
                 EmbeddedInfrastructure.KAFKA_BOOTSTRAP);
-        String security = edgeSync.security().anonymous()
-                ? "ANONYMOUS ACCESS (no token needed; local default only)"
-                        + (edgeSync.security().devTokens() ? ", development tokens at POST /dev/tokens" : "")
-                : "bearer tokens required (issuer " + config.getOptionalValue("mp.jwt.verify.issuer", String.class)
-                        .orElse("not configured") + ")";
+        String security = securityMode(edgeSync.security(),
+                config.getOptionalValue("mp.jwt.verify.issuer", String.class));
         Log.infof("EdgeSync ready: role=%s, listening on http://%s:%d (health /q/health/ready, metrics /q/metrics,"
                 + " OpenAPI /q/openapi); database: %s; kafka: %s; security: %s",
                 edgeSync.role().name().toLowerCase(), host, port, database, kafka, security);
+    }
+
+    /**
+     * What the banner says of security: exactly what is open, so that nobody mistakes the local default for production.
+     */
+    static String securityMode(EdgeSyncConfig.Security security, Optional<String> issuer) {
+        if (!security.anonymous()) {
+            return "bearer tokens required (issuer " + issuer.orElse("not configured")
+                    + "); metrics for the admin role; CORS only for the configured origins";
+        }
+        return "ANONYMOUS ACCESS (no token needed; local default only); metrics open; CORS open to any origin unless"
+                + " origins are configured" + (DevTokenResource.enabled(security)
+                        ? "; development tokens at POST /dev/tokens"
+                        : "");
     }
 
     private static String describe(String descriptionProperty, Config config, String urlKey) {

@@ -20,7 +20,9 @@ import io.smallrye.jwt.build.Jwt;
 
 /**
  * Development tokens for the local default: {@code POST /dev/tokens {"subject":"alice","roles":["admin"]}} signs a
- * token with the local key pair. Answers 404 unless {@code edgesync.security.dev-tokens} is on (never in production).
+ * token with the local key pair. Answers 404 unless {@code edgesync.security.dev-tokens} is on and the gateway runs in
+ * anonymous mode ({@code edgesync.security.anonymous}, the local default): turning anonymous access off closes it, also
+ * where a profile switched development tokens on.
  */
 @Path("/dev/tokens")
 @Tag(name = "Development")
@@ -29,7 +31,12 @@ public class DevTokenResource {
     private final boolean enabled;
 
     public DevTokenResource(EdgeSyncConfig config) {
-        this.enabled = config.security().devTokens();
+        this.enabled = enabled(config.security());
+    }
+
+    /** Whether development tokens are minted: asked for, and in anonymous mode, where anyone may do anything anyway. */
+    public static boolean enabled(EdgeSyncConfig.Security security) {
+        return security.devTokens() && security.anonymous();
     }
 
     /** What to put in the token. */

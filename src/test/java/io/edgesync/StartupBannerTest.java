@@ -1,0 +1,53 @@
+package io.edgesync;
+
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgesync.config.EdgeSyncConfig;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StartupBannerTest {
+
+    @Test
+    void withAnonymousAccessOffTheBannerPromisesNoDevelopmentDoor() {
+        String banner = StartupBanner.securityMode(security(false, true), Optional.of("https://id.example"));
+
+        assertThat(banner).startsWith("bearer tokens required (issuer https://id.example)")
+                .contains("metrics for the admin role")
+                .doesNotContain("development tokens")
+                .doesNotContain("ANONYMOUS");
+    }
+
+    @Test
+    void inAnonymousModeTheBannerSaysWhatIsOpen() {
+        String banner = StartupBanner.securityMode(security(true, true), Optional.empty());
+
+        assertThat(banner).startsWith("ANONYMOUS ACCESS")
+                .contains("metrics open")
+                .contains("CORS open to any origin")
+                .contains("development tokens at POST /dev/tokens");
+        assertThat(StartupBanner.securityMode(security(true, false), Optional.empty()))
+                .doesNotContain("development tokens");
+    }
+
+    private static EdgeSyncConfig.Security security(boolean anonymous, boolean devTokens) {
+        return new EdgeSyncConfig.Security() {
+            @Override
+            public boolean anonymous() {
+                return anonymous;
+            }
+
+            @Override
+            public String adminRole() {
+                return "admin";
+            }
+
+            @Override
+            public boolean devTokens() {
+                return devTokens;
+            }
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package io.edgesync.security;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgesync.testsupport.InfrastructureResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Turning anonymous access off closes every development door the local default opens, whatever the configuration
+ * profile says: no development tokens (the profile still asks for them here), metrics for admins only, no cross-origin
+ * access for origins nobody listed.
+ */
+@QuarkusTest
+@TestProfile(AnonymousAccessOffTest.AnonymousOff.class)
+@WithTestResource(InfrastructureResource.class)
+class AnonymousAccessOffTest {
+
+    /** The test profile (like the local default: development tokens on) with only anonymous access turned off. */
+    public static class AnonymousOff implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("%test.edgesync.security.anonymous", "false");
+        }
+    }
+
+    @Test
+    void anyoneCannotMintAnAdminTokenOnceAnonymousAccessIsOff() {
+        given().contentType(ContentType.JSON)
+                .body("{\"subject\":\"mallory\",\"roles\":[\"admin\"]}")
+                .post("/dev/tokens")
+                .then()
+                .statusCode(404);
+    }
+
+    @Test
+    void metricsAreClosedToAnonymousCallersOnceAnonymousAccessIsOff() {
+        assertThat(given().get("/q/metrics").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void anOriginNobodyListedGetsNoCrossOriginAccessOnceAnonymousAccessIsOff() {
+        Response preflight = given().header("Origin", "https://evil.example")
+                .header("Access-Control-Request-Method", "GET")
+                .options("/tables/todoitem");
+        assertThat(preflight.header("Access-Control-Allow-Origin")).isNotEqualTo("https://evil.example");
+    }
+}
