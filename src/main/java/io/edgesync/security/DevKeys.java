@@ -21,6 +21,9 @@ public final class DevKeys {
 
     /** Issuer of development tokens. */
     public static final String ISSUER = "edgesync-local";
+
+    /** The audience of development tokens: this API's default ({@code mp.jwt.verify.audiences}). */
+    public static final String AUDIENCE = "edgesync";
     public static final String PRIVATE_KEY = "private-key.pem";
     public static final String PUBLIC_KEY = "public-key.pem";
 

@@ -2,6 +2,7 @@ package io.edgesync.security;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.ws.rs.Consumes;
@@ -10,6 +11,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -29,9 +31,12 @@ import io.smallrye.jwt.build.Jwt;
 public class DevTokenResource {
 
     private final boolean enabled;
+    private final String audience;
 
-    public DevTokenResource(EdgeSyncConfig config) {
+    public DevTokenResource(EdgeSyncConfig config,
+            @ConfigProperty(name = "mp.jwt.verify.audiences") Optional<List<String>> audiences) {
         this.enabled = enabled(config.security());
+        this.audience = audiences.filter(list -> !list.isEmpty()).map(list -> list.get(0)).orElse(DevKeys.AUDIENCE);
     }
 
     /** Whether development tokens are minted: asked for, and in anonymous mode, where anyone may do anything anyway. */
@@ -65,6 +70,7 @@ public class DevTokenResource {
                 ? Duration.ofHours(12).toSeconds()
                 : Math.max(1, Math.min(request.validSeconds(), Duration.ofDays(30).toSeconds()));
         String token = Jwt.issuer(DevKeys.ISSUER)
+                .audience(audience)
                 .subject(request.subject())
                 .upn(request.subject())
                 .groups(roles)

@@ -34,6 +34,8 @@ final class ApplicationFacts {
             Map.entry("QUARKUS_HTTP_AUTH_PERMISSION_METRICS_POLICY", "quarkus.http.auth.permission.metrics.policy"),
             Map.entry("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "mp.jwt.verify.publickey.location"),
             Map.entry("MP_JWT_VERIFY_ISSUER", "mp.jwt.verify.issuer"),
+            Map.entry("MP_JWT_VERIFY_AUDIENCES", "mp.jwt.verify.audiences"),
+            Map.entry("MP_JWT_VERIFY_CLOCK_SKEW", "mp.jwt.verify.clock.skew"),
             Map.entry("KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrap.servers"));
 
     /** Read by the container image's start script (run-java.sh of the UBI OpenJDK images), not by the application. */

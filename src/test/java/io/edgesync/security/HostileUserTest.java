@@ -148,6 +148,22 @@ class HostileUserTest {
         zumo(bob).get("/tables/" + table + "/" + id).then().statusCode(200);
     }
 
+    @Test
+    void aTokenTheIdentityProviderIssuedForAnotherApiIsRefused() {
+        // Signed by the right issuer, made for another API: its audience is not this gateway's
+        String forAnotherApi = TestTokens.tokenForAnotherApi(aliceSubject);
+
+        assertThat(zumo(forAnotherApi).get("/tables/secured").statusCode()).isEqualTo(401);
+        assertThat(zumo(alice).get("/tables/secured").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aTokenThatExpiredTenSecondsAgoIsRefused() {
+        String expired = TestTokens.expiredToken(aliceSubject, Duration.ofSeconds(10));
+
+        assertThat(zumo(expired).get("/tables/secured").statusCode()).isEqualTo(401);
+    }
+
     private static RequestSpecification zumo(String token) {
         RequestSpecification request = given().header("ZUMO-API-VERSION", "2.0.0");
         return token == null ? request : request.header("Authorization", "Bearer " + token);

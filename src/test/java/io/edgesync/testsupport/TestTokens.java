@@ -1,5 +1,7 @@
 package io.edgesync.testsupport;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 
 import io.edgesync.security.DevKeys;
@@ -13,10 +15,28 @@ public final class TestTokens {
 
     public static String token(String subject, String... roles) {
         return Jwt.issuer(DevKeys.ISSUER)
+                .audience(DevKeys.AUDIENCE)
                 .subject(subject)
                 .upn(subject)
                 .groups(Set.of(roles))
                 .expiresIn(3600)
+                .sign();
+    }
+
+    /** A token from the right issuer, made for another API (another audience). */
+    public static String tokenForAnotherApi(String subject) {
+        return Jwt.issuer(DevKeys.ISSUER).audience("another-api").subject(subject).upn(subject).expiresIn(3600).sign();
+    }
+
+    /** A token that expired {@code ago} before now. */
+    public static String expiredToken(String subject, Duration ago) {
+        long now = Instant.now().getEpochSecond();
+        return Jwt.issuer(DevKeys.ISSUER)
+                .audience(DevKeys.AUDIENCE)
+                .subject(subject)
+                .upn(subject)
+                .issuedAt(now - ago.toSeconds() - 600)
+                .expiresAt(now - ago.toSeconds())
                 .sign();
     }
 }
