@@ -1,5 +1,8 @@
 package io.edgesync.common;
 
+import java.nio.charset.StandardCharsets;
+
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -19,6 +22,39 @@ public record Problem(String type, String title, int status, String detail) {
         Response.StatusType type = Response.Status.fromStatusCode(status);
         String title = type == null ? "Error" : type.getReasonPhrase();
         return new Problem("about:blank", title, status, detail);
+    }
+
+    /**
+     * This problem as JSON text with the table protocol's {@code error} member as well, for answers given before any
+     * endpoint runs, when the caller's protocol is not known yet: every client finds the message it reads.
+     */
+    public String toJsonForEveryClient() {
+        return "{\"type\":" + quote(type) + ",\"title\":" + quote(title) + ",\"status\":" + status + ",\"detail\":"
+                + quote(detail) + ",\"error\":" + quote(detail) + "}";
+    }
+
+    /** {@link #toJsonForEveryClient()} as a response. */
+    public Response toResponseForEveryClient() {
+        byte[] body = toJsonForEveryClient().getBytes(StandardCharsets.UTF_8);
+        return Response.status(status)
+                .type(MEDIA_TYPE)
+                .header(HttpHeaders.CONTENT_LENGTH, body.length)
+                .entity(body)
+                .build();
+    }
+
+    private static String quote(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
     }
 
     public Response toResponse() {

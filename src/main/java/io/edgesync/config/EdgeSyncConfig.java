@@ -221,7 +221,10 @@ public interface EdgeSyncConfig {
 
     interface Limits {
 
-        /** Largest request body, in bytes (413 above). */
+        /**
+         * Largest request body, in bytes (413 above): a {@code Content-Length} over it is refused before the body is
+         * read, and a body without one (chunked) is counted while it is read and cut off at the limit.
+         */
         @WithDefault("1048576")
         int maxBodyBytes();
 

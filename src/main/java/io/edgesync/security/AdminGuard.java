@@ -5,6 +5,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
+import io.edgesync.common.Problem;
 import io.smallrye.mutiny.Uni;
 
 /** The admin API needs the admin role (or a gateway configured as wholly anonymous). */
@@ -25,7 +26,7 @@ public class AdminGuard {
         return access.requireAdmin()
                 .map(caller -> (Response) null)
                 .onFailure(AccessDeniedException.class)
-                .recoverWithItem(e -> RequestLimitsFilter.error(((AccessDeniedException) e).status(),
-                        e.getMessage()));
+                .recoverWithItem(e -> Problem.of(((AccessDeniedException) e).status(), e.getMessage())
+                        .toResponseForEveryClient());
     }
 }

@@ -1,35 +1,49 @@
 package io.edgesync.security;
 
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.edgesync.common.Problem;
 import io.edgesync.config.EdgeSyncConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Guards on every HTTP exchange, before any endpoint runs: the Azure clients' {@code X-ZUMO-AUTH} token as a bearer
- * token, security headers on every response, and per-device rate limiting (429 with {@code Retry-After}) of the
- * device-facing endpoints.
+ * Guards on every HTTP exchange, before any endpoint runs and before a request body is read: the Azure clients'
+ * {@code X-ZUMO-AUTH} token as a bearer token, security headers on every response, per-device rate limiting (429 with
+ * {@code Retry-After}) of the device-facing endpoints, 401 for writes without a token where a token is needed, and 413
+ * for a {@code Content-Length} over the body limit. Bodies without a length are counted as they are read
+ * ({@link RequestBodies}).
  */
 @ApplicationScoped
 public class HttpGuards {
 
     private static final Pattern NATIVE_DEVICE = Pattern.compile("^/sync/v1/devices/([^/]+)");
+    private static final Set<HttpMethod> READS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
     private final RateLimiter limiter;
     private final boolean rateLimited;
+    private final int maxBodyBytes;
+    private final TableAccess access;
     private final MeterRegistry metrics;
 
-    public HttpGuards(EdgeSyncConfig config, MeterRegistry metrics) {
+    public HttpGuards(EdgeSyncConfig config, TableAccess access, MeterRegistry metrics) {
         EdgeSyncConfig.Limits.RateLimit rate = config.limits().rateLimit();
         this.limiter = new RateLimiter(rate.requestsPerSecond(), rate.burst());
         this.rateLimited = rate.enabled();
+        this.maxBodyBytes = config.limits().maxBodyBytes();
+        this.access = access;
         this.metrics = metrics;
     }
 
@@ -51,18 +65,80 @@ public class HttpGuards {
             long retryAfter = limiter.tryAcquire(key);
             if (retryAfter > 0) {
                 metrics.counter("edgesync.requests.rate_limited").increment();
-                String message = "Too many requests from this device; retry after " + retryAfter + " s";
-                String body = "{\"type\":\"about:blank\",\"title\":\"Too Many Requests\",\"status\":429,\"detail\":\""
-                        + message + "\",\"error\":\"" + message + "\"}";
-                context.response()
-                        .setStatusCode(429)
-                        .putHeader("Retry-After", Long.toString(retryAfter))
-                        .putHeader("Content-Type", "application/problem+json")
-                        .end(body);
+                refuse(context, Problem.of(429, "Too many requests from this device; retry after " + retryAfter
+                        + " s"), response -> response.putHeader("Retry-After", Long.toString(retryAfter)));
                 return;
             }
         }
+        if (!READS.contains(request.method())) {
+            if (!hasCredentials(request) && needsToken(context.normalizedPath())) {
+                refuse(context, Problem.of(401, AccessDeniedException.unauthenticated().getMessage()),
+                        response -> response.putHeader("WWW-Authenticate", "Bearer"));
+                return;
+            }
+            String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length != null) {
+                long bytes;
+                try {
+                    bytes = Long.parseLong(length.trim());
+                } catch (NumberFormatException e) {
+                    refuse(context, Problem.of(400, "Invalid Content-Length"), response -> {
+                    });
+                    return;
+                }
+                if (bytes > maxBodyBytes) {
+                    refuse(context, RequestBodies.tooLarge(maxBodyBytes), response -> {
+                    });
+                    return;
+                }
+            }
+        }
         context.next();
+    }
+
+    /**
+     * Whether a write to {@code path} needs a token: a table not open to callers without one, the native API when no
+     * table is, and the admin API. Decided on the normalised path, the one the endpoints are matched with.
+     */
+    private boolean needsToken(String path) {
+        if (access.wholeGatewayAnonymous()) {
+            return false;
+        }
+        if (path.startsWith("/tables/")) {
+            String rest = path.substring("/tables/".length());
+            int slash = rest.indexOf('/');
+            return !access.allowsAnonymous(slash < 0 ? rest : rest.substring(0, slash));
+        }
+        if (path.startsWith("/sync/")) {
+            return !access.allowsAnonymousSomewhere();
+        }
+        return path.equals("/admin") || path.startsWith("/admin/");
+    }
+
+    static boolean hasCredentials(HttpServerRequest request) {
+        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+        return authorization != null && !authorization.isBlank();
+    }
+
+    /**
+     * Answers before any endpoint ran, with the JSON every client reads; the body of a write is not read, so the
+     * connection is closed after the answer (HTTP/1.1 could not tell where the unread body ends).
+     */
+    static void refuse(RoutingContext context, Problem problem, Consumer<HttpServerResponse> headers) {
+        HttpServerRequest request = context.request();
+        HttpServerResponse response = context.response()
+                .setStatusCode(problem.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        headers.accept(response);
+        boolean unreadBody = !request.isEnded() && !READS.contains(request.method());
+        if (unreadBody && request.version() != HttpVersion.HTTP_2) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        response.end(problem.toJsonForEveryClient()).onComplete(done -> {
+            if (unreadBody && request.version() != HttpVersion.HTTP_2) {
+                request.connection().close();
+            }
+        });
     }
 
     private static boolean isDeviceFacing(String path) {

@@ -86,6 +86,17 @@ public class TableAccess {
                 || declared(TableInfo.key(table)).map(EdgeSyncConfig.DeclaredTable::anonymous).orElse(false);
     }
 
+    /** Whether a caller without a token may use some table: the native API is open to such callers then. */
+    public boolean allowsAnonymousSomewhere() {
+        return security.anonymous()
+                || tables.declared().values().stream().anyMatch(EdgeSyncConfig.DeclaredTable::anonymous);
+    }
+
+    /** Whether the gateway serves callers without a token everywhere (the local default, never production). */
+    public boolean wholeGatewayAnonymous() {
+        return security.anonymous();
+    }
+
     /** The admin API and metrics: the admin role, or anyone when the whole gateway is anonymous. */
     public Uni<Caller> requireAdmin() {
         return currentCaller().map(caller -> {

@@ -1,14 +1,17 @@
 package io.edgesync.security;
 
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.edgesync.testsupport.ChunkedUpload;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
@@ -18,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Turning anonymous access off closes every development door the local default opens, whatever the configuration
  * profile says: no development tokens (the profile still asks for them here), metrics for admins only, no cross-origin
- * access for origins nobody listed.
+ * access for origins nobody listed, no request body read from a caller without a token.
  */
 @QuarkusTest
 @TestProfile(AnonymousAccessOffTest.AnonymousOff.class)
@@ -53,5 +56,16 @@ class AnonymousAccessOffTest {
                 .header("Access-Control-Request-Method", "GET")
                 .options("/tables/todoitem");
         assertThat(preflight.header("Access-Control-Allow-Origin")).isNotEqualTo("https://evil.example");
+    }
+
+    @Test
+    void aChunkedPushWithoutATokenIsRefusedBeforeItsBodyIsRead() throws Exception {
+        ChunkedUpload.Answer answer = ChunkedUpload.send(RestAssured.port, "POST",
+                "/sync/v1/devices/" + UUID.randomUUID() + "/push", Map.of(), 64L << 20);
+
+        assertThat(answer.status()).isEqualTo(401);
+        assertThat(answer.header("WWW-Authenticate")).startsWith("Bearer");
+        assertThat(answer.bodyFinished()).isFalse();
+        assertThat(answer.bytesSentBeforeAnswer()).isLessThan(16L << 20);
     }
 }
