@@ -77,7 +77,7 @@ public class RecordStore {
                             deleted = EXCLUDED.deleted,
                             change_seq = EXCLUDED.change_seq,
                             master_seq = EXCLUDED.master_seq,
-                            owner_id = COALESCE(r.owner_id, EXCLUDED.owner_id)
+                            owner_id = EXCLUDED.owner_id
                         RETURNING r.*)
                     SELECT %s FROM written r"""
                     .formatted(COLUMNS);
@@ -325,7 +325,8 @@ public class RecordStore {
 
     /**
      * Writes a row state the central service accepted (no CUD event: central knows it already). The row gets a new
-     * local stamp, so pullers of this edge see it like any other change.
+     * local stamp, so pullers of this edge see it like any other change, and the owner central decided, whatever this
+     * edge had: a user who inserted the same id here before the owner's row arrived loses it.
      */
     public Uni<StoredRecord> writeReplicated(SqlClient tx, TableInfo table, String id, ObjectNode data, String version,
             boolean deleted, long masterSeq, Map<String, ColumnType> newColumns, Optional<String> owner) {

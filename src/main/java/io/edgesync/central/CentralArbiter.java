@@ -21,9 +21,15 @@ import io.edgesync.events.CudEvent;
  * edge changed the current row).</li> <li>Anything else is a conflict: an insert of an id the master has
  * ({@code already-exists}), a change of a record the master deleted ({@code deleted-on-server}), or a change based on
  * an older version ({@code stale-version}). The table's conflict policy decides, with the event as the client side and
- * the master row as the server side.</li> </ul>
+ * the master row as the server side.</li> <li>Before all of that, an event of another owner than the master's (a user
+ * who inserted, on another edge, an id that already belongs to someone else, and everything that user did to it since)
+ * never applies, whatever the policy: {@code other-owner}, the master row stays. The owner of an id is decided once,
+ * here, by the first event of it central applies.</li> </ul>
  */
 public final class CentralArbiter {
+
+    /** The "policy" that decides {@code other-owner} conflicts: no table's policy may. */
+    public static final String OWNER_RULE = "owner";
 
     private CentralArbiter() {
     }
@@ -34,7 +40,8 @@ public final class CentralArbiter {
      */
     public static boolean needsBase(CudEvent event, Optional<MasterRecord> master,
             ConflictPolicies.NamedPolicy policy) {
-        return master.isPresent() && conflictKind(event, master.get()).isPresent()
+        return master.isPresent() && master.get().owner().equals(event.data().owner())
+                && conflictKind(event, master.get()).isPresent()
                 && policy.policy().needsBase() && event.data().baseVersion().isPresent();
     }
 
@@ -57,6 +64,10 @@ public final class CentralArbiter {
         MasterRecord current = master.get();
         if (current.state().version().equals(event.data().newVersion())) {
             return new Arbitration.AlreadyApplied();
+        }
+        if (!current.owner().equals(event.data().owner())) {
+            return new Arbitration.Conflicted(Conflict.Kind.OTHER_OWNER, OWNER_RULE, ConflictDecision.KEEP_SERVER,
+                    current.state(), "event");
         }
         Optional<Conflict.Kind> kind = conflictKind(event, current);
         if (kind.isEmpty()) {

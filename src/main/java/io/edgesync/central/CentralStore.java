@@ -67,7 +67,7 @@ public class CentralStore {
     /** The master row, locked for the rest of the transaction. */
     public Uni<Optional<MasterRecord>> lockMaster(SqlClient tx, String table, String id) {
         return tx.preparedQuery("""
-                SELECT data::text AS data, created_at, updated_at, version, deleted, master_seq
+                SELECT data::text AS data, created_at, updated_at, version, deleted, master_seq, owner_id
                 FROM central_record WHERE table_name = $1 AND id = $2 FOR UPDATE""")
                 .execute(Tuple.of(table, id))
                 .map(rows -> {
@@ -80,7 +80,8 @@ public class CentralStore {
                             EventCodec.parseObject(row.getString("data")),
                             row.getOffsetDateTime("created_at").toInstant(),
                             row.getOffsetDateTime("updated_at").toInstant(), row.getString("version"),
-                            row.getBoolean("deleted")), row.getLong("master_seq")));
+                            row.getBoolean("deleted")), row.getLong("master_seq"),
+                            Optional.ofNullable(row.getString("owner_id"))));
                 });
     }
 
@@ -98,7 +99,8 @@ public class CentralStore {
     }
 
     /**
-     * Writes the master row and returns its owner: the first owner a record was written with stays its owner.
+     * Writes the master row and returns its owner: the owner a record was first written with stays its owner (the
+     * arbiter never lets another user's event change it).
      */
     public Uni<Optional<String>> writeMaster(SqlClient tx, String table, String id, MasterRecord.RowState state,
             long masterSeq, Optional<UUID> eventId, Optional<String> owner) {
@@ -116,7 +118,7 @@ public class CentralStore {
                     changed_at = CASE WHEN r.version = EXCLUDED.version AND r.deleted = EXCLUDED.deleted
                                       THEN r.changed_at ELSE EXCLUDED.changed_at END,
                     last_event = EXCLUDED.last_event,
-                    owner_id = COALESCE(r.owner_id, EXCLUDED.owner_id)
+                    owner_id = r.owner_id
                 RETURNING owner_id""")
                 .execute(Tuple.tuple(Arrays.asList(table, id, state.data().toString(),
                         state.createdAt().atOffset(ZoneOffset.UTC), state.updatedAt().atOffset(ZoneOffset.UTC),

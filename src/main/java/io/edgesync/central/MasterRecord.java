@@ -2,6 +2,7 @@ package io.edgesync.central;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -15,13 +16,16 @@ import io.edgesync.events.Items;
  * @param id the record id
  * @param state the row's state
  * @param masterSeq the position of the row's last publication on the change stream
+ * @param owner the user the record belongs to (on per-user tables), decided by the first event of its id central
+ *     applied; empty: nobody
  */
-public record MasterRecord(String table, String id, RowState state, long masterSeq) {
+public record MasterRecord(String table, String id, RowState state, long masterSeq, Optional<String> owner) {
 
     public MasterRecord {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(state, "state");
+        owner = Objects.requireNonNullElse(owner, Optional.empty());
     }
 
     /**

@@ -29,6 +29,11 @@ public record Conflict(String table, Kind kind, Optional<ObjectNode> clientData,
         /** The device inserted an id the server already has. */
         ALREADY_EXISTS,
         /** The device changed a record the server has deleted. */
-        DELETED_ON_SERVER
+        DELETED_ON_SERVER,
+        /**
+         * The device inserted or changed an id that belongs to another user (found at central, when the two users wrote
+         * it on different edges). No policy decides this one: the owner's row stays.
+         */
+        OTHER_OWNER
     }
 }

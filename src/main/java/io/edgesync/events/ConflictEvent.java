@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param table the sync table
  * @param id the record id
  * @param detectedAt when the central service decided it
- * @param kind {@code stale-version}, {@code already-exists} or {@code deleted-on-server}
+ * @param kind {@code stale-version}, {@code already-exists}, {@code deleted-on-server} or {@code other-owner}
  * @param policy the table's conflict policy, as configured
  * @param decision {@code server-wins} (the master row stays), {@code client-wins} (the event's change is applied) or
  *     {@code merged}

@@ -38,14 +38,31 @@ class CentralArbiterTest {
 
     private static CudEvent event(String operation, Optional<String> base, String newVersion, String text,
             boolean deleted) {
+        return eventOf(Optional.empty(), operation, base, newVersion, text, deleted);
+    }
+
+    private static CudEvent eventOf(Optional<String> owner, String operation, Optional<String> base,
+            String newVersion, String text) {
+        return eventOf(owner, operation, base, newVersion, text, false);
+    }
+
+    private static CudEvent eventOf(Optional<String> owner, String operation, Optional<String> base,
+            String newVersion, String text, boolean deleted) {
         ObjectNode item = Items.item("r1", columns(text), EVENT_UPDATED, EVENT_UPDATED, newVersion, deleted);
         return CudEvent.of(UUID.randomUUID(), EdgeIdentity.sourceOf("edge-2"), operation, EVENT_UPDATED,
-                new CudEvent.Data("todoitem", "r1", item, base, newVersion, Optional.of("dev"), Optional.of("op")));
+                new CudEvent.Data("todoitem", "r1", item, base, newVersion, Optional.of("dev"), Optional.of("op"),
+                        owner));
     }
 
     private static Optional<MasterRecord> master(String version, String text, boolean deleted) {
         return Optional.of(new MasterRecord("todoitem", "r1",
-                new MasterRecord.RowState(columns(text), CREATED, MASTER_UPDATED, version, deleted), 5));
+                new MasterRecord.RowState(columns(text), CREATED, MASTER_UPDATED, version, deleted), 5,
+                Optional.empty()));
+    }
+
+    private static Optional<MasterRecord> masterOf(Optional<String> owner, String version, String text) {
+        return Optional.of(new MasterRecord("todoitem", "r1",
+                new MasterRecord.RowState(columns(text), CREATED, MASTER_UPDATED, version, false), 5, owner));
     }
 
     private static Arbitration arbitrate(CudEvent event, Optional<MasterRecord> master,
@@ -238,5 +255,42 @@ class CentralArbiterTest {
 
         assertThat(CentralArbiter.needsBase(update, master("djE=", "old", false), merging)).isFalse();
         assertThat(CentralArbiter.needsBase(update, Optional.empty(), merging)).isFalse();
+    }
+
+    @Test
+    void anInsertOfAnIdThatBelongsToAnotherUserNeverAppliesWhateverThePolicy() {
+        // Given Bob's row at central, and Alice's insert of the same id from another edge, on a client-wins table
+        CudEvent alicesInsert = eventOf(Optional.of("alice"), "insert", Optional.empty(), "YWxpY2U=", "ALICE");
+
+        Arbitration result = arbitrate(alicesInsert, masterOf(Optional.of("bob"), "Ym9i", "BOB SECRET"),
+                CLIENT_WINS);
+
+        // Then Bob's row stays, and Alice's insert is the loser of an other-owner conflict no policy decided
+        Arbitration.Conflicted conflicted = (Arbitration.Conflicted) result;
+        assertThat(conflicted.kindLabel()).isEqualTo("other-owner");
+        assertThat(conflicted.policy()).isEqualTo(CentralArbiter.OWNER_RULE);
+        assertThat(conflicted.decision()).isEqualTo(ConflictDecision.KEEP_SERVER);
+        assertThat(conflicted.loser()).isEqualTo("event");
+        assertThat(conflicted.next().data().path("text").asText()).isEqualTo("BOB SECRET");
+    }
+
+    @Test
+    void aChangeOfAnotherUsersRowNeverAppliesEvenWhenItIsBasedOnTheCurrentVersion() {
+        // Given Alice's update, based on the master's version, of a row that belongs to Bob (or to nobody)
+        CudEvent alicesUpdate = eventOf(Optional.of("alice"), "update", Optional.of("Ym9i"), "YWxpY2U=", "ALICE");
+        CudEvent anonymousUpdate = eventOf(Optional.empty(), "update", Optional.of("Ym9i"), "YW5vbg==", "ANON");
+
+        // Then neither applies
+        for (Arbitration result : java.util.List.of(
+                arbitrate(alicesUpdate, masterOf(Optional.of("bob"), "Ym9i", "BOB SECRET"), CLIENT_WINS),
+                arbitrate(alicesUpdate, masterOf(Optional.empty(), "Ym9i", "NOBODY'S"), CLIENT_WINS),
+                arbitrate(anonymousUpdate, masterOf(Optional.of("bob"), "Ym9i", "BOB SECRET"), CLIENT_WINS))) {
+            assertThat(((Arbitration.Conflicted) result).kind()).isEqualTo(Conflict.Kind.OTHER_OWNER);
+            assertThat(((Arbitration.Conflicted) result).next().version()).isEqualTo("Ym9i");
+        }
+        // While the owner's own change applies as before
+        CudEvent bobsUpdate = eventOf(Optional.of("bob"), "update", Optional.of("Ym9i"), "Ym9iMg==", "BOB 2");
+        assertThat(arbitrate(bobsUpdate, masterOf(Optional.of("bob"), "Ym9i", "BOB SECRET"), SERVER_WINS))
+                .isInstanceOf(Arbitration.Applied.class);
     }
 }

@@ -101,15 +101,8 @@ class CudEventsKafkaTest {
     }
 
     private static long queryLong(String sql, String... params) throws Exception {
-        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
-                PreparedStatement query = connection.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                query.setString(i + 1, params[i]);
-            }
-            try (ResultSet rows = query.executeQuery()) {
-                return rows.next() ? rows.getLong(1) : -1;
-            }
-        }
+        String value = TestInfrastructure.queryString(InfrastructureResource.DATABASE, sql, params);
+        return value == null ? -1 : Long.parseLong(value);
     }
 
     @Test

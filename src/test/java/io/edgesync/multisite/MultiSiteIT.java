@@ -1,8 +1,13 @@
 package io.edgesync.multisite;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -13,6 +18,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,8 +50,11 @@ import io.edgesync.cache.ProtocolDates;
 import io.edgesync.embedded.EmbeddedKafkaBroker;
 import io.edgesync.embedded.EmbeddedPostgresServer;
 import io.edgesync.embedded.Ports;
+import io.edgesync.security.DevKeys;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import io.smallrye.jwt.build.Jwt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -64,6 +74,7 @@ class MultiSiteIT {
     private static EmbeddedKafkaBroker broker;
     private static Path kafkaDir;
     private static int kafkaPort;
+    private static PrivateKey signingKey;
     private static SiteProcess central;
     private static SiteProcess edge1;
     private static SiteProcess edge2;
@@ -86,9 +97,14 @@ class MultiSiteIT {
         broker = EmbeddedKafkaBroker.start(kafkaDir, 0, Map.of());
         kafkaPort = broker.port();
 
+        // One identity provider for every site: tokens the test signs with its key are valid at both edges.
+        Map<String, String> verification = DevKeys.ensureKeys(root.resolve("jwt"));
+        signingKey = privateKey(root.resolve("jwt").resolve(DevKeys.PRIVATE_KEY));
         central = track(SiteProcess.central(root, postgres.reactiveUrl("central"), broker.bootstrapServers()));
-        edge1 = track(SiteProcess.edge("edge1", root, postgres.reactiveUrl("edge1"), broker.bootstrapServers()));
-        edge2 = track(SiteProcess.edge("edge2", root, postgres.reactiveUrl("edge2"), broker.bootstrapServers()));
+        edge1 = track(SiteProcess.edge("edge1", root, postgres.reactiveUrl("edge1"), broker.bootstrapServers())
+                .with(verification));
+        edge2 = track(SiteProcess.edge("edge2", root, postgres.reactiveUrl("edge2"), broker.bootstrapServers())
+                .with(verification));
         Stream.of(central, edge1, edge2).forEach(SiteProcess::start);
         Stream.of(central, edge1, edge2).forEach(SiteProcess::awaitReady);
         Stream.of(central, edge1, edge2).forEach(MultiSiteIT::awaitEventsFlowing);
@@ -116,6 +132,12 @@ class MultiSiteIT {
             postgres.close();
             postgres = null;
         }
+    }
+
+    private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
+        String base64 = Files.readString(pem, StandardCharsets.US_ASCII).replaceAll("-----[A-Z ]+-----", "");
+        byte[] der = Base64.getMimeDecoder().decode(base64);
+        return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
     }
 
     private static SiteProcess track(SiteProcess process) {
@@ -177,10 +199,8 @@ class MultiSiteIT {
 
         // When a device of each edge changes it at the same moment
         CountDownLatch go = new CountDownLatch(1);
-        CompletableFuture<Response> write1 = CompletableFuture.supplyAsync(() -> patchAfter(go, edge1, "phone-1", id,
-                "from edge 1"));
-        CompletableFuture<Response> write2 = CompletableFuture.supplyAsync(() -> patchAfter(go, edge2, "phone-2", id,
-                "from edge 2"));
+        CompletableFuture<Response> write1 = sendAfter(go, () -> patch(edge1, "phone-1", id, "from edge 1"));
+        CompletableFuture<Response> write2 = sendAfter(go, () -> patch(edge2, "phone-2", id, "from edge 2"));
         go.countDown();
         // Each edge accepts its device's write (it cannot see the other edge's)
         assertThat(write1.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
@@ -191,8 +211,7 @@ class MultiSiteIT {
                 .atMost(CONVERGE)
                 .pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> {
-                    String master = queryString("central",
-                            "SELECT version FROM central_record WHERE table_name = ? AND id = ?", TABLE, id);
+                    String master = masterVersion(id);
                     assertThat(master).isNotNull();
                     assertThat(version(edge1, id)).isEqualTo(master);
                     assertThat(version(edge2, id)).isEqualTo(master);
@@ -225,6 +244,68 @@ class MultiSiteIT {
 
     @Test
     @Order(3)
+    void twoUsersInsertingOneIdOnTwoEdgesNeverSeeEachOthersRow() throws Exception {
+        // Given Bob on edge 1 and Alice on edge 2, inserting the same id at the same moment (neither edge can know)
+        String bob = "bob-" + UUID.randomUUID();
+        String alice = "alice-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
+        CountDownLatch go = new CountDownLatch(1);
+        CompletableFuture<Response> bobs = sendAfter(go, () -> insert(edge1, bob, id, "BOB SECRET written on edge1"));
+        CompletableFuture<Response> alices = sendAfter(go, () -> insert(edge2, alice, id, "alice's, written on edge2"));
+        go.countDown();
+        assertThat(bobs.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+        assertThat(alices.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+
+        // When central has decided whose id it is and both edges have its row
+        Awaitility.await("edges take the master row")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    String master = masterVersion(id);
+                    assertThat(master).isNotNull();
+                    assertThat(cachedVersion("edge1", id)).isEqualTo(master);
+                    assertThat(cachedVersion("edge2", id)).isEqualTo(master);
+                    assertThat(queryString("central", "SELECT outcome FROM central_event WHERE table_name = ?"
+                            + " AND record_id = ? AND operation = 'insert' ORDER BY seq DESC LIMIT 1", TABLE, id))
+                            .isEqualTo("conflict");
+                });
+        String owner = queryString("central", "SELECT owner_id FROM central_record WHERE table_name = ? AND id = ?",
+                TABLE, id);
+        assertThat(owner).isIn(bob, alice);
+        String loser = owner.equals(bob) ? alice : bob;
+        String ownersText = owner.equals(bob) ? "BOB SECRET written on edge1" : "alice's, written on edge2";
+        SiteProcess losersEdge = owner.equals(bob) ? edge2 : edge1;
+
+        // Then on both edges the row is the owner's, and the other user neither reads nor changes it
+        for (SiteProcess site : List.of(edge1, edge2)) {
+            Response ownersRead = user(site, owner).get("/tables/" + TABLE + "/" + id);
+            assertThat(ownersRead.statusCode()).as("the owner on " + site.name()).isEqualTo(200);
+            assertThat(ownersRead.jsonPath().getString("text")).as("the owner on " + site.name())
+                    .isEqualTo(ownersText);
+            Response read = user(site, loser).get("/tables/" + TABLE + "/" + id);
+            assertThat(read.statusCode()).as("the other user on " + site.name()).isEqualTo(404);
+            assertThat(read.asString()).doesNotContain(ownersText);
+        }
+        assertThat(user(losersEdge, loser).contentType(ContentType.JSON)
+                .body("{\"text\":\"overwritten\"}")
+                .patch("/tables/" + TABLE + "/" + id)
+                .statusCode()).isEqualTo(404);
+        assertThat(queryString("central", "SELECT data->>'text' FROM central_record WHERE table_name = ? AND id = ?",
+                TABLE, id)).isEqualTo(ownersText);
+
+        // And the losing insert is a conflict of the other user's device, on the conflicts topic too
+        assertThat(queryString("central", "SELECT device_id FROM sync_conflict WHERE source = 'central'"
+                + " AND table_name = ? AND record_id = ? AND policy = 'owner'", TABLE, id))
+                .isEqualTo("phone-of-" + loser);
+        JsonNode conflict = JSON.readTree(readUntil("edgesync.conflicts", TABLE + "/" + id, seen -> !seen.isEmpty())
+                .get(0)
+                .value());
+        assertThat(conflict.path("kind").asText()).isEqualTo("other-owner");
+        assertThat(conflict.path("loser").asText()).isEqualTo("event");
+    }
+
+    @Test
+    @Order(4)
     void changesPushedWhileTheBrokerIsDownReachCentralExactlyOnceAndInOrderPerKey() throws Exception {
         // Given the broker stops
         broker.close();
@@ -283,7 +364,7 @@ class MultiSiteIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void edgeKilledWithUnpublishedChangesLosesNothingAndNothingIsAppliedTwice() throws Exception {
         // Given edge 2's place taken by a new edge 3 with an empty cache, whose Kafka is not there at first
         edge2.stop();
@@ -342,12 +423,19 @@ class MultiSiteIT {
 
     // ---------------------------------------------------------------------------------------------------- helpers
 
-    private static Response patchAfter(CountDownLatch go, SiteProcess site, String device, String id, String text) {
-        try {
-            go.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Sends {@code request} once {@code go} opens, from another thread. */
+    private static CompletableFuture<Response> sendAfter(CountDownLatch go, Supplier<Response> request) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return request.get();
+        });
+    }
+
+    private static Response patch(SiteProcess site, String device, String id, String text) {
         return site.device(device)
                 .contentType(ContentType.JSON)
                 .body("{\"text\":\"" + text + "\"}")
@@ -422,6 +510,34 @@ class MultiSiteIT {
     private static List<String> recordIdsLike(String pattern) throws SQLException {
         return queryStrings("central", "SELECT id FROM central_record WHERE table_name = ? AND id LIKE ? ORDER BY id",
                 TABLE, pattern);
+    }
+
+    private static Response insert(SiteProcess site, String user, String id, String text) {
+        return user(site, user).contentType(ContentType.JSON)
+                .body("{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}")
+                .post("/tables/" + TABLE);
+    }
+
+    /** A table-protocol request of {@code user}'s device at {@code site}, with a token signed by the test's key. */
+    private static RequestSpecification user(SiteProcess site, String user) {
+        return site.http()
+                .header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-INSTALLATION-ID", "phone-of-" + user)
+                .header("Authorization", "Bearer " + Jwt.issuer(DevKeys.ISSUER)
+                        .audience(DevKeys.AUDIENCE)
+                        .subject(user)
+                        .upn(user)
+                        .expiresIn(600)
+                        .sign(signingKey));
+    }
+
+    private static String masterVersion(String id) throws SQLException {
+        return queryString("central", "SELECT version FROM central_record WHERE table_name = ? AND id = ?", TABLE, id);
+    }
+
+    /** The version in an edge's cache, whoever owns the row. */
+    private static String cachedVersion(String database, String id) throws SQLException {
+        return queryString(database, "SELECT version FROM sync_record WHERE table_name = ? AND id = ?", TABLE, id);
     }
 
     private static String version(SiteProcess site, String id) {

@@ -70,6 +70,12 @@ final class SiteProcess {
         return name;
     }
 
+    /** Adds settings (system properties) for the next start. */
+    SiteProcess with(Map<String, String> settings) {
+        properties.putAll(settings);
+        return this;
+    }
+
     /** Changes the Kafka the next start connects to. */
     SiteProcess withBootstrapServers(String bootstrapServers) {
         properties.put("kafka.bootstrap.servers", bootstrapServers);

@@ -113,6 +113,19 @@ public final class TestInfrastructure {
         return DriverManager.getConnection(jdbcUrl(database), EmbeddedPostgresServer.USER, "");
     }
 
+    /** The first column of the first row of a query over a database of the test server; null without rows. */
+    public static String queryString(String database, String sql, String... params) throws SQLException {
+        try (Connection connection = connect(database);
+                PreparedStatement query = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                query.setString(i + 1, params[i]);
+            }
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
+        }
+    }
+
     public static String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + postgresPort() + "/" + database;
     }
