@@ -1,5 +1,7 @@
 package io.edgesync.common;
 
+import java.util.Optional;
+
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
@@ -45,6 +47,10 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapUnexpected(Throwable e) {
+        Optional<ApiException> database = DatabaseErrors.classify(e);
+        if (database.isPresent()) {
+            return mapApiException(database.get());
+        }
         Log.errorf(e, "Unexpected failure");
         return Problem.of(Response.Status.INTERNAL_SERVER_ERROR, "Internal error").toResponse();
     }

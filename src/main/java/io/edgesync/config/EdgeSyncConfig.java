@@ -240,6 +240,14 @@ public interface EdgeSyncConfig {
         @WithDefault("4096")
         int maxQueryLength();
 
+        /**
+         * Longest a database statement of the gateway may run, in milliseconds: PostgreSQL cancels it then and the
+         * request answers 503 with {@code Retry-After} (a {@code $filter} too costly for the table, a lock held too
+         * long). Set on the gateway's database sessions at connect time.
+         */
+        @WithDefault("15000")
+        int statementTimeoutMillis();
+
         /** Deepest nesting of parentheses, functions and unary operators in {@code $filter} (400 above). */
         @WithDefault("32")
         int maxFilterDepth();

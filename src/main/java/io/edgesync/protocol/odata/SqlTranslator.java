@@ -343,7 +343,10 @@ public final class SqlTranslator {
             case TOUPPER -> "upper(" + emit(a.get(0), Type.STRING, role) + ")";
             case TRIM -> "btrim(" + emit(a.get(0), Type.STRING, role) + ")";
             case LENGTH -> "char_length(" + emit(a.get(0), Type.STRING, role) + ")";
-            case CONCAT -> "(" + emit(a.get(0), Type.STRING, role) + " || " + emit(a.get(1), Type.STRING, role) + ")";
+            // es_concat and es_replace refuse to build strings past a bound (a few kilobytes of nested calls would
+            // otherwise build gigabytes); see the migration that creates them.
+            case CONCAT -> "es_concat(" + emit(a.get(0), Type.STRING, role) + ", " + emit(a.get(1), Type.STRING, role)
+                    + ")";
             case SUBSTRINGOF -> {
                 // substringof(a, b) is "b contains a"
                 String needle = emit(a.get(0), Type.STRING, role);
@@ -369,8 +372,8 @@ public final class SqlTranslator {
                     throw new ODataException("The third argument of 'replace' in " + FILTER
                             + " must be a string literal of at most " + MAX_REPLACEMENT_LENGTH + " characters");
                 }
-                yield "replace(" + emit(a.get(0), Type.STRING, role) + ", " + emit(a.get(1), Type.STRING, role) + ", "
-                        + emit(replacement, Type.STRING, role) + ")";
+                yield "es_replace(" + emit(a.get(0), Type.STRING, role) + ", " + emit(a.get(1), Type.STRING, role)
+                        + ", " + emit(replacement, Type.STRING, role) + ")";
             }
             case SUBSTRING -> substring(a, role);
             case YEAR -> datePart("YEAR", a.get(0), role);

@@ -52,6 +52,7 @@ import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
+import io.edgesync.common.DatabaseErrors;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
@@ -72,7 +73,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.tuples.Tuple2;
-import io.vertx.pgclient.PgException;
 
 /**
  * The table protocol of existing client SDKs: Azure Mobile Apps ({@code ZUMO-API-VERSION: 2.0.0}) and Datasync
@@ -670,10 +670,11 @@ public class TableResource {
         if (e instanceof ODataException || e instanceof InvalidItemException) {
             return new TableProtocolException(version, 400, e.getMessage());
         }
-        if (e instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
-            // A data exception (overflow, conversion) caused by the request's own values or query.
-            return new TableProtocolException(version, 400,
-                    "The request could not be evaluated: a value is out of range or of the wrong type");
+        Optional<ApiException> database = DatabaseErrors.classify(e);
+        if (database.isPresent()) {
+            // The request's own values or query (a data exception, a string too long), or a busy database.
+            return new TableProtocolException(version, database.get().status(), database.get().getMessage(),
+                    database.get().retryAfterSeconds());
         }
         Log.errorf(e, "Table request failed");
         return new TableProtocolException(version, 500, "Internal error");

@@ -390,9 +390,14 @@ class SqlTranslatorPostgresTest {
         }
     }
 
+    /** The records schema and the bounded string functions the translation calls. */
     private static String migration() throws IOException {
-        try (InputStream in = SqlTranslatorPostgresTest.class.getResourceAsStream("/db/migration/V2__records.sql")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        StringBuilder sql = new StringBuilder();
+        for (String script : List.of("V2__records.sql", "V106__bounded_string_functions.sql")) {
+            try (InputStream in = SqlTranslatorPostgresTest.class.getResourceAsStream("/db/migration/" + script)) {
+                sql.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+            }
         }
+        return sql.toString();
     }
 }

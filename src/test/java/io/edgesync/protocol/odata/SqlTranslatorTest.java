@@ -138,9 +138,9 @@ public class SqlTranslatorTest {
             toupper(text) eq 'A'                 ~ (upper(es_text((r.data -> $1::text))) = $2::text) ~ 'text', 'A'
             trim(text) eq 'a'                    ~ (btrim(es_text((r.data -> $1::text))) = $2::text) ~ 'text', 'a'
             length(text) gt 3                    ~ (char_length(es_text((r.data -> $1::text))) > $2::numeric) ~ 'text', 3
-            concat(text,'x') eq 'ax'             ~ ((es_text((r.data -> $1::text)) || $2::text) = $3::text) ~ 'text', 'x', 'ax'
+            concat(text,'x') eq 'ax'             ~ (es_concat(es_text((r.data -> $1::text)), $2::text) = $3::text) ~ 'text', 'x', 'ax'
             indexof(text,'b') eq 1               ~ ((strpos(es_text((r.data -> $1::text)), $2::text) - 1) = $3::numeric) ~ 'text', 'b', 1
-            replace(text,'a','b') eq 'bb'        ~ (replace(es_text((r.data -> $1::text)), $2::text, $3::text) = $4::text) ~ 'text', 'a', 'b', 'bb'
+            replace(text,'a','b') eq 'bb'        ~ (es_replace(es_text((r.data -> $1::text)), $2::text, $3::text) = $4::text) ~ 'text', 'a', 'b', 'bb'
             substring(text,1) eq 'bc'            ~ (substr(es_text((r.data -> $1::text)), (LEAST(GREATEST($2::numeric, 0), 2147483646) + 1)::integer) = $3::text) ~ 'text', 1, 'bc'
             substring(text,1,2) eq 'bc'          ~ (substr(es_text((r.data -> $1::text)), (LEAST(GREATEST($2::numeric, 0), 2147483646) + 1)::integer, LEAST(GREATEST($3::numeric, 0), 2147483647)::integer) = $4::text) ~ 'text', 1, 2, 'bc'
             year(dueDate) eq 2024                ~ (EXTRACT(YEAR FROM (es_ts(es_text((r.data -> $1::text))) AT TIME ZONE 'UTC'))::numeric = $2::numeric) ~ 'dueDate', 2024
@@ -632,7 +632,8 @@ public class SqlTranslatorTest {
 
     private static final Set<String> SQL_WORDS = Set.of("AND", "OR", "NOT", "IS", "NULL", "IN", "COALESCE",
             "jsonb_typeof", "es_text", "es_num", "es_bool", "es_ts", "lower", "upper", "btrim", "char_length",
-            "strpos", "starts_with", "right", "replace", "substr", "LEAST", "GREATEST", "EXTRACT", "FROM", "AT",
+            "strpos", "starts_with", "right", "es_replace", "es_concat", "substr", "LEAST", "GREATEST", "EXTRACT",
+            "FROM", "AT",
             "TIME", "ZONE", "YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "FLOOR", "floor", "ceil", "round",
             "MOD", "NULLIF", "ASC", "DESC", "NULLS", "FIRST", "LAST");
 
