@@ -280,6 +280,17 @@ public interface EdgeSyncConfig {
             /** Requests a device may send in a burst above the sustained rate. */
             @WithDefault("200")
             int burst();
+
+            /**
+             * Sustained requests per second of one caller, whatever devices it names: a user (by the token it sends),
+             * else a client address (callers without a token behind one NAT share it).
+             */
+            @WithDefault("500")
+            int callerRequestsPerSecond();
+
+            /** Requests a caller may send in a burst above its sustained rate. */
+            @WithDefault("1000")
+            int callerBurst();
         }
     }
 

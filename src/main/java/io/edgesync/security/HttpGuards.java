@@ -1,15 +1,15 @@
 package io.edgesync.security;
 
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.edgesync.common.Problem;
 import io.edgesync.config.EdgeSyncConfig;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -21,18 +21,17 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Guards on every HTTP exchange, before any endpoint runs and before a request body is read: the Azure clients'
- * {@code X-ZUMO-AUTH} token as a bearer token, security headers on every response, per-device rate limiting (429 with
- * {@code Retry-After}) of the device-facing endpoints, 401 for writes without a token where a token is needed, and 413
- * for a {@code Content-Length} over the body limit. Bodies without a length are counted as they are read
- * ({@link RequestBodies}).
+ * {@code X-ZUMO-AUTH} token as a bearer token, security headers on every response, rate limits per caller and per
+ * device (429 with {@code Retry-After}, {@link RateLimits}) of the device-facing endpoints, 401 for writes without a
+ * token where a token is needed, and 413 for a {@code Content-Length} over the body limit. Bodies without a length are
+ * counted as they are read ({@link RequestBodies}).
  */
 @ApplicationScoped
 public class HttpGuards {
 
-    private static final Pattern NATIVE_DEVICE = Pattern.compile("^/sync/v1/devices/([^/]+)");
     private static final Set<HttpMethod> READS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
-    private final RateLimiter limiter;
+    private final RateLimits rateLimits;
     private final boolean rateLimited;
     private final int maxBodyBytes;
     private final TableAccess access;
@@ -40,7 +39,7 @@ public class HttpGuards {
 
     public HttpGuards(EdgeSyncConfig config, TableAccess access, MeterRegistry metrics) {
         EdgeSyncConfig.Limits.RateLimit rate = config.limits().rateLimit();
-        this.limiter = new RateLimiter(rate.requestsPerSecond(), rate.burst());
+        this.rateLimits = new RateLimits(rate);
         this.rateLimited = rate.enabled();
         this.maxBodyBytes = config.limits().maxBodyBytes();
         this.access = access;
@@ -60,18 +59,23 @@ public class HttpGuards {
             request.headers().set("Authorization", "Bearer " + zumoAuth.trim());
         }
         context.addHeadersEndHandler(done -> addSecurityHeaders(context, path));
-        String key = rateLimited && isDeviceFacing(path) ? clientKey(request, path) : null;
-        if (key != null) {
-            long retryAfter = limiter.tryAcquire(key);
-            if (retryAfter > 0) {
-                metrics.counter("edgesync.requests.rate_limited").increment();
-                refuse(context, Problem.of(429, "Too many requests from this device; retry after " + retryAfter
-                        + " s"), response -> response.putHeader("Retry-After", Long.toString(retryAfter)));
+        String normalizedPath = context.normalizedPath();
+        if (rateLimited && RateLimits.appliesTo(normalizedPath)) {
+            Optional<RateLimits.Refusal> refusal = rateLimits.acquire(request, normalizedPath);
+            if (refusal.isPresent()) {
+                Counter.builder("edgesync.requests.rate_limited")
+                        .description("Requests refused with 429 by the rate limit of a device or of a caller")
+                        .tag("limit", refusal.get().limit())
+                        .register(metrics)
+                        .increment();
+                String retryAfter = Long.toString(refusal.get().retryAfterSeconds());
+                refuse(context, Problem.of(429, refusal.get().message()),
+                        response -> response.putHeader("Retry-After", retryAfter));
                 return;
             }
         }
         if (!READS.contains(request.method())) {
-            if (!hasCredentials(request) && needsToken(context.normalizedPath())) {
+            if (!hasCredentials(request) && needsToken(normalizedPath)) {
                 refuse(context, Problem.of(401, AccessDeniedException.unauthenticated().getMessage()),
                         response -> response.putHeader("WWW-Authenticate", "Bearer"));
                 return;
@@ -139,33 +143,6 @@ public class HttpGuards {
                 request.connection().close();
             }
         });
-    }
-
-    private static boolean isDeviceFacing(String path) {
-        return path.startsWith("/tables/") || path.startsWith("/sync/");
-    }
-
-    /**
-     * The device (native path or ZUMO installation id), else the user's token; null for anonymous clients without a
-     * device id (a client address says little behind proxies and carrier NAT).
-     */
-    static String clientKey(HttpServerRequest request, String path) {
-        Matcher matcher = NATIVE_DEVICE.matcher(path);
-        if (matcher.find()) {
-            return "device:" + matcher.group(1);
-        }
-        String installation = request.getHeader("X-ZUMO-INSTALLATION-ID");
-        if (installation != null && !installation.isBlank()) {
-            return "device:" + installation.trim();
-        }
-        String auth = request.getHeader("Authorization");
-        if (auth == null) {
-            auth = request.getHeader("X-ZUMO-AUTH");
-        }
-        if (auth != null && !auth.isBlank()) {
-            return "token:" + Integer.toHexString(auth.hashCode());
-        }
-        return null;
     }
 
     private static void addSecurityHeaders(RoutingContext context, String path) {

@@ -1,15 +1,20 @@
 package io.edgesync.security;
 
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.edgesync.testsupport.ChunkedUpload;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -39,10 +44,13 @@ class LimitsTest {
                     Map.entry("edgesync.limits.max-batch-operations", "3"),
                     Map.entry("edgesync.limits.rate-limit.enabled", "true"),
                     Map.entry("edgesync.limits.rate-limit.requests-per-second", "1"),
-                    Map.entry("edgesync.limits.rate-limit.burst", "5"));
+                    Map.entry("edgesync.limits.rate-limit.burst", "5"),
+                    Map.entry("edgesync.limits.rate-limit.caller-requests-per-second", "5"),
+                    Map.entry("edgesync.limits.rate-limit.caller-burst", "100"));
         }
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TABLE = "limits";
 
     @Test
@@ -191,6 +199,44 @@ class LimitsTest {
                 .get("/tables/todoitem")
                 .then()
                 .statusCode(200);
+    }
+
+    @Test
+    void aDoubledSlashDoesNotSkipTheRateLimit() throws Exception {
+        // The endpoints match //tables/x and //sync/... as /tables/x and /sync/...: so does the rate limit
+        for (String path : List.of("//tables/todoitem", "//sync/v1/devices/" + UUID.randomUUID() + "/pull?table=x")) {
+            String device = UUID.randomUUID().toString();
+            int limited = 0;
+            for (int i = 0; i < 10; i++) {
+                if (ChunkedUpload.get(RestAssured.port, "127.0.0.2", path,
+                        Map.of("ZUMO-API-VERSION", "2.0.0", "X-ZUMO-INSTALLATION-ID", device)).status() == 429) {
+                    limited++;
+                }
+            }
+            assertThat(limited).as(path + ": requests over the burst of 5").isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    @Test
+    void rotatingDeviceIdsDoesNotEscapeTheCallersLimit() throws Exception {
+        // A client without a token that names a new installation id (or none) on every request, from one address
+        int limited = 0;
+        for (int i = 0; i < 150; i++) {
+            Map<String, String> headers = i % 2 == 0
+                    ? Map.of("ZUMO-API-VERSION", "2.0.0", "X-ZUMO-INSTALLATION-ID", UUID.randomUUID().toString())
+                    : Map.of("ZUMO-API-VERSION", "2.0.0");
+            ChunkedUpload.Answer answer = ChunkedUpload.get(RestAssured.port, "127.0.0.3", "/tables/todoitem",
+                    headers);
+            if (answer.status() == 429) {
+                limited++;
+                assertThat(answer.header("Retry-After")).isNotBlank();
+                assertThat(JSON.readTree(answer.body()).path("error").asText()).contains("from this client");
+            }
+        }
+        // Then it is held to the caller's burst of 100, and another client is not
+        assertThat(limited).isGreaterThanOrEqualTo(40);
+        assertThat(ChunkedUpload.get(RestAssured.port, "127.0.0.4", "/tables/todoitem",
+                Map.of("ZUMO-API-VERSION", "2.0.0")).status()).isEqualTo(200);
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -12,11 +13,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
- * A client that sends a request body with {@code Transfer-Encoding: chunked} (no {@code Content-Length}) over a raw
- * socket, as an attacker would, and records how much of the body it had written when the gateway answered. A server
- * that buffers the body before it decides is visible here: it answers only after reading the whole body.
+ * A client over a raw socket, as an attacker would write one: it sends a request body with
+ * {@code Transfer-Encoding: chunked} (no {@code Content-Length}) and records how much of the body it had written when
+ * the gateway answered (a server that buffers the body before it decides answers only after reading it all), or sends
+ * from another loopback address (another client, as far as the gateway can tell).
  */
 public final class ChunkedUpload {
 
@@ -56,6 +60,24 @@ public final class ChunkedUpload {
                 (int) Math.min(body.length, offset + CHUNK)));
     }
 
+    /**
+     * Sends a GET without a body from the local address {@code from} (another loopback address is another client to the
+     * gateway) and reads the answer.
+     */
+    public static Answer get(int port, String from, String path, Map<String, String> headers) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), port, InetAddress.getByName(from), 0)) {
+            socket.setSoTimeout(30_000);
+            StringBuilder head = new StringBuilder("GET " + path + " HTTP/1.1\r\n")
+                    .append("Host: 127.0.0.1:")
+                    .append(port)
+                    .append("\r\n")
+                    .append("Connection: close\r\n");
+            headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+            socket.getOutputStream().write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            return readAnswer(socket.getInputStream(), () -> 0, () -> true);
+        }
+    }
+
     /** The next chunk of a body (at most {@link #CHUNK} bytes are sent from it), given the bytes sent so far. */
     private interface Chunks {
         byte[] at(long offset);
@@ -83,25 +105,35 @@ public final class ChunkedUpload {
             writer.start();
 
             InputStream in = socket.getInputStream();
-            String statusLine = readLine(in);
-            long sentWhenAnswered = sent.get();
-            boolean finishedWhenAnswered = finished.get();
-            if (statusLine == null) {
-                throw new IOException("the gateway closed the connection without an answer after "
-                        + sentWhenAnswered + " bytes");
-            }
-            int status = Integer.parseInt(statusLine.split(" ")[1]);
-            Map<String, String> answerHeaders = new LinkedHashMap<>();
-            for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
-                int colon = line.indexOf(':');
-                answerHeaders.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                        line.substring(colon + 1).trim());
-            }
-            String body = readBody(in, answerHeaders);
+            Answer answer = readAnswer(in, sent::get, finished::get);
             socket.shutdownOutput();
             writer.join(10_000);
-            return new Answer(status, answerHeaders, body, sentWhenAnswered, finishedWhenAnswered);
+            return answer;
         }
+    }
+
+    /** Reads an answer; {@code sent} and {@code finished} tell how far the body was when its status line came. */
+    private static Answer readAnswer(InputStream in, LongSupplier sent, BooleanSupplier finished) throws IOException {
+        String statusLine = readLine(in);
+        long sentWhenAnswered = sent.getAsLong();
+        boolean finishedWhenAnswered = finished.getAsBoolean();
+        if (statusLine == null) {
+            throw new IOException("the gateway closed the connection without an answer after " + sentWhenAnswered
+                    + " bytes");
+        }
+        return readRest(in, statusLine, sentWhenAnswered, finishedWhenAnswered);
+    }
+
+    private static Answer readRest(InputStream in, String statusLine, long sent, boolean finished)
+            throws IOException {
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        Map<String, String> answerHeaders = new LinkedHashMap<>();
+        for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+            int colon = line.indexOf(':');
+            answerHeaders.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                    line.substring(colon + 1).trim());
+        }
+        return new Answer(status, answerHeaders, readBody(in, answerHeaders), sent, finished);
     }
 
     private static void writeBody(OutputStream out, long bodyBytes, Chunks chunks, AtomicLong sent,
