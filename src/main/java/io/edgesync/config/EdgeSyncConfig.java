@@ -264,6 +264,13 @@ public interface EdgeSyncConfig {
         @WithDefault("4")
         int maxStreamsPerDevice();
 
+        /**
+         * Most open change-notification streams per user, over all the devices it names (429 above); callers without a
+         * token count per client address.
+         */
+        @WithDefault("16")
+        int maxStreamsPerUser();
+
         /** Per-device request rate limiting (429 with Retry-After). */
         RateLimit rateLimit();
 

@@ -22,6 +22,9 @@ import io.edgesync.common.ApiException;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
 import io.edgesync.device.DeviceIds;
+import io.edgesync.security.AccessDeniedException;
+import io.edgesync.security.Caller;
+import io.edgesync.security.TableAccess;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -39,9 +42,11 @@ public class ChangeEventsResource {
     static final long RECONNECT_DELAY_MILLIS = 3_000;
 
     private final ChangeStreamService streams;
+    private final TableAccess access;
 
-    public ChangeEventsResource(ChangeStreamService streams) {
+    public ChangeEventsResource(ChangeStreamService streams, TableAccess access) {
         this.streams = streams;
+        this.access = access;
     }
 
     @GET
@@ -60,8 +65,16 @@ public class ChangeEventsResource {
         }
         // The raw parameters: a bound @QueryParam list drops "tables=", which must be a 400, not all tables.
         FollowedTables followed = FollowedTables.parse(request.params().getAll("tables"));
-        // Only changes of rows the caller may see (its own, or shared ones): StreamGuard checked the caller.
-        return streams.openStream(deviceId, followed, StreamGuard.callerOf(routing).subject())
+        // Only changes of tables the caller may read, of rows it may see (its own, or shared ones): StreamGuard
+        // checked the caller.
+        Caller caller = StreamGuard.callerOf(routing);
+        for (String table : followed.tables()) {
+            if (!access.mayRead(caller, table)) {
+                throw AccessDeniedException.forbidden("Your roles may not read table '" + table + "'");
+            }
+        }
+        return streams.openStream(deviceId, followed,
+                change -> access.mayRead(caller, change.table()) && change.visibleTo(caller.subject()))
                 .map(event -> toSseEvent(sse, event));
     }
 

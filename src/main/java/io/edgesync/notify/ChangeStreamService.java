@@ -2,14 +2,16 @@ package io.edgesync.notify;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.edgesync.common.ApiException;
 import io.edgesync.config.EdgeSyncConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -30,7 +32,8 @@ public class ChangeStreamService {
     private final Supplier<Multi<TableChange>> changes;
     private final int heartbeatSeconds;
     private final AtomicInteger openStreams = new AtomicInteger();
-    private final Map<String, AtomicInteger> perDevice = new ConcurrentHashMap<>();
+    /** Streams held per device and per caller, counted from the guard's reservation to the response's end. */
+    private final Map<String, AtomicInteger> held = new ConcurrentHashMap<>();
     private final Map<String, Counter> sent;
 
     @Inject
@@ -58,28 +61,78 @@ public class ChangeStreamService {
      * away) closes it.
      */
     public Multi<StreamEvent> openStream(String deviceId, FollowedTables followed) {
-        return openStream(deviceId, followed, Optional.empty(), Duration.ofSeconds(heartbeatSeconds));
+        return openStream(deviceId, followed, change -> true, Duration.ofSeconds(heartbeatSeconds));
     }
 
-    /** Opens the stream of a device used by {@code caller}: changes of other users' rows are not announced. */
-    public Multi<StreamEvent> openStream(String deviceId, FollowedTables followed, Optional<String> caller) {
-        return openStream(deviceId, followed, caller, Duration.ofSeconds(heartbeatSeconds));
+    /**
+     * Opens the stream of a device for a caller: only the changes {@code audience} lets through are announced (the
+     * caller's rows of the tables it may read).
+     */
+    public Multi<StreamEvent> openStream(String deviceId, FollowedTables followed, Predicate<TableChange> audience) {
+        return openStream(deviceId, followed, audience, Duration.ofSeconds(heartbeatSeconds));
     }
 
-    /** Streams open for a device right now. */
-    public int openStreamsOf(String deviceId) {
-        AtomicInteger open = perDevice.get(deviceId);
-        return open == null ? 0 : open.get();
+    /**
+     * Holds a place for one more stream of {@code deviceId} opened by {@code caller} (a user, or a client address for
+     * callers without a token), or answers 429 when either already holds its most: rotating device ids does not get a
+     * caller more streams. Both counts are taken at once, so a burst of requests cannot all pass one check.
+     */
+    public StreamSlot reserve(String deviceId, String caller, int maxPerDevice, int maxPerCaller) {
+        String deviceKey = "device:" + deviceId;
+        String callerKey = "caller:" + caller;
+        if (!take(deviceKey, maxPerDevice)) {
+            throw new ApiException(429, "The device already has " + maxPerDevice + " open notification streams");
+        }
+        if (!take(callerKey, maxPerCaller)) {
+            give(deviceKey);
+            throw new ApiException(429, "You already have " + maxPerCaller + " open notification streams");
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                give(deviceKey);
+                give(callerKey);
+            }
+        };
+    }
+
+    /** A place held for a stream; released once, when its response ends. */
+    @FunctionalInterface
+    public interface StreamSlot {
+        void release();
+    }
+
+    /** Streams a device or a caller holds right now (keys {@code device:<id>}, {@code caller:<who>}). */
+    int held(String key) {
+        AtomicInteger count = held.get(key);
+        return count == null ? 0 : count.get();
+    }
+
+    private boolean take(String key, int max) {
+        boolean[] taken = new boolean[1];
+        held.compute(key, (k, count) -> {
+            AtomicInteger current = count == null ? new AtomicInteger() : count;
+            if (current.get() < max) {
+                current.incrementAndGet();
+                taken[0] = true;
+            }
+            return current.get() == 0 ? null : current;
+        });
+        return taken[0];
+    }
+
+    private void give(String key) {
+        held.computeIfPresent(key, (k, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
 
     Multi<StreamEvent> openStream(String deviceId, FollowedTables followed, Duration heartbeat) {
-        return openStream(deviceId, followed, Optional.empty(), heartbeat);
+        return openStream(deviceId, followed, change -> true, heartbeat);
     }
 
-    Multi<StreamEvent> openStream(String deviceId, FollowedTables followed, Optional<String> caller,
+    Multi<StreamEvent> openStream(String deviceId, FollowedTables followed, Predicate<TableChange> audience,
             Duration heartbeat) {
         Multi<StreamEvent> announcements = changes.get()
-                .filter(change -> followed.includes(change.table()) && change.visibleTo(caller))
+                .filter(change -> followed.includes(change.table()) && audience.test(change))
                 .map(StreamEvent::change)
                 .onCompletion()
                 .continueWith(END);
@@ -113,13 +166,11 @@ public class ChangeStreamService {
     }
 
     private void streamOpened(String deviceId, FollowedTables followed) {
-        perDevice.computeIfAbsent(deviceId, id -> new AtomicInteger()).incrementAndGet();
         int open = openStreams.incrementAndGet();
         Log.debugf("Change stream of device %s opened for %s (%d open)", deviceId, followed, open);
     }
 
     private void streamClosed(String deviceId) {
-        perDevice.computeIfPresent(deviceId, (id, count) -> count.decrementAndGet() <= 0 ? null : count);
         int open = openStreams.decrementAndGet();
         Log.debugf("Change stream of device %s closed (%d open)", deviceId, open);
     }

@@ -16,12 +16,14 @@ import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * Checks a change-notification stream before it opens (once it streams, errors can no longer be answered): the caller
- * must be authenticated (unless the gateway is anonymous), the device must be the caller's, and the device may not hold
- * more than {@code edgesync.limits.max-streams-per-device} streams (429).
+ * must be authenticated (unless the gateway is anonymous), the device must be the caller's, and neither the device nor
+ * the caller may hold more than {@code edgesync.limits.max-streams-per-device} and {@code max-streams-per-user} streams
+ * (429).
  */
 public class StreamGuard {
 
@@ -34,12 +36,14 @@ public class StreamGuard {
     private final DeviceQueue devices;
     private final ChangeStreamService streams;
     private final int maxStreamsPerDevice;
+    private final int maxStreamsPerCaller;
 
     public StreamGuard(TableAccess access, DeviceQueue devices, ChangeStreamService streams, EdgeSyncConfig config) {
         this.access = access;
         this.devices = devices;
         this.streams = streams;
         this.maxStreamsPerDevice = config.limits().maxStreamsPerDevice();
+        this.maxStreamsPerCaller = config.limits().maxStreamsPerUser();
     }
 
     @ServerRequestFilter
@@ -54,16 +58,26 @@ public class StreamGuard {
                     if (caller.isAnonymous() && !access.allowsAnonymous("")) {
                         throw AccessDeniedException.unauthenticated();
                     }
-                    if (streams.openStreamsOf(deviceId) >= maxStreamsPerDevice) {
-                        throw new ApiException(429, "The device already has " + maxStreamsPerDevice
-                                + " open notification streams");
-                    }
                     return devices.touchDevice(deviceId, "native", null, caller.subject());
                 })
-                .invoke(caller -> routing.put(CALLER, caller))
+                .invoke(caller -> {
+                    ChangeStreamService.StreamSlot slot = streams.reserve(deviceId, callerKey(caller, routing),
+                            maxStreamsPerDevice, maxStreamsPerCaller);
+                    routing.addEndHandler(ended -> slot.release());
+                    routing.put(CALLER, caller);
+                })
                 .map(caller -> (Response) null)
                 .onFailure(ApiException.class)
                 .recoverWithItem(e -> problem((ApiException) e));
+    }
+
+    /** Whose streams count together: the user, or for callers without a token the client address. */
+    private static String callerKey(Caller caller, RoutingContext routing) {
+        if (caller.subject().isPresent()) {
+            return "user:" + caller.subject().get();
+        }
+        SocketAddress address = routing.request().remoteAddress();
+        return "address:" + (address == null ? "unknown" : address.hostAddress());
     }
 
     /** The caller the guard checked for this request. */

@@ -57,23 +57,36 @@ public class TableAccess {
 
     public Access authorize(Caller caller, TableInfo table, boolean write) {
         Optional<EdgeSyncConfig.DeclaredTable> declared = declared(table.name());
-        if (caller.isAnonymous()) {
-            boolean allowed = security.anonymous() || declared.map(EdgeSyncConfig.DeclaredTable::anonymous)
-                    .orElse(false);
-            if (!allowed) {
+        if (!allowed(caller, declared, write)) {
+            if (caller.isAnonymous()) {
                 throw AccessDeniedException.unauthenticated();
             }
-            // On a table with per-user rows a caller without a token sees only the rows that belong to nobody.
-            return new Access(caller, perUser(declared) ? RowScope.NOBODY : RowScope.EVERYONE);
-        }
-        Optional<List<String>> roles = declared.flatMap(t -> write ? t.writeRoles() : t.readRoles())
-                .filter(list -> !list.isEmpty());
-        if (roles.isPresent() && roles.get().stream().noneMatch(caller::hasRole)) {
             throw AccessDeniedException.forbidden("Your roles may not " + (write ? "write" : "read") + " table '"
                     + table.displayName() + "'");
         }
+        if (caller.isAnonymous()) {
+            // On a table with per-user rows a caller without a token sees only the rows that belong to nobody.
+            return new Access(caller, perUser(declared) ? RowScope.NOBODY : RowScope.EVERYONE);
+        }
         return new Access(caller,
                 perUser(declared) ? RowScope.owner(caller.subject().orElseThrow()) : RowScope.EVERYONE);
+    }
+
+    /**
+     * Whether {@code caller} may read {@code table} (a name or lookup key) at all, the check of {@link #authorize}
+     * without its answer: change notifications of a table go only to callers that may read it.
+     */
+    public boolean mayRead(Caller caller, String table) {
+        return allowed(caller, declared(TableInfo.key(table)), false);
+    }
+
+    private boolean allowed(Caller caller, Optional<EdgeSyncConfig.DeclaredTable> declared, boolean write) {
+        if (caller.isAnonymous()) {
+            return security.anonymous() || declared.map(EdgeSyncConfig.DeclaredTable::anonymous).orElse(false);
+        }
+        Optional<List<String>> roles = declared.flatMap(t -> write ? t.writeRoles() : t.readRoles())
+                .filter(list -> !list.isEmpty());
+        return roles.isEmpty() || roles.get().stream().anyMatch(caller::hasRole);
     }
 
     private static boolean perUser(Optional<EdgeSyncConfig.DeclaredTable> declared) {

@@ -1,6 +1,8 @@
 package io.edgesync.security;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgesync.cache.Precondition;
+import io.edgesync.notify.EventStreamClient;
 import io.edgesync.sync.AnswerFormat;
 import io.edgesync.sync.WriteCall;
 import io.edgesync.sync.WriteRequest;
@@ -220,6 +223,75 @@ class HostileUserTest {
             assertThat(answer.bodyFinished()).as(caller.getKey()).isFalse();
             assertThat(answer.bytesSentBeforeAnswer()).as(caller.getKey()).isLessThan(16L << 20);
         }
+    }
+
+    @Test
+    void aUserWithoutATablesReadRoleHearsNothingOfItsChanges() throws Exception {
+        String staff = TestTokens.token("carol-" + UUID.randomUUID(), "staff");
+        // Given Alice (no roles) and Carol (staff) following every table
+        try (EventStreamClient aliceStream = EventStreamClient.open(events("alice-" + UUID.randomUUID(), ""), alice);
+                EventStreamClient carolStream = EventStreamClient.open(events("carol-" + UUID.randomUUID(), ""),
+                        staff)) {
+            for (EventStreamClient stream : List.of(aliceStream, carolStream)) {
+                assertThat(stream.status(Duration.ofSeconds(5))).isEqualTo(200);
+                assertThat(stream.awaitEvent(e -> e.name().equals("ready"), Duration.ofSeconds(5))).isPresent();
+            }
+            Thread.sleep(300);
+
+            // When Carol writes to the table only staff may read
+            zumo(staff).contentType(ContentType.JSON)
+                    .body("{\"text\":\"staff only\"}")
+                    .post("/tables/staff_board")
+                    .then()
+                    .statusCode(201);
+
+            // Then Carol's stream hears of it and Alice's does not
+            assertThat(carolStream.awaitEvent(e -> e.data().contains("staff_board"), Duration.ofSeconds(5)))
+                    .isPresent();
+            assertThat(aliceStream.awaitEvent(e -> e.data().contains("staff_board"), Duration.ofMillis(1500)))
+                    .isEmpty();
+        }
+
+        // And Alice may not follow that table by name
+        try (EventStreamClient named = EventStreamClient.open(events("alice-" + UUID.randomUUID(), "staff_board"),
+                alice)) {
+            assertThat(named.status(Duration.ofSeconds(5))).isEqualTo(403);
+        }
+    }
+
+    @Test
+    void rotatingDeviceIdsDoesNotOpenMoreStreamsThanTheUsersCap() throws Exception {
+        List<EventStreamClient> open = new ArrayList<>();
+        try {
+            // Given Alice holding the most streams a user may (6 in this profile), each on a new device
+            for (int i = 0; i < 6; i++) {
+                EventStreamClient stream = EventStreamClient.open(events("rotating-" + UUID.randomUUID(), ""), alice);
+                open.add(stream);
+                assertThat(stream.status(Duration.ofSeconds(5))).as("stream %d", i + 1).isEqualTo(200);
+            }
+
+            // Then one more on yet another device is a 429, while Bob may still open one
+            try (EventStreamClient more = EventStreamClient.open(events("rotating-" + UUID.randomUUID(), ""),
+                    alice)) {
+                assertThat(more.status(Duration.ofSeconds(5))).isEqualTo(429);
+            }
+            try (EventStreamClient bobs = EventStreamClient.open(events("bob-" + UUID.randomUUID(), ""), bob)) {
+                assertThat(bobs.status(Duration.ofSeconds(5))).isEqualTo(200);
+            }
+        } finally {
+            open.forEach(EventStreamClient::close);
+        }
+
+        // And once they are closed, Alice may open streams again
+        Thread.sleep(500);
+        try (EventStreamClient again = EventStreamClient.open(events("rotating-" + UUID.randomUUID(), ""), alice)) {
+            assertThat(again.status(Duration.ofSeconds(5))).isEqualTo(200);
+        }
+    }
+
+    private static URI events(String device, String tables) {
+        return URI.create("http://localhost:" + RestAssured.port + "/sync/v1/devices/" + device + "/events"
+                + (tables.isEmpty() ? "" : "?tables=" + tables));
     }
 
     private static RequestSpecification zumo(String token) {

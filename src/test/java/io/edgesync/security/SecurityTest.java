@@ -41,16 +41,20 @@ class SecurityTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             // %test-prefixed: they must beat the test profile's own values in application.properties
-            return Map.of(
-                    "%test.edgesync.security.anonymous", "false",
-                    "%test.edgesync.security.dev-tokens", "false",
-                    "%test.quarkus.http.auth.permission.metrics.policy", "edgesync-admin",
-                    "edgesync.tables.declared.guarded.read-roles", "reader",
-                    "edgesync.tables.declared.guarded.write-roles", "writer",
-                    "edgesync.tables.declared.public_notes.anonymous", "true",
-                    "edgesync.tables.declared.public_notes.per-user", "false",
+            return Map.ofEntries(
+                    Map.entry("%test.edgesync.security.anonymous", "false"),
+                    Map.entry("%test.edgesync.security.dev-tokens", "false"),
+                    Map.entry("%test.quarkus.http.auth.permission.metrics.policy", "edgesync-admin"),
+                    Map.entry("edgesync.tables.declared.guarded.read-roles", "reader"),
+                    Map.entry("edgesync.tables.declared.guarded.write-roles", "writer"),
+                    Map.entry("edgesync.tables.declared.public_notes.anonymous", "true"),
+                    Map.entry("edgesync.tables.declared.public_notes.per-user", "false"),
                     // Open to callers without a token, rows per user (HostileUserTest)
-                    "edgesync.tables.declared.anon_private.anonymous", "true");
+                    Map.entry("edgesync.tables.declared.anon_private.anonymous", "true"),
+                    // Shared rows only the role 'staff' may read (HostileUserTest)
+                    Map.entry("edgesync.tables.declared.staff_board.per-user", "false"),
+                    Map.entry("edgesync.tables.declared.staff_board.read-roles", "staff"),
+                    Map.entry("edgesync.limits.max-streams-per-user", "6"));
         }
     }
 
