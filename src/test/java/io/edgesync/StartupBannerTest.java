@@ -48,6 +48,11 @@ class StartupBannerTest {
             public boolean devTokens() {
                 return devTokens;
             }
+
+            @Override
+            public java.util.List<String> trustedProxies() {
+                return java.util.List.of("127.0.0.1");
+            }
         };
     }
 }

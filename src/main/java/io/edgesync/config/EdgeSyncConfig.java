@@ -126,6 +126,15 @@ public interface EdgeSyncConfig {
         String adminRole();
 
         /**
+         * Addresses (IPs or CIDR ranges) of the reverse proxies in front of the gateway: only from these are the
+         * {@code X-Forwarded-For}, {@code -Host} and {@code -Proto} headers believed (the client address the rate
+         * limits count, and the scheme and host of next links and {@code Location}). Requests from anywhere else are
+         * taken as they came. Behind a Kubernetes ingress, the pod network of its controller.
+         */
+        @WithDefault("127.0.0.1/32,::1/128")
+        List<String> trustedProxies();
+
+        /**
          * Development tokens: {@code POST /dev/tokens} signs tokens with the local key pair. On in the local default
          * only.
          */

@@ -289,6 +289,113 @@ class HostileUserTest {
         }
     }
 
+    @Test
+    void anotherUsersRecordsAndDevicesAnswerExactlyLikeAbsentOnes() throws Exception {
+        // Given a row and a device of Bob's
+        String table = "oracle" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String bobsId = "bob-" + UUID.randomUUID();
+        zumo(bob).contentType(ContentType.JSON)
+                .body("{\"id\":\"" + bobsId + "\",\"text\":\"BOB SECRET\"}")
+                .post("/tables/" + table)
+                .then()
+                .statusCode(201);
+        String bobsDevice = "bobs-" + UUID.randomUUID();
+        given().auth()
+                .oauth2(bob)
+                .contentType(ContentType.JSON)
+                .body("{}")
+                .put("/sync/v1/devices/" + bobsDevice)
+                .then()
+                .statusCode(200);
+        String absentId = "absent-" + UUID.randomUUID();
+        String absentDevice = "absent-" + UUID.randomUUID();
+
+        // Then whatever Alice asks of them is answered as for ids nobody holds, in both table protocols
+        for (String version : List.of("2.0.0", "3.0.0")) {
+            for (String method : List.of("GET", "PATCH", "PUT", "DELETE")) {
+                Response bobs = tableRequest(version, method, table, bobsId);
+                Response absent = tableRequest(version, method, table, absentId);
+                System.out
+                        .println("ORACLE " + version + " " + method + " " + bobs.statusCode() + " " + bobs.asString());
+                assertThat(bobs.statusCode()).as(version + " " + method)
+                        .isEqualTo(absent.statusCode())
+                        .isEqualTo(404);
+                assertThat(bobs.asString().replace(bobsId, "ID"))
+                        .as(version + " " + method)
+                        .isEqualTo(absent.asString().replace(absentId, "ID"));
+            }
+        }
+        for (String kind : List.of("update", "delete")) {
+            JsonNode bobs = pushAsAlice(table, kind, bobsId);
+            JsonNode absent = pushAsAlice(table, kind, absentId);
+            assertThat(bobs.toString().replace(bobsId, "ID")).as(kind)
+                    .isEqualTo(absent.toString().replace(absentId, "ID"));
+        }
+        Response bobsDeviceAnswer = given().auth().oauth2(alice).get("/sync/v1/devices/" + bobsDevice);
+        Response absentDeviceAnswer = given().auth().oauth2(alice).get("/sync/v1/devices/" + absentDevice);
+        assertThat(bobsDeviceAnswer.statusCode()).isEqualTo(absentDeviceAnswer.statusCode()).isEqualTo(404);
+        assertThat(bobsDeviceAnswer.asString().replace(bobsDevice, "ID"))
+                .isEqualTo(absentDeviceAnswer.asString().replace(absentDevice, "ID"));
+    }
+
+    private Response tableRequest(String version, String method, String table, String id) {
+        RequestSpecification request = given().header("ZUMO-API-VERSION", version).auth().oauth2(alice);
+        if (!method.equals("GET") && !method.equals("DELETE")) {
+            request = request.contentType(ContentType.JSON).body("{\"id\":\"" + id + "\",\"text\":\"defaced\"}");
+        }
+        return request.request(method, "/tables/" + table + "/" + id);
+    }
+
+    private JsonNode pushAsAlice(String table, String kind, String id) throws Exception {
+        String item = kind.equals("delete") ? "" : ",\"item\":{\"text\":\"defaced\"}";
+        String answer = given().auth()
+                .oauth2(alice)
+                .contentType(ContentType.JSON)
+                .body("{\"operations\":[{\"operationId\":\"1\",\"table\":\"" + table + "\",\"kind\":\"" + kind
+                        + "\",\"id\":\"" + id + "\"" + item + "}]}")
+                .post("/sync/v1/devices/{d}/push", "alice-" + UUID.randomUUID())
+                .asString();
+        return JSON.readTree(answer).path("results").path(0);
+    }
+
+    @Test
+    void forwardedHostAndSchemeAreBelievedOnlyFromTrustedProxies() throws Exception {
+        // Given more rows of Alice's than a page holds (50), so that the first page has a next link
+        String table = "forwarded" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        StringBuilder operations = new StringBuilder();
+        for (int i = 0; i < 51; i++) {
+            operations.append(i == 0 ? "" : ",")
+                    .append("{\"operationId\":\"")
+                    .append(i)
+                    .append("\",\"table\":\"")
+                    .append(table)
+                    .append("\",\"kind\":\"insert\",\"id\":\"row-")
+                    .append(i)
+                    .append("\",\"item\":{\"text\":\"row\"}}");
+        }
+        given().auth()
+                .oauth2(alice)
+                .contentType(ContentType.JSON)
+                .body("{\"operations\":[" + operations + "]}")
+                .post("/sync/v1/devices/{d}/push", "alice-" + UUID.randomUUID())
+                .then()
+                .statusCode(200);
+        Map<String, String> forged = Map.of("ZUMO-API-VERSION", "2.0.0", "Authorization", "Bearer " + alice,
+                "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https");
+        String page = "/tables/" + table;
+
+        // When a client that is no proxy of the gateway's sends forwarded headers, the next link ignores them
+        ChunkedUpload.Answer direct = ChunkedUpload.get(RestAssured.port, "127.0.0.2", page, forged);
+        assertThat(direct.status()).isEqualTo(200);
+        assertThat(direct.header("Link")).startsWith("http://127.0.0.1:" + RestAssured.port + "/tables/")
+                .doesNotContain("evil.example");
+
+        // And from a trusted proxy (the loopback address, by default) it follows them
+        ChunkedUpload.Answer proxied = ChunkedUpload.get(RestAssured.port, "127.0.0.1", page, forged);
+        assertThat(proxied.status()).isEqualTo(200);
+        assertThat(proxied.header("Link")).startsWith("https://evil.example/tables/");
+    }
+
     private static URI events(String device, String tables) {
         return URI.create("http://localhost:" + RestAssured.port + "/sync/v1/devices/" + device + "/events"
                 + (tables.isEmpty() ? "" : "?tables=" + tables));

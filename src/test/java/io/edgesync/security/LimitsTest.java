@@ -240,6 +240,21 @@ class LimitsTest {
     }
 
     @Test
+    void aForgedXForwardedForDoesNotEscapeTheCallersLimit() throws Exception {
+        // A client that is no proxy of the gateway's claims another address on every request
+        int limited = 0;
+        for (int i = 0; i < 150; i++) {
+            ChunkedUpload.Answer answer = ChunkedUpload.get(RestAssured.port, "127.0.0.5", "/tables/todoitem",
+                    Map.of("ZUMO-API-VERSION", "2.0.0", "X-Forwarded-For", "10.9." + (i / 250) + "." + (i % 250)));
+            if (answer.status() == 429) {
+                limited++;
+            }
+        }
+        // Then the gateway counts the address it came from, held to the caller's burst of 100
+        assertThat(limited).isGreaterThanOrEqualTo(40);
+    }
+
+    @Test
     void everyResponseCarriesSecurityHeadersAndNoInternals() {
         v2().get("/tables/todoitem")
                 .then()
