@@ -8,6 +8,7 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.quarkus.logging.Log;
 
@@ -32,6 +33,10 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapWebApplicationException(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException malformed) {
+            // The body reader's wrapper around what the JSON parser refused
+            return mapJsonException(malformed);
+        }
         int status = e.getResponse().getStatus();
         String detail = status == 404 ? "No such resource" : Response.Status.Family.familyOf(status).name();
         if (status < 500 && e.getMessage() != null && !e.getMessage().startsWith("HTTP ")) {
@@ -42,7 +47,14 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapJsonException(JsonProcessingException e) {
-        return Problem.of(Response.Status.BAD_REQUEST, "Malformed JSON body").toResponse();
+        return Problem.of(Response.Status.BAD_REQUEST, "The body is not valid JSON: " + JsonPolicy.describe(e))
+                .toResponse();
+    }
+
+    /** Quarkus maps this subtype itself, with an empty body: trailing content, a value of the wrong type. */
+    @ServerExceptionMapper
+    public Response mapMismatchedInput(MismatchedInputException e) {
+        return mapJsonException(e);
     }
 
     @ServerExceptionMapper

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.Precondition;
 import io.edgesync.common.ApiException;
+import io.edgesync.common.JsonPolicy;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.security.Caller;
@@ -108,6 +109,13 @@ public class PushService {
             if (op.item() != null && op.item().toString().length() > limits.maxItemBytes()) {
                 throw new ApiException(413, "Operation " + i + ": the item is larger than " + limits.maxItemBytes()
                         + " bytes");
+            }
+            Optional<String> outOfRange = op.item() == null
+                    ? Optional.empty()
+                    : JsonPolicy.firstNonFiniteNumber(op.item());
+            if (outOfRange.isPresent()) {
+                throw ApiException.badRequest("Operation " + i + ": "
+                        + JsonPolicy.nonFiniteMessage("/item" + outOfRange.get()));
             }
         }
         return operations;

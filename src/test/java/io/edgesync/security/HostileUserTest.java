@@ -396,6 +396,86 @@ class HostileUserTest {
         assertThat(proxied.header("Link")).startsWith("https://evil.example/tables/");
     }
 
+    @Test
+    void healthChecksShowTheirDetailsToTheAdminOnly() throws Exception {
+        String admin = TestTokens.token("root-" + UUID.randomUUID(), "admin");
+        for (String path : List.of("/q/health", "/q/health/ready", "/q/health/ready/", "//q/health/ready",
+                "/q/health/live", "/q/health/started", "/q/health/well", "/q/health/group")) {
+            // A stranger and a signed-in user get the status of every check, nothing more
+            for (Map<String, String> headers : List.of(Map.<String, String>of(),
+                    Map.of("Authorization", "Bearer " + alice))) {
+                ChunkedUpload.Answer answer = ChunkedUpload.get(RestAssured.port, "127.0.0.1", path, headers);
+                assertThat(answer.status()).as(path).isIn(200, 503);
+                JsonNode health = JSON.readTree(answer.body());
+                assertThat(health.path("status").asText()).as(path).isIn("UP", "DOWN");
+                assertThat(answer.body()).as(path).doesNotContain("bootstrap").doesNotContain("\"data\"");
+            }
+        }
+        // An invalid token is a 401, as everywhere
+        assertThat(ChunkedUpload.get(RestAssured.port, "127.0.0.1", "/q/health/ready",
+                Map.of("Authorization", "Bearer not.a.token")).status()).isEqualTo(401);
+
+        // The admin gets the details
+        ChunkedUpload.Answer answer = ChunkedUpload.get(RestAssured.port, "127.0.0.1", "/q/health/ready",
+                Map.of("Authorization", "Bearer " + admin));
+        assertThat(answer.body()).contains("bootstrap.servers");
+        JsonNode stranger = JSON.readTree(ChunkedUpload.get(RestAssured.port, "127.0.0.1", "/q/health/ready",
+                Map.of()).body());
+        assertThat(stranger.path("checks").size()).isEqualTo(JSON.readTree(answer.body()).path("checks").size());
+    }
+
+    @Test
+    void malformedJsonIsRefusedAlikeOnEverySurfaceWithoutNamingTheParser() throws Exception {
+        String table = "json" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        // Items as the attacker sent them: a duplicate key, trailing garbage, numbers beyond a double, NaN
+        Map<String, String> items = Map.of(
+                "duplicate key", "{\"text\":\"a\",\"text\":\"b\"}",
+                "trailing garbage", "{\"text\":\"a\"}garbage",
+                "a second value", "{\"text\":\"a\"} {\"text\":\"b\"}",
+                "1e999", "{\"n\":1e999}",
+                "-1e999 in an array", "{\"list\":[1,-1e999]}",
+                "NaN", "{\"n\":NaN}",
+                "Infinity", "{\"n\":Infinity}");
+        for (var item : items.entrySet()) {
+            for (String version : List.of("2.0.0", "3.0.0")) {
+                Response table1 = given().header("ZUMO-API-VERSION", version)
+                        .auth()
+                        .oauth2(alice)
+                        .contentType(ContentType.JSON)
+                        .body(item.getValue())
+                        .post("/tables/" + table);
+                assertRefusedPlainly(item.getKey() + " on the table API " + version, table1);
+            }
+            boolean breaksTheBatch = item.getKey().contains("garbage") || item.getKey().contains("second");
+            String batch = breaksTheBatch
+                    ? "{\"operations\":[]}" + item.getValue().substring(item.getValue().indexOf('}') + 1)
+                    : "{\"operations\":[{\"operationId\":\"1\",\"table\":\"" + table
+                            + "\",\"kind\":\"insert\",\"item\":" + item.getValue() + "}]}";
+            Response pushed = given().auth()
+                    .oauth2(alice)
+                    .contentType(ContentType.JSON)
+                    .body(batch)
+                    .post("/sync/v1/devices/{d}/push", "alice-" + UUID.randomUUID());
+            assertRefusedPlainly(item.getKey() + " on the native API", pushed);
+        }
+        // Nothing was stored
+        zumo(alice).get("/tables/" + table).then().statusCode(200).body("size()", org.hamcrest.Matchers.is(0));
+    }
+
+    private static void assertRefusedPlainly(String attempt, Response answer) {
+        assertThat(answer.statusCode()).as(attempt).isEqualTo(400);
+        // The table protocol's clients read "error", problem+json readers "detail"
+        String error = Optional.ofNullable(answer.jsonPath().getString("error"))
+                .orElse(answer.jsonPath().getString("detail"));
+        assertThat(error).as(attempt)
+                .isNotBlank()
+                .doesNotContain("CLIENT_ERROR")
+                .doesNotContain("Feature")
+                .doesNotContain("com.fasterxml")
+                .doesNotContain("`")
+                .doesNotContain("Infinity\"");
+    }
+
     private static URI events(String device, String tables) {
         return URI.create("http://localhost:" + RestAssured.port + "/sync/v1/devices/" + device + "/events"
                 + (tables.isEmpty() ? "" : "?tables=" + tables));

@@ -53,6 +53,7 @@ import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
 import io.edgesync.common.DatabaseErrors;
+import io.edgesync.common.JsonPolicy;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
@@ -604,12 +605,16 @@ public class TableResource {
             node = bodyReader.readTree(body);
         } catch (JsonProcessingException e) {
             throw new TableProtocolException(request.version(), 400, "The body is not valid JSON: "
-                    + e.getOriginalMessage());
+                    + JsonPolicy.describe(e));
         } catch (IOException e) {
             throw new TableProtocolException(request.version(), 400, "The body could not be read");
         }
         if (node == null || !node.isObject()) {
             throw new TableProtocolException(request.version(), 400, "The item must be a JSON object");
+        }
+        Optional<String> outOfRange = JsonPolicy.firstNonFiniteNumber(node);
+        if (outOfRange.isPresent()) {
+            throw new TableProtocolException(request.version(), 400, JsonPolicy.nonFiniteMessage(outOfRange.get()));
         }
         return (ObjectNode) node;
     }
