@@ -100,6 +100,11 @@ public class ItemValidator {
                 if (!table.dynamicSchema()) {
                     continue;
                 }
+                if (table.privateColumns()) {
+                    // The row's own column: the table does not learn of it (TableInfo.privateColumns)
+                    data.set(name, value);
+                    continue;
+                }
                 ColumnType type = typeOf(value);
                 newColumns.put(name, type);
                 data.set(name, value);
@@ -111,6 +116,9 @@ public class ItemValidator {
                 newColumns.put(column, typeOf(value));
             }
             data.set(column, checked(column, type, value));
+        }
+        if (data.size() > maxColumns) {
+            throw new InvalidItemException("The item has more than " + maxColumns + " columns");
         }
         long added = newColumns.keySet().stream().filter(c -> !table.columns().containsKey(c)).count();
         if (table.columns().size() + added > maxColumns) {

@@ -192,6 +192,9 @@ public class RecordService {
 
     private static Map<String, ColumnType> newColumnsOf(TableInfo table, ObjectNode data) {
         Map<String, ColumnType> added = new LinkedHashMap<>();
+        if (table.privateColumns()) {
+            return added;
+        }
         data.fields().forEachRemaining(field -> {
             if (table.canonicalColumn(field.getKey()).isEmpty()) {
                 JsonNode value = field.getValue();

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
@@ -170,7 +171,25 @@ public class TableCatalog {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Corrupt column metadata of table " + row.getString("name"), e);
         }
-        return new TableInfo(row.getString("name"), row.getString("display_name"), row.getBoolean("soft_delete"),
-                row.getBoolean("dynamic_schema"), row.getBoolean("declared"), columns, true);
+        String name = row.getString("name");
+        boolean dynamicSchema = row.getBoolean("dynamic_schema");
+        Optional<EdgeSyncConfig.DeclaredTable> declared = declaredTable(name);
+        boolean privateColumns = dynamicSchema && declared.map(EdgeSyncConfig.DeclaredTable::perUser).orElse(true);
+        if (privateColumns) {
+            // Columns writes added before columns became private stay in the rows that have them, not in the table.
+            Set<String> declaredColumns = declared.map(table -> table.columns().keySet()).orElse(Set.of());
+            columns.keySet().retainAll(declaredColumns);
+        }
+        return new TableInfo(name, row.getString("display_name"), row.getBoolean("soft_delete"), dynamicSchema,
+                row.getBoolean("declared"), columns, true, privateColumns);
+    }
+
+    private Optional<EdgeSyncConfig.DeclaredTable> declaredTable(String key) {
+        for (Map.Entry<String, EdgeSyncConfig.DeclaredTable> entry : config.declared().entrySet()) {
+            if (TableInfo.key(entry.getKey()).equals(key)) {
+                return Optional.of(entry.getValue());
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -20,9 +20,13 @@ import io.edgesync.protocol.odata.ResolvedColumn;
  * @param declared whether configuration declares it
  * @param columns user columns, canonical name to type
  * @param persisted whether the table exists in the database (an auto-created table does only after its first write)
+ * @param privateColumns rows belong to users and the schema is dynamic: a column not declared belongs to the rows that
+ *     have it, not to the table. Writes store it without adding it to the table (no user fixes its type, fills the
+ *     table's column budget or shows its name to another), queries accept any column name (a row without it has null),
+ *     and {@code columns} holds the declared columns only.
  */
 public record TableInfo(String name, String displayName, boolean softDelete, boolean dynamicSchema, boolean declared,
-        Map<String, ColumnType> columns, boolean persisted) {
+        Map<String, ColumnType> columns, boolean persisted, boolean privateColumns) {
 
     /** System properties, in output order, as the protocol names them. */
     public static final String ID = "id";
@@ -42,9 +46,12 @@ public record TableInfo(String name, String displayName, boolean softDelete, boo
         columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
     }
 
-    /** An auto-created table before its first write: soft delete on, dynamic schema, no columns yet. */
+    /**
+     * An auto-created table before its first write: soft delete on, dynamic schema, no columns yet, rows per user (an
+     * undeclared table's default), so its columns are private.
+     */
     public static TableInfo notYetCreated(String requestedName) {
-        return new TableInfo(key(requestedName), requestedName, true, true, false, Map.of(), false);
+        return new TableInfo(key(requestedName), requestedName, true, true, false, Map.of(), false, true);
     }
 
     /** The lookup key of a table name. */
@@ -76,7 +83,13 @@ public record TableInfo(String name, String displayName, boolean softDelete, boo
             if (system != null) {
                 return Optional.of(system);
             }
-            return canonicalColumn(member).map(column -> ResolvedColumn.user(column, columns.get(column)));
+            Optional<ResolvedColumn> known = canonicalColumn(member)
+                    .map(column -> ResolvedColumn.user(column, columns.get(column)));
+            if (known.isEmpty() && privateColumns && TableCatalog.COLUMN_NAME.matcher(member).matches()) {
+                // Some rows may have it: typed by what it is compared with; rows without it have null
+                return Optional.of(ResolvedColumn.user(member, ColumnType.UNKNOWN));
+            }
+            return known;
         };
     }
 
@@ -84,10 +97,10 @@ public record TableInfo(String name, String displayName, boolean softDelete, boo
     public TableInfo withColumns(Map<String, ColumnType> changes) {
         Map<String, ColumnType> merged = new LinkedHashMap<>(columns);
         merged.putAll(changes);
-        return new TableInfo(name, displayName, softDelete, dynamicSchema, declared, merged, true);
+        return new TableInfo(name, displayName, softDelete, dynamicSchema, declared, merged, true, privateColumns);
     }
 
     public TableInfo asPersisted() {
-        return new TableInfo(name, displayName, softDelete, dynamicSchema, declared, columns, true);
+        return new TableInfo(name, displayName, softDelete, dynamicSchema, declared, columns, true, privateColumns);
     }
 }

@@ -74,7 +74,10 @@ public interface EdgeSyncConfig {
         @WithDefault("true")
         boolean softDelete();
 
-        /** Columns not declared below are accepted and added as clients send them. */
+        /**
+         * Columns not declared below are accepted as clients send them: added to the table when its rows are shared,
+         * each row's own when rows are per user.
+         */
         @WithDefault("true")
         boolean dynamicSchema();
 
@@ -241,7 +244,10 @@ public interface EdgeSyncConfig {
         @WithDefault("65536")
         int maxItemBytes();
 
-        /** Most user columns in one item, and in one table with a dynamic schema (400 above). */
+        /**
+         * Most user columns in one item, and in one table whose rows (and so schema) are shared, dynamic schema (400
+         * above).
+         */
         @WithDefault("256")
         int maxColumns();
 

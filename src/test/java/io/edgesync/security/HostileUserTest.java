@@ -115,7 +115,7 @@ class HostileUserTest {
     @Test
     void anInsertThatLosesARaceForAnIdToAnotherUserLearnsNothingOfTheirRow() throws Exception {
         // Given Bob inserting an id, his transaction not yet committed
-        String table = "race" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String table = freshTable("race");
         zumo(bob).contentType(ContentType.JSON)
                 .body("{\"id\":\"seed\"}")
                 .post("/tables/" + table)
@@ -292,7 +292,7 @@ class HostileUserTest {
     @Test
     void anotherUsersRecordsAndDevicesAnswerExactlyLikeAbsentOnes() throws Exception {
         // Given a row and a device of Bob's
-        String table = "oracle" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String table = freshTable("oracle");
         String bobsId = "bob-" + UUID.randomUUID();
         zumo(bob).contentType(ContentType.JSON)
                 .body("{\"id\":\"" + bobsId + "\",\"text\":\"BOB SECRET\"}")
@@ -361,7 +361,7 @@ class HostileUserTest {
     @Test
     void forwardedHostAndSchemeAreBelievedOnlyFromTrustedProxies() throws Exception {
         // Given more rows of Alice's than a page holds (50), so that the first page has a next link
-        String table = "forwarded" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String table = freshTable("forwarded");
         StringBuilder operations = new StringBuilder();
         for (int i = 0; i < 51; i++) {
             operations.append(i == 0 ? "" : ",")
@@ -426,7 +426,7 @@ class HostileUserTest {
 
     @Test
     void malformedJsonIsRefusedAlikeOnEverySurfaceWithoutNamingTheParser() throws Exception {
-        String table = "json" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String table = freshTable("json");
         // Items as the attacker sent them: a duplicate key, trailing garbage, numbers beyond a double, NaN
         Map<String, String> items = Map.of(
                 "duplicate key", "{\"text\":\"a\",\"text\":\"b\"}",
@@ -474,6 +474,75 @@ class HostileUserTest {
                 .doesNotContain("com.fasterxml")
                 .doesNotContain("`")
                 .doesNotContain("Infinity\"");
+    }
+
+    @Test
+    void aUsersColumnsAreNeitherShownToNorFixedForNorBudgetedAgainstAnother() throws Exception {
+        String table = freshTable("schema");
+        // Given Bob's rows with columns of his own: a telling name, a number, and 400 more names (the table budget is
+        // 256 columns)
+        zumo(bob).contentType(ContentType.JSON)
+                .body("{\"text\":\"b\",\"diagnosis_hiv_positive\":true,\"score\":5}")
+                .post("/tables/" + table)
+                .then()
+                .statusCode(201);
+        for (int item = 0; item < 2; item++) {
+            StringBuilder columns = new StringBuilder("{\"text\":\"filler\"");
+            for (int i = 0; i < 200; i++) {
+                columns.append(",\"bob_").append(item).append('_').append(i).append("\":1");
+            }
+            zumo(bob).contentType(ContentType.JSON)
+                    .body(columns.append('}').toString())
+                    .post("/tables/" + table)
+                    .then()
+                    .statusCode(201);
+        }
+
+        // When Alice writes a column of her own, and a text where Bob keeps a number
+        Response inserted = zumo(alice).contentType(ContentType.JSON)
+                .body("{\"text\":\"a\",\"score\":\"high\",\"alice_only\":1}")
+                .post("/tables/" + table);
+
+        // Then neither Bob's budget nor his types stand in her way, and nothing she gets names his columns
+        assertThat(inserted.statusCode()).as(inserted.asString()).isEqualTo(201);
+        for (String version : List.of("2.0.0", "3.0.0")) {
+            String listed = given().header("ZUMO-API-VERSION", version)
+                    .auth()
+                    .oauth2(alice)
+                    .queryParam("__includeDeleted", "true")
+                    .get("/tables/" + table)
+                    .asString();
+            assertThat(listed).as(version).contains("alice_only").doesNotContain("diagnosis").doesNotContain("bob_");
+        }
+        assertThat(inserted.asString()).doesNotContain("diagnosis").doesNotContain("bob_");
+        assertThat(zumo(alice).queryParam("$filter", "score eq 'high'")
+                .get("/tables/" + table)
+                .jsonPath()
+                .getList("text")).containsExactly("a");
+        assertThat(zumo(bob).queryParam("$filter", "score gt 3")
+                .get("/tables/" + table)
+                .jsonPath()
+                .getList("text")).containsExactly("b");
+        // And a column nobody wrote is one no row has, not an error that would tell which exist
+        assertThat(zumo(alice).queryParam("$filter", "diagnosis_hiv_positive eq true")
+                .get("/tables/" + table)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("text")).isEmpty();
+        assertThat(zumo(alice).queryParam("$filter", "never_written eq true")
+                .get("/tables/" + table)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("text")).isEmpty();
+    }
+
+    /** A table name no other test uses: auto-created by its first write. */
+    private static String freshTable(String prefix) {
+        return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
     private static URI events(String device, String tables) {
