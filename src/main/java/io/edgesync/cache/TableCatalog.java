@@ -38,6 +38,9 @@ public class TableCatalog {
 
     /** Table names: safe in URLs, logs and metrics. */
     public static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,127}");
+    /** What a client is told when a table name does not match {@link #TABLE_NAME}. */
+    public static final String INVALID_TABLE_NAME = "Invalid table name: a letter or '_', then letters, digits, '_'"
+            + " or '-', at most 128 characters";
     /** Column names: SQL-identifier-like, as the reference servers require (Q7). */
     public static final Pattern COLUMN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 

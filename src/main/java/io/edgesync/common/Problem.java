@@ -7,12 +7,22 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** An RFC 9457 problem document, the error body of every endpoint outside the table protocol. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Problem(String type, String title, int status, String detail) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+
+    /**
+     * The detail again, as the table protocol's {@code error} member: every error body of the gateway carries the
+     * message where each kind of client reads it.
+     */
+    @JsonProperty("error")
+    public String error() {
+        return detail;
+    }
 
     public static Problem of(Response.Status status, String detail) {
         return new Problem("about:blank", status.getReasonPhrase(), status.getStatusCode(), detail);

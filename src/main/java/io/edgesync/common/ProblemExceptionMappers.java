@@ -21,6 +21,14 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapApiException(ApiException e) {
+        return responseOf(e);
+    }
+
+    /**
+     * The answer to an API failure, also for filters that answer before an endpoint runs: the problem, a
+     * {@code WWW-Authenticate} challenge with a 401 and {@code Retry-After} where the failure says when to come back.
+     */
+    public static Response responseOf(ApiException e) {
         Problem problem = Problem.of(e.status(), e.getMessage());
         Response response = new Problem(e.problemType(), problem.title(), problem.status(), problem.detail())
                 .toResponse();

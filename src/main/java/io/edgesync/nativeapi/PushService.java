@@ -6,6 +6,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.Precondition;
+import io.edgesync.cache.TableCatalog;
 import io.edgesync.common.ApiException;
 import io.edgesync.common.JsonPolicy;
 import io.edgesync.config.EdgeSyncConfig;
@@ -101,6 +103,13 @@ public class PushService {
                     || op.operationId().length() > MAX_OPERATION_ID) {
                 throw ApiException.badRequest("Operation " + i + ": operationId must be 1 to " + MAX_OPERATION_ID
                         + " characters");
+            }
+            if (op.kind() == null || !WriteRequest.KINDS.contains(op.kind().toLowerCase(Locale.ROOT))) {
+                throw ApiException.badRequest("Operation " + i + ": unknown kind '" + op.kind()
+                        + "': use insert, update, delete or undelete");
+            }
+            if (op.table() == null || !TableCatalog.TABLE_NAME.matcher(op.table()).matches()) {
+                throw ApiException.badRequest("Operation " + i + ": " + TableCatalog.INVALID_TABLE_NAME);
             }
             if (!seen.add(op.operationId())) {
                 throw ApiException.badRequest("Operation " + i + ": operationId '" + op.operationId()

@@ -71,8 +71,7 @@ public final class FollowedTables {
             throw ApiException.badRequest("tables must list table names separated by commas");
         }
         if (!TableCatalog.TABLE_NAME.matcher(name).matches()) {
-            throw ApiException.badRequest("Invalid table name: a letter or '_', then letters, digits, '_' or '-',"
-                    + " at most 128 characters");
+            throw ApiException.badRequest(TableCatalog.INVALID_TABLE_NAME);
         }
         return TableInfo.key(name);
     }

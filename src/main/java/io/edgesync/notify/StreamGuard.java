@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import io.edgesync.common.ApiException;
+import io.edgesync.common.ProblemExceptionMappers;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
@@ -87,13 +88,10 @@ public class StreamGuard {
     }
 
     private static Response problem(ApiException e) {
-        Response.StatusType type = Response.Status.fromStatusCode(e.status());
-        String body = "{\"type\":\"about:blank\",\"title\":\"" + (type == null ? "Error" : type.getReasonPhrase())
-                + "\",\"status\":" + e.status() + ",\"detail\":\"" + e.getMessage().replace("\"", "'") + "\"}";
-        Response.ResponseBuilder response = Response.status(e.status()).type("application/problem+json").entity(body);
-        if (e.status() == 429) {
-            response.header("Retry-After", "5");
+        Response response = ProblemExceptionMappers.responseOf(e);
+        if (e.status() == 429 && e.retryAfterSeconds().isEmpty()) {
+            response.getHeaders().add("Retry-After", "5");
         }
-        return response.build();
+        return response;
     }
 }

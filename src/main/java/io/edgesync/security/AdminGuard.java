@@ -5,7 +5,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
-import io.edgesync.common.Problem;
+import io.edgesync.common.ProblemExceptionMappers;
 import io.smallrye.mutiny.Uni;
 
 /** The admin API needs the admin role (or a gateway configured as wholly anonymous). */
@@ -26,7 +26,6 @@ public class AdminGuard {
         return access.requireAdmin()
                 .map(caller -> (Response) null)
                 .onFailure(AccessDeniedException.class)
-                .recoverWithItem(e -> Problem.of(((AccessDeniedException) e).status(), e.getMessage())
-                        .toResponseForEveryClient());
+                .recoverWithItem(e -> ProblemExceptionMappers.responseOf((AccessDeniedException) e));
     }
 }

@@ -7,6 +7,8 @@ import java.util.function.Consumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import io.edgesync.common.Problem;
 import io.edgesync.config.EdgeSyncConfig;
 import io.micrometer.core.instrument.Counter;
@@ -33,6 +35,8 @@ public class HttpGuards {
 
     private final RateLimits rateLimits;
     private final boolean rateLimited;
+    /** Whether {@code /q/metrics} is for the admin role only (the permission policy, in a mode with tokens). */
+    private final boolean metricsNeedAdmin;
     private final int maxBodyBytes;
     private final TableAccess access;
     private final MeterRegistry metrics;
@@ -41,6 +45,9 @@ public class HttpGuards {
         EdgeSyncConfig.Limits.RateLimit rate = config.limits().rateLimit();
         this.rateLimits = new RateLimits(rate);
         this.rateLimited = rate.enabled();
+        this.metricsNeedAdmin = !access.wholeGatewayAnonymous() && AdminPolicy.NAME.equals(ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.http.auth.permission.metrics.policy", String.class)
+                .orElse(""));
         this.maxBodyBytes = config.limits().maxBodyBytes();
         this.access = access;
         this.metrics = metrics;
@@ -74,6 +81,12 @@ public class HttpGuards {
                 return;
             }
         }
+        if (metricsNeedAdmin && !hasCredentials(request) && isMetrics(normalizedPath)) {
+            // Quarkus's own refusal of the permission would be an empty 401
+            refuse(context, Problem.of(401, AccessDeniedException.unauthenticated().getMessage()),
+                    response -> response.putHeader("WWW-Authenticate", "Bearer"));
+            return;
+        }
         if (!READS.contains(request.method())) {
             if (!hasCredentials(request) && needsToken(normalizedPath)) {
                 refuse(context, Problem.of(401, AccessDeniedException.unauthenticated().getMessage()),
@@ -104,6 +117,10 @@ public class HttpGuards {
      * Whether a write to {@code path} needs a token: a table not open to callers without one, the native API when no
      * table is, and the admin API. Decided on the normalised path, the one the endpoints are matched with.
      */
+    private static boolean isMetrics(String path) {
+        return path.equals("/q/metrics") || path.startsWith("/q/metrics/");
+    }
+
     private boolean needsToken(String path) {
         if (access.wholeGatewayAnonymous()) {
             return false;

@@ -2,6 +2,7 @@ package io.edgesync.sync;
 
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -35,4 +36,6 @@ public record WriteRequest(String table, String kind, Optional<String> id, Optio
     public static final String UPDATE = "update";
     public static final String DELETE = "delete";
     public static final String UNDELETE = "undelete";
+    /** Every kind, lower case. */
+    public static final Set<String> KINDS = Set.of(INSERT, UPDATE, DELETE, UNDELETE);
 }

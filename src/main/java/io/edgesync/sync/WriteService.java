@@ -62,9 +62,6 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 @ApplicationScoped
 public class WriteService {
 
-    private static final Set<String> KINDS = Set.of(WriteRequest.INSERT, WriteRequest.UPDATE, WriteRequest.DELETE,
-            WriteRequest.UNDELETE);
-
     private final Pool pool;
     private final TableCatalog catalog;
     private final ItemValidator validator;
@@ -260,7 +257,7 @@ public class WriteService {
         Optional<TableInfo> table = Optional.ofNullable(request.table())
                 .filter(name -> TableCatalog.TABLE_NAME.matcher(name).matches())
                 .map(name -> tables.get(TableInfo.key(name)));
-        if (!KINDS.contains(kind)) {
+        if (!WriteRequest.KINDS.contains(kind)) {
             return refused(request, operationId, table, 400, "Unknown kind '" + request.kind()
                     + "': use insert, update, delete or undelete");
         }

@@ -260,6 +260,27 @@ class AdminApiTest {
     }
 
     @Test
+    void retryingAnOperationThatStillFailsAnswersItsNewState() throws Exception {
+        // Given an update parked because its record does not exist, which still does not
+        String device = device();
+        push(device, ops(op("op-1", "todoitem", "update", "never-" + UUID.randomUUID(), "x", null)));
+        long seq = parkedSeqs(device).get(0);
+
+        // When an administrator retries it
+        JsonNode retried = given().post("/admin/devices/{id}/operations/{seq}/retry", device, seq)
+                .then()
+                .statusCode(200)
+                .extract()
+                .as(JsonNode.class);
+
+        // Then the answer is the operation as it stands: parked again, with why
+        assertThat(retried.get("seq").asLong()).isEqualTo(seq);
+        assertThat(retried.get("status").asText()).isEqualTo("parked");
+        assertThat(retried.at("/result/error").asText()).contains("does not exist");
+        assertThat(parkedSeqs(device)).containsExactly(seq);
+    }
+
+    @Test
     void forgettingADeviceWithParkedOperationsIsRefusedWithoutForce() throws Exception {
         // Given a device with two parked operations
         String device = device();

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -194,6 +195,39 @@ class NativeSyncTest {
         assertThat(results.at("/results/0/error").asText()).contains("does not exist");
         assertThat(results.at("/results/1/status").asText()).isEqualTo("applied");
         assertThat(queueStatuses(device)).containsExactly("update:parked", "insert:applied", "insert:applied");
+    }
+
+    @Test
+    void aMalformedOperationRefusesTheBatchWithA400ThatSaysWhy() throws Exception {
+        String device = device();
+        String id = UUID.randomUUID().toString();
+        Map<String, ObjectNode> malformed = Map.of(
+                "unknown kind 'upsert'", op("2", "todoitem", "upsert", id, item("text", "x"), null),
+                "Invalid table name", op("2", "no-such.table", "insert", id, item("text", "x"), null));
+        for (var bad : malformed.entrySet()) {
+            ObjectNode body = JSON.createObjectNode();
+            body.set("operations", ops(op("1", "todoitem", "insert", id, item("text", "x"), null), bad.getValue()));
+            String detail = given().contentType(ContentType.JSON)
+                    .body(body.toString())
+                    .post("/sync/v1/devices/{d}/push", device)
+                    .then()
+                    .statusCode(400)
+                    .extract()
+                    .path("detail");
+            assertThat(detail).contains("Operation 1").contains(bad.getKey());
+        }
+        // Nothing of either batch was applied or queued
+        assertThat(queueStatuses(device)).isEmpty();
+    }
+
+    @Test
+    void aTableNameThatCannotBeOneIsA400NotAMissingTable() {
+        // With auto-create on, a valid name that does not exist yet is an empty table; this one could never be one
+        given().header("ZUMO-API-VERSION", "2.0.0")
+                .get("/tables/no-such.table")
+                .then()
+                .statusCode(400)
+                .body("error", org.hamcrest.Matchers.startsWith("Invalid table name"));
     }
 
     @Test

@@ -577,6 +577,11 @@ public class TableResource {
 
     /** The table, once the caller is allowed to read or write it; 404 for tables the gateway does not serve. */
     private Uni<TableInfo> requireTable(TableRequest request, String tableName, boolean write) {
+        if (!TableCatalog.TABLE_NAME.matcher(tableName).matches()) {
+            return Uni.createFrom()
+                    .failure(new TableProtocolException(request.version(), 400,
+                            TableCatalog.INVALID_TABLE_NAME));
+        }
         return catalog.findTable(tableName)
                 .map(found -> {
                     TableInfo table = found.orElseThrow(() -> new TableProtocolException(request.version(), 404,
@@ -689,7 +694,8 @@ public class TableResource {
     @ServerExceptionMapper
     public Response mapTableProtocolException(TableProtocolException e) {
         ObjectNode body = json.createObjectNode();
-        Response.ResponseBuilder response = noCache(Response.status(e.status()));
+        // jsonResponse (v2) adds the cache headers itself
+        Response.ResponseBuilder response = Response.status(e.status());
         if (e.status() == 401) {
             response.header("WWW-Authenticate", "Bearer");
         }
@@ -702,7 +708,7 @@ public class TableResource {
             body.put("detail", e.getMessage());
             body.put("error", e.getMessage());
             byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-            return response.type("application/problem+json")
+            return noCache(response).type("application/problem+json")
                     .header(HttpHeaders.CONTENT_LENGTH, bytes.length)
                     .entity(bytes)
                     .build();
