@@ -6,14 +6,18 @@
 #   central   quarkus-run.jar with EDGESYNC_ROLE=central, database "central"
 #   edge1..N  quarkus-run.jar with EDGESYNC_ROLE=edge, each with its own HTTP port, edge id and database
 #
-# Usage: deploy/local-topology.sh up|status|down|logs [NAME]
+# Usage: deploy/local-topology.sh up|status|down
+#        deploy/local-topology.sh stop NAME|start NAME|logs NAME    (NAME: postgres, kafka, central, edge1, edge2, ...)
+#
+# "stop NAME" stops one process and "start NAME" brings it back with the same ports, data and configuration, so an
+# outage of one component can be rehearsed while the others run (see deploy/README.md).
 #
 # Build first: ./mvnw -B -DskipTests package (it also compiles the PostgreSQL launcher in the test classes).
 # Everything lives under $TOPOLOGY_DIR (default ./topology): per process a directory with its log, its PID file and,
 # for the EdgeSync processes, config/application.properties (Quarkus reads it from the working directory). Data is
 # kept across down/up; delete the directory to start afresh.
 #
-# Settings (environment, read by "up" and remembered in $TOPOLOGY_DIR/topology.env for status and down):
+# Settings (environment, read by "up" and remembered in $TOPOLOGY_DIR/topology.env for the other commands):
 #   TOPOLOGY_DIR                   state directory (default ./topology)
 #   TOPOLOGY_CENTRAL_PORT          HTTP port of central (default 18080)
 #   TOPOLOGY_EDGE_PORTS            HTTP ports of the edges, one edge per port (default "18081 18082")
@@ -166,6 +170,8 @@ health() {
 
 load_settings() {
   if [ -f "$ENV_FILE" ]; then
+    # A topology.env of an older script records only the ports: its paths are the defaults.
+    runtime_settings
     # shellcheck disable=SC1090
     . "$ENV_FILE"
   else
@@ -239,9 +245,17 @@ wait_until() {
   done
 }
 
+# Set by "start NAME": a failed start stops only that process, not the whole topology.
+ONLY=""
+
 fail_up() {
-  echo "local-topology: $*; stopping what was started (logs stay in $DIR)" >&2
-  do_down >&2
+  if [ -n "$ONLY" ]; then
+    echo "local-topology: $*; stopping $ONLY (logs stay in $DIR)" >&2
+    stop_one "$ONLY" >&2
+  else
+    echo "local-topology: $*; stopping what was started (logs stay in $DIR)" >&2
+    do_down >&2
+  fi
   exit 1
 }
 
@@ -305,7 +319,7 @@ write_app_config() {
   local name="$1" role="$2" port="$3" database="$4"
   mkdir -p "$DIR/$name/config"
   {
-    echo "# Written by deploy/local-topology.sh up (rewritten on every up). Quarkus reads config/application.properties"
+    echo "# Written by deploy/local-topology.sh, again on every up and start. Quarkus reads config/application.properties"
     echo "# from the working directory; the keys are those of docs/configuration.md."
     echo "edgesync.role=$role"
     if [ "$role" = edge ]; then echo "edgesync.edge.id=$name"; fi
@@ -338,31 +352,43 @@ app_ready() {
   [ "$(health "$(app_port "$1")" ready)" = UP ]
 }
 
-do_up() {
+app_live() {
+  [ "$(health "$(app_port "$1")" live)" = UP ]
+}
+
+# What the processes run from: the TOPOLOGY_* environment, or the defaults. "up" records it in topology.env.
+runtime_settings() {
   APP_DIR="$(absolute "${TOPOLOGY_APP_DIR:-$REPO/target/quarkus-app}")"
   TEST_CLASSES="$(absolute "${TOPOLOGY_TEST_CLASSES:-$REPO/target/test-classes}")"
   KAFKA_VERSION="${TOPOLOGY_KAFKA_VERSION:-4.1.2}"
   KAFKA_LIBS="$(absolute "${TOPOLOGY_KAFKA_LIBS:-${XDG_CACHE_HOME:-$HOME/.cache}/edgesync/kafka-broker-$KAFKA_VERSION}")"
   APP_JAVA_OPTS="${TOPOLOGY_APP_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}"
-  local timeout="${TOPOLOGY_START_TIMEOUT:-180}"
+  START_TIMEOUT="${TOPOLOGY_START_TIMEOUT:-180}"
+}
 
+check_prerequisites() {
   [ -f "$APP_DIR/quarkus-run.jar" ] || die "no $APP_DIR/quarkus-run.jar: run ./mvnw -B -DskipTests package first"
   [ -f "$TEST_CLASSES/io/edgesync/deployment/TopologyPostgres.class" ] ||
     die "no PostgreSQL launcher in $TEST_CLASSES: run ./mvnw -B -DskipTests package first (not -Dmaven.test.skip)"
   command -v curl >/dev/null || die "curl is needed for the health checks"
   "$JAVA" -version >/dev/null 2>&1 || die "no java found (set JAVA_HOME)"
+}
 
+do_up() {
   if [ -f "$ENV_FILE" ]; then
     load_settings
     local name
     for name in postgres kafka $(app_names); do
       if alive "$(pid_of "$name")" "$DIR/$name"; then
-        die "the topology in $DIR is running ($name); use status, or down first"
+        die "the topology in $DIR is running ($name); use status, start NAME for a stopped process, or down first"
       fi
     done
     # A killed run may have left its postmaster behind, holding the port and the data directory.
     stop_orphaned_postmaster
   fi
+
+  runtime_settings
+  check_prerequisites
 
   CENTRAL_PORT="${TOPOLOGY_CENTRAL_PORT:-18080}"
   EDGE_PORTS="${TOPOLOGY_EDGE_PORTS:-18081 18082}"
@@ -379,14 +405,14 @@ do_up() {
   mkdir -p "$DIR"
   # The state directory is never something to commit.
   echo '*' >"$DIR/.gitignore"
-  cat >"$ENV_FILE" <<EOF
-# Written by deploy/local-topology.sh up; read by status and down.
-CENTRAL_PORT="$CENTRAL_PORT"
-EDGE_PORTS="$EDGE_PORTS"
-POSTGRES_PORT="$POSTGRES_PORT"
-KAFKA_PORT="$KAFKA_PORT"
-KAFKA_CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT"
-EOF
+  {
+    echo "# Written by deploy/local-topology.sh up; read by every other command."
+    local var
+    for var in CENTRAL_PORT EDGE_PORTS POSTGRES_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT \
+      APP_DIR TEST_CLASSES KAFKA_VERSION KAFKA_LIBS APP_JAVA_OPTS START_TIMEOUT; do
+      printf '%s=%q\n' "$var" "${!var}"
+    done
+  } >"$ENV_FILE"
 
   ensure_kafka_libs
   say "state in $DIR"
@@ -399,10 +425,80 @@ EOF
     start_app "$edge" edge "$(edge_port "$edge")"
   done
   for name in $(app_names); do
-    wait_until "$timeout" "readiness (/q/health/ready UP)" "$name" app_ready "$name"
+    wait_until "$START_TIMEOUT" "readiness (/q/health/ready UP)" "$name" app_ready "$name"
     say "$(printf '%-9s' "$name") ready on http://127.0.0.1:$(app_port "$name")"
   done
   say "up; try: deploy/local-topology.sh status"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# stop NAME, start NAME: one process, for rehearsing an outage. Its ports, data and configuration stay as "up" set
+# them, so "start NAME" brings back the same process.
+
+require_topology_process() {
+  local wanted="$1" name
+  [ -f "$ENV_FILE" ] || die "no topology in $DIR: run up first"
+  load_settings
+  for name in postgres kafka $(app_names); do
+    [ "$name" = "$wanted" ] && return 0
+  done
+  die "unknown process '$wanted': one of postgres kafka $(app_names | tr '\n' ' ')"
+}
+
+stop_one() {
+  stop "$1"
+  if [ "$1" = postgres ]; then stop_orphaned_postmaster; fi
+}
+
+do_stop_one() {
+  local name="$1"
+  require_topology_process "$name"
+  if ! alive "$(pid_of "$name")" "$DIR/$name"; then
+    say "$name is not running"
+  fi
+  stop_one "$name"
+  say "bring it back with: $0 start $name"
+}
+
+do_start_one() {
+  local name="$1" port
+  require_topology_process "$name"
+  if alive "$(pid_of "$name")" "$DIR/$name"; then
+    die "$name is running (pid $(pid_of "$name"))"
+  fi
+  check_prerequisites
+  ONLY="$name"
+  case "$name" in
+  postgres)
+    # A killed launcher may have left its postmaster behind, holding the port and the data directory.
+    stop_orphaned_postmaster
+    port="$POSTGRES_PORT"
+    ;;
+  kafka) port="$KAFKA_PORT" ;;
+  *) port="$(app_port "$name")" ;;
+  esac
+  if port_open "$port"; then die "port $port of $name is in use by another process"; fi
+  case "$name" in
+  postgres) start_postgres ;;
+  kafka)
+    ensure_kafka_libs
+    start_kafka
+    ;;
+  *)
+    if ! alive "$(pid_of postgres)" "$DIR/postgres"; then
+      die "postgres is not running: $name cannot start without its database (start postgres first)"
+    fi
+    if [ "$name" = central ]; then start_app central central "$port"; else start_app "$name" edge "$port"; fi
+    if [ "$name" = central ] && ! alive "$(pid_of kafka)" "$DIR/kafka"; then
+      # Central is not ready while Kafka is away; edges are (their events wait in the outbox).
+      wait_until "$START_TIMEOUT" "liveness (/q/health/live UP)" "$name" app_live "$name"
+      say "central   live on http://127.0.0.1:$port; ready once kafka runs again"
+    else
+      wait_until "$START_TIMEOUT" "readiness (/q/health/ready UP)" "$name" app_ready "$name"
+      say "$(printf '%-9s' "$name") ready on http://127.0.0.1:$port"
+    fi
+    ;;
+  esac
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -481,12 +577,17 @@ case "${1:-}" in
 up) do_up ;;
 status) do_status ;;
 down) do_down ;;
+stop | start)
+  [ -n "${2:-}" ] || die "usage: $0 $1 NAME (postgres, kafka, central, edge1, ...)"
+  if [ "$1" = stop ]; then do_stop_one "$2"; else do_start_one "$2"; fi
+  ;;
 logs)
   [ -n "${2:-}" ] || die "usage: $0 logs NAME (postgres, kafka, central, edge1, ...)"
   exec tail -n 200 -f "$DIR/$2/$2.log"
   ;;
 *)
-  sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
+  # The header comment of this file is its help.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   exit 2
   ;;
 esac

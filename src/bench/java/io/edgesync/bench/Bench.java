@@ -74,7 +74,7 @@ final class Bench {
         return text.toString();
     }
 
-    /** The headers the Azure Mobile Apps JS client sends (protocol.md 1.3). */
+    /** The headers the Azure Mobile Apps JS client sends (docs/protocol.md 1.3). */
     static Map<String, String> zumoHeaders(String deviceId, String features) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("ZUMO-API-VERSION", "2.0.0");

@@ -15,7 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Scenario 2: ZUMO incremental pulls exactly as the JS client sends them (protocol.md 6.5):
+ * Scenario 2: ZUMO incremental pulls exactly as the JS client sends them (docs/protocol.md 6.5):
  * {@code GET /tables/t?$filter=(updatedAt ge datetimeoffset'W')&$orderby=updatedAt&$top=50&__includeDeleted=true}, with
  * {@code $skip} over rows at the watermark. <ul> <li>no change: a device that is up to date pulls; the page at its
  * watermark holds the row(s) it already has, so it asks again with {@code $skip} and gets an empty page. Both requests

@@ -12,9 +12,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Scenario 1: ZUMO single-operation writes as the JS client pushes them (protocol.md 6.3): each device inserts a new
- * item ({@code POST /tables/todoitem}), then updates it with the version it got ({@code PATCH} with {@code If-Match}).
- * Every request is one durable commit on both servers.
+ * Scenario 1: ZUMO single-operation writes as the JS client pushes them (docs/protocol.md 6.3): each device inserts a
+ * new item ({@code POST /tables/todoitem}), then updates it with the version it got ({@code PATCH} with
+ * {@code If-Match}). Every request is one durable commit on both servers.
  */
 final class ZumoWrites {
 

@@ -27,7 +27,7 @@ import io.edgesync.protocol.odata.ColumnType;
 @ApplicationScoped
 public class ItemValidator {
 
-    /** Longest id the protocol allows (protocol.md 2.1). */
+    /** Longest id the protocol allows (docs/protocol.md 2.1). */
     public static final int MAX_ID_LENGTH = 255;
 
     private final ObjectMapper json;
@@ -84,7 +84,7 @@ public class ItemValidator {
                 continue;
             }
             if (TableInfo.isSystemProperty(name)) {
-                // createdAt, updatedAt, deleted: the server owns them; clients strip them anyway (protocol.md 3.2).
+                // createdAt, updatedAt, deleted: the server owns them; clients strip them too (docs/protocol.md 3.2).
                 continue;
             }
             if (!TableCatalog.COLUMN_NAME.matcher(name).matches()) {
@@ -133,7 +133,9 @@ public class ItemValidator {
         return UUID.randomUUID().toString().replace("-", "");
     }
 
-    /** Checks an id from a URL or a body (protocol.md 2.1: 1-255 characters, no control or reserved characters). */
+    /**
+     * Checks an id from a URL or a body (docs/protocol.md 2.1: 1-255 characters, no control or reserved characters).
+     */
     public static void requireValidId(String id) {
         if (id == null || id.isBlank() || id.length() > MAX_ID_LENGTH || id.equals(".") || id.equals("..")) {
             throw new InvalidItemException("Invalid id: 1 to 255 characters, not blank, not '.' or '..'");

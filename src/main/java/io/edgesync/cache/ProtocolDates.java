@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-/** Dates as every client expects them: UTC, exactly three fraction digits, {@code Z} (protocol.md 2.1, Q4, Q5). */
+/** Dates as every client expects them: UTC, exactly three fraction digits, {@code Z} (docs/protocol.md 2.1, Q4, Q5). */
 public final class ProtocolDates {
 
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")

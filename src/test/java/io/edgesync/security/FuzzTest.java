@@ -42,7 +42,7 @@ class FuzzTest {
     private static final String CANARY = "canary";
     private static final String TARGET = "fuzzed";
 
-    /** Filters real clients send (protocol.md 4.1, 6.5-6.7), the seeds of mutation. */
+    /** Filters real clients send (docs/protocol.md 4.1, 6.5-6.7), the seeds of mutation. */
     private static final List<String> SEEDS = List.of(
             "(updatedAt ge datetimeoffset'1969-12-31T08:00:00.000Z')",
             "(updatedAt ge datetimeoffset'1970-01-01T00:00:00.0000000+00:00')",
@@ -216,7 +216,7 @@ class FuzzTest {
         return 1;
     }
 
-    /** A random, mostly well-formed filter from the grammar of protocol.md 4.2. */
+    /** A random, mostly well-formed filter from the grammar of docs/protocol.md 4.2. */
     private static String generateFilter(Random random, int depth) {
         String[] members = {"text", "complete", "count", "id", "updatedAt", "createdAt", "deleted", "version"};
         String[] comparisons = {"eq", "ne", "gt", "ge", "lt", "le"};

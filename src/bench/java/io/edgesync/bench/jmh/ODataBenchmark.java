@@ -24,7 +24,7 @@ import io.edgesync.protocol.odata.SqlTranslatorTest;
 
 /**
  * The per-request query work of a ZUMO pull: parsing {@code $filter} and {@code $orderby} and translating them into
- * parameterised SQL, for the queries real clients send (see protocol.md section 5) and one deliberately busy query.
+ * parameterised SQL, for the queries real clients send (docs/protocol.md 4.1) and one deliberately busy query.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

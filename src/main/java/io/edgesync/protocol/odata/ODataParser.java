@@ -11,7 +11,7 @@ import io.edgesync.protocol.odata.ODataLexer.Kind;
 import io.edgesync.protocol.odata.ODataLexer.Token;
 
 /**
- * Recursive-descent parser for the OData subset that Azure Mobile Apps and Datasync clients send (protocol.md 4.2).
+ * Recursive-descent parser for the OData subset Azure Mobile Apps and Datasync clients send (docs/protocol.md 4.2).
  * Precedence, loosest first: {@code or}, {@code and}, comparisons and {@code in}, {@code add sub}, {@code mul div mod},
  * unary {@code -} and {@code not}. Binary operators associate to the left and are parsed by loops, so only parentheses,
  * function calls and unary operators nest, and {@link ODataLimits#maxDepth()} bounds the recursion.

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Entity tags of the table protocol: the strong tag {@code "<version>"} (protocol.md 5). In {@code If-Match}, {@code *}
- * matches any existing record, weak or unparseable tags never match, and a list matches if any tag does.
+ * Entity tags of the table protocol: the strong tag {@code "<version>"} (docs/protocol.md 5). In {@code If-Match},
+ * {@code *} matches any existing record, weak or unparseable tags never match, and a list matches if any tag does.
  */
 public final class EntityTags {
 

@@ -17,7 +17,7 @@ import io.edgesync.protocol.odata.ResolvedColumn;
 
 /**
  * Items as clients expect them: every column of the table (nulls included, since clients infer their local schema from
- * rows) plus the five system properties, {@code deleted} included on every table (protocol.md 2.1).
+ * rows) plus the five system properties, {@code deleted} included on every table (docs/protocol.md 2.1).
  */
 @ApplicationScoped
 public class ItemWriter {

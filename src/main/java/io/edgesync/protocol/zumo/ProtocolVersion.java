@@ -3,7 +3,7 @@ package io.edgesync.protocol.zumo;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** The two table protocols the gateway speaks (protocol.md 1). */
+/** The two table protocols the gateway speaks (docs/protocol.md 1). */
 public enum ProtocolVersion {
     /** Azure Mobile Apps, {@code ZUMO-API-VERSION: 2.0.x}. */
     V2,
@@ -16,8 +16,8 @@ public enum ProtocolVersion {
     private static final Pattern V3_VALUE = Pattern.compile("3\\.0(\\.\\d{1,9})?");
 
     /**
-     * Reads the version the gateway rule prescribes (protocol.md 1.2): query parameter (name case-insensitive) first,
-     * then the header; missing means v3 unless {@code strict}.
+     * Reads the version the gateway rule prescribes (docs/protocol.md 1.2): query parameter (name case-insensitive)
+     * first, then the header; missing means v3 unless {@code strict}.
      */
     public static ProtocolVersion detect(Optional<String> queryValue, Optional<String> headerValue, boolean strict) {
         Optional<String> value = queryValue.or(() -> headerValue).map(String::trim);

@@ -31,7 +31,7 @@ public final class TableRequest {
         this.requestUri = requestUri;
     }
 
-    /** Reads the version (protocol.md 1.2) and the query; a bad version or query is a 400. */
+    /** Reads the version (docs/protocol.md 1.2) and the query; a bad version or query is a 400. */
     public static TableRequest of(UriInfo uri, HttpHeaders headers, boolean strictVersion) {
         URI requestUri = uri.getRequestUri();
         QueryString rawQuery = QueryString.parse(requestUri.getRawQuery(), null);

@@ -77,7 +77,7 @@ import io.smallrye.mutiny.tuples.Tuple2;
 
 /**
  * The table protocol of existing client SDKs: Azure Mobile Apps ({@code ZUMO-API-VERSION: 2.0.0}) and Datasync
- * ({@code 3.0.0}) at {@code /tables/{table}} and {@code /tables/{table}/{id}}, as specified in protocol.md and its
+ * ({@code 3.0.0}) at {@code /tables/{table}} and {@code /tables/{table}/{id}}, as specified in docs/protocol.md and its
  * Appendix B. Errors answer in each protocol's own shape.
  */
 @Path("/tables")
@@ -489,7 +489,7 @@ public class TableResource {
                 .or(() -> bodyVersion);
     }
 
-    /** The precondition of a write and the status its failure answers with (protocol.md 5). */
+    /** The precondition of a write and the status its failure answers with (docs/protocol.md 5). */
     private record Conditions(Precondition precondition, int failureStatus) {
     }
 

@@ -11,7 +11,7 @@ import io.edgesync.protocol.odata.Expr.BinaryOp;
 import io.edgesync.protocol.odata.OrderBy;
 
 /**
- * Makes the watermark pulls of the JS and .NET clients safe against a race in their own loop (protocol.md 6.5, 6.6).
+ * Makes the JS and .NET clients' watermark pulls safe against a race in their own loop (docs/protocol.md 6.5, 6.6).
  *
  * <p> A caught-up client reads {@code updatedAt ge W} and gets only the row at W; it then asks again with
  * {@code $skip=1} to step over that row. If meanwhile another row X is written and the row at W is updated (moving

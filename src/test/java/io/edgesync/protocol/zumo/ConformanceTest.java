@@ -69,7 +69,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The 57 conformance cases of protocol.md section 8, with the gateway rules of Appendix B, against the real
+ * The 57 conformance cases of docs/protocol.md section 8, with the gateway rules of Appendix B, against the real
  * application, PostgreSQL and Kafka. Tests share one database and run in any order: each creates its own rows with
  * unique ids, and every test whose result depends on how many rows a table holds uses a fresh table of its own.
  */
@@ -1417,7 +1417,7 @@ class ConformanceTest {
         return new FilterFixture(table, idByText);
     }
 
-    // ---- the JS client's pull loop (protocol.md 6.5) ----------------------------------------------------------------
+    // ---- the JS client's pull loop (docs/protocol.md 6.5) -----------------------------------------------------------
 
     /** What one JS-client pull saw: every delivered id (with repeats), the last state of each row, how it ended. */
     private record PullLoop(List<String> deliveredIds, Map<String, JsonNode> lastSeen, boolean endedWithEmptyPage) {

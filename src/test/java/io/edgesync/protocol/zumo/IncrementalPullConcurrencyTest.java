@@ -45,8 +45,8 @@ import static io.edgesync.protocol.zumo.ZumoClient.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The proof of the pull invariant (architecture.md; protocol.md Q1-Q3 and 6.5-6.7): while writers insert, update and
- * soft-delete rows concurrently, clients that pull exactly as the JS client (v2, {@code ge} watermark with
+ * The proof of the pull invariant (docs/architecture.md; docs/protocol.md Q1-Q3 and 6.5-6.7): while writers insert,
+ * update and soft-delete rows concurrently, clients that pull exactly as the JS client (v2, {@code ge} watermark with
  * {@code $skip} on ties) and the Datasync client (v3, {@code gt} delta token, following {@code nextLink}) do end up
  * with a replica equal to the table: no committed change is ever missed.
  *

@@ -17,7 +17,7 @@ import io.restassured.specification.RequestSpecification;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every request shape of protocol.md's quirk list (section 7) gets a deliberate answer, never a 500. */
+/** Every request shape of docs/protocol.md's quirk list (section 7) gets a deliberate answer, never a 500. */
 @QuarkusTest
 @WithTestResource(InfrastructureResource.class)
 class QuirkRequestsTest {

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Test support for the ZUMO (Azure Mobile Apps 2.0.0) and Datasync (3.0.0) table endpoints: requests as the real
- * clients send them, and the assertions every conformance case shares (protocol.md section 8).
+ * clients send them, and the assertions every conformance case shares (docs/protocol.md section 8).
  */
 public final class ZumoClient {
 
