@@ -1,5 +1,6 @@
 package io.edgesync.cache;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -74,7 +75,13 @@ public class RecordService {
 
     /** A row state from the central service's change stream. */
     public record ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
-            long masterSeq, Optional<String> owner) {
+            long masterSeq, Optional<String> owner, Optional<Instant> createdAt) {
+
+        /** A change whose creation time is not known: a new row takes its local stamp's. */
+        public ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
+                long masterSeq, Optional<String> owner) {
+            this(table, id, data, version, deleted, masterSeq, owner, Optional.empty());
+        }
     }
 
     /**
@@ -184,7 +191,7 @@ public class RecordService {
                             ? store.confirmMasterSeq(tx, table, id, masterSeq)
                                     .replaceWith(ReplicationOutcome.CONFIRMED)
                             : store.writeReplicated(tx, table, id, change.data(), change.version(), change.deleted(),
-                                    masterSeq, newColumns, change.owner())
+                                    masterSeq, newColumns, change.owner(), change.createdAt())
                                     .invoke(written -> stamps.merge(table.name(), written.changeSeq(), Math::max))
                                     .replaceWith(ReplicationOutcome.APPLIED));
                 });

@@ -1,6 +1,8 @@
 package io.edgesync.cache;
 
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -68,10 +70,12 @@ public class RecordStore {
                     , written AS (
                         INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
                                                       master_seq, owner_id)
-                        SELECT $1, $2, $3::text::jsonb, stamp.clock, stamp.clock, $5, $6, stamp.stamp, $7, $8
+                        SELECT $1, $2, $3::text::jsonb, COALESCE($9::timestamptz, stamp.clock), stamp.clock, $5, $6,
+                               stamp.stamp, $7, $8
                         FROM stamp
                         ON CONFLICT (table_name, id) DO UPDATE
                         SET data = EXCLUDED.data,
+                            created_at = COALESCE($9::timestamptz, r.created_at),
                             updated_at = EXCLUDED.updated_at,
                             version = EXCLUDED.version,
                             deleted = EXCLUDED.deleted,
@@ -326,13 +330,16 @@ public class RecordStore {
     /**
      * Writes a row state the central service accepted (no CUD event: central knows it already). The row gets a new
      * local stamp, so pullers of this edge see it like any other change, and the owner central decided, whatever this
-     * edge had: a user who inserted the same id here before the owner's row arrived loses it.
+     * edge had: a user who inserted the same id here before the owner's row arrived loses it. {@code createdAt} is the
+     * record's, set where it was created; empty keeps a row's own (or gives a new row its stamp's time).
      */
     public Uni<StoredRecord> writeReplicated(SqlClient tx, TableInfo table, String id, ObjectNode data, String version,
-            boolean deleted, long masterSeq, Map<String, ColumnType> newColumns, Optional<String> owner) {
+            boolean deleted, long masterSeq, Map<String, ColumnType> newColumns, Optional<String> owner,
+            Optional<Instant> createdAt) {
         return tx.preparedQuery(REPLICATE)
                 .execute(Tuple.tuple(Arrays.asList(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
-                        version, deleted, masterSeq, owner.orElse(null))))
+                        version, deleted, masterSeq, owner.orElse(null),
+                        createdAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null))))
                 .map(rows -> firstRecord(rows)
                         .orElseThrow(() -> new IllegalStateException("Replicated write returned no row")));
     }

@@ -48,6 +48,11 @@ public record ChangeEvent(String table, String id, ObjectNode item, String versi
         return CudEvent.key(table, id);
     }
 
+    /** When the record was created, where it was created: it travels unchanged to every edge. */
+    public Optional<Instant> createdAt() {
+        return Items.instant(item, Items.CREATED_AT);
+    }
+
     /** The record's user columns. */
     public ObjectNode userColumns() {
         return Items.userColumns(item);

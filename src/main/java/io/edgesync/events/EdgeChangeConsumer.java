@@ -62,7 +62,8 @@ public class EdgeChangeConsumer {
             try {
                 ChangeEvent change = decode(record.value());
                 changes.add(new RecordService.ReplicatedChange(change.table(), change.id(), change.userColumns(),
-                        change.version(), change.deleted(), change.masterSeq(), change.owner()));
+                        change.version(), change.deleted(), change.masterSeq(), change.owner(),
+                        change.createdAt()));
             } catch (EventFormatException e) {
                 invalid.accept(record, e);
             }

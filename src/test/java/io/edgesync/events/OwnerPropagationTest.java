@@ -96,6 +96,28 @@ class OwnerPropagationTest {
     }
 
     @Test
+    void aReplicatedRowKeepsTheCreatedAtOfTheEdgeThatCreatedIt() {
+        // Given a row created at another edge at a known time, arriving here, then updated there
+        String subject = "carol-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
+        Instant createdThere = Instant.parse("2026-01-02T03:04:05.678Z");
+        for (int masterSeq = 1; masterSeq <= 2; masterSeq++) {
+            records.applyReplicatedChanges(List.of(new RecordService.ReplicatedChange("todoitem", id,
+                    JSON.createObjectNode().put("text", "version " + masterSeq), UUID.randomUUID().toString(), false,
+                    masterSeq, Optional.of(subject), Optional.of(createdThere))))
+                    .await()
+                    .atMost(Duration.ofSeconds(10));
+
+            // Then this edge shows the record as created where it was, not when it arrived
+            zumo(TestTokens.token(subject)).get("/tables/todoitem/" + id)
+                    .then()
+                    .statusCode(200)
+                    .body("text", org.hamcrest.Matchers.equalTo("version " + masterSeq))
+                    .body("createdAt", org.hamcrest.Matchers.equalTo("2026-01-02T03:04:05.678Z"));
+        }
+    }
+
+    @Test
     void aRowFromCentralBelongsToTheOwnerCentralDecidedWhateverThisEdgeHad() {
         // Given Alice inserted, at this edge, an id that Bob had already inserted at another edge
         String alice = TestTokens.token("alice-" + UUID.randomUUID());

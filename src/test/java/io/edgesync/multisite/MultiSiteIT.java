@@ -179,8 +179,10 @@ class MultiSiteIT {
                 });
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written);
         System.out.printf("MultiSiteIT: row written at edge 1 pulled at edge 2 after %d ms%n", millis);
-        assertThat(edge2.device("phone-2").get("/tables/" + TABLE + "/" + id).path("text").toString())
-                .isEqualTo("written at edge 1");
+        Response onEdge2 = edge2.device("phone-2").get("/tables/" + TABLE + "/" + id);
+        assertThat(onEdge2.path("text").toString()).isEqualTo("written at edge 1");
+        // And the record is the same there: createdAt is set once, where the record was created
+        assertThat(onEdge2.path("createdAt").toString()).isEqualTo(created.path("createdAt").toString());
     }
 
     @Test
