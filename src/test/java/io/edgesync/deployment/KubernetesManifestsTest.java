@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -138,18 +139,26 @@ class KubernetesManifestsTest {
 
     @Test
     void productionTakesTopicsFromStrimziAndServesDeclaredTablesOnly() {
-        // Given the production overlay's patch of the shared settings
-        ConfigMap settings = Manifests.parseFile(OVERLAYS.resolve("production/edgesync.yaml"))
+        // Given the shared settings of the base as the production overlay's patch leaves them
+        Map<String, String> settings = new LinkedHashMap<>(sharedSettings(BASE.resolve("config.yaml")));
+        settings.putAll(sharedSettings(OVERLAYS.resolve("production/edgesync.yaml")));
+
+        // Then topics are not created by the application and unknown tables are not created either
+        assertThat(settings).containsEntry("EDGESYNC_EVENTS_CREATE_TOPICS", "false")
+                .containsEntry("EDGESYNC_TABLES_AUTO_CREATE", "false");
+    }
+
+    /** The data of the ConfigMap edgesync-config in a file (a strategic merge patch adds or replaces its keys). */
+    private static Map<String, String> sharedSettings(Path file) {
+        return Manifests.parseFile(file)
                 .stream()
                 .map(Document::object)
                 .filter(ConfigMap.class::isInstance)
                 .map(ConfigMap.class::cast)
+                .filter(cm -> cm.getMetadata().getName().equals("edgesync-config"))
                 .findFirst()
-                .orElseThrow();
-
-        // Then topics are not created by the application and unknown tables are not created either
-        assertThat(settings.getData()).containsEntry("EDGESYNC_EVENTS_CREATE_TOPICS", "false")
-                .containsEntry("EDGESYNC_TABLES_AUTO_CREATE", "false");
+                .orElseThrow()
+                .getData();
     }
 
     static List<HasMetadata> baseObjects() {

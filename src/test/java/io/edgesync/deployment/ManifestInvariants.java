@@ -59,6 +59,7 @@ final class ManifestInvariants {
 
     private static final Set<String> EVENT_TOPIC_KEYS = Set.of("edgesync.events.cud-topic",
             "edgesync.events.changes-topic", "edgesync.events.conflicts-topic");
+    private static final String CREATE_TOPICS_KEY = "edgesync.events.create-topics";
 
     private final List<HasMetadata> objects;
     private final List<ConfigKey> keys;
@@ -77,6 +78,7 @@ final class ManifestInvariants {
         checks.put("environment variables map to real configuration keys", this::environment);
         checks.put("both roles run with the embedded servers off, each with its own role", this::roles);
         checks.put("Kafka topics match the application's topic settings", this::topics);
+        checks.put("topics declared as KafkaTopics are created by the Topic Operator alone", this::topicCreation);
         checks.put("Kafka runs in KRaft mode and EdgeSync points at its bootstrap service", this::kafka);
         checks.put("each role uses its own CloudNativePG cluster with the operator's credentials", this::databases);
         checks.put("selectors match pod labels and Services select existing pods", this::selectors);
@@ -271,6 +273,28 @@ final class ManifestInvariants {
                 violations.add(describe(topic) + ": the change stream must be compacted (cleanup.policy: compact)");
             }
         });
+        return violations;
+    }
+
+    /**
+     * Where KafkaTopics declare the topics, the application must not create them too: it races the Topic Operator and,
+     * when it wins, the topic gets the broker's defaults (replication factor, partitions) instead of the declared ones.
+     */
+    List<String> topicCreation() {
+        List<String> violations = new ArrayList<>();
+        if (custom("KafkaTopic").isEmpty()) {
+            return violations;
+        }
+        String variable = ConfigKeys.toEnvironmentVariable(CREATE_TOPICS_KEY);
+        String applicationDefault = ConfigKeys.defaultOf(keys, CREATE_TOPICS_KEY).orElse("true");
+        for (Deployment deployment : edgeSyncDeployments()) {
+            String value = effectiveEnvironment(deployment).getOrDefault(variable, applicationDefault);
+            if (!"false".equalsIgnoreCase(value)) {
+                violations.add(describe(deployment) + ": " + variable + "=" + value + " while KafkaTopics declare the"
+                        + " topics; the application would race the Topic Operator and create them with other"
+                        + " partitions and replicas (set it to false)");
+            }
+        }
         return violations;
     }
 

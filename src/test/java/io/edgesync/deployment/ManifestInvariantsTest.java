@@ -120,6 +120,15 @@ class ManifestInvariantsTest {
     }
 
     @Test
+    void applicationCreatingTopicsThatKafkaTopicsDeclareIsReported() {
+        List<String> violations = violations(configMap(cm -> cm.getData().remove("EDGESYNC_EVENTS_CREATE_TOPICS")),
+                ManifestInvariants::topicCreation);
+
+        assertThat(violations).hasSize(2)
+                .allSatisfy(v -> assertThat(v).contains("EDGESYNC_EVENTS_CREATE_TOPICS=true", "Topic Operator"));
+    }
+
+    @Test
     void bootstrapServerThatIsNotTheStrimziServiceIsReported() {
         List<String> violations = violations(configMap(cm -> cm.getData()
                 .put("KAFKA_BOOTSTRAP_SERVERS",
