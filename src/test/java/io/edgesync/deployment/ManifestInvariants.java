@@ -86,6 +86,7 @@ final class ManifestInvariants {
         checks.put("pods are non-root with a read-only root filesystem and /tmp on an emptyDir", this::security);
         checks.put("resources are set and fit the measurements", this::resources);
         checks.put("ConfigMaps, Secrets and scale targets that are referenced exist", this::references);
+        checks.put("no Secret is rendered: secrets are created out of band", this::secrets);
         checks.put("network policies: devices reach only edges, only EdgeSync reaches PostgreSQL and Kafka",
                 this::networkPolicies);
         checks.put("the ServiceMonitor scrapes the application's metrics endpoint", this::serviceMonitors);
@@ -631,6 +632,19 @@ final class ManifestInvariants {
             }
         }
         return violations;
+    }
+
+    /**
+     * Secrets are the user's (created with kubectl, read as optional) or an operator's, never part of the manifests: a
+     * rendered Secret belongs to {@code kubectl apply -k}, whose three-way merge against the last applied configuration
+     * deletes every key added to it by hand at the next apply.
+     */
+    List<String> secrets() {
+        return ofType(Secret.class).stream()
+                .map(secret -> describe(secret)
+                        + " is part of the manifests: the next kubectl apply -k deletes the keys"
+                        + " added to it out of band; leave it out and create it with kubectl create secret")
+                .toList();
     }
 
     List<String> networkPolicies() {

@@ -1,5 +1,6 @@
 package io.edgesync.deployment;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -192,6 +194,18 @@ class ManifestInvariantsTest {
         List<String> violations = violations(edge(d -> d.getSpec().setReplicas(2)), ManifestInvariants::references);
 
         assertThat(violations).singleElement().asString().contains("spec.replicas", "HorizontalPodAutoscaler");
+    }
+
+    @Test
+    void secretInTheManifestsIsReported() {
+        List<HasMetadata> objects = new ArrayList<>(KubernetesManifestsTest.baseObjects());
+        objects.add(new SecretBuilder().withNewMetadata().withName("edgesync-secret").endMetadata().build());
+
+        List<String> violations = violations(objects, ManifestInvariants::secrets);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Secret/edgesync-secret", "kubectl apply -k", "kubectl create secret");
     }
 
     @Test
