@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.edgesync.deployment.ConfigKeys.ConfigKey;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -33,6 +34,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
@@ -74,6 +77,7 @@ final class ManifestInvariants {
     /** Every check by name, for one dynamic test each. */
     Map<String, Supplier<List<String>>> checks() {
         Map<String, Supplier<List<String>>> checks = new LinkedHashMap<>();
+        checks.put("every object lands in the namespace of the EdgeSync pods", this::namespaces);
         checks.put("probes use the application's health endpoints and HTTP port", this::probes);
         checks.put("environment variables map to real configuration keys", this::environment);
         checks.put("both roles run with the embedded servers off, each with its own role", this::roles);
@@ -87,6 +91,7 @@ final class ManifestInvariants {
         checks.put("resources are set and fit the measurements", this::resources);
         checks.put("ConfigMaps, Secrets and scale targets that are referenced exist", this::references);
         checks.put("no Secret is rendered: secrets are created out of band", this::secrets);
+        checks.put("devices reach EdgeSync from outside the cluster over TLS only", this::exposure);
         checks.put("network policies: devices reach only edges, only EdgeSync reaches PostgreSQL and Kafka",
                 this::networkPolicies);
         checks.put("the ServiceMonitor scrapes the application's metrics endpoint", this::serviceMonitors);
@@ -95,6 +100,24 @@ final class ManifestInvariants {
 
     // ------------------------------------------------------------------------------------------------------------
     // Checks
+
+    /**
+     * Kustomize sets the namespace of a kustomization's own resources only: an overlay that adds objects without its
+     * own {@code namespace:} would create them in the namespace of the kubectl context.
+     */
+    List<String> namespaces() {
+        String expected = edgeSyncDeployments().stream()
+                .map(d -> d.getMetadata().getNamespace())
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+        return objects.stream()
+                .filter(o -> !"Namespace".equals(o.getKind()))
+                .filter(o -> !Objects.equals(expected, o.getMetadata().getNamespace()))
+                .map(o -> describe(o) + ": namespace " + o.getMetadata().getNamespace() + ", the EdgeSync pods run in "
+                        + expected)
+                .toList();
+    }
 
     List<String> probes() {
         List<String> violations = new ArrayList<>();
@@ -647,6 +670,73 @@ final class ManifestInvariants {
                 .toList();
     }
 
+    /**
+     * Tokens travel with every device request: nothing may serve EdgeSync outside the cluster in plain HTTP. A Service
+     * of type LoadBalancer or NodePort does; an Ingress must terminate TLS for every host it routes, and the edges must
+     * trust its controller's forwarded headers, or next links would say {@code http://}.
+     */
+    List<String> exposure() {
+        List<String> violations = new ArrayList<>();
+        List<Service> services = ofType(Service.class).stream()
+                .filter(s -> !selectedDeployments(s).isEmpty())
+                .toList();
+        for (Service service : services) {
+            String type = service.getSpec().getType();
+            if ("LoadBalancer".equals(type) || "NodePort".equals(type)) {
+                violations.add(describe(service) + ": type " + type + " serves plain HTTP outside the cluster, tokens"
+                        + " in clear text; let an Ingress with TLS route to it instead");
+            }
+        }
+        for (Ingress ingress : ofType(Ingress.class)) {
+            List<IngressServiceBackend> backends = Optional.ofNullable(ingress.getSpec().getRules())
+                    .orElse(List.of())
+                    .stream()
+                    .filter(rule -> rule.getHttp() != null)
+                    .flatMap(rule -> rule.getHttp().getPaths().stream())
+                    .map(path -> path.getBackend().getService())
+                    .filter(Objects::nonNull)
+                    .toList();
+            List<Service> routed = services.stream()
+                    .filter(s -> backends.stream().anyMatch(b -> b.getName().equals(s.getMetadata().getName())))
+                    .toList();
+            if (routed.isEmpty()) {
+                continue;
+            }
+            if (ingress.getSpec().getDefaultBackend() != null) {
+                violations.add(describe(ingress) + ": a default backend answers every host, with no certificate for"
+                        + " it");
+            }
+            Set<String> tlsHosts = Optional.ofNullable(ingress.getSpec().getTls())
+                    .orElse(List.of())
+                    .stream()
+                    .filter(tls -> tls.getSecretName() != null && !tls.getSecretName().isBlank())
+                    .flatMap(tls -> Optional.ofNullable(tls.getHosts()).orElse(List.of()).stream())
+                    .collect(Collectors.toSet());
+            for (var rule : Optional.ofNullable(ingress.getSpec().getRules()).orElse(List.of())) {
+                if (rule.getHost() == null || !tlsHosts.contains(rule.getHost())) {
+                    violations.add(describe(ingress) + ": host " + rule.getHost() + " has no TLS certificate (spec.tls"
+                            + " with the host and a secretName): devices would send tokens in clear text");
+                }
+            }
+            for (Service service : routed) {
+                for (Deployment deployment : selectedDeployments(service)) {
+                    String proxies = effectiveEnvironment(deployment).getOrDefault("EDGESYNC_SECURITY_TRUSTED_PROXIES",
+                            "127.0.0.1/32");
+                    boolean onlyLoopback = Stream.of(proxies.split(","))
+                            .map(String::trim)
+                            .allMatch(p -> p.startsWith("127.") || p.startsWith("::1"));
+                    if (onlyLoopback) {
+                        violations.add(describe(deployment) + ": behind " + describe(ingress) + " it trusts the"
+                                + " forwarded headers of the loopback only (EDGESYNC_SECURITY_TRUSTED_PROXIES="
+                                + proxies + "): next links would say http:// and every device would count as the"
+                                + " controller's address");
+                    }
+                }
+            }
+        }
+        return violations;
+    }
+
     List<String> networkPolicies() {
         List<String> violations = new ArrayList<>();
         List<NetworkPolicy> policies = ofType(NetworkPolicy.class);
@@ -818,6 +908,13 @@ final class ManifestInvariants {
 
     List<Deployment> edgeSyncDeployments() {
         return deployments().stream().filter(d -> APP_NAME.equals(podLabels(d).get(NAME_LABEL))).toList();
+    }
+
+    private List<Deployment> selectedDeployments(Service service) {
+        Map<String, String> selector = Optional.ofNullable(service.getSpec().getSelector()).orElse(Map.of());
+        return edgeSyncDeployments().stream()
+                .filter(d -> !selector.isEmpty() && selects(selector, podLabels(d)))
+                .toList();
     }
 
     static Map<String, String> podLabels(Deployment deployment) {

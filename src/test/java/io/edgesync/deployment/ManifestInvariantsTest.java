@@ -18,6 +18,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 
@@ -28,6 +31,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fail with a message that names the object.
  */
 class ManifestInvariantsTest {
+
+    @Test
+    void objectInAnotherNamespaceIsReported() {
+        List<String> violations = violations(object(Service.class, "edgesync-edge",
+                s -> s.getMetadata().setNamespace("default")), ManifestInvariants::namespaces);
+
+        assertThat(violations).singleElement().asString().contains("Service/edgesync-edge", "namespace default");
+    }
 
     @Test
     void probeOnAPathTheApplicationDoesNotServeIsReported() {
@@ -209,6 +220,40 @@ class ManifestInvariantsTest {
     }
 
     @Test
+    void edgeServiceOutsideTheClusterIsReported() {
+        List<String> violations = violations(object(Service.class, "edgesync-edge",
+                s -> s.getSpec().setType("LoadBalancer")), ManifestInvariants::exposure);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Service/edgesync-edge", "LoadBalancer", "plain HTTP");
+    }
+
+    @Test
+    void ingressHostWithoutACertificateIsReported() {
+        List<HasMetadata> objects = withEdgeIngress(List.of(), "10.0.0.0/8");
+
+        List<String> violations = violations(objects, ManifestInvariants::exposure);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Ingress/edgesync-edge", "edgesync.example.com", "no TLS certificate");
+    }
+
+    @Test
+    void ingressWhoseForwardedHeadersTheEdgesIgnoreIsReported() {
+        List<HasMetadata> objects = withEdgeIngress(List.of(new IngressTLSBuilder().withHosts("edgesync.example.com")
+                .withSecretName("edgesync-edge-tls")
+                .build()), "127.0.0.1/32");
+
+        List<String> violations = violations(objects, ManifestInvariants::exposure);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Deployment/edgesync-edge", "EDGESYNC_SECURITY_TRUSTED_PROXIES", "http://");
+    }
+
+    @Test
     void centralReachingTheEdgeCacheIsReported() {
         List<String> violations = violations(object(NetworkPolicy.class, "edgesync-edge-db-ingress",
                 p -> p.getSpec()
@@ -282,6 +327,37 @@ class ManifestInvariantsTest {
     private static List<String> violations(List<HasMetadata> objects,
             Function<ManifestInvariants, List<String>> check) {
         return check.apply(new ManifestInvariants(objects));
+    }
+
+    /** The base with an Ingress for the edge Service and the proxies the pods trust. */
+    private static List<HasMetadata> withEdgeIngress(List<IngressTLS> tls, String trustedProxies) {
+        List<HasMetadata> objects = new ArrayList<>(
+                configMap(cm -> cm.getData().put("EDGESYNC_SECURITY_TRUSTED_PROXIES", trustedProxies)));
+        objects.add(new IngressBuilder().withNewMetadata()
+                .withName("edgesync-edge")
+                .endMetadata()
+                .withNewSpec()
+                .withTls(tls)
+                .addNewRule()
+                .withHost("edgesync.example.com")
+                .withNewHttp()
+                .addNewPath()
+                .withPath("/")
+                .withPathType("Prefix")
+                .withNewBackend()
+                .withNewService()
+                .withName("edgesync-edge")
+                .withNewPort()
+                .withName("http")
+                .endPort()
+                .endService()
+                .endBackend()
+                .endPath()
+                .endHttp()
+                .endRule()
+                .endSpec()
+                .build());
+        return objects;
     }
 
     private static List<HasMetadata> edge(Consumer<Deployment> change) {
