@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -38,6 +39,16 @@ class ManifestInvariantsTest {
                 s -> s.getMetadata().setNamespace("default")), ManifestInvariants::namespaces);
 
         assertThat(violations).singleElement().asString().contains("Service/edgesync-edge", "namespace default");
+    }
+
+    @Test
+    void namespaceInTheManifestsIsReported() {
+        List<HasMetadata> objects = new ArrayList<>(KubernetesManifestsTest.baseObjects());
+        objects.add(new NamespaceBuilder().withNewMetadata().withName("edgesync").endMetadata().build());
+
+        List<String> violations = violations(objects, ManifestInvariants::namespaces);
+
+        assertThat(violations).singleElement().asString().contains("Namespace/edgesync", "kubectl delete -k");
     }
 
     @Test
