@@ -86,6 +86,8 @@ final class ManifestInvariants {
         checks.put("topics declared as KafkaTopics are created by the Topic Operator alone", this::topicCreation);
         checks.put("Kafka runs in KRaft mode and EdgeSync points at its bootstrap service", this::kafka);
         checks.put("each role uses its own CloudNativePG cluster with the operator's credentials", this::databases);
+        checks.put("PostgreSQL runs the release EdgeSync is tested on", this::postgresImages);
+        checks.put("a single PostgreSQL instance does not block node drains", this::postgresDisruptionBudgets);
         checks.put("selectors match pod labels and Services select existing pods", this::selectors);
         checks.put("edge and central run the same image", this::images);
         checks.put("pods are non-root with a read-only root filesystem and /tmp on an emptyDir", this::security);
@@ -432,6 +434,43 @@ final class ManifestInvariants {
             clusterByRole.put(role, clusterName);
         }
         return violations;
+    }
+
+    /**
+     * Without {@code spec.imageName} CloudNativePG runs its own default PostgreSQL, which moves with the operator (18
+     * from 1.28 on): the clusters name an image of the release the tests run.
+     */
+    List<String> postgresImages() {
+        List<String> violations = new ArrayList<>();
+        String tested = app.postgresVersion();
+        for (GenericKubernetesResource cluster : custom("Cluster")) {
+            Optional<String> image = Manifests.field(cluster, "spec.imageName").map(String::valueOf);
+            String tag = image.map(i -> i.substring(i.lastIndexOf('/') + 1))
+                    .map(i -> i.replaceFirst("@.*", ""))
+                    .map(i -> i.contains(":") ? i.substring(i.indexOf(':') + 1) : "")
+                    .orElse("");
+            if (!tag.equals(tested) && !tag.startsWith(tested + "-")) {
+                violations.add(describe(cluster) + ": spec.imageName " + image.orElse("(the operator's default)")
+                        + " is not PostgreSQL " + tested + ", the release EdgeSync is tested on (pom.xml"
+                        + " postgres-binaries.version)");
+            }
+        }
+        return violations;
+    }
+
+    /**
+     * CloudNativePG gives the primary a PodDisruptionBudget that allows no eviction; with a single instance nothing can
+     * take over, so every node drain stalls on it unless {@code spec.enablePDB} is false.
+     */
+    List<String> postgresDisruptionBudgets() {
+        return custom("Cluster").stream()
+                .filter(cluster -> intField(cluster, "spec.instances").orElse(1) == 1)
+                .filter(cluster -> !"false".equals(Manifests.field(cluster, "spec.enablePDB")
+                        .map(String::valueOf)
+                        .orElse("true")))
+                .map(cluster -> describe(cluster) + ": one instance with CloudNativePG's primary PodDisruptionBudget"
+                        + " blocks every node drain (set spec.enablePDB: false)")
+                .toList();
     }
 
     List<String> selectors() {

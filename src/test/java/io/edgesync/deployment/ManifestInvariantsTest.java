@@ -177,6 +177,33 @@ class ManifestInvariantsTest {
     }
 
     @Test
+    void postgresClusterOnTheOperatorsDefaultImageIsReported() {
+        List<String> violations = violations(custom("Cluster", "edgesync-edge-db",
+                cluster -> spec(cluster).remove("imageName")), ManifestInvariants::postgresImages);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Cluster/edgesync-edge-db", "operator's default", "postgres-binaries.version");
+    }
+
+    @Test
+    void postgresClusterOnAnotherMinorReleaseIsReported() {
+        List<String> violations = violations(custom("Cluster", "edgesync-central-db",
+                cluster -> spec(cluster).put("imageName", "ghcr.io/cloudnative-pg/postgresql:17.1-standard-trixie")),
+                ManifestInvariants::postgresImages);
+
+        assertThat(violations).singleElement().asString().contains("Cluster/edgesync-central-db", "17.1-standard");
+    }
+
+    @Test
+    void singlePostgresInstanceThatBlocksDrainsIsReported() {
+        List<String> violations = violations(custom("Cluster", "edgesync-edge-db",
+                cluster -> spec(cluster).put("instances", 1)), ManifestInvariants::postgresDisruptionBudgets);
+
+        assertThat(violations).singleElement().asString().contains("Cluster/edgesync-edge-db", "enablePDB: false");
+    }
+
+    @Test
     void serviceThatSelectsNoPodsIsReported() {
         List<String> violations = violations(object(Service.class, "edgesync-edge",
                 s -> s.getSpec().getSelector().put("app.kubernetes.io/component", "gateway")),
