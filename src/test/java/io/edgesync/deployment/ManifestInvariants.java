@@ -897,6 +897,10 @@ final class ManifestInvariants {
     List<String> serviceMonitors() {
         List<String> violations = new ArrayList<>();
         for (GenericKubernetesResource monitor : custom("ServiceMonitor")) {
+            if (label(monitor, "release") == null) {
+                violations.add(describe(monitor) + ": no release label; a kube-prometheus-stack Prometheus selects"
+                        + " only ServiceMonitors labelled release=<its Helm release>");
+            }
             Object selector = Manifests.field(monitor, "spec.selector.matchLabels").orElse(Map.of());
             Map<String, String> labels = ((Map<?, ?>) selector).entrySet()
                     .stream()

@@ -343,6 +343,14 @@ class ManifestInvariantsTest {
     }
 
     @Test
+    void serviceMonitorThatKubePrometheusStackDoesNotSelectIsReported() {
+        List<String> violations = violations(custom("ServiceMonitor", "edgesync",
+                monitor -> monitor.getMetadata().getLabels().remove("release")), ManifestInvariants::serviceMonitors);
+
+        assertThat(violations).singleElement().asString().contains("ServiceMonitor/edgesync", "release");
+    }
+
+    @Test
     void serviceMonitorWithoutATokenForProtectedMetricsIsReported() {
         List<String> violations = violations(custom("ServiceMonitor", "edgesync", monitor -> {
             @SuppressWarnings("unchecked")
