@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -159,6 +161,39 @@ class KubernetesManifestsTest {
                 .findFirst()
                 .orElseThrow()
                 .getData();
+    }
+
+    @Test
+    void readmeInstallsPinnedOperatorReleasesThatServeTheManifestsApis() throws IOException {
+        // Given the operator install URLs in the commands of k8s/README.md
+        String readme = Files.readString(Manifests.K8S.resolve("README.md"), StandardCharsets.UTF_8);
+        List<String> urls = Pattern.compile("```sh\\n(.*?)```", Pattern.DOTALL)
+                .matcher(readme)
+                .results()
+                .flatMap(block -> Pattern.compile("https://[^\\s'\"]+").matcher(block.group(1)).results())
+                .map(MatchResult::group)
+                .filter(url -> url.contains("strimzi") || url.contains("cloudnative-pg"))
+                .toList();
+        assertThat(urls).as("install URLs of Strimzi and CloudNativePG")
+                .anyMatch(url -> url.contains("strimzi"))
+                .anyMatch(url -> url.contains("cloudnative-pg"));
+
+        // Then each names one release, so that a later one cannot change what the manifests run on
+        Pattern release = Pattern.compile("\\d+\\.\\d+\\.\\d+");
+        assertThat(urls).allSatisfy(url -> assertThat(url).doesNotContain("latest").containsPattern(release));
+        // And Strimzi's serves the kafka.strimzi.io/v1 API the manifests use (0.49 and newer)
+        boolean strimziV1 = Manifests.yamlFiles(Manifests.K8S)
+                .stream()
+                .filter(f -> !f.getFileName().toString().equals("kustomization.yaml"))
+                .flatMap(f -> Manifests.parseFile(f).stream())
+                .anyMatch(d -> d.object().getApiVersion().equals("kafka.strimzi.io/v1"));
+        assertThat(strimziV1).as("the manifests use kafka.strimzi.io/v1").isTrue();
+        assertThat(urls).filteredOn(url -> url.contains("strimzi")).allSatisfy(url -> {
+            Matcher version = release.matcher(url);
+            assertThat(version.find()).isTrue();
+            int[] parts = Stream.of(version.group().split("\\.")).mapToInt(Integer::parseInt).toArray();
+            assertThat(parts[0] > 0 || parts[1] >= 49).as(url + " is Strimzi 0.49 or newer").isTrue();
+        });
     }
 
     static List<HasMetadata> baseObjects() {
