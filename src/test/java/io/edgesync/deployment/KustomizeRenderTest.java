@@ -133,6 +133,21 @@ class KustomizeRenderTest {
         }
     }
 
+    @Test
+    void devServesAnonymousDevicesWithoutAPlaceholderIdentityProvider() {
+        requireKubectl();
+        // Given the rendered dev overlay
+        ManifestInvariants invariants = new ManifestInvariants(render(Manifests.K8S.resolve("overlays/dev")));
+
+        // Then devices need no token, and no token is checked against the base's placeholder identity provider
+        // (which would refuse every one): the development setting, as in Compose and the local topology
+        for (Deployment deployment : invariants.edgeSyncDeployments()) {
+            assertThat(invariants.effectiveEnvironment(deployment)).as(ManifestInvariants.describe(deployment))
+                    .containsEntry("EDGESYNC_SECURITY_ANONYMOUS", "true")
+                    .doesNotContainKeys("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER");
+        }
+    }
+
     private static void requireKubectl() {
         if (kubectl == null) {
             Assumptions.abort("kubectl not found: not on PATH (" + System.getenv("PATH") + "); install kubectl to"
