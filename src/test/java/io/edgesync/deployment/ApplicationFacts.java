@@ -10,6 +10,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+
+import org.w3c.dom.Element;
+import org.xml.sax.SAXException;
+
 /**
  * What the deployments must agree with, read from the application itself: its HTTP port, the paths of its health and
  * metrics endpoints (Quarkus defaults unless application.properties moves them), and the environment variables that are
@@ -43,9 +49,11 @@ final class ApplicationFacts {
             "JAVA_OPTS_APPEND", "JAVA_OPTS", "JAVA_APP_JAR", "JAVA_DIAGNOSTICS", "GC_MAX_METASPACE_SIZE");
 
     private final Properties properties;
+    private final String postgresVersion;
 
-    private ApplicationFacts(Properties properties) {
+    private ApplicationFacts(Properties properties, String postgresVersion) {
         this.properties = properties;
+        this.postgresVersion = postgresVersion;
     }
 
     static ApplicationFacts load() {
@@ -56,7 +64,33 @@ final class ApplicationFacts {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new ApplicationFacts(properties);
+        return new ApplicationFacts(properties, pomProperty("postgres-binaries.version"));
+    }
+
+    /**
+     * The PostgreSQL release the tests and the local default run ({@code major.minor}, from the embedded binaries of
+     * pom.xml, e.g. 17.11 for 17.11.0): what a deployment's database must run too.
+     */
+    String postgresVersion() {
+        String[] parts = postgresVersion.split("\\.");
+        return parts[0] + "." + parts[1];
+    }
+
+    private static String pomProperty(String name) {
+        Path pom = Manifests.REPOSITORY.resolve("pom.xml");
+        try {
+            Element properties = (Element) DocumentBuilderFactory.newInstance()
+                    .newDocumentBuilder()
+                    .parse(pom.toFile())
+                    .getDocumentElement()
+                    .getElementsByTagName("properties")
+                    .item(0);
+            return properties.getElementsByTagName(name).item(0).getTextContent().trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ParserConfigurationException | SAXException e) {
+            throw new IllegalStateException("Could not read " + name + " from " + pom, e);
+        }
     }
 
     /** {@code quarkus.http.port} of the production profile. */

@@ -5,10 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -138,18 +141,59 @@ class KubernetesManifestsTest {
 
     @Test
     void productionTakesTopicsFromStrimziAndServesDeclaredTablesOnly() {
-        // Given the production overlay's patch of the shared settings
-        ConfigMap settings = Manifests.parseFile(OVERLAYS.resolve("production/edgesync.yaml"))
+        // Given the shared settings of the base as the production overlay's patch leaves them
+        Map<String, String> settings = new LinkedHashMap<>(sharedSettings(BASE.resolve("config.yaml")));
+        settings.putAll(sharedSettings(OVERLAYS.resolve("production/edgesync.yaml")));
+
+        // Then topics are not created by the application and unknown tables are not created either
+        assertThat(settings).containsEntry("EDGESYNC_EVENTS_CREATE_TOPICS", "false")
+                .containsEntry("EDGESYNC_TABLES_AUTO_CREATE", "false");
+    }
+
+    /** The data of the ConfigMap edgesync-config in a file (a strategic merge patch adds or replaces its keys). */
+    private static Map<String, String> sharedSettings(Path file) {
+        return Manifests.parseFile(file)
                 .stream()
                 .map(Document::object)
                 .filter(ConfigMap.class::isInstance)
                 .map(ConfigMap.class::cast)
+                .filter(cm -> cm.getMetadata().getName().equals("edgesync-config"))
                 .findFirst()
-                .orElseThrow();
+                .orElseThrow()
+                .getData();
+    }
 
-        // Then topics are not created by the application and unknown tables are not created either
-        assertThat(settings.getData()).containsEntry("EDGESYNC_EVENTS_CREATE_TOPICS", "false")
-                .containsEntry("EDGESYNC_TABLES_AUTO_CREATE", "false");
+    @Test
+    void readmeInstallsPinnedOperatorReleasesThatServeTheManifestsApis() throws IOException {
+        // Given the operator install URLs in the commands of k8s/README.md
+        String readme = Files.readString(Manifests.K8S.resolve("README.md"), StandardCharsets.UTF_8);
+        List<String> urls = Pattern.compile("```sh\\n(.*?)```", Pattern.DOTALL)
+                .matcher(readme)
+                .results()
+                .flatMap(block -> Pattern.compile("https://[^\\s'\"]+").matcher(block.group(1)).results())
+                .map(MatchResult::group)
+                .filter(url -> url.contains("strimzi") || url.contains("cloudnative-pg"))
+                .toList();
+        assertThat(urls).as("install URLs of Strimzi and CloudNativePG")
+                .anyMatch(url -> url.contains("strimzi"))
+                .anyMatch(url -> url.contains("cloudnative-pg"));
+
+        // Then each names one release, so that a later one cannot change what the manifests run on
+        Pattern release = Pattern.compile("\\d+\\.\\d+\\.\\d+");
+        assertThat(urls).allSatisfy(url -> assertThat(url).doesNotContain("latest").containsPattern(release));
+        // And Strimzi's serves the kafka.strimzi.io/v1 API the manifests use (0.49 and newer)
+        boolean strimziV1 = Manifests.yamlFiles(Manifests.K8S)
+                .stream()
+                .filter(f -> !f.getFileName().toString().equals("kustomization.yaml"))
+                .flatMap(f -> Manifests.parseFile(f).stream())
+                .anyMatch(d -> d.object().getApiVersion().equals("kafka.strimzi.io/v1"));
+        assertThat(strimziV1).as("the manifests use kafka.strimzi.io/v1").isTrue();
+        assertThat(urls).filteredOn(url -> url.contains("strimzi")).allSatisfy(url -> {
+            Matcher version = release.matcher(url);
+            assertThat(version.find()).isTrue();
+            int[] parts = Stream.of(version.group().split("\\.")).mapToInt(Integer::parseInt).toArray();
+            assertThat(parts[0] > 0 || parts[1] >= 49).as(url + " is Strimzi 0.49 or newer").isTrue();
+        });
     }
 
     static List<HasMetadata> baseObjects() {

@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -96,11 +97,18 @@ class KustomizeRenderTest {
             assertThat(((Map<?, ?>) Manifests.field(topic, "spec.config").orElseThrow()).get("min.insync.replicas"))
                     .hasToString("2");
         });
-        // And devices reach the edges from outside the cluster
+        // And devices reach the edges from outside the cluster, over TLS through an Ingress, not through the Service
+        assertThat(invariants.ofType(Ingress.class)).singleElement().satisfies(ingress -> {
+            assertThat(ingress.getSpec().getRules()).flatExtracting(rule -> rule.getHttp().getPaths())
+                    .extracting(path -> path.getBackend().getService().getName())
+                    .containsOnly("edgesync-edge");
+            assertThat(ingress.getSpec().getTls()).isNotEmpty()
+                    .allSatisfy(tls -> assertThat(tls.getSecretName()).isNotBlank());
+        });
         assertThat(invariants.ofType(Service.class))
                 .filteredOn(s -> "edgesync-edge".equals(s.getMetadata().getName()))
                 .singleElement()
-                .satisfies(s -> assertThat(s.getSpec().getType()).isEqualTo("LoadBalancer"));
+                .satisfies(s -> assertThat(s.getSpec().getType()).isEqualTo("ClusterIP"));
         // And Prometheus scrapes them
         assertThat(invariants.custom("ServiceMonitor")).hasSize(1);
     }
@@ -122,6 +130,21 @@ class KustomizeRenderTest {
         for (Deployment deployment : invariants.edgeSyncDeployments()) {
             assertThat(invariants.effectiveEnvironment(deployment)).containsEntry("EDGESYNC_TABLES_AUTO_CREATE",
                     "true");
+        }
+    }
+
+    @Test
+    void devServesAnonymousDevicesWithoutAPlaceholderIdentityProvider() {
+        requireKubectl();
+        // Given the rendered dev overlay
+        ManifestInvariants invariants = new ManifestInvariants(render(Manifests.K8S.resolve("overlays/dev")));
+
+        // Then devices need no token, and no token is checked against the base's placeholder identity provider
+        // (which would refuse every one): the development setting, as in Compose and the local topology
+        for (Deployment deployment : invariants.edgeSyncDeployments()) {
+            assertThat(invariants.effectiveEnvironment(deployment)).as(ManifestInvariants.describe(deployment))
+                    .containsEntry("EDGESYNC_SECURITY_ANONYMOUS", "true")
+                    .doesNotContainKeys("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER");
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.edgesync.deployment.ConfigKeys.ConfigKey;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -33,6 +34,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
@@ -59,6 +62,7 @@ final class ManifestInvariants {
 
     private static final Set<String> EVENT_TOPIC_KEYS = Set.of("edgesync.events.cud-topic",
             "edgesync.events.changes-topic", "edgesync.events.conflicts-topic");
+    private static final String CREATE_TOPICS_KEY = "edgesync.events.create-topics";
 
     private final List<HasMetadata> objects;
     private final List<ConfigKey> keys;
@@ -73,17 +77,24 @@ final class ManifestInvariants {
     /** Every check by name, for one dynamic test each. */
     Map<String, Supplier<List<String>>> checks() {
         Map<String, Supplier<List<String>>> checks = new LinkedHashMap<>();
+        checks.put("every object lands in the namespace of the EdgeSync pods, which the manifests do not own",
+                this::namespaces);
         checks.put("probes use the application's health endpoints and HTTP port", this::probes);
         checks.put("environment variables map to real configuration keys", this::environment);
         checks.put("both roles run with the embedded servers off, each with its own role", this::roles);
         checks.put("Kafka topics match the application's topic settings", this::topics);
+        checks.put("topics declared as KafkaTopics are created by the Topic Operator alone", this::topicCreation);
         checks.put("Kafka runs in KRaft mode and EdgeSync points at its bootstrap service", this::kafka);
         checks.put("each role uses its own CloudNativePG cluster with the operator's credentials", this::databases);
+        checks.put("PostgreSQL runs the release EdgeSync is tested on", this::postgresImages);
+        checks.put("a single PostgreSQL instance does not block node drains", this::postgresDisruptionBudgets);
         checks.put("selectors match pod labels and Services select existing pods", this::selectors);
         checks.put("edge and central run the same image", this::images);
         checks.put("pods are non-root with a read-only root filesystem and /tmp on an emptyDir", this::security);
         checks.put("resources are set and fit the measurements", this::resources);
         checks.put("ConfigMaps, Secrets and scale targets that are referenced exist", this::references);
+        checks.put("no Secret is rendered: secrets are created out of band", this::secrets);
+        checks.put("devices reach EdgeSync from outside the cluster over TLS only", this::exposure);
         checks.put("network policies: devices reach only edges, only EdgeSync reaches PostgreSQL and Kafka",
                 this::networkPolicies);
         checks.put("the ServiceMonitor scrapes the application's metrics endpoint", this::serviceMonitors);
@@ -92,6 +103,31 @@ final class ManifestInvariants {
 
     // ------------------------------------------------------------------------------------------------------------
     // Checks
+
+    /**
+     * Kustomize sets the namespace of a kustomization's own resources only: an overlay that adds objects without its
+     * own {@code namespace:} would create them in the namespace of the kubectl context. The namespace itself is not
+     * part of the manifests: {@code kubectl delete -k} would delete it, with the Strimzi operator installed there and
+     * every volume.
+     */
+    List<String> namespaces() {
+        List<String> violations = new ArrayList<>();
+        String expected = edgeSyncDeployments().stream()
+                .map(d -> d.getMetadata().getNamespace())
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+        for (HasMetadata object : objects) {
+            if ("Namespace".equals(object.getKind())) {
+                violations.add(describe(object) + " is part of the manifests: kubectl delete -k would delete it with"
+                        + " the operator and the volumes in it; create it with kubectl create namespace instead");
+            } else if (!Objects.equals(expected, object.getMetadata().getNamespace())) {
+                violations.add(describe(object) + ": namespace " + object.getMetadata().getNamespace()
+                        + ", the EdgeSync pods run in " + expected);
+            }
+        }
+        return violations;
+    }
 
     List<String> probes() {
         List<String> violations = new ArrayList<>();
@@ -274,6 +310,28 @@ final class ManifestInvariants {
         return violations;
     }
 
+    /**
+     * Where KafkaTopics declare the topics, the application must not create them too: it races the Topic Operator and,
+     * when it wins, the topic gets the broker's defaults (replication factor, partitions) instead of the declared ones.
+     */
+    List<String> topicCreation() {
+        List<String> violations = new ArrayList<>();
+        if (custom("KafkaTopic").isEmpty()) {
+            return violations;
+        }
+        String variable = ConfigKeys.toEnvironmentVariable(CREATE_TOPICS_KEY);
+        String applicationDefault = ConfigKeys.defaultOf(keys, CREATE_TOPICS_KEY).orElse("true");
+        for (Deployment deployment : edgeSyncDeployments()) {
+            String value = effectiveEnvironment(deployment).getOrDefault(variable, applicationDefault);
+            if (!"false".equalsIgnoreCase(value)) {
+                violations.add(describe(deployment) + ": " + variable + "=" + value + " while KafkaTopics declare the"
+                        + " topics; the application would race the Topic Operator and create them with other"
+                        + " partitions and replicas (set it to false)");
+            }
+        }
+        return violations;
+    }
+
     List<String> kafka() {
         List<String> violations = new ArrayList<>();
         List<GenericKubernetesResource> clusters = custom("Kafka");
@@ -376,6 +434,43 @@ final class ManifestInvariants {
             clusterByRole.put(role, clusterName);
         }
         return violations;
+    }
+
+    /**
+     * Without {@code spec.imageName} CloudNativePG runs its own default PostgreSQL, which moves with the operator (18
+     * from 1.28 on): the clusters name an image of the release the tests run.
+     */
+    List<String> postgresImages() {
+        List<String> violations = new ArrayList<>();
+        String tested = app.postgresVersion();
+        for (GenericKubernetesResource cluster : custom("Cluster")) {
+            Optional<String> image = Manifests.field(cluster, "spec.imageName").map(String::valueOf);
+            String tag = image.map(i -> i.substring(i.lastIndexOf('/') + 1))
+                    .map(i -> i.replaceFirst("@.*", ""))
+                    .map(i -> i.contains(":") ? i.substring(i.indexOf(':') + 1) : "")
+                    .orElse("");
+            if (!tag.equals(tested) && !tag.startsWith(tested + "-")) {
+                violations.add(describe(cluster) + ": spec.imageName " + image.orElse("(the operator's default)")
+                        + " is not PostgreSQL " + tested + ", the release EdgeSync is tested on (pom.xml"
+                        + " postgres-binaries.version)");
+            }
+        }
+        return violations;
+    }
+
+    /**
+     * CloudNativePG gives the primary a PodDisruptionBudget that allows no eviction; with a single instance nothing can
+     * take over, so every node drain stalls on it unless {@code spec.enablePDB} is false.
+     */
+    List<String> postgresDisruptionBudgets() {
+        return custom("Cluster").stream()
+                .filter(cluster -> intField(cluster, "spec.instances").orElse(1) == 1)
+                .filter(cluster -> !"false".equals(Manifests.field(cluster, "spec.enablePDB")
+                        .map(String::valueOf)
+                        .orElse("true")))
+                .map(cluster -> describe(cluster) + ": one instance with CloudNativePG's primary PodDisruptionBudget"
+                        + " blocks every node drain (set spec.enablePDB: false)")
+                .toList();
     }
 
     List<String> selectors() {
@@ -609,6 +704,86 @@ final class ManifestInvariants {
         return violations;
     }
 
+    /**
+     * Secrets are the user's (created with kubectl, read as optional) or an operator's, never part of the manifests: a
+     * rendered Secret belongs to {@code kubectl apply -k}, whose three-way merge against the last applied configuration
+     * deletes every key added to it by hand at the next apply.
+     */
+    List<String> secrets() {
+        return ofType(Secret.class).stream()
+                .map(secret -> describe(secret)
+                        + " is part of the manifests: the next kubectl apply -k deletes the keys"
+                        + " added to it out of band; leave it out and create it with kubectl create secret")
+                .toList();
+    }
+
+    /**
+     * Tokens travel with every device request: nothing may serve EdgeSync outside the cluster in plain HTTP. A Service
+     * of type LoadBalancer or NodePort does; an Ingress must terminate TLS for every host it routes, and the edges must
+     * trust its controller's forwarded headers, or next links would say {@code http://}.
+     */
+    List<String> exposure() {
+        List<String> violations = new ArrayList<>();
+        List<Service> services = ofType(Service.class).stream()
+                .filter(s -> !selectedDeployments(s).isEmpty())
+                .toList();
+        for (Service service : services) {
+            String type = service.getSpec().getType();
+            if ("LoadBalancer".equals(type) || "NodePort".equals(type)) {
+                violations.add(describe(service) + ": type " + type + " serves plain HTTP outside the cluster, tokens"
+                        + " in clear text; let an Ingress with TLS route to it instead");
+            }
+        }
+        for (Ingress ingress : ofType(Ingress.class)) {
+            List<IngressServiceBackend> backends = Optional.ofNullable(ingress.getSpec().getRules())
+                    .orElse(List.of())
+                    .stream()
+                    .filter(rule -> rule.getHttp() != null)
+                    .flatMap(rule -> rule.getHttp().getPaths().stream())
+                    .map(path -> path.getBackend().getService())
+                    .filter(Objects::nonNull)
+                    .toList();
+            List<Service> routed = services.stream()
+                    .filter(s -> backends.stream().anyMatch(b -> b.getName().equals(s.getMetadata().getName())))
+                    .toList();
+            if (routed.isEmpty()) {
+                continue;
+            }
+            if (ingress.getSpec().getDefaultBackend() != null) {
+                violations.add(describe(ingress) + ": a default backend answers every host, with no certificate for"
+                        + " it");
+            }
+            Set<String> tlsHosts = Optional.ofNullable(ingress.getSpec().getTls())
+                    .orElse(List.of())
+                    .stream()
+                    .filter(tls -> tls.getSecretName() != null && !tls.getSecretName().isBlank())
+                    .flatMap(tls -> Optional.ofNullable(tls.getHosts()).orElse(List.of()).stream())
+                    .collect(Collectors.toSet());
+            for (var rule : Optional.ofNullable(ingress.getSpec().getRules()).orElse(List.of())) {
+                if (rule.getHost() == null || !tlsHosts.contains(rule.getHost())) {
+                    violations.add(describe(ingress) + ": host " + rule.getHost() + " has no TLS certificate (spec.tls"
+                            + " with the host and a secretName): devices would send tokens in clear text");
+                }
+            }
+            for (Service service : routed) {
+                for (Deployment deployment : selectedDeployments(service)) {
+                    String proxies = effectiveEnvironment(deployment).getOrDefault("EDGESYNC_SECURITY_TRUSTED_PROXIES",
+                            "127.0.0.1/32");
+                    boolean onlyLoopback = Stream.of(proxies.split(","))
+                            .map(String::trim)
+                            .allMatch(p -> p.startsWith("127.") || p.startsWith("::1"));
+                    if (onlyLoopback) {
+                        violations.add(describe(deployment) + ": behind " + describe(ingress) + " it trusts the"
+                                + " forwarded headers of the loopback only (EDGESYNC_SECURITY_TRUSTED_PROXIES="
+                                + proxies + "): next links would say http:// and every device would count as the"
+                                + " controller's address");
+                    }
+                }
+            }
+        }
+        return violations;
+    }
+
     List<String> networkPolicies() {
         List<String> violations = new ArrayList<>();
         List<NetworkPolicy> policies = ofType(NetworkPolicy.class);
@@ -722,6 +897,10 @@ final class ManifestInvariants {
     List<String> serviceMonitors() {
         List<String> violations = new ArrayList<>();
         for (GenericKubernetesResource monitor : custom("ServiceMonitor")) {
+            if (label(monitor, "release") == null) {
+                violations.add(describe(monitor) + ": no release label; a kube-prometheus-stack Prometheus selects"
+                        + " only ServiceMonitors labelled release=<its Helm release>");
+            }
             Object selector = Manifests.field(monitor, "spec.selector.matchLabels").orElse(Map.of());
             Map<String, String> labels = ((Map<?, ?>) selector).entrySet()
                     .stream()
@@ -780,6 +959,13 @@ final class ManifestInvariants {
 
     List<Deployment> edgeSyncDeployments() {
         return deployments().stream().filter(d -> APP_NAME.equals(podLabels(d).get(NAME_LABEL))).toList();
+    }
+
+    private List<Deployment> selectedDeployments(Service service) {
+        Map<String, String> selector = Optional.ofNullable(service.getSpec().getSelector()).orElse(Map.of());
+        return edgeSyncDeployments().stream()
+                .filter(d -> !selector.isEmpty() && selects(selector, podLabels(d)))
+                .toList();
     }
 
     static Map<String, String> podLabels(Deployment deployment) {

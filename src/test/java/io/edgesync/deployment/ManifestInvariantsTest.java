@@ -1,5 +1,6 @@
 package io.edgesync.deployment;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -13,9 +14,14 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 
@@ -26,6 +32,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fail with a message that names the object.
  */
 class ManifestInvariantsTest {
+
+    @Test
+    void objectInAnotherNamespaceIsReported() {
+        List<String> violations = violations(object(Service.class, "edgesync-edge",
+                s -> s.getMetadata().setNamespace("default")), ManifestInvariants::namespaces);
+
+        assertThat(violations).singleElement().asString().contains("Service/edgesync-edge", "namespace default");
+    }
+
+    @Test
+    void namespaceInTheManifestsIsReported() {
+        List<HasMetadata> objects = new ArrayList<>(KubernetesManifestsTest.baseObjects());
+        objects.add(new NamespaceBuilder().withNewMetadata().withName("edgesync").endMetadata().build());
+
+        List<String> violations = violations(objects, ManifestInvariants::namespaces);
+
+        assertThat(violations).singleElement().asString().contains("Namespace/edgesync", "kubectl delete -k");
+    }
 
     @Test
     void probeOnAPathTheApplicationDoesNotServeIsReported() {
@@ -120,6 +144,15 @@ class ManifestInvariantsTest {
     }
 
     @Test
+    void applicationCreatingTopicsThatKafkaTopicsDeclareIsReported() {
+        List<String> violations = violations(configMap(cm -> cm.getData().remove("EDGESYNC_EVENTS_CREATE_TOPICS")),
+                ManifestInvariants::topicCreation);
+
+        assertThat(violations).hasSize(2)
+                .allSatisfy(v -> assertThat(v).contains("EDGESYNC_EVENTS_CREATE_TOPICS=true", "Topic Operator"));
+    }
+
+    @Test
     void bootstrapServerThatIsNotTheStrimziServiceIsReported() {
         List<String> violations = violations(configMap(cm -> cm.getData()
                 .put("KAFKA_BOOTSTRAP_SERVERS",
@@ -141,6 +174,33 @@ class ManifestInvariantsTest {
                 .asString()
                 .contains("QUARKUS_DATASOURCE_PASSWORD",
                         "edgesync-edge-db-app");
+    }
+
+    @Test
+    void postgresClusterOnTheOperatorsDefaultImageIsReported() {
+        List<String> violations = violations(custom("Cluster", "edgesync-edge-db",
+                cluster -> spec(cluster).remove("imageName")), ManifestInvariants::postgresImages);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Cluster/edgesync-edge-db", "operator's default", "postgres-binaries.version");
+    }
+
+    @Test
+    void postgresClusterOnAnotherMinorReleaseIsReported() {
+        List<String> violations = violations(custom("Cluster", "edgesync-central-db",
+                cluster -> spec(cluster).put("imageName", "ghcr.io/cloudnative-pg/postgresql:17.1-standard-trixie")),
+                ManifestInvariants::postgresImages);
+
+        assertThat(violations).singleElement().asString().contains("Cluster/edgesync-central-db", "17.1-standard");
+    }
+
+    @Test
+    void singlePostgresInstanceThatBlocksDrainsIsReported() {
+        List<String> violations = violations(custom("Cluster", "edgesync-edge-db",
+                cluster -> spec(cluster).put("instances", 1)), ManifestInvariants::postgresDisruptionBudgets);
+
+        assertThat(violations).singleElement().asString().contains("Cluster/edgesync-edge-db", "enablePDB: false");
     }
 
     @Test
@@ -183,6 +243,52 @@ class ManifestInvariantsTest {
         List<String> violations = violations(edge(d -> d.getSpec().setReplicas(2)), ManifestInvariants::references);
 
         assertThat(violations).singleElement().asString().contains("spec.replicas", "HorizontalPodAutoscaler");
+    }
+
+    @Test
+    void secretInTheManifestsIsReported() {
+        List<HasMetadata> objects = new ArrayList<>(KubernetesManifestsTest.baseObjects());
+        objects.add(new SecretBuilder().withNewMetadata().withName("edgesync-secret").endMetadata().build());
+
+        List<String> violations = violations(objects, ManifestInvariants::secrets);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Secret/edgesync-secret", "kubectl apply -k", "kubectl create secret");
+    }
+
+    @Test
+    void edgeServiceOutsideTheClusterIsReported() {
+        List<String> violations = violations(object(Service.class, "edgesync-edge",
+                s -> s.getSpec().setType("LoadBalancer")), ManifestInvariants::exposure);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Service/edgesync-edge", "LoadBalancer", "plain HTTP");
+    }
+
+    @Test
+    void ingressHostWithoutACertificateIsReported() {
+        List<HasMetadata> objects = withEdgeIngress(List.of(), "10.0.0.0/8");
+
+        List<String> violations = violations(objects, ManifestInvariants::exposure);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Ingress/edgesync-edge", "edgesync.example.com", "no TLS certificate");
+    }
+
+    @Test
+    void ingressWhoseForwardedHeadersTheEdgesIgnoreIsReported() {
+        List<HasMetadata> objects = withEdgeIngress(List.of(new IngressTLSBuilder().withHosts("edgesync.example.com")
+                .withSecretName("edgesync-edge-tls")
+                .build()), "127.0.0.1/32");
+
+        List<String> violations = violations(objects, ManifestInvariants::exposure);
+
+        assertThat(violations).singleElement()
+                .asString()
+                .contains("Deployment/edgesync-edge", "EDGESYNC_SECURITY_TRUSTED_PROXIES", "http://");
     }
 
     @Test
@@ -237,6 +343,14 @@ class ManifestInvariantsTest {
     }
 
     @Test
+    void serviceMonitorThatKubePrometheusStackDoesNotSelectIsReported() {
+        List<String> violations = violations(custom("ServiceMonitor", "edgesync",
+                monitor -> monitor.getMetadata().getLabels().remove("release")), ManifestInvariants::serviceMonitors);
+
+        assertThat(violations).singleElement().asString().contains("ServiceMonitor/edgesync", "release");
+    }
+
+    @Test
     void serviceMonitorWithoutATokenForProtectedMetricsIsReported() {
         List<String> violations = violations(custom("ServiceMonitor", "edgesync", monitor -> {
             @SuppressWarnings("unchecked")
@@ -259,6 +373,37 @@ class ManifestInvariantsTest {
     private static List<String> violations(List<HasMetadata> objects,
             Function<ManifestInvariants, List<String>> check) {
         return check.apply(new ManifestInvariants(objects));
+    }
+
+    /** The base with an Ingress for the edge Service and the proxies the pods trust. */
+    private static List<HasMetadata> withEdgeIngress(List<IngressTLS> tls, String trustedProxies) {
+        List<HasMetadata> objects = new ArrayList<>(
+                configMap(cm -> cm.getData().put("EDGESYNC_SECURITY_TRUSTED_PROXIES", trustedProxies)));
+        objects.add(new IngressBuilder().withNewMetadata()
+                .withName("edgesync-edge")
+                .endMetadata()
+                .withNewSpec()
+                .withTls(tls)
+                .addNewRule()
+                .withHost("edgesync.example.com")
+                .withNewHttp()
+                .addNewPath()
+                .withPath("/")
+                .withPathType("Prefix")
+                .withNewBackend()
+                .withNewService()
+                .withName("edgesync-edge")
+                .withNewPort()
+                .withName("http")
+                .endPort()
+                .endService()
+                .endBackend()
+                .endPath()
+                .endHttp()
+                .endRule()
+                .endSpec()
+                .build());
+        return objects;
     }
 
     private static List<HasMetadata> edge(Consumer<Deployment> change) {
