@@ -19,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgesync.common.DatabaseAvailability;
 import io.edgesync.common.ServiceUnavailableException;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
@@ -103,6 +104,7 @@ public class VisibilityHorizon {
     }
 
     private final Pool pool;
+    private final DatabaseAvailability databases;
     private final Vertx vertx;
     private final ObjectMapper json;
     private final MeterRegistry metrics;
@@ -134,7 +136,8 @@ public class VisibilityHorizon {
     private Counter rounds;
 
     public VisibilityHorizon(Pool pool, Vertx vertx, ObjectMapper json, MeterRegistry metrics,
-            EdgeSyncConfig config) {
+            EdgeSyncConfig config, DatabaseAvailability databases) {
+        this.databases = databases;
         this.pool = pool;
         this.vertx = vertx;
         this.json = json;
@@ -445,6 +448,7 @@ public class VisibilityHorizon {
     }
 
     private void roundDone() {
+        databases.reachable();
         if (failing) {
             failing = false;
             Log.info("Reading the tables' clocks again; changes become visible");

@@ -1,8 +1,13 @@
 package io.edgesync.common;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.Optional;
 
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
 
 /**
  * What a failed database statement means for the caller when the request itself is the cause (400) or the database is
@@ -18,6 +23,46 @@ public final class DatabaseErrors {
     private static final String DATA_EXCEPTION = "22";
 
     private DatabaseErrors() {
+    }
+
+    /** Seconds a client is asked to wait while the database cannot be reached. */
+    static final int UNREACHABLE_RETRY_AFTER_SECONDS = 5;
+
+    /**
+     * Whether {@code failure}, or one of its causes, says the database cannot be reached: no connection (refused,
+     * closed, timed out) or a server that is shutting down or not accepting connections (SQLSTATE 08xxx, 57P01-57P03).
+     */
+    public static boolean isUnreachable(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof ConnectException || cause instanceof ClosedConnectionException
+                    || cause instanceof ClosedChannelException || cause instanceof ConnectTimeoutException
+                    || cause instanceof NoRouteToHostException) {
+                return true;
+            }
+            if (cause instanceof PgException pg && pg.getSqlState() != null) {
+                String state = pg.getSqlState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                        || state.equals("57P03")) {
+                    return true;
+                }
+            }
+            String message = String.valueOf(cause.getMessage());
+            if (cause.getClass().getName().startsWith("io.vertx") && (message.contains("Connection refused")
+                    || message.contains("Timeout") || message.contains("timed out"))) {
+                // The pool's own failures: no connection could be made or acquired in time
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A failure in one short phrase for a log line: its innermost cause's class and message. */
+    static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     /** The answer {@code failure} calls for, when the request or the database's load caused it. */

@@ -19,6 +19,12 @@ import io.quarkus.logging.Log;
  */
 public class ProblemExceptionMappers {
 
+    private final DatabaseAvailability databases;
+
+    public ProblemExceptionMappers(DatabaseAvailability databases) {
+        this.databases = databases;
+    }
+
     @ServerExceptionMapper
     public Response mapApiException(ApiException e) {
         return responseOf(e);
@@ -67,7 +73,7 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapUnexpected(Throwable e) {
-        Optional<ApiException> database = DatabaseErrors.classify(e);
+        Optional<ApiException> database = databases.classify(e);
         if (database.isPresent()) {
             return mapApiException(database.get());
         }

@@ -263,6 +263,20 @@ public interface EdgeSyncConfig {
         @WithDefault("15000")
         int statementTimeoutMillis();
 
+        /**
+         * Longest the gateway waits to open a connection to the database, in milliseconds: a request that needs one
+         * answers 503 with {@code Retry-After} after that.
+         */
+        @WithDefault("3000")
+        int databaseConnectTimeoutMillis();
+
+        /**
+         * Longest a request waits for a free database connection of the pool, in milliseconds (503 with
+         * {@code Retry-After} after that): bounds the wait when every connection is busy or stuck.
+         */
+        @WithDefault("5000")
+        int databaseAcquireTimeoutMillis();
+
         /** Deepest nesting of parentheses, functions and unary operators in {@code $filter} (400 above). */
         @WithDefault("32")
         int maxFilterDepth();

@@ -52,7 +52,7 @@ import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
-import io.edgesync.common.DatabaseErrors;
+import io.edgesync.common.DatabaseAvailability;
 import io.edgesync.common.JsonPolicy;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
@@ -105,11 +105,13 @@ public class TableResource {
     private final EdgeSyncConfig.Protocol protocol;
     private final EdgeSyncConfig.Limits limits;
     private final ODataLimits odataLimits;
+    private final DatabaseAvailability databases;
 
     public TableResource(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility,
             WriteService writes, ZumoAnswers answers, DeviceQueue devices, TableAccess access, ItemWriter writer,
-            ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics) {
+            ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics, DatabaseAvailability databases) {
         this.catalog = catalog;
+        this.databases = databases;
         this.store = store;
         this.visibility = visibility;
         this.writes = writes;
@@ -670,7 +672,7 @@ public class TableResource {
         return new TableProtocolException(request.version(), 404, NOT_FOUND);
     }
 
-    private static TableProtocolException toProtocolException(ProtocolVersion version, Throwable e) {
+    private TableProtocolException toProtocolException(ProtocolVersion version, Throwable e) {
         if (e instanceof TableProtocolException protocolException) {
             return protocolException.in(version);
         }
@@ -680,7 +682,7 @@ public class TableResource {
         if (e instanceof ODataException || e instanceof InvalidItemException) {
             return new TableProtocolException(version, 400, e.getMessage());
         }
-        Optional<ApiException> database = DatabaseErrors.classify(e);
+        Optional<ApiException> database = databases.classify(e);
         if (database.isPresent()) {
             // The request's own values or query (a data exception, a string too long), or a busy database.
             return new TableProtocolException(version, database.get().status(), database.get().getMessage(),
