@@ -277,6 +277,14 @@ public interface EdgeSyncConfig {
         @WithDefault("5000")
         int databaseAcquireTimeoutMillis();
 
+        /**
+         * Longest a device waits for an answer of the table protocol or the native API, in milliseconds: 503 with
+         * {@code Retry-After} after that (a database that stopped answering). Change streams are not bounded; 0 turns
+         * the bound off.
+         */
+        @WithDefault("10000")
+        int requestTimeoutMillis();
+
         /** Deepest nesting of parentheses, functions and unary operators in {@code $filter} (400 above). */
         @WithDefault("32")
         int maxFilterDepth();

@@ -1,5 +1,6 @@
 package io.edgesync.nativeapi;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,7 +23,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.common.ApiException;
+import io.edgesync.common.Deadlines;
 import io.edgesync.config.ActiveIn;
+import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.TableAccess;
@@ -40,7 +43,11 @@ public class SyncResource {
     private final TableAccess access;
     private final ObjectMapper json;
 
-    public SyncResource(PushService push, PullService pull, TableAccess access, ObjectMapper json) {
+    private final Duration requestTimeout;
+
+    public SyncResource(PushService push, PullService pull, TableAccess access, ObjectMapper json,
+            EdgeSyncConfig config) {
+        this.requestTimeout = Duration.ofMillis(config.limits().requestTimeoutMillis());
         this.push = push;
         this.pull = pull;
         this.access = access;
@@ -66,7 +73,8 @@ public class SyncResource {
                         throw AccessDeniedException.unauthenticated();
                     }
                 })
-                .chain(caller -> push.pushOperations(deviceId, clientVersion, request, caller))
+                .chain(caller -> Deadlines.within(push.pushOperations(deviceId, clientVersion, request, caller),
+                        requestTimeout))
                 .map(this::resultsBody);
     }
 
@@ -78,8 +86,9 @@ public class SyncResource {
             @QueryParam("limit") String limit, @QueryParam("query") @DefaultValue("") String queryId) {
         int pageSize = parseLimit(limit);
         return access.currentCaller()
-                .chain(caller -> pull.pullChanges(deviceId, table, Optional.ofNullable(token), pageSize,
-                        queryId.length() > 200 ? queryId.substring(0, 200) : queryId, caller));
+                .chain(caller -> Deadlines.within(pull.pullChanges(deviceId, table, Optional.ofNullable(token),
+                        pageSize, queryId.length() > 200 ? queryId.substring(0, 200) : queryId, caller),
+                        requestTimeout));
     }
 
     private static int parseLimit(String limit) {

@@ -1,9 +1,12 @@
 package io.edgesync.foundation;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -92,6 +95,43 @@ class DatabaseOutageTest {
         String metrics = given().get("/q/metrics").asString();
         assertThat(metrics).contains("# HELP edgesync_database_unavailable Requests");
         assertThat(metrics).containsPattern("edgesync_database_unavailable_total [1-9]");
+    }
+
+    @Test
+    void whileTheDatabaseIsFrozenDevicesGetA503WithinTheRequestTimeoutAndLivenessStaysUp() throws Exception {
+        InfrastructureResource.databaseProxy().freeze();
+        try {
+            // When devices write and read while the database holds every answer
+            List<CompletableFuture<Response>> answers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String id = UUID.randomUUID().toString();
+                answers.add(CompletableFuture.supplyAsync(() -> given().header("ZUMO-API-VERSION", "2.0.0")
+                        .contentType(ContentType.JSON)
+                        .body("{\"id\":\"" + id + "\",\"text\":\"frozen\"}")
+                        .post("/tables/todoitem")));
+                answers.add(CompletableFuture.supplyAsync(() -> given().get("/sync/v1/devices/{d}/pull?table=todoitem",
+                        "frozen-" + id)));
+            }
+
+            // Then each gets a 503 with Retry-After once the request timeout (10 s) has passed, not when the database
+            // comes back
+            for (CompletableFuture<Response> answer : answers) {
+                Response response = answer.get(30, TimeUnit.SECONDS);
+                assertThat(response.statusCode()).as(response.asString()).isEqualTo(503);
+                assertThat(response.getHeader("Retry-After")).isNotBlank();
+                assertThat(response.time()).isLessThan(15_000L);
+            }
+            // And the process is alive, and says it is not ready within a probe's timeout
+            assertThat(given().get("/q/health/live").statusCode()).isEqualTo(200);
+            Response ready = given().get("/q/health/ready");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.time()).isLessThan(10_000L);
+        } finally {
+            InfrastructureResource.databaseProxy().thaw();
+        }
+        Awaitility.await("ready again")
+                .atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
     }
 
     private static void assertUnavailable(String attempt, Response answer, String messageMember) {

@@ -21,6 +21,8 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
     private volatile int boundPort;
+    private final Object frozenLock = new Object();
+    private boolean frozen;
 
     private TcpProxy(InetSocketAddress target) {
         this.target = target;
@@ -44,6 +46,32 @@ public final class TcpProxy implements AutoCloseable {
         closeQuietly(current);
         sockets.forEach(TcpProxy::closeQuietly);
         sockets.clear();
+    }
+
+    /**
+     * Holds every byte in both directions, as a database process stopped with SIGSTOP does: connections stay open,
+     * nothing is answered, until {@link #thaw()}.
+     */
+    public void freeze() {
+        synchronized (frozenLock) {
+            frozen = true;
+        }
+    }
+
+    /** Lets the held bytes and all that follow through again. */
+    public void thaw() {
+        synchronized (frozenLock) {
+            frozen = false;
+            frozenLock.notifyAll();
+        }
+    }
+
+    private void awaitThaw() throws InterruptedException {
+        synchronized (frozenLock) {
+            while (frozen) {
+                frozenLock.wait();
+            }
+        }
     }
 
     /** Accepts connections again, on the same port. */
@@ -92,11 +120,14 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    awaitThaw();
                     out.write(buffer, 0, read);
                     out.flush();
                 }
             } catch (IOException e) {
                 // connection closed on either side
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

@@ -3,6 +3,7 @@ package io.edgesync.protocol.zumo;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -53,6 +54,7 @@ import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
 import io.edgesync.common.DatabaseAvailability;
+import io.edgesync.common.Deadlines;
 import io.edgesync.common.JsonPolicy;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
@@ -106,12 +108,14 @@ public class TableResource {
     private final EdgeSyncConfig.Limits limits;
     private final ODataLimits odataLimits;
     private final DatabaseAvailability databases;
+    private final Duration requestTimeout;
 
     public TableResource(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility,
             WriteService writes, ZumoAnswers answers, DeviceQueue devices, TableAccess access, ItemWriter writer,
             ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics, DatabaseAvailability databases) {
         this.catalog = catalog;
         this.databases = databases;
+        this.requestTimeout = Duration.ofMillis(config.limits().requestTimeoutMillis());
         this.store = store;
         this.visibility = visibility;
         this.writes = writes;
@@ -570,9 +574,9 @@ public class TableResource {
         } catch (RuntimeException e) {
             return Uni.createFrom().failure(e);
         }
-        return access.currentCaller()
+        return Deadlines.within(access.currentCaller()
                 .invoke(caller -> request.caller(caller))
-                .chain(() -> action.apply(request))
+                .chain(() -> action.apply(request)), requestTimeout)
                 .onFailure()
                 .transform(e -> toProtocolException(request.version(), e));
     }
