@@ -317,23 +317,27 @@ public interface EdgeSyncConfig {
             @WithDefault("true")
             boolean enabled();
 
-            /** Sustained requests per second a device may send. */
-            @WithDefault("100")
+            /**
+             * Sustained requests per second a device may send. The default sits above what the Azure clients send at
+             * full speed (a bulk import with 12 requests in flight, a paged pull, a long offline queue), which they do
+             * not retry when refused: the limit stops runaway loops, not legitimate syncs.
+             */
+            @WithDefault("1000")
             int requestsPerSecond();
 
             /** Requests a device may send in a burst above the sustained rate. */
-            @WithDefault("200")
+            @WithDefault("5000")
             int burst();
 
             /**
              * Sustained requests per second of one caller, whatever devices it names: a user (by the token it sends),
              * else a client address (callers without a token behind one NAT share it).
              */
-            @WithDefault("500")
+            @WithDefault("2000")
             int callerRequestsPerSecond();
 
             /** Requests a caller may send in a burst above its sustained rate. */
-            @WithDefault("1000")
+            @WithDefault("10000")
             int callerBurst();
         }
     }
