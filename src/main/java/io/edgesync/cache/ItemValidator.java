@@ -67,7 +67,7 @@ public class ItemValidator {
         Optional<String> version = Optional.empty();
         ObjectNode data = json.createObjectNode();
         Map<String, ColumnType> newColumns = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = body.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             String name = field.getKey();

@@ -202,7 +202,7 @@ public class RecordService {
         if (table.privateColumns()) {
             return added;
         }
-        data.fields().forEachRemaining(field -> {
+        data.properties().forEach(field -> {
             if (table.canonicalColumn(field.getKey()).isEmpty()) {
                 JsonNode value = field.getValue();
                 added.put(field.getKey(), value.isTextual()

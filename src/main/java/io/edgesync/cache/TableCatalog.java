@@ -168,8 +168,8 @@ public class TableCatalog {
         Map<String, ColumnType> columns = new LinkedHashMap<>();
         try {
             JsonNode node = json.readTree(row.getString("columns"));
-            node.fields()
-                    .forEachRemaining(field -> columns.put(field.getKey(),
+            node.properties()
+                    .forEach(field -> columns.put(field.getKey(),
                             ColumnType.fromConfigName(field.getValue().asText())));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Corrupt column metadata of table " + row.getString("name"), e);

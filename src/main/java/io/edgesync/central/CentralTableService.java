@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.Transactions;
+import io.edgesync.common.Meters;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.events.ChangeEvent;
@@ -77,7 +78,8 @@ public class CentralTableService {
                 .asList()))
                 .invoke(outcomes -> {
                     for (int i = 0; i < outcomes.size(); i++) {
-                        metrics.counter("edgesync.central.events", "table", events.get(i).data().table(), "outcome",
+                        Meters.counter(metrics, "edgesync.central.events", "table", events.get(i).data().table(),
+                                "outcome",
                                 outcomes.get(i).name().toLowerCase(Locale.ROOT)).increment();
                     }
                 });

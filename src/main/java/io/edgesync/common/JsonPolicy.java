@@ -53,7 +53,7 @@ public class JsonPolicy implements ObjectMapperCustomizer {
             return Double.isFinite(node.doubleValue()) ? Optional.empty() : Optional.of(path.isEmpty() ? "/" : path);
         }
         if (node.isObject()) {
-            var fields = node.fields();
+            var fields = node.properties().iterator();
             while (fields.hasNext()) {
                 var field = fields.next();
                 Optional<String> found = firstNonFinite(field.getValue(), path + "/" + field.getKey());

@@ -68,7 +68,7 @@ final class BuiltInPolicies {
     }
 
     private static boolean overlaps(ObjectNode base, ObjectNode server, ObjectNode client) {
-        Iterator<Map.Entry<String, JsonNode>> fields = client.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = client.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode baseValue = base.get(field.getKey());
@@ -84,7 +84,7 @@ final class BuiltInPolicies {
     /** Both sides' changes; columns both changed take the server's value when {@code serverWinsOverlap}. */
     private static ObjectNode merge(ObjectNode base, ObjectNode server, ObjectNode client, boolean serverWinsOverlap) {
         ObjectNode merged = server.deepCopy();
-        client.fields().forEachRemaining(field -> {
+        client.properties().forEach(field -> {
             JsonNode baseValue = base.get(field.getKey());
             JsonNode serverValue = server.get(field.getKey());
             boolean clientChanged = !Objects.equals(field.getValue(), baseValue);

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.common.Meters;
 import io.edgesync.protocol.odata.SqlParams;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -59,7 +60,7 @@ public class ConflictLog {
 
     /** Counts conflicts logged by a committed write statement. */
     public void countLogged(List<Entry> entries) {
-        entries.forEach(entry -> metrics.counter("edgesync.conflicts", "table", entry.table(), "policy",
+        entries.forEach(entry -> Meters.counter(metrics, "edgesync.conflicts", "table", entry.table(), "policy",
                 entry.policy(), "decision", entry.decision(), "source", entry.source()).increment());
     }
 
@@ -85,8 +86,10 @@ public class ConflictLog {
                                            base_version, client_item, server_item, result_item)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10::text::jsonb, $11::text::jsonb)""")
                 .execute(Tuple.tuple(params))
-                .invoke(() -> metrics.counter("edgesync.conflicts", "table", entry.table(), "policy", entry.policy(),
-                        "decision", entry.decision(), "source", entry.source()).increment())
+                .invoke(() -> Meters
+                        .counter(metrics, "edgesync.conflicts", "table", entry.table(), "policy", entry.policy(),
+                                "decision", entry.decision(), "source", entry.source())
+                        .increment())
                 .replaceWithVoid();
     }
 }

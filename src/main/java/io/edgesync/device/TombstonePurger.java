@@ -5,6 +5,7 @@ import java.time.Duration;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.edgesync.common.Meters;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -97,6 +98,6 @@ public class TombstonePurger {
         return pool.preparedQuery(PURGE)
                 .execute(Tuple.of(config.activeDeviceDays(), config.tombstoneRetentionDays()))
                 .map(rows -> rows.iterator().next().getLong(0))
-                .invoke(purged -> metrics.counter("edgesync.tombstones.purged").increment(purged));
+                .invoke(purged -> Meters.counter(metrics, "edgesync.tombstones.purged").increment(purged));
     }
 }

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import io.edgesync.cache.RecordService;
 import io.edgesync.cache.TableCatalog;
+import io.edgesync.common.Meters;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -56,7 +57,7 @@ public class EdgeChangeConsumer {
         List<RecordService.ReplicatedChange> changes = new ArrayList<>(batch.size());
         for (ConsumerRecord<String, String> record : batch) {
             if (record.value() == null) {
-                metrics.counter("edgesync.changes.consumed", "outcome", "tombstone").increment();
+                Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "tombstone").increment();
                 continue;
             }
             try {
@@ -74,7 +75,7 @@ public class EdgeChangeConsumer {
         for (RecordService.ReplicationOutcome outcome : records.applyReplicatedChanges(changes)
                 .await()
                 .atMost(DB_TIMEOUT)) {
-            metrics.counter("edgesync.changes.consumed", "outcome", outcome.name().toLowerCase(Locale.ROOT))
+            Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome.name().toLowerCase(Locale.ROOT))
                     .increment();
         }
     }

@@ -19,6 +19,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
+import io.edgesync.common.Meters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 
@@ -180,7 +181,7 @@ public final class KafkaConsumerLoop {
                     handler.handleAll(chunk, (record, e) -> {
                         Log.warnf("Skipping invalid message at %s offset %d: %s", partition, record.offset(),
                                 e.getMessage());
-                        metrics.counter("edgesync.events.invalid", "topic", topic).increment();
+                        Meters.counter(metrics, "edgesync.events.invalid", "topic", topic).increment();
                     });
                     recordSuccess();
                 } catch (Exception e) {

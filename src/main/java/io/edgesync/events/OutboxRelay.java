@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
+import io.edgesync.common.Meters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -272,8 +273,9 @@ public final class OutboxRelay {
     private void countPublished(List<OutboxSource.OutboundRecord> sent) {
         Map<String, Integer> perTopic = new LinkedHashMap<>();
         sent.forEach(record -> perTopic.merge(record.topic(), 1, Integer::sum));
-        perTopic.forEach((topic, count) -> metrics.counter("edgesync.events.published", "topic", topic, "outbox",
-                source.name()).increment(count));
+        perTopic.forEach(
+                (topic, count) -> Meters.counter(metrics, "edgesync.events.published", "topic", topic, "outbox",
+                        source.name()).increment(count));
     }
 
     private boolean tryLock(SqlConnection connection) {

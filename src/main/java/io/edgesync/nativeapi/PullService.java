@@ -21,6 +21,7 @@ import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.common.ApiException;
+import io.edgesync.common.Meters;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.protocol.odata.SqlParams;
@@ -185,7 +186,7 @@ public class PullService {
         body.set("changes", changes);
         body.put("token", encode(new Token(table.name(), position, initialUntil)));
         body.put("hasMore", hasMore);
-        metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol", "native")
+        Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol", "native")
                 .increment(pageRecords.size());
         return new PageResult(body, position, pageRecords.size());
     }

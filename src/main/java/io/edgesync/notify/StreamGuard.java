@@ -69,7 +69,7 @@ public class StreamGuard {
                 })
                 .map(caller -> (Response) null)
                 .onFailure(ApiException.class)
-                .recoverWithItem(e -> problem((ApiException) e));
+                .recoverWithItem(e -> problem(e));
     }
 
     /** Whose streams count together: the user, or for callers without a token the client address. */

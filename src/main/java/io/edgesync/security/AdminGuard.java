@@ -26,6 +26,6 @@ public class AdminGuard {
         return access.requireAdmin()
                 .map(caller -> (Response) null)
                 .onFailure(AccessDeniedException.class)
-                .recoverWithItem(e -> ProblemExceptionMappers.responseOf((AccessDeniedException) e));
+                .recoverWithItem(ProblemExceptionMappers::responseOf);
     }
 }

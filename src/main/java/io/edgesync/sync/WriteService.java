@@ -31,6 +31,7 @@ import io.edgesync.cache.Transactions;
 import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.cache.WriteOutcome;
 import io.edgesync.common.ApiException;
+import io.edgesync.common.Meters;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.device.DeviceQueue;
@@ -180,7 +181,7 @@ public class WriteService {
         if (!added.isEmpty()) {
             catalog.rememberColumns(table, added);
         }
-        metrics.counter("edgesync.operations", "table", table.name(), "outcome", QueuedOperation.APPLIED)
+        Meters.counter(metrics, "edgesync.operations", "table", table.name(), "outcome", QueuedOperation.APPLIED)
                 .increment();
         WriteOutcome outcome = new WriteOutcome.Applied(record, single.kind().equals(WriteRequest.INSERT));
         return new WriteResult(p.table(), outcome, single.device()
@@ -596,7 +597,7 @@ public class WriteService {
                         .ifPresent(t -> catalog.rememberColumns(t, added)));
         conflicts.countLogged(run.conflicts());
         for (String[] counted : run.counted()) {
-            metrics.counter("edgesync.operations", "table", counted[0], "outcome", counted[1]).increment();
+            Meters.counter(metrics, "edgesync.operations", "table", counted[0], "outcome", counted[1]).increment();
         }
     }
 

@@ -140,6 +140,32 @@ class FoundationTest {
     }
 
     @Test
+    void everyMetricOfTheGatewayExplainsItselfInItsHelpText() {
+        // Given the write, pull and push paths used once, so that their meters exist
+        given().header("ZUMO-API-VERSION", "2.0.0")
+                .contentType("application/json")
+                .body("{\"text\":\"metrics\"}")
+                .post("/tables/todoitem")
+                .then()
+                .statusCode(201);
+        given().header("ZUMO-API-VERSION", "2.0.0").get("/tables/todoitem").then().statusCode(200);
+        given().contentType("application/json")
+                .body("{\"operations\":[]}")
+                .post("/sync/v1/devices/metrics-device/push")
+                .then()
+                .statusCode(200);
+
+        // Then each edgesync_ metric has a HELP line that says something
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        List<String> silent = metrics.lines()
+                .filter(line -> line.startsWith("# HELP edgesync_"))
+                .filter(line -> line.split(" ", 4).length < 4 || line.split(" ", 4)[3].isBlank())
+                .toList();
+        assertThat(silent).isEmpty();
+        assertThat(metrics).contains("# HELP edgesync_");
+    }
+
+    @Test
     void openApiDescribesTheNativeApi() {
         String openapi = given().when().get("/q/openapi").then().statusCode(200).extract().asString();
         assertThat(openapi).contains("/sync/v1/devices/{deviceId}");

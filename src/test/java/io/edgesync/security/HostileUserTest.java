@@ -315,8 +315,6 @@ class HostileUserTest {
             for (String method : List.of("GET", "PATCH", "PUT", "DELETE")) {
                 Response bobs = tableRequest(version, method, table, bobsId);
                 Response absent = tableRequest(version, method, table, absentId);
-                System.out
-                        .println("ORACLE " + version + " " + method + " " + bobs.statusCode() + " " + bobs.asString());
                 assertThat(bobs.statusCode()).as(version + " " + method)
                         .isEqualTo(absent.statusCode())
                         .isEqualTo(404);

@@ -37,7 +37,7 @@ public class ItemWriter {
             item.set(column, value == null ? NullNode.getInstance() : value);
         }
         // Columns another gateway instance added that this one's metadata does not list yet.
-        record.data().fields().forEachRemaining(field -> {
+        record.data().properties().forEach(field -> {
             if (!item.has(field.getKey())) {
                 item.set(field.getKey(), field.getValue());
             }

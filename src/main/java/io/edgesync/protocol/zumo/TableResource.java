@@ -56,6 +56,7 @@ import io.edgesync.common.ApiException;
 import io.edgesync.common.DatabaseAvailability;
 import io.edgesync.common.Deadlines;
 import io.edgesync.common.JsonPolicy;
+import io.edgesync.common.Meters;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
@@ -220,7 +221,7 @@ public class TableResource {
                     .asTuple();
         })
                 .invoke(result -> trackPull(request, table, filter, result.getItem1()))
-                .invoke(result -> metrics.counter("edgesync.pull.rows", "table", table.name(), "protocol",
+                .invoke(result -> Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol",
                         request.isV2() ? "zumo-v2" : "zumo-v3").increment(result.getItem1().records().size()))
                 .map(result -> listResponse(request, table, select, result.getItem1(), result.getItem2(), skip, top,
                         serverLimited, orderBy));
