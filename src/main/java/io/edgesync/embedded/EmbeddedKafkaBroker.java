@@ -48,7 +48,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throws IOException {
         Files.createDirectories(logDirectory);
         int port = Ports.preferredOrFree(preferredPort);
-        int controllerPort = Ports.freePort();
+        int controllerPort = Ports.freePortOtherThan(port);
         Properties props = brokerProperties(logDirectory, port, controllerPort);
         props.putAll(overrides);
         KafkaConfig config = KafkaConfig.fromProps(props, false);

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.Arrays;
 
 /** Chooses loopback ports for the embedded servers. */
 public final class Ports {
@@ -32,6 +33,20 @@ public final class Ports {
         } catch (IOException e) {
             throw new UncheckedIOException("No free loopback port", e);
         }
+    }
+
+    /**
+     * A free loopback port other than those given: two servers started one after the other must not get the same "free
+     * a moment ago" port (the kernel hands a just-closed ephemeral port out again).
+     */
+    public static int freePortOtherThan(int... taken) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = freePort();
+            if (Arrays.stream(taken).noneMatch(t -> t == port)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("No free loopback port other than " + Arrays.toString(taken));
     }
 
     static boolean isFree(int port) {

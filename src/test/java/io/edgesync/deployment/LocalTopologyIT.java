@@ -59,7 +59,7 @@ class LocalTopologyIT {
         assertThat(buildDirectory.resolve("quarkus-app/quarkus-run.jar")).as("packaged application").exists();
         directory = Files.createTempDirectory("edgesync-topology-");
         for (String name : List.of("central", "edge1", "edge2", "postgres", "kafka", "controller")) {
-            ports.put(name, Ports.freePort());
+            ports.put(name, Ports.freePortOtherThan(ports.values().stream().mapToInt(Integer::intValue).toArray()));
         }
 
         // Given a topology brought up by the script, on free ports, in a fresh directory

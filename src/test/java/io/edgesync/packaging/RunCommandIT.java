@@ -52,8 +52,8 @@ class RunCommandIT {
     @Test
     void embeddedDefaultBecomesReadyAndKeepsDataAcrossCleanAndUncleanRestarts() throws Exception {
         Path dataDir = work.resolve("data");
-        int postgresPort = Ports.freePort();
-        int kafkaPort = Ports.freePort();
+        int postgresPort = Ports.freePortOtherThan(httpPort);
+        int kafkaPort = Ports.freePortOtherThan(httpPort, postgresPort);
 
         // Given the gateway started with nothing configured but its data directory and ports
         Path firstLog = start(dataDir, postgresPort, kafkaPort, "first.log");
