@@ -49,7 +49,8 @@ public final class Ports {
         throw new IllegalStateException("No free loopback port other than " + Arrays.toString(taken));
     }
 
-    static boolean isFree(int port) {
+    /** Whether nothing listens on {@code port}, on the loopback interface or on all interfaces. */
+    public static boolean isFree(int port) {
         // Bind the wildcard address too: a server listening on 0.0.0.0:port would otherwise go unnoticed.
         return canBind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
                 && canBind(new InetSocketAddress(port));

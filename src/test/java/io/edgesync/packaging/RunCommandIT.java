@@ -114,6 +114,30 @@ class RunCommandIT {
                 .body("clientVersion", equalTo("it/1"));
     }
 
+    @Test
+    void aTakenHttpPortStopsTheStartWithOneClearLineBeforeAnythingStarts() throws Exception {
+        Path dataDir = work.resolve("data");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(httpPort)) {
+            // When the gateway starts on a port another process listens on
+            Path log = work.resolve("taken.log");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            process = new ProcessBuilder(List.of(java, "-Dquarkus.http.port=" + taken.getLocalPort(),
+                    "-Dedgesync.embedded.data-dir=" + dataDir, "-jar", JAR.toAbsolutePath().toString()))
+                    .directory(work.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+
+            // Then it exits at once, saying why and what to do, and started no server
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exits within 30 s").isTrue();
+            assertThat(process.exitValue()).isEqualTo(1);
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(output.strip()).isEqualTo("EdgeSync cannot start: port " + httpPort + " is in use by another"
+                    + " process. Stop it, or choose another port: -Dquarkus.http.port=<port> (QUARKUS_HTTP_PORT=<port>).");
+            assertThat(dataDir).doesNotExist();
+        }
+    }
+
     private Path start(Path dataDir, int postgresPort, int kafkaPort, String logName) throws IOException {
         Path log = work.resolve(logName);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
