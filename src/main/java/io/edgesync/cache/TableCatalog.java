@@ -176,7 +176,7 @@ public class TableCatalog {
         }
         String name = row.getString("name");
         boolean dynamicSchema = row.getBoolean("dynamic_schema");
-        Optional<EdgeSyncConfig.DeclaredTable> declared = declaredTable(name);
+        Optional<EdgeSyncConfig.DeclaredTable> declared = config.declaredTable(name);
         boolean privateColumns = dynamicSchema && declared.map(EdgeSyncConfig.DeclaredTable::perUser).orElse(true);
         if (privateColumns) {
             // Columns writes added before columns became private stay in the rows that have them, not in the table.
@@ -187,12 +187,4 @@ public class TableCatalog {
                 row.getBoolean("declared"), columns, true, privateColumns);
     }
 
-    private Optional<EdgeSyncConfig.DeclaredTable> declaredTable(String key) {
-        for (Map.Entry<String, EdgeSyncConfig.DeclaredTable> entry : config.declared().entrySet()) {
-            if (TableInfo.key(entry.getKey()).equals(key)) {
-                return Optional.of(entry.getValue());
-            }
-        }
-        return Optional.empty();
-    }
 }

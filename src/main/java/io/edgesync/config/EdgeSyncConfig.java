@@ -1,6 +1,7 @@
 package io.edgesync.config;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -38,6 +39,16 @@ public interface EdgeSyncConfig {
         /** Tables declared up front, by name (matched case-insensitively). */
         @WithName("declared")
         Map<String, DeclaredTable> declared();
+
+        /** The declaration of the table {@code name}, matched case-insensitively; empty when it is not declared. */
+        default Optional<DeclaredTable> declaredTable(String name) {
+            String key = name.toLowerCase(Locale.ROOT);
+            return declared().entrySet()
+                    .stream()
+                    .filter(entry -> entry.getKey().toLowerCase(Locale.ROOT).equals(key))
+                    .map(Map.Entry::getValue)
+                    .findFirst();
+        }
 
         /**
          * Conflict policy of tables that do not name one: {@code server-wins}, {@code client-wins},

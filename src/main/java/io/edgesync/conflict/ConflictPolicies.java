@@ -45,20 +45,11 @@ public class ConflictPolicies {
 
     /** Whether the table parks later operations of a device behind a failed one. */
     public boolean stopOnConflict(String table) {
-        return config.declared()
-                .entrySet()
-                .stream()
-                .filter(e -> TableInfo.key(e.getKey()).equals(TableInfo.key(table)))
-                .anyMatch(e -> e.getValue().stopOnConflict());
+        return config.declaredTable(table).map(EdgeSyncConfig.DeclaredTable::stopOnConflict).orElse(false);
     }
 
     private Optional<String> declaredPolicy(String key) {
-        return config.declared()
-                .entrySet()
-                .stream()
-                .filter(e -> TableInfo.key(e.getKey()).equals(key))
-                .findFirst()
-                .flatMap(e -> e.getValue().conflictPolicy());
+        return config.declaredTable(key).flatMap(EdgeSyncConfig.DeclaredTable::conflictPolicy);
     }
 
     private ConflictPolicy policyNamed(String name, boolean allowMerge) {

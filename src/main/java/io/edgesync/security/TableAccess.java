@@ -1,7 +1,6 @@
 package io.edgesync.security;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,7 +55,7 @@ public class TableAccess {
     }
 
     public Access authorize(Caller caller, TableInfo table, boolean write) {
-        Optional<EdgeSyncConfig.DeclaredTable> declared = declared(table.name());
+        Optional<EdgeSyncConfig.DeclaredTable> declared = tables.declaredTable(table.name());
         if (!allowed(caller, declared, write)) {
             if (caller.isAnonymous()) {
                 throw AccessDeniedException.unauthenticated();
@@ -77,7 +76,7 @@ public class TableAccess {
      * without its answer: change notifications of a table go only to callers that may read it.
      */
     public boolean mayRead(Caller caller, String table) {
-        return allowed(caller, declared(TableInfo.key(table)), false);
+        return allowed(caller, tables.declaredTable(TableInfo.key(table)), false);
     }
 
     private boolean allowed(Caller caller, Optional<EdgeSyncConfig.DeclaredTable> declared, boolean write) {
@@ -96,7 +95,9 @@ public class TableAccess {
     /** Whether a caller without a token may use {@code table}. */
     public boolean allowsAnonymous(String table) {
         return security.anonymous()
-                || declared(TableInfo.key(table)).map(EdgeSyncConfig.DeclaredTable::anonymous).orElse(false);
+                || tables.declaredTable(TableInfo.key(table))
+                        .map(EdgeSyncConfig.DeclaredTable::anonymous)
+                        .orElse(false);
     }
 
     /** Whether a caller without a token may use some table: the native API is open to such callers then. */
@@ -121,15 +122,6 @@ public class TableAccess {
             }
             throw AccessDeniedException.forbidden("The admin API needs the role '" + security.adminRole() + "'");
         });
-    }
-
-    private Optional<EdgeSyncConfig.DeclaredTable> declared(String table) {
-        for (Map.Entry<String, EdgeSyncConfig.DeclaredTable> entry : tables.declared().entrySet()) {
-            if (TableInfo.key(entry.getKey()).equals(table)) {
-                return Optional.of(entry.getValue());
-            }
-        }
-        return Optional.empty();
     }
 
     private static Caller toCaller(SecurityIdentity identity) {
