@@ -27,6 +27,12 @@ public final class DevKeys {
     public static final String PRIVATE_KEY = "private-key.pem";
     public static final String PUBLIC_KEY = "public-key.pem";
 
+    /**
+     * The key location {@code application.properties} names until the real one is known at start: it keeps Quarkus from
+     * generating a key pair of its own at build time, and the local default replaces it.
+     */
+    public static final String UNSET_LOCATION = "file:///edgesync-key-set-at-start.pem";
+
     private DevKeys() {
     }
 
