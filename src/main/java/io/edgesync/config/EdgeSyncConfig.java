@@ -185,7 +185,26 @@ public interface EdgeSyncConfig {
         @WithDefault("edgesync.conflicts")
         String conflictsTopic();
 
-        /** Partitions of the topics created at start-up. */
+        /**
+         * Topic of the central service's heartbeats (one partition, kept an hour): edges measure by them how current
+         * their change stream is, also while nothing changes.
+         */
+        @WithDefault("edgesync.heartbeats")
+        String heartbeatsTopic();
+
+        /** How often the central service publishes a heartbeat, in seconds. */
+        @WithDefault("5")
+        int heartbeatIntervalSeconds();
+
+        /**
+         * Readiness of an edge reports its change stream {@code stalled} (and stays UP for devices) when neither a
+         * change nor a heartbeat of the central service has arrived for this long, in seconds, or when the central
+         * service says it cannot apply events.
+         */
+        @WithDefault("20")
+        int stalledAfterSeconds();
+
+        /** Partitions of the topics created at start-up (the heartbeats topic has one). */
         @WithDefault("6")
         int partitions();
 

@@ -157,6 +157,34 @@ public final class EventCodec {
         return node.toString();
     }
 
+    // --------------------------------------------------------------------------------------------------- heartbeats
+
+    /** The value of a heartbeat message. */
+    public static String encodeHeartbeat(Heartbeat heartbeat) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("central", heartbeat.central());
+        node.put("time", ProtocolDates.format(heartbeat.time()));
+        node.put("applying", heartbeat.applying());
+        node.put("reason", heartbeat.reason().orElse(null));
+        node.put("cudLag", heartbeat.cudLag());
+        return node.toString();
+    }
+
+    /**
+     * Reads a heartbeat.
+     *
+     * @throws EventFormatException when the text is not a heartbeat
+     */
+    public static Heartbeat decodeHeartbeat(String text) {
+        JsonNode node = parse(text);
+        JsonNode applying = node.get("applying");
+        if (applying == null || !applying.isBoolean()) {
+            throw new EventFormatException("Heartbeat without a boolean applying");
+        }
+        return new Heartbeat(requiredText(node, "central"), instant(requiredText(node, "time"), "time"),
+                applying.asBoolean(), optionalText(node, "reason"), node.path("cudLag").asLong(0));
+    }
+
     // ----------------------------------------------------------------------------------------------------- shared
 
     /** Parses a JSON object (user columns stored as JSONB, for instance) with the codec's number handling. */

@@ -13,9 +13,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import io.edgesync.central.CentralOutbox;
 import io.edgesync.central.CentralStore;
@@ -33,10 +36,11 @@ import io.vertx.mutiny.sqlclient.Pool;
 /**
  * Starts and stops the parts of the event pipeline this process's role runs, and keeps their housekeeping:
  *
- * <ul> <li>edge (roles {@code edge} and {@code all}): the outbox relay to the CUD topic, the change-stream
- * consumer;</li> <li>central (roles {@code central} and {@code all}): the CUD consumer, the central outbox relay to the
- * change and conflict topics, the purge of master tombstones;</li> <li>both: topic creation (when configured), outbox
- * lag metrics, retention of relayed outbox rows and processed event ids.</li> </ul>
+ * <ul> <li>edge (roles {@code edge} and {@code all}): the outbox relay to the CUD topic, the change-stream consumer
+ * (changes and central's heartbeats);</li> <li>central (roles {@code central} and {@code all}): the CUD consumer, the
+ * central outbox relay to the change and conflict topics, the heartbeat, the purge of master tombstones;</li> <li>both:
+ * topic creation (when configured), outbox lag metrics, retention of relayed outbox rows and processed event ids.</li>
+ * </ul>
  *
  * Relays and consumers start once the topics exist, so a broker's automatic topic creation never makes them with the
  * wrong settings; Kafka being unreachable at start-up only delays them.
@@ -60,6 +64,7 @@ public class EventPipeline {
     private final CudEventConsumer cudHandler;
     private final CentralTableService central;
     private final CentralStore centralStore;
+    private final ChangeStreamFreshness freshness;
     private final MeterRegistry metrics;
 
     private final List<OutboxRelay> relays = new CopyOnWriteArrayList<>();
@@ -69,11 +74,12 @@ public class EventPipeline {
     private volatile boolean topicsReady;
     private volatile Optional<String> topicFailure = Optional.empty();
     private ScheduledExecutorService housekeeping;
+    private CentralHeartbeat heartbeat;
 
     public EventPipeline(EdgeSyncConfig config, Pool pool, KafkaClients clients, EventTopics topics,
             EdgeIdentity identity, EdgeOutbox edgeOutbox, CentralOutbox centralOutbox,
             EdgeChangeConsumer changeHandler, CudEventConsumer cudHandler, CentralTableService central,
-            CentralStore centralStore, MeterRegistry metrics) {
+            CentralStore centralStore, ChangeStreamFreshness freshness, MeterRegistry metrics) {
         this.config = config;
         this.pool = pool;
         this.clients = clients;
@@ -85,6 +91,7 @@ public class EventPipeline {
         this.cudHandler = cudHandler;
         this.central = central;
         this.centralStore = centralStore;
+        this.freshness = freshness;
         this.metrics = metrics;
     }
 
@@ -104,15 +111,23 @@ public class EventPipeline {
             outboxes.put(edgeOutbox.name(), edgeOutbox);
             relays.add(new OutboxRelay(edgeOutbox, pool, clients, metrics, events.relayBatchSize(), idle,
                     this::topicsReady));
-            consumers.add(new KafkaConsumerLoop("changes", clients, identity.changesGroup(), topics.changesTopic(),
-                    EdgeChangeConsumer.BATCH_SIZE, changeHandler::handleAll, metrics, this::topicsReady));
+            KafkaConsumerLoop changes = new KafkaConsumerLoop("changes", clients, identity.changesGroup(),
+                    List.of(topics.changesTopic(), topics.heartbeatsTopic()), EdgeChangeConsumer.BATCH_SIZE,
+                    this::handleChangeStream, metrics, this::topicsReady);
+            freshness.lagFrom(changes::lag);
+            consumers.add(changes);
         }
         if (role.includes(Role.CENTRAL)) {
             outboxes.put(centralOutbox.name(), centralOutbox);
             relays.add(new OutboxRelay(centralOutbox, pool, clients, metrics, events.relayBatchSize(), idle,
                     this::topicsReady));
-            consumers.add(new KafkaConsumerLoop("cud", clients, events.centralGroup(), topics.cudTopic(),
-                    CudEventConsumer.BATCH_SIZE, cudHandler::handleAll, metrics, this::topicsReady));
+            KafkaConsumerLoop cud = new KafkaConsumerLoop("cud", clients, events.centralGroup(),
+                    List.of(topics.cudTopic()), CudEventConsumer.BATCH_SIZE, cudHandler::handleAll, metrics,
+                    this::topicsReady);
+            consumers.add(cud);
+            long interval = TimeUnit.SECONDS.toMillis(Math.max(1, events.heartbeatIntervalSeconds()));
+            heartbeat = new CentralHeartbeat(clients, topics.heartbeatsTopic(), EdgeIdentity.hostName(), cud,
+                    (int) Math.max(2_000, interval));
         }
         outboxes.keySet().forEach(this::registerGauges);
 
@@ -131,6 +146,10 @@ public class EventPipeline {
             long purgeSeconds = Math.max(10, config.tables().purgeIntervalSeconds());
             housekeeping.scheduleWithFixedDelay(this::purgeMasterTombstones, purgeSeconds, purgeSeconds,
                     TimeUnit.SECONDS);
+        }
+        if (heartbeat != null) {
+            long interval = TimeUnit.SECONDS.toMillis(Math.max(1, events.heartbeatIntervalSeconds()));
+            housekeeping.scheduleWithFixedDelay(this::beat, 0, interval, TimeUnit.MILLISECONDS);
         }
         relays.forEach(OutboxRelay::start);
         consumers.forEach(KafkaConsumerLoop::start);
@@ -151,9 +170,29 @@ public class EventPipeline {
         }
         consumers.forEach(KafkaConsumerLoop::stop);
         relays.forEach(OutboxRelay::stop);
+        if (heartbeat != null) {
+            heartbeat.close();
+        }
         long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
         if (millis > 2_000) {
             Log.warnf("Stopping the event pipeline took %d ms", millis);
+        }
+    }
+
+    /** The edge's change-stream consumer: changes go to the cache, heartbeats to the freshness of the stream. */
+    private void handleChangeStream(List<ConsumerRecord<String, String>> batch,
+            BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
+        if (batch.get(0).topic().equals(topics.heartbeatsTopic())) {
+            freshness.heartbeats(batch, invalid);
+            return;
+        }
+        changeHandler.handleAll(batch, invalid);
+        freshness.changesApplied();
+    }
+
+    private void beat() {
+        if (topicsReady) {
+            heartbeat.beat();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.edgesync.events;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +22,9 @@ import io.edgesync.config.EdgeSyncConfig;
 import io.quarkus.logging.Log;
 
 /**
- * The pipeline's topics: the CUD and conflicts topics, and the compacted change stream. With
- * {@code edgesync.events.create-topics} (the embedded default) missing ones are created with the configured partitions
- * and replication factor; existing ones are left as they are.
+ * The pipeline's topics: the CUD and conflicts topics, the compacted change stream and the central service's
+ * heartbeats. With {@code edgesync.events.create-topics} (the embedded default) missing ones are created with the
+ * configured partitions and replication factor; existing ones are left as they are.
  */
 @ApplicationScoped
 public class EventTopics {
@@ -50,6 +51,10 @@ public class EventTopics {
         return config.conflictsTopic();
     }
 
+    public String heartbeatsTopic() {
+        return config.heartbeatsTopic();
+    }
+
     /** Whether this process creates the topics (otherwise the deployment declares them). */
     public boolean createsTopics() {
         return config.createTopics();
@@ -65,7 +70,11 @@ public class EventTopics {
                 new NewTopic(config.changesTopic(), partitions, replication)
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
                 new NewTopic(config.conflictsTopic(), partitions, replication)
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)));
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)),
+                // Only the newest heartbeat matters; an hour of them shows a past outage to whoever looks.
+                new NewTopic(config.heartbeatsTopic(), Optional.of(1), replication)
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                                TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofHours(1).toMillis()))));
     }
 
     /**

@@ -54,6 +54,23 @@ public class KafkaClients {
     }
 
     /**
+     * A producer of messages worth only while they are fresh (heartbeats): one that Kafka has not taken within
+     * {@code timeoutMillis} is dropped instead of waiting for the broker, since a newer one follows.
+     */
+    public KafkaProducer<String, String> freshOnlyProducer(String clientId, int timeoutMillis) {
+        Map<String, Object> config = new HashMap<>(base);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(ProducerConfig.ACKS_CONFIG, "1");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMillis);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(timeoutMillis, 2_000));
+        config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
+        return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
+    }
+
+    /**
      * A consumer that commits only what the application committed: no auto commit, from the earliest offset for a new
      * group, and it never creates topics by subscribing.
      */

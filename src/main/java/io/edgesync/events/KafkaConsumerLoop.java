@@ -16,6 +16,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
@@ -24,7 +26,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 
 /**
- * Reads one topic in one consumer group on its own thread and hands its records to a handler in partition order, in
+ * Reads topics in one consumer group on its own thread and hands its records to a handler in partition order, in
  * batches of consecutive records of a partition. An offset is committed only after its record was handled; a handler
  * failure (the database is away, say) rewinds to the first record not handled and tries again after a pause, so nothing
  * is skipped and a record may be handled twice (handlers are idempotent). A record that is not a valid event is counted
@@ -50,6 +52,7 @@ public final class KafkaConsumerLoop {
     private final String name;
     private final KafkaClients clients;
     private final String groupId;
+    private final List<String> topics;
     private final String topic;
     private final BatchHandler handler;
     private final int batchSize;
@@ -60,10 +63,14 @@ public final class KafkaConsumerLoop {
     private volatile Thread thread;
     private volatile KafkaConsumer<String, String> consumer;
     private volatile Optional<Instant> lastRecord = Optional.empty();
-    private boolean failing;
+    private volatile Optional<String> failure = Optional.empty();
+    private volatile long lag;
 
-    /** A loop that hands over up to {@code batchSize} consecutive records of a partition at a time. */
-    public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, String topic, int batchSize,
+    /**
+     * A loop over {@code topics} (the first one names the loop in logs and metrics) that hands over up to
+     * {@code batchSize} consecutive records of a partition at a time.
+     */
+    public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, List<String> topics, int batchSize,
             BatchHandler handler, MeterRegistry metrics, BooleanSupplier topicsReady) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1");
@@ -71,7 +78,8 @@ public final class KafkaConsumerLoop {
         this.name = name;
         this.clients = clients;
         this.groupId = groupId;
-        this.topic = topic;
+        this.topics = List.copyOf(topics);
+        this.topic = topics.get(0);
         this.batchSize = batchSize;
         this.handler = handler;
         this.metrics = metrics;
@@ -89,6 +97,19 @@ public final class KafkaConsumerLoop {
     /** When the last record was handled. */
     public Optional<Instant> lastRecord() {
         return lastRecord;
+    }
+
+    /** Why the handler fails, while it does (the records are retried). */
+    public Optional<String> failure() {
+        return failure;
+    }
+
+    /**
+     * Records of the loop's partitions not read yet, as the consumer last knew (0 before it knew anything): how far
+     * behind the topics it is.
+     */
+    public long lag() {
+        return lag;
     }
 
     public synchronized void start() {
@@ -129,13 +150,14 @@ public final class KafkaConsumerLoop {
             try {
                 client = clients.consumer(groupId, "edgesync-" + name + "-" + ProcessHandle.current().pid());
                 consumer = client;
-                client.subscribe(List.of(topic));
-                Log.infof("Consuming %s in group %s", topic, groupId);
+                client.subscribe(topics);
+                Log.infof("Consuming %s in group %s", String.join(", ", topics), groupId);
                 while (running) {
                     ConsumerRecords<String, String> records = client.poll(POLL);
                     if (!records.isEmpty()) {
                         handleBatch(client, records);
                     }
+                    lag = currentLag(client);
                 }
             } catch (WakeupException e) {
                 // stop()
@@ -181,7 +203,7 @@ public final class KafkaConsumerLoop {
                     handler.handleAll(chunk, (record, e) -> {
                         Log.warnf("Skipping invalid message at %s offset %d: %s", partition, record.offset(),
                                 e.getMessage());
-                        Meters.counter(metrics, "edgesync.events.invalid", "topic", topic).increment();
+                        Meters.counter(metrics, "edgesync.events.invalid", "topic", partition.topic()).increment();
                     });
                     recordSuccess();
                 } catch (Exception e) {
@@ -221,16 +243,34 @@ public final class KafkaConsumerLoop {
         }
     }
 
+    /**
+     * The lag the consumer learnt from its last fetch responses (their high watermarks), from its per-partition
+     * {@code records-lag} metrics: asking for the end offsets instead costs requests, whose answers arrive after a
+     * close and are logged as warnings.
+     */
+    private static long currentLag(KafkaConsumer<String, String> client) {
+        long total = 0;
+        for (Map.Entry<MetricName, ? extends Metric> metric : client.metrics().entrySet()) {
+            MetricName name = metric.getKey();
+            if (name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
+                    && name.tags().containsKey("partition")
+                    && metric.getValue().metricValue() instanceof Double lag && Double.isFinite(lag) && lag > 0) {
+                total += lag.longValue();
+            }
+        }
+        return total;
+    }
+
     private void recordFailure(Exception e) {
-        if (!failing) {
-            failing = true;
+        if (failure.isEmpty()) {
             Log.warnf("Consumer %s could not handle a record of %s (%s); retrying", name, topic, e.getMessage());
         }
+        failure = Optional.of(String.valueOf(e.getMessage()));
     }
 
     private void recordSuccess() {
-        if (failing) {
-            failing = false;
+        if (failure.isPresent()) {
+            failure = Optional.empty();
             Log.infof("Consumer %s handling records again", name);
         }
     }

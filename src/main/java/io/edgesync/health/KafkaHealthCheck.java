@@ -18,6 +18,7 @@ import org.eclipse.microprofile.health.Readiness;
 
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
+import io.edgesync.events.ChangeStreamFreshness;
 import io.edgesync.events.EventPipeline;
 import io.edgesync.events.KafkaClients;
 import io.edgesync.events.OutboxRelay;
@@ -30,8 +31,11 @@ import io.smallrye.mutiny.Uni;
  *
  * <p> A process that serves devices (role {@code edge} or {@code all}) stays ready while Kafka is away: devices are
  * served from the cache and their changes wait in the outbox. The check then reports {@code events: delayed} with the
- * outbox lag, and {@code events: flowing} otherwise. A central-only process can do nothing without Kafka and is not
- * ready while the cluster does not answer.
+ * outbox lag, and {@code events: flowing} otherwise. Such a process also reports how current its change stream from the
+ * central service is: {@code changes: current}, or {@code stalled} with the reason when nothing (no change, no
+ * heartbeat) came from central for a while or central cannot apply events, with the time since the last heartbeat and
+ * change and the consumer's lag. A stalled stream leaves the process ready too: devices are served from the cache. A
+ * central-only process can do nothing without Kafka and is not ready while the cluster does not answer.
  */
 @Readiness
 @ApplicationScoped
@@ -41,13 +45,16 @@ public class KafkaHealthCheck implements AsyncHealthCheck {
 
     private final KafkaClients clients;
     private final EventPipeline pipeline;
+    private final ChangeStreamFreshness changes;
     private final Role role;
     private final Duration delayedAfter;
     private volatile Admin admin;
 
-    public KafkaHealthCheck(KafkaClients clients, EventPipeline pipeline, EdgeSyncConfig config) {
+    public KafkaHealthCheck(KafkaClients clients, EventPipeline pipeline, ChangeStreamFreshness changes,
+            EdgeSyncConfig config) {
         this.clients = clients;
         this.pipeline = pipeline;
+        this.changes = changes;
         this.role = config.role();
         this.delayedAfter = Duration.ofSeconds(Math.max(1, config.events().delayedAfterSeconds()));
     }
@@ -81,7 +88,23 @@ public class KafkaHealthCheck implements AsyncHealthCheck {
                     (long) outbox.getValue().oldestAgeSeconds(now));
         }
         boolean servesDevices = role.includes(Role.EDGE);
+        if (servesDevices) {
+            ChangeStreamFreshness.State stream = changes.state(now);
+            response.withData("changes", stream.stalled() ? "stalled" : "current");
+            stream.reason().ifPresent(reason -> response.withData("changes.stalled.reason", reason));
+            age(response, "changes.last.heartbeat.age.seconds", stream.sinceHeartbeat());
+            age(response, "changes.last.change.age.seconds", stream.sinceChange());
+            response.withData("changes.consumer.lag", stream.consumerLag());
+        }
         return response.status(servesDevices || nodes.isPresent()).build();
+    }
+
+    private static void age(HealthCheckResponseBuilder response, String name, Optional<Duration> age) {
+        if (age.isPresent()) {
+            response.withData(name, age.get().toSeconds());
+        } else {
+            response.withData(name, "none yet");
+        }
     }
 
     /** Why events are late though the cluster answers, if they are. */

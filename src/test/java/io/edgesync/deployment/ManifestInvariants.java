@@ -61,7 +61,7 @@ final class ManifestInvariants {
     static final int IMAGE_DEFAULT_MAX_MEM_RATIO = 50;
 
     private static final Set<String> EVENT_TOPIC_KEYS = Set.of("edgesync.events.cud-topic",
-            "edgesync.events.changes-topic", "edgesync.events.conflicts-topic");
+            "edgesync.events.changes-topic", "edgesync.events.conflicts-topic", "edgesync.events.heartbeats-topic");
     private static final String CREATE_TOPICS_KEY = "edgesync.events.create-topics";
 
     private final List<HasMetadata> objects;

@@ -140,7 +140,8 @@ class ManifestInvariantsTest {
         List<String> violations = violations(custom("KafkaNodePool", "dual-role",
                 pool -> spec(pool).put("replicas", 1)), ManifestInvariants::topics);
 
-        assertThat(violations).hasSize(3).allSatisfy(v -> assertThat(v).contains("1 broker(s)"));
+        // one per KafkaTopic: cud, changes, conflicts, heartbeats
+        assertThat(violations).hasSize(4).allSatisfy(v -> assertThat(v).contains("1 broker(s)"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.edgesync.events;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -173,6 +174,17 @@ class EventCodecTest {
         assertThat(EventSchemas.violations(EventSchemas.CHANGE_EVENT, JSON.readTree(text))).isEmpty();
         assertThat(EventCodec.decodeChange(text)).isEqualTo(change);
         assertThat(EventCodec.decodeChange(text).userColumns()).isEqualTo(JSON.createObjectNode().put("text", "x"));
+    }
+
+    @Test
+    void heartbeatMatchesItsSchemaAndReadsBack() throws Exception {
+        for (Heartbeat heartbeat : List.of(new Heartbeat("central-0", UPDATED, true, Optional.empty(), 3),
+                new Heartbeat("central-1", UPDATED, false, Optional.of("database unavailable"), 0))) {
+            String text = EventCodec.encodeHeartbeat(heartbeat);
+
+            assertThat(EventSchemas.violations(EventSchemas.HEARTBEAT, JSON.readTree(text))).isEmpty();
+            assertThat(EventCodec.decodeHeartbeat(text)).isEqualTo(heartbeat);
+        }
     }
 
     @Test

@@ -23,6 +23,7 @@ public final class EventSchemas {
             .getSchema(SchemaLocation.of(BASE + "change-event.schema.json"));
     public static final JsonSchema CONFLICT_EVENT = FACTORY
             .getSchema(SchemaLocation.of(BASE + "conflict-event.schema.json"));
+    public static final JsonSchema HEARTBEAT = FACTORY.getSchema(SchemaLocation.of(BASE + "heartbeat.schema.json"));
 
     private EventSchemas() {
     }

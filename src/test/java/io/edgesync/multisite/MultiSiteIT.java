@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -367,6 +368,42 @@ class MultiSiteIT {
 
     @Test
     @Order(5)
+    void whileCentralIsAwayTheEdgesReportTheirChangeStreamStalledAndKeepServingDevices() {
+        // Given the change stream current at both edges: central's heartbeats arrive every second
+        Stream.of(edge1, edge2).forEach(site -> awaitChangeStream(site, "current"));
+
+        // When central stops
+        central.stop();
+        Response created;
+        try {
+            // Then within seconds each edge reports its change stream stalled, with the time since central's last
+            // heartbeat, and stays ready
+            for (SiteProcess site : List.of(edge1, edge2)) {
+                Map<String, Object> kafka = awaitChangeStream(site, "stalled");
+                assertThat(kafka.get("changes.stalled.reason").toString())
+                        .startsWith("nothing from the central service for");
+                assertThat(((Number) kafka.get("changes.last.heartbeat.age.seconds")).longValue())
+                        .isGreaterThanOrEqualTo(SiteProcess.STALLED_AFTER_SECONDS);
+                assertThat(kafka.get("events")).as("the edge's own events still reach Kafka").isEqualTo("flowing");
+            }
+
+            // And the edges keep taking writes
+            created = edge1.device("phone-1")
+                    .contentType(ContentType.JSON)
+                    .body("{\"text\":\"written while central was away\"}")
+                    .post("/tables/" + TABLE);
+            assertThat(created.statusCode()).isEqualTo(201);
+        } finally {
+            central.start().awaitReady();
+        }
+
+        // Then once central is back the stream is current again, and the write made meanwhile reaches edge 2
+        Stream.of(edge1, edge2).forEach(site -> awaitChangeStream(site, "current"));
+        awaitVersionOn(edge2, created.path("id"), created.path("version"));
+    }
+
+    @Test
+    @Order(6)
     void edgeKilledWithUnpublishedChangesLosesNothingAndNothingIsAppliedTwice() throws Exception {
         // Given edge 2's place taken by a new edge 3 with an empty cache, whose Kafka is not there at first
         edge2.stop();
@@ -552,6 +589,21 @@ class MultiSiteIT {
                 .atMost(CONVERGE)
                 .pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> assertThat(version(site, id)).isEqualTo(version));
+    }
+
+    /** Waits until the edge's readiness reports its change stream so; returns the details of its Kafka check. */
+    private static Map<String, Object> awaitChangeStream(SiteProcess site, String state) {
+        AtomicReference<Map<String, Object>> kafka = new AtomicReference<>();
+        Awaitility.await(site.name() + " change stream " + state)
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Response ready = site.readiness();
+                    assertThat(ready.statusCode()).as("%s stays ready", site.name()).isEqualTo(200);
+                    kafka.set(ready.jsonPath().getMap("checks.find { it.name == 'Kafka' }.data"));
+                    assertThat(kafka.get().get("changes")).as("%s", kafka.get()).isEqualTo(state);
+                });
+        return kafka.get();
     }
 
     private static void awaitEventsFlowing(SiteProcess site) {

@@ -31,6 +31,9 @@ final class SiteProcess {
     /** The packaged application next to the test classes of this build ({@code <build dir>/quarkus-app}). */
     static final Path JAR = buildDirectory().resolve("quarkus-app").resolve("quarkus-run.jar");
 
+    /** When an edge calls its change stream stalled. */
+    static final int STALLED_AFTER_SECONDS = 4;
+
     private final String name;
     private final Path workDir;
     private final int httpPort;
@@ -56,6 +59,9 @@ final class SiteProcess {
         properties.put("quarkus.http.auth.permission.metrics.policy", "permit");
         // Readiness says "events delayed" soon, so the outage scenarios need not wait long to see it.
         properties.put("edgesync.events.delayed-after-seconds", "3");
+        // Central beats every second and edges call the change stream stalled after STALLED_AFTER_SECONDS without one.
+        properties.put("edgesync.events.heartbeat-interval-seconds", "1");
+        properties.put("edgesync.events.stalled-after-seconds", Integer.toString(STALLED_AFTER_SECONDS));
     }
 
     static SiteProcess edge(String edgeId, Path root, String databaseUrl, String bootstrapServers) {
