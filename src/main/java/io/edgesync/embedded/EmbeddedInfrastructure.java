@@ -41,6 +41,9 @@ public final class EmbeddedInfrastructure {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedInfrastructure.class);
 
+    /** How long the servers wait for the application to stop before they stop anyway. */
+    private static final Duration APPLICATION_STOP = Duration.ofSeconds(20);
+
     private EmbeddedInfrastructure() {
     }
 
@@ -151,16 +154,27 @@ public final class EmbeddedInfrastructure {
         }
     }
 
-    /** Lets the application stop first (it still flushes to Kafka and PostgreSQL), then stops the servers. */
+    /**
+     * Lets the application stop first (it still flushes to Kafka and PostgreSQL, and its Kafka consumers leave their
+     * groups), then stops the servers. "Stopped" is the application's final state, not the end of its start: a broker
+     * going away while consumers still leave makes them log errors at every clean stop.
+     */
     private static void stopAfterApplication(Started started) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         Application application = Application.currentApplication();
-        while (application != null && application.isStarted() && System.nanoTime() < deadline) {
+        if (application != null) {
+            Thread waiter = new Thread(() -> {
+                try {
+                    application.awaitShutdown();
+                } catch (IllegalStateException e) {
+                    // interrupted: stop the servers now
+                }
+            }, "edgesync-await-application-stop");
+            waiter.setDaemon(true);
+            waiter.start();
             try {
-                Thread.sleep(50);
+                waiter.join(APPLICATION_STOP.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
             }
         }
         stop(started);

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,9 +91,12 @@ class RunCommandIT {
         process.destroy();
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("clean stop within 30 s").isTrue();
         assertThat(dataDir.resolve("postgres").resolve("postmaster.pid")).as("PostgreSQL stopped too").doesNotExist();
+        // And nothing in a normal start and clean stop was a warning or an error
+        assertThat(warningsAndErrors(firstLog)).as("first start and clean stop").isEmpty();
 
-        // Then after a restart the device is still there
-        start(dataDir, postgresPort, kafkaPort, "second.log");
+        // Then after a restart the device is still there, and the restart warned of nothing either
+        Path secondLog = start(dataDir, postgresPort, kafkaPort, "second.log");
+        assertThat(warningsAndErrors(secondLog)).as("restart with data").isEmpty();
         given().port(httpPort)
                 .when()
                 .get("/sync/v1/devices/it-device")
@@ -138,6 +140,13 @@ class RunCommandIT {
         }
     }
 
+    private static List<String> warningsAndErrors(Path log) throws IOException {
+        return Files.readAllLines(log, StandardCharsets.UTF_8)
+                .stream()
+                .filter(line -> line.matches("^\\S+ (WARN|ERROR) .*"))
+                .toList();
+    }
+
     private Path start(Path dataDir, int postgresPort, int kafkaPort, String logName) throws IOException {
         Path log = work.resolve(logName);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -152,19 +161,7 @@ class RunCommandIT {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        Awaitility.await("ready within 60 s (log " + log + ")")
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions()
-                .untilAsserted(() -> {
-                    assertThat(process.isAlive()).as("process alive").isTrue();
-                    given().port(httpPort)
-                            .when()
-                            .get("/q/health/ready")
-                            .then()
-                            .statusCode(200)
-                            .body("status", equalTo("UP"));
-                });
+        Readiness.await(process.toHandle(), httpPort, Duration.ofSeconds(60), log);
         return log;
     }
 }
