@@ -1,6 +1,9 @@
 package io.edgesync.admin;
 
 import java.time.Instant;
+import java.util.Map;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -22,6 +25,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param resultItem the row the decision produced
  */
 public record AdminConflict(long id, Instant detectedAt, String source, String table, String recordId,
-        String deviceId, String operationId, String policy, String decision, String baseVersion, JsonNode clientItem,
-        JsonNode serverItem, JsonNode resultItem) {
+        String deviceId, String operationId, String policy, String decision, String baseVersion,
+        @Schema(description = "What the device (or edge) sent: the record's columns", implementation = Map.class) JsonNode clientItem,
+        @Schema(description = "The server's record at that moment: its columns", implementation = Map.class) JsonNode serverItem,
+        @Schema(description = "The record the decision produced: its columns", implementation = Map.class) JsonNode resultItem) {
 }

@@ -1,6 +1,9 @@
 package io.edgesync.admin;
 
 import java.time.Instant;
+import java.util.Map;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -22,7 +25,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param receivedAt when the gateway received it
  * @param resolvedAt when it reached its final status (null while parked)
  */
-public record AdminOperation(long seq, String operationId, String table, String recordId, String kind, JsonNode item,
-        String baseVersion, Instant clientUpdatedAt, String status, JsonNode result, String resultVersion,
-        String error, Instant receivedAt, Instant resolvedAt) {
+public record AdminOperation(long seq, String operationId, String table, String recordId, String kind,
+        @Schema(description = "What the device sent: the record's columns", implementation = Map.class) JsonNode item,
+        String baseVersion, Instant clientUpdatedAt, String status,
+        @Schema(description = "The answer the device was given: a PushOperationResult for native devices; for table"
+                + " protocol devices {outcome, version} when applied, {outcome, decision} on a conflict, {outcome or"
+                + " status, error} when rejected", implementation = Map.class) JsonNode result,
+        String resultVersion, String error, Instant receivedAt, Instant resolvedAt) {
 }

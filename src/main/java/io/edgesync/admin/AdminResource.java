@@ -42,6 +42,10 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 @ActiveIn(Role.EDGE)
 @Tag(name = "Admin API")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", description = "The caller does not have the admin role", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "500", ref = "InternalError")
+@APIResponse(responseCode = "503", ref = "ServiceUnavailable")
 public class AdminResource {
 
     static final int DEFAULT_LIMIT = 100;
@@ -74,6 +78,7 @@ public class AdminResource {
     @Path("/devices/{deviceId}")
     @Operation(summary = "Show a device with its replica state and queue depth")
     @APIResponse(responseCode = "200", description = "The device")
+    @APIResponse(responseCode = "400", description = "Invalid device id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "Unknown device", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<AdminDevice> findDevice(@PathParam("deviceId") String deviceId) {
         return admin.findDevice(validDeviceId(deviceId));
@@ -99,6 +104,7 @@ public class AdminResource {
     @Path("/devices/{deviceId}/operations/{seq}/retry")
     @Operation(summary = "Re-apply a parked operation to the current state")
     @APIResponse(responseCode = "200", description = "The operation with its new status (applied, conflict or parked again) and result")
+    @APIResponse(responseCode = "400", description = "Invalid device id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No parked operation at that position", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<AdminOperation> retryParkedOperation(@PathParam("deviceId") String deviceId,
             @PathParam("seq") long seq) {
@@ -109,6 +115,7 @@ public class AdminResource {
     @Path("/devices/{deviceId}/operations/{seq}/discard")
     @Operation(summary = "Discard a parked operation: it stays in the queue as discarded")
     @APIResponse(responseCode = "200", description = "The discarded operation")
+    @APIResponse(responseCode = "400", description = "Invalid device id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No parked operation at that position (also when already discarded)", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<AdminOperation> discardParkedOperation(@PathParam("deviceId") String deviceId,
             @PathParam("seq") long seq) {
@@ -119,6 +126,7 @@ public class AdminResource {
     @Path("/devices/{deviceId}")
     @Operation(summary = "Forget a device: delete its queue and replica records (the conflict log keeps its entries)")
     @APIResponse(responseCode = "204", description = "Forgotten; if the device comes back it starts afresh")
+    @APIResponse(responseCode = "400", description = "Invalid device id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "Unknown device", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The device has parked operations and force is not set", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Void> forgetDevice(@PathParam("deviceId") String deviceId,

@@ -6,12 +6,20 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** An RFC 9457 problem document, the error body of every endpoint outside the table protocol. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(String type, String title, int status, String detail) {
+@Schema(name = "Problem", description = "An RFC 9457 problem document (application/problem+json)")
+public record Problem(
+        @Schema(description = "The problem type: about:blank, or a URN a client tells apart (such as"
+                + " urn:edgesync:problem:resync-required)", required = true) String type,
+        @Schema(description = "The HTTP status's reason phrase", required = true) String title,
+        @Schema(description = "The HTTP status", required = true) int status,
+        @Schema(description = "What went wrong, safe to show to the user", required = true) String detail) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
@@ -20,6 +28,7 @@ public record Problem(String type, String title, int status, String detail) {
      * message where each kind of client reads it.
      */
     @JsonProperty("error")
+    @Schema(description = "The detail again, where table-protocol clients read it", required = true)
     public String error() {
         return detail;
     }

@@ -11,9 +11,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.edgesync.common.ApiException;
+import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
 import io.edgesync.security.AccessDeniedException;
@@ -27,6 +31,11 @@ import io.smallrye.mutiny.Uni;
 @Consumes(MediaType.APPLICATION_JSON)
 @ActiveIn(Role.EDGE)
 @Tag(name = "Native sync API")
+@APIResponse(responseCode = "400", description = "Invalid device id or body", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "429", ref = "TooManyRequests")
+@APIResponse(responseCode = "500", ref = "InternalError")
+@APIResponse(responseCode = "503", ref = "ServiceUnavailable")
 public class DeviceResource {
 
     private final DeviceService devices;
@@ -52,6 +61,10 @@ public class DeviceResource {
 
     @PUT
     @Operation(summary = "Register a device, or record that it is still alive")
+    @APIResponse(responseCode = "200", description = "The device")
+    @APIResponse(responseCode = "403", description = "The device belongs to another user", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "The body is larger than the limit", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "The body is not JSON", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<DeviceView> registerDevice(@PathParam("deviceId") String deviceId, Registration registration) {
         String clientVersion = registration == null ? null : registration.clientVersion();
         // Registering binds the device to the caller; another user's device answers 403.
@@ -63,6 +76,8 @@ public class DeviceResource {
 
     @GET
     @Operation(summary = "Show a registered device")
+    @APIResponse(responseCode = "200", description = "The device")
+    @APIResponse(responseCode = "404", description = "No such device, or another user's", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<DeviceView> findDevice(@PathParam("deviceId") String deviceId) {
         return callerOf()
                 .chain(caller -> devices.findDevice(deviceId)

@@ -2,14 +2,19 @@ package io.edgesync.nativeapi;
 
 import java.util.List;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.protocol.zumo.TableRecord;
 
 /**
  * A native batch push: a device's operations in the order it made them.
  *
  * @param operations the batch
  */
-public record PushRequest(List<Op> operations) {
+@Schema(name = "PushRequest", description = "A batch of operations, in the order the device made them")
+public record PushRequest(@Schema(required = true) List<Op> operations) {
 
     /**
      * One operation.
@@ -23,7 +28,18 @@ public record PushRequest(List<Op> operations) {
      *     policy; absent means unconditional
      * @param clientUpdatedAt when the device made the change (ISO-8601), for last-writer-wins
      */
-    public record Op(String operationId, String table, String kind, String id, ObjectNode item, String baseVersion,
-            String clientUpdatedAt) {
+    @Schema(name = "PushOperation", description = "One operation of a batch")
+    public record Op(
+            @Schema(description = "The device's id of the operation, 1 to 128 characters: retrying a batch with the same"
+                    + " ids applies nothing twice", required = true, maxLength = 128) String operationId,
+            @Schema(description = "The table", required = true) String table,
+            @Schema(description = "update merges the given columns", enumeration = {
+                    "insert", "update", "delete",
+                    "undelete"}, required = true) String kind,
+            @Schema(description = "The record id (generated for an insert without one)") String id,
+            @Schema(description = "The columns (insert, update)", ref = TableRecord.NAME) ObjectNode item,
+            @Schema(description = "The version the device changed; a different current version is a conflict for the"
+                    + " table's policy; absent means unconditional") String baseVersion,
+            @Schema(description = "When the device made the change, for last-writer-wins", format = "date-time") String clientUpdatedAt){
     }
 }

@@ -12,13 +12,16 @@ import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseHeader;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import io.edgesync.common.ApiException;
+import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
 import io.edgesync.device.DeviceIds;
@@ -57,6 +60,13 @@ public class ChangeEventsResource {
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
     @Operation(summary = "Stream change notifications (server-sent events): 'ready' once, then 'change'"
             + " {table, at} whenever a followed table changes; keep-alive comments in between")
+    @APIResponse(responseCode = "200", description = "The stream, until the client closes it", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = ChangeStreamEvent.class)))
+    @APIResponse(responseCode = "400", description = "Invalid device id or tables", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", description = "The caller's roles may not read a followed table, or the device belongs to another user", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", ref = "TooManyRequests")
+    @APIResponse(responseCode = "500", ref = "InternalError")
+    @APIResponse(responseCode = "503", ref = "ServiceUnavailable")
     @Parameter(name = "tables", in = ParameterIn.QUERY, schema = @Schema(type = SchemaType.STRING), description = "Tables to follow, comma-separated, case-insensitive; all tables when absent")
     public Multi<OutboundSseEvent> streamChanges(@PathParam("deviceId") String deviceId,
             @Context HttpServerRequest request, @Context Sse sse, @Context RoutingContext routing) {

@@ -2,6 +2,8 @@ package io.edgesync.notify;
 
 import java.util.List;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * One item of a device's change stream: {@code ready} once when the stream is open, {@code change} for each announced
  * change of a followed table (data {@link TableChange}), and keep-alive comments in between.
@@ -25,7 +27,12 @@ public record StreamEvent(String name, Object data) {
      * @param tables the followed tables (lower case); empty when it follows all
      * @param heartbeatSeconds seconds between keep-alives: a client that hears nothing for longer may reconnect
      */
-    public record Ready(boolean allTables, List<String> tables, int heartbeatSeconds) {
+    @Schema(name = "StreamReady", description = "Data of the ready event: the stream is open and follows these tables")
+    public record Ready(
+            @Schema(description = "Whether the stream follows every table", required = true) boolean allTables,
+            @Schema(description = "The followed tables, in lower case; empty when it follows all", required = true) List<String> tables,
+            @Schema(description = "Seconds between keep-alive comments: a client that hears nothing for longer may"
+                    + " reconnect", required = true) int heartbeatSeconds) {
     }
 
     static StreamEvent ready(FollowedTables followed, int heartbeatSeconds) {

@@ -3,6 +3,8 @@ package io.edgesync.notify;
 import java.time.Instant;
 import java.util.Optional;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * A sync table changed: the announcement devices receive, not the change itself (they pull that).
  *
@@ -11,7 +13,14 @@ import java.util.Optional;
  * @param owner on a per-user table, the user whose row changed: only that user's streams hear of it; empty for rows
  *     everyone shares (and for the catch-up announcement after a lost connection)
  */
-public record TableChange(String table, Instant at, Optional<String> owner) {
+@Schema(name = "TableChange", description = "Data of the change event: a followed table changed; pull it to get the"
+        + " changes")
+public record TableChange(@Schema(description = "The table, in lower case", required = true) String table,
+        // A string in place: with a description, a reference to the instant schema would also carry the scanner's
+        // default example for instants.
+        @Schema(description = "When the gateway announced the change", required = true, implementation = String.class, format = "date-time") Instant at,
+        @Schema(description = "On a table with rows per user, the user whose row changed (always the stream's own"
+                + " user); null for rows everyone shares, and for the announcement that catches up after a lost connection", required = true) Optional<String> owner) {
 
     /** A change of rows everyone shares. */
     public TableChange(String table, Instant at) {

@@ -13,9 +13,13 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.edgesync.common.ApiException;
+import io.edgesync.common.Problem;
 import io.edgesync.config.EdgeSyncConfig;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.jwt.build.Jwt;
@@ -57,6 +61,13 @@ public class DevTokenResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
     @Operation(summary = "Sign a development token (local default only)")
+    @APIResponse(responseCode = "200", description = "The signed token")
+    @APIResponse(responseCode = "400", description = "No subject, or not valid JSON", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "404", description = "Development tokens are off", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "The body is larger than the limit", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "The body is not JSON", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "500", ref = "InternalError")
     public TokenResponse mintToken(TokenRequest request) {
         if (!enabled) {
             throw ApiException.notFound("No such resource");

@@ -32,6 +32,10 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -57,6 +61,7 @@ import io.edgesync.common.DatabaseAvailability;
 import io.edgesync.common.Deadlines;
 import io.edgesync.common.JsonPolicy;
 import io.edgesync.common.Meters;
+import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
@@ -81,11 +86,33 @@ import io.smallrye.mutiny.tuples.Tuple2;
 /**
  * The table protocol of existing client SDKs: Azure Mobile Apps ({@code ZUMO-API-VERSION: 2.0.0}) and Datasync
  * ({@code 3.0.0}) at {@code /tables/{table}} and {@code /tables/{table}/{id}}, as specified in docs/protocol.md and its
- * Appendix B. Errors answer in each protocol's own shape.
+ * Appendix B. Errors answer in each protocol's own shape. Answers are JSON trees (records are the table's own columns);
+ * {@link TableRecord}, the pages and the annotations describe them in the OpenAPI document.
  */
 @Path("/tables")
 @ActiveIn(Role.EDGE)
-@Tag(name = "Table protocol", description = "Azure Mobile Apps 2.0.0 and Datasync 3.0.0 table endpoints")
+@Tag(name = "Table protocol", description = "Azure Mobile Apps 2.0.0 and Datasync 3.0.0 table endpoints. The"
+        + " ZUMO-API-VERSION header (or query parameter) chooses the protocol: 2.0.0, or 3.0.0, the default. v2 errors"
+        + " are {\"error\": ...} (application/json), v3 errors problem documents.")
+@APIResponse(responseCode = "400", description = "Invalid protocol version, table name, query or item", content = {
+        @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
+        @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableError.class))})
+@APIResponse(responseCode = "401", description = "No token, or an invalid one, where the table needs one", content = {
+        @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
+        @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableError.class))})
+@APIResponse(responseCode = "403", description = "The caller's roles may not use the table, or the device (X-ZUMO-INSTALLATION-ID) belongs to another user", content = {
+        @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
+        @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableError.class))})
+@APIResponse(responseCode = "404", description = "The table does not exist, or (by id) the record does not", content = {
+        @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
+        @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableError.class))})
+@APIResponse(responseCode = "429", ref = "TooManyRequests")
+@APIResponse(responseCode = "500", description = "Unexpected failure", content = {
+        @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
+        @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableError.class))})
+@APIResponse(responseCode = "503", description = "The database is unavailable or did not answer in time; Retry-After says when to try again", content = {
+        @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
+        @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableError.class))})
 public class TableResource {
 
     /** The header the Azure clients send with a per-install GUID: the device id of ZUMO traffic. */
@@ -140,6 +167,8 @@ public class TableResource {
     @GET
     @Path("{table}")
     @Operation(summary = "Query a table ($filter, $orderby, $skip, $top, $select, counts, tombstones)")
+    @APIResponse(responseCode = "200", description = "One page. v2: the array of records, or TablePageV2 with $inlinecount=allpages, and a Link header to the next page; v3: TablePageV3", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {
+            TableRecord[].class, TablePageV2.class, TablePageV3.class})))
     public Uni<Response> queryTable(@PathParam("table") String tableName, @Context UriInfo uri,
             @Context HttpHeaders headers) {
         return handle(uri, headers, request -> requireTable(request, tableName, false)
@@ -327,6 +356,10 @@ public class TableResource {
     @GET
     @Path("{table}/{id}")
     @Operation(summary = "Read one record")
+    @APIResponse(responseCode = "200", description = "The record, its ETag and (v3) Last-Modified", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
+    @APIResponse(responseCode = "304", description = "v3: If-None-Match matches, or the record did not change after If-Modified-Since")
+    @APIResponse(responseCode = "410", ref = "TableRecordGone")
+    @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
     public Uni<Response> findRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> requireTable(request, tableName, false)
@@ -378,7 +411,16 @@ public class TableResource {
     @Path("{table}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Insert a record (201, or 409 with the existing record)")
-    public Uni<Response> insertRecord(@PathParam("table") String tableName, byte[] body, @Context UriInfo uri,
+    @APIResponse(responseCode = "201", description = "The stored record, its ETag and Location", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
+    @APIResponse(responseCode = "409", description = "The id exists: the existing record and its ETag; on a table with rows per user, an id another user holds (an error)", content = {
+            @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {TableRecord.class,
+                    TableError.class}))})
+    @APIResponse(responseCode = "413", ref = "TableBodyTooLarge")
+    @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
+    public Uni<Response> insertRecord(@PathParam("table") String tableName,
+            @RequestBody(description = "The record; id optional", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
+            @Context UriInfo uri,
             @Context HttpHeaders headers) {
         return handle(uri, headers, request -> {
             ObjectNode item = parseItem(request, body);
@@ -393,7 +435,14 @@ public class TableResource {
     @Path("{table}/{id}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Merge changed columns into a record (v2 update)")
-    public Uni<Response> mergeRecord(@PathParam("table") String tableName, @PathParam("id") String id, byte[] body,
+    @APIResponse(responseCode = "200", description = "The record after the update and its ETag", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
+    @APIResponse(responseCode = "409", ref = "TableUpdateConflict")
+    @APIResponse(responseCode = "410", ref = "TableRecordGone")
+    @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
+    @APIResponse(responseCode = "413", ref = "TableBodyTooLarge")
+    @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
+    public Uni<Response> mergeRecord(@PathParam("table") String tableName, @PathParam("id") String id,
+            @RequestBody(description = "The changed columns (clients send the whole record); version, when given without If-Match, is the version the change is based on", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> updateRecord(request, tableName, Optional.of(id), body, true));
     }
@@ -402,7 +451,14 @@ public class TableResource {
     @Path("{table}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Merge changed columns into the record named by the body's id (v2 update)")
-    public Uni<Response> mergeRecordWithIdInBody(@PathParam("table") String tableName, byte[] body,
+    @APIResponse(responseCode = "200", description = "The record after the update and its ETag", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
+    @APIResponse(responseCode = "409", ref = "TableUpdateConflict")
+    @APIResponse(responseCode = "410", ref = "TableRecordGone")
+    @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
+    @APIResponse(responseCode = "413", ref = "TableBodyTooLarge")
+    @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
+    public Uni<Response> mergeRecordWithIdInBody(@PathParam("table") String tableName,
+            @RequestBody(description = "The changed columns (clients send the whole record); version, when given without If-Match, is the version the change is based on", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> updateRecord(request, tableName, Optional.empty(), body, true));
     }
@@ -411,7 +467,14 @@ public class TableResource {
     @Path("{table}/{id}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Replace a record's columns (v3 update)")
-    public Uni<Response> replaceRecord(@PathParam("table") String tableName, @PathParam("id") String id, byte[] body,
+    @APIResponse(responseCode = "200", description = "The record after the update and its ETag", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
+    @APIResponse(responseCode = "409", ref = "TableUpdateConflict")
+    @APIResponse(responseCode = "410", ref = "TableRecordGone")
+    @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
+    @APIResponse(responseCode = "413", ref = "TableBodyTooLarge")
+    @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
+    public Uni<Response> replaceRecord(@PathParam("table") String tableName, @PathParam("id") String id,
+            @RequestBody(description = "The record's columns", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> updateRecord(request, tableName, Optional.of(id), body, false));
     }
@@ -435,6 +498,10 @@ public class TableResource {
     @DELETE
     @Path("{table}/{id}")
     @Operation(summary = "Delete a record (a tombstone is kept for pulls)")
+    @APIResponse(responseCode = "200", description = "v2: the tombstone (deleted: true) and its ETag", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
+    @APIResponse(responseCode = "204", description = "v3: deleted")
+    @APIResponse(responseCode = "410", ref = "TableRecordGone")
+    @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
     public Uni<Response> deleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> writeById(request, tableName, id, WriteRequest.DELETE,
@@ -445,6 +512,8 @@ public class TableResource {
     @Path("{table}/{id}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Undelete a soft-deleted record (v2)")
+    @APIResponse(responseCode = "201", description = "The record (deleted: false) and its ETag", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
+    @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
     public Uni<Response> undeleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> writeById(request, tableName, id, WriteRequest.UNDELETE, 201));
