@@ -6,12 +6,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.literal.NamedLiteral;
 
 import io.edgesync.cache.TableInfo;
 import io.edgesync.config.EdgeSyncConfig;
+import io.quarkus.runtime.StartupEvent;
 
 /** Which conflict policy each table uses, from configuration. */
 @ApplicationScoped
@@ -29,10 +31,30 @@ public class ConflictPolicies {
         this.config = config.tables();
         this.customPolicies = customPolicies;
         // Fail at start-up on a misspelt policy rather than at the first conflict.
-        policyNamed(this.config.defaultConflictPolicy(), true);
+        validate("edgesync.tables.default-conflict-policy", "the default policy",
+                this.config.defaultConflictPolicy());
+        validate("edgesync.tables.merge-fallback", "the merge fallback", this.config.mergeFallback());
         this.config.declared()
                 .forEach((table, declared) -> declared.conflictPolicy()
-                        .ifPresent(name -> policyNamed(name, true)));
+                        .ifPresent(name -> validate("edgesync.tables.declared." + table + ".conflict-policy",
+                                "table " + table, name)));
+    }
+
+    /**
+     * Builds this bean when the application starts, so that a policy that does not exist stops the start (with the
+     * setting and the table that name it) instead of failing every conflict of the table with a 500.
+     */
+    void checkAtStart(@Observes StartupEvent event) {
+        // the constructor has validated every configured policy
+    }
+
+    private void validate(String key, String what, String name) {
+        try {
+            policyNamed(name, !key.equals("edgesync.tables.merge-fallback"));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("Conflict policy of " + what + " (" + key + "=" + name + "): "
+                    + e.getMessage(), e);
+        }
     }
 
     /** The policy of a table. */
@@ -63,7 +85,8 @@ public class ConflictPolicies {
                 return BuiltInPolicies.LAST_WRITER_WINS;
             case "merge" :
                 if (!allowMerge) {
-                    throw new IllegalStateException("edgesync.tables.merge-fallback cannot be merge");
+                    throw new IllegalStateException("the merge fallback decides where a merge cannot: it cannot be"
+                            + " merge itself");
                 }
                 return BuiltInPolicies.merge(policyNamed(config.mergeFallback(), false));
             default :
@@ -73,10 +96,11 @@ public class ConflictPolicies {
                     if (custom.isResolvable()) {
                         return custom.get();
                     }
-                    throw new IllegalStateException("Conflict policy '" + name + "': no CDI bean @Named(\"" + bean
-                            + "\") implements ConflictPolicy");
+                    throw new IllegalStateException("no bean named '" + bean + "' implements "
+                            + ConflictPolicy.class.getName() + ": a custom policy is a CDI bean, a class annotated"
+                            + " with a scope (@ApplicationScoped) and @Named(\"" + bean + "\") that implements it");
                 }
-                throw new IllegalStateException("Unknown conflict policy '" + name
+                throw new IllegalStateException("unknown policy '" + name
                         + "': use server-wins, client-wins, last-writer-wins, merge or custom:<bean name>");
         }
     }

@@ -140,6 +140,27 @@ class RunCommandIT {
         }
     }
 
+    @Test
+    void aConflictPolicyThatDoesNotExistStopsTheStartNamingTheTableAndThePolicy() throws Exception {
+        // When a table's conflict policy is misspelt
+        Path log = work.resolve("policy.log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(List.of(java, "-Dquarkus.http.port=" + httpPort,
+                "-Dedgesync.embedded.data-dir=" + work.resolve("data"), "-Dedgesync.embedded.postgres.port=0",
+                "-Dedgesync.embedded.kafka.port=0", "-Dedgesync.tables.declared.orders.conflict-policy=serverwins",
+                "-jar", JAR.toAbsolutePath().toString()))
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+
+        // Then the gateway does not start (instead of failing every conflict of the table with a 500), and says why
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exits (log %s)", log).isTrue();
+        assertThat(process.exitValue()).isNotZero();
+        assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("Conflict policy of table orders"
+                + " (edgesync.tables.declared.orders.conflict-policy=serverwins): unknown policy 'serverwins'");
+    }
+
     private static List<String> warningsAndErrors(Path log) throws IOException {
         return Files.readAllLines(log, StandardCharsets.UTF_8)
                 .stream()

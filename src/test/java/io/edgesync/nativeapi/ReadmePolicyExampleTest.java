@@ -1,0 +1,28 @@
+package io.edgesync.nativeapi;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README's custom conflict policy is the test bean {@link LongestTextWins}, word for word: the example compiles,
+ * and NativeSyncTest shows it deciding conflicts of a table configured with it.
+ */
+class ReadmePolicyExampleTest {
+
+    @Test
+    void theReadmeExampleIsTheCompiledTestPolicy() throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        int start = readme.indexOf("```java\n");
+        assertThat(start).as("a java block in the README").isNotNegative();
+        String example = readme.substring(start + "```java\n".length(), readme.indexOf("```", start + 7));
+
+        String source = Files.readString(Path.of("src/test/java/io/edgesync/nativeapi/LongestTextWins.java"),
+                StandardCharsets.UTF_8);
+        assertThat(source).endsWith(example);
+    }
+}
