@@ -1,11 +1,14 @@
 package io.edgesync.conflict;
 
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The built-in conflict policies. */
@@ -34,7 +37,10 @@ final class BuiltInPolicies {
     /**
      * Three-way merge against the record at the device's base version: columns only one side changed keep that side's
      * value; columns both changed (to different values) go to the fallback policy, as do deletes and conflicts whose
-     * base is no longer known.
+     * base is no longer known. Values are compared by meaning: {@code 1}, {@code 1.0} and {@code 1e0} are one number (a
+     * client that writes doubles as {@code 1.0} has not changed a column that holds {@code 1}), and a column that is
+     * absent is null. When nothing of the device's change survives, the server's record stays as it is: no new version
+     * with the same data.
      */
     static ConflictPolicy merge(ConflictPolicy fallback) {
         return new ConflictPolicy() {
@@ -49,14 +55,14 @@ final class BuiltInPolicies {
                 ObjectNode server = conflict.server().data();
                 ObjectNode client = conflict.clientData().get();
                 if (!overlaps(base, server, client)) {
-                    return new ConflictDecision.ApplyMerged(merge(base, server, client, true));
+                    return keptOrMerged(server, merge(base, server, client, true));
                 }
                 ConflictDecision overlap = fallback.resolve(conflict);
                 if (overlap instanceof ConflictDecision.ApplyMerged) {
                     return overlap;
                 }
                 // Non-overlapping changes of the device are kept either way; the fallback decides the overlap.
-                return new ConflictDecision.ApplyMerged(
+                return keptOrMerged(server,
                         merge(base, server, client, overlap instanceof ConflictDecision.KeepServer));
             }
 
@@ -67,14 +73,18 @@ final class BuiltInPolicies {
         };
     }
 
+    private static ConflictDecision keptOrMerged(ObjectNode server, ObjectNode merged) {
+        return sameValue(server, merged) ? ConflictDecision.KEEP_SERVER : new ConflictDecision.ApplyMerged(merged);
+    }
+
     private static boolean overlaps(ObjectNode base, ObjectNode server, ObjectNode client) {
         Iterator<Map.Entry<String, JsonNode>> fields = client.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode baseValue = base.get(field.getKey());
             JsonNode serverValue = server.get(field.getKey());
-            if (!Objects.equals(field.getValue(), baseValue) && !Objects.equals(serverValue, baseValue)
-                    && !Objects.equals(serverValue, field.getValue())) {
+            if (!sameValue(field.getValue(), baseValue) && !sameValue(serverValue, baseValue)
+                    && !sameValue(serverValue, field.getValue())) {
                 return true;
             }
         }
@@ -87,12 +97,39 @@ final class BuiltInPolicies {
         client.properties().forEach(field -> {
             JsonNode baseValue = base.get(field.getKey());
             JsonNode serverValue = server.get(field.getKey());
-            boolean clientChanged = !Objects.equals(field.getValue(), baseValue);
-            boolean serverChanged = !Objects.equals(serverValue, baseValue);
+            boolean clientChanged = !sameValue(field.getValue(), baseValue);
+            boolean serverChanged = !sameValue(serverValue, baseValue);
             if (clientChanged && (!serverChanged || !serverWinsOverlap)) {
                 merged.set(field.getKey(), field.getValue());
             }
         });
         return merged;
     }
+
+    /**
+     * Whether two column values mean the same: numbers by value whatever their notation, objects and arrays member by
+     * member, absent and null alike.
+     */
+    static boolean sameValue(JsonNode a, JsonNode b) {
+        JsonNode left = a == null ? NullNode.getInstance() : a;
+        JsonNode right = b == null ? NullNode.getInstance() : b;
+        if (left.isObject() && right.isObject()) {
+            Set<String> names = new HashSet<>();
+            left.fieldNames().forEachRemaining(names::add);
+            right.fieldNames().forEachRemaining(names::add);
+            return names.stream().allMatch(name -> sameValue(left.get(name), right.get(name)));
+        }
+        return left.equals(BY_MEANING, right);
+    }
+
+    /**
+     * Answers what {@link JsonNode#equals(Comparator, JsonNode)} asks of scalar values (arrays and objects compare
+     * their elements with it): 0 for equal values, else 1.
+     */
+    private static final Comparator<JsonNode> BY_MEANING = (x, y) -> {
+        if (x.isNumber() && y.isNumber()) {
+            return x.decimalValue().compareTo(y.decimalValue()) == 0 ? 0 : 1;
+        }
+        return x.equals(y) ? 0 : 1;
+    };
 }
