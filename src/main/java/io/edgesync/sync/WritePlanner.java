@@ -268,14 +268,33 @@ final class WritePlanner {
         Conflict conflict = new Conflict(table.name(), kind, clientData, deletes, partial,
                 operation.context().clientUpdatedAt(), server, base);
         ConflictDecision decision = policy.policy().resolve(conflict);
-        Optional<ObjectNode> result = decision instanceof ConflictDecision.ApplyMerged merged
-                ? Optional.of(merged.data())
-                : Optional.empty();
+        Optional<ObjectNode> result = Optional.of(resultColumns(decision, server, clientData, deletes, partial));
         ConflictLog.Entry entry = new ConflictLog.Entry("edge", table.name(), operation.id(),
                 operation.context().deviceId(), operation.context().operationId(), policy.name(), decision.label(),
                 operation.context().baseVersion(), Optional.of(clientItem(operation, clientData)),
                 Optional.of(itemOf(server)), result);
         return new ConflictResolution(decision, entry);
+    }
+
+    /**
+     * The columns the record has after the decision, for the conflict log: the server's when it stays (or when the
+     * device's delete wins: a tombstone keeps them), the device's when its change wins (over the server's when it sent
+     * only the columns it changed), the merge's.
+     */
+    private static ObjectNode resultColumns(ConflictDecision decision, StoredRecord server,
+            Optional<ObjectNode> clientData, boolean deletes, boolean partial) {
+        if (decision instanceof ConflictDecision.ApplyMerged merged) {
+            return merged.data();
+        }
+        if (decision instanceof ConflictDecision.KeepServer || deletes || clientData.isEmpty()) {
+            return server.data();
+        }
+        if (!partial) {
+            return clientData.get();
+        }
+        ObjectNode columns = server.data().deepCopy();
+        columns.setAll(clientData.get());
+        return columns;
     }
 
     private ObjectNode clientItem(RecordOperation operation, Optional<ObjectNode> clientData) {

@@ -323,7 +323,8 @@ class NativeSyncTest {
     // ------------------------------------------------------------------------------------------------ helpers
 
     /** Two devices change the same version; B's change is the conflicting one. */
-    private record Conflicted(JsonNode result, String finalText, String logged, String loser) {
+    /** A conflict's answer, the record's text after it, and the conflict log's decision and resulting columns. */
+    private record Conflicted(JsonNode result, String finalText, String logged, String loser, JsonNode resultItem) {
     }
 
     private Conflicted conflictOn(String table, String textB, Instant clientTimeB) throws Exception {
@@ -340,17 +341,25 @@ class NativeSyncTest {
         }
         JsonNode result = push(deviceB, ops(change)).at("/results/0");
         String logged;
+        String resultItem;
         try (Connection db = db();
                 PreparedStatement query = db.prepareStatement(
-                        "SELECT decision FROM sync_conflict WHERE device_id = ? AND record_id = ?")) {
+                        "SELECT decision, result_item::text FROM sync_conflict WHERE device_id = ? AND record_id = ?")) {
             query.setString(1, deviceB);
             query.setString(2, id);
             try (ResultSet rows = query.executeQuery()) {
                 assertThat(rows.next()).as("conflict logged").isTrue();
                 logged = rows.getString(1);
+                resultItem = rows.getString(2);
             }
         }
-        return new Conflicted(result, read(table, id).path("text").asText(), logged, deviceB);
+        String finalText = read(table, id).path("text").asText();
+        // The conflict log says what the decision produced, whichever side won
+        assertThat(resultItem).as("result_item of a %s conflict", logged).isNotNull();
+        JsonNode resultColumns = new ObjectMapper().readTree(resultItem);
+        assertThat(resultColumns.path("text").asText()).as("result_item of a %s conflict", logged)
+                .isEqualTo(finalText);
+        return new Conflicted(result, finalText, logged, deviceB, resultColumns);
     }
 
     private record Pulled(List<String> ids, List<String> deleted, String token) {
