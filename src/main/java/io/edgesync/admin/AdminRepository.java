@@ -141,14 +141,19 @@ public class AdminRepository {
                 .map(rows -> map(rows, this::operation).stream().findFirst());
     }
 
-    /** Marks a parked operation discarded; empty when the device has no parked operation at that position. */
+    /**
+     * Marks a parked operation discarded, in the queue and in the answer a re-sent operation replays (the device learns
+     * it was given up on, not that it is still parked); empty when the device has no parked operation at that position.
+     */
     public Uni<Optional<AdminOperation>> discardParkedOperation(SqlClient tx, String deviceId, long seq) {
         return tx.preparedQuery("""
                 UPDATE device_operation
-                SET status = $3, resolved_at = clock_timestamp()
+                SET status = $3, resolved_at = clock_timestamp(),
+                    result = result || jsonb_build_object('status', $5::text)
                 WHERE device_id = $1 AND seq = $2 AND status = $4
                 RETURNING %s""".formatted(OPERATION_COLUMNS))
-                .execute(Tuple.of(deviceId, seq, QueuedOperation.DISCARDED, QueuedOperation.PARKED))
+                .execute(Tuple.of(deviceId, seq, QueuedOperation.DISCARDED, QueuedOperation.PARKED,
+                        QueuedOperation.DISCARDED))
                 .map(rows -> map(rows, this::operation).stream().findFirst());
     }
 

@@ -19,13 +19,15 @@ import io.edgesync.protocol.zumo.TableRecord;
  * @param error why the operation was parked
  */
 @Schema(name = "PushOperationResult", description = "The answer to one operation: applied (with the record),"
-        + " conflict (the server won: its record), or parked (with the reason; an administrator retries or discards it)")
+        + " conflict (the server won: its record), parked (with the reason; an administrator retries or discards it), or,"
+        + " replayed after an administrator gave up on it, discarded")
 public record PushOperationResult(
         @Schema(description = "The operation's id, as the device sent it", required = true) String operationId,
         @Schema(description = "The operation's position in the device's queue", required = true) long seq,
         @Schema(description = "applied: the change is stored; conflict: the server's version won; parked: not applied,"
-                + " waiting for an administrator", enumeration = {
-                        "applied", "conflict", "parked"}, required = true) String status,
+                + " waiting for an administrator; discarded: not applied, an administrator gave up on it (answered to"
+                + " the operation re-sent)", enumeration = {
+                        "applied", "conflict", "parked", "discarded"}, required = true) String status,
         @Schema(description = "The record after the operation (applied)") TableRecord record,
         @Schema(description = "Applied despite a conflict: the table's conflict policy decided so", enumeration = {
                 "client-wins", "merged"}) String conflict,

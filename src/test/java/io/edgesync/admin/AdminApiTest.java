@@ -212,6 +212,11 @@ class AdminApiTest {
         assertThat(parkedSeqs(device)).isEmpty();
         assertThat(getJson(given(), "/admin/devices/" + device).at("/queue/byStatus/discarded").asLong()).isEqualTo(1);
 
+        // And the device re-sending the operation learns it was discarded, not that it is still parked
+        JsonNode replay = push(device, ops(op("op-1", "todoitem", "update", "missing-x", "x", null)));
+        assertThat(replay.at("/results/0/status").asText()).as(replay.toString()).isEqualTo("discarded");
+        assertThat(replay.at("/results/0/replayed").asBoolean()).isTrue();
+
         // And discarding it again, or a position that was never parked, is a problem 404
         given().post("/admin/devices/{id}/operations/{seq}/discard", device, seq)
                 .then()
