@@ -2,6 +2,7 @@ package io.edgesync.cache;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +48,7 @@ public class RecordStore {
 
     /** The columns {@link #toStoredRecord(Row, ObjectMapper)} reads, for queries of other components. */
     public static final String SELECT_COLUMNS = "r.id, r.data::text AS data, r.created_at, r.updated_at, r.version,"
-            + " r.deleted, r.change_seq, r.owner_id";
+            + " r.deleted, r.change_seq, r.owner_id, r.client_updated_at";
 
     static final String COLUMNS = SELECT_COLUMNS;
 
@@ -81,7 +82,8 @@ public class RecordStore {
                             deleted = EXCLUDED.deleted,
                             change_seq = EXCLUDED.change_seq,
                             master_seq = EXCLUDED.master_seq,
-                            owner_id = EXCLUDED.owner_id
+                            owner_id = EXCLUDED.owner_id,
+                            client_updated_at = NULL
                         RETURNING r.*)
                     SELECT %s FROM written r"""
                     .formatted(COLUMNS);
@@ -207,7 +209,7 @@ public class RecordStore {
      * @param owner the owner of a new row
      */
     public record RowWrite(String table, String id, ObjectNode data, boolean deleted, String version, long stamp,
-            Long createdAt, Optional<String> owner) {
+            Long createdAt, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
     }
 
     /**
@@ -219,12 +221,12 @@ public class RecordStore {
         return """
                 new_rows AS (
                     INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
-                                                  change_seq, owner_id)
+                                                  change_seq, owner_id, client_updated_at)
                     SELECT w.table_name, w.id, w.data::jsonb, es_stamp_time(w.created_at), es_stamp_time(w.stamp),
-                           w.version, w.deleted, w.stamp, w.owner_id
+                           w.version, w.deleted, w.stamp, w.owner_id, es_stamp_time(w.client_updated_at)
                     FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[],
-                                %s::bigint[], %s::text[])
-                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id)
+                                %s::bigint[], %s::text[], %s::bigint[])
+                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id, client_updated_at)
                     ON CONFLICT (table_name, id) DO NOTHING
                     RETURNING 1)""".formatted(rowArrays(params, rows).toArray());
     }
@@ -238,10 +240,11 @@ public class RecordStore {
                     UPDATE sync_record AS r
                     SET data = w.data::jsonb, deleted = w.deleted, version = w.version,
                         updated_at = es_stamp_time(w.stamp), change_seq = w.stamp,
-                        created_at = COALESCE(es_stamp_time(w.created_at), r.created_at)
+                        created_at = COALESCE(es_stamp_time(w.created_at), r.created_at),
+                        client_updated_at = es_stamp_time(w.client_updated_at)
                     FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[],
-                                %s::bigint[], %s::text[])
-                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id)
+                                %s::bigint[], %s::text[], %s::bigint[])
+                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id, client_updated_at)
                     WHERE r.table_name = w.table_name AND r.id = w.id
                     RETURNING 1)""".formatted(rowArrays(params, rows).toArray());
     }
@@ -254,7 +257,10 @@ public class RecordStore {
                 params.add(rows.stream().map(RowWrite::version).toArray(String[]::new)),
                 params.add(rows.stream().map(RowWrite::stamp).toArray(Long[]::new)),
                 params.add(rows.stream().map(RowWrite::createdAt).toArray(Long[]::new)),
-                params.add(rows.stream().map(w -> w.owner().orElse(null)).toArray(String[]::new)));
+                params.add(rows.stream().map(w -> w.owner().orElse(null)).toArray(String[]::new)),
+                params.add(rows.stream()
+                        .map(w -> w.clientUpdatedAt().map(Instant::toEpochMilli).orElse(null))
+                        .toArray(Long[]::new)));
     }
 
     /**
@@ -457,6 +463,7 @@ public class RecordStore {
         }
         return new StoredRecord(row.getString("id"), data, row.getOffsetDateTime("created_at").toInstant(),
                 row.getOffsetDateTime("updated_at").toInstant(), row.getString("version"), row.getBoolean("deleted"),
-                row.getLong("change_seq"), Optional.ofNullable(row.getString("owner_id")));
+                row.getLong("change_seq"), Optional.ofNullable(row.getString("owner_id")),
+                Optional.ofNullable(row.getOffsetDateTime("client_updated_at")).map(OffsetDateTime::toInstant));
     }
 }

@@ -16,9 +16,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param deleted tombstone flag
  * @param changeSeq position in the table's change order
  * @param owner the user the row belongs to, on per-user tables
+ * @param clientUpdatedAt when the device made the current change, if it said so (native pushes)
  */
 public record StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,
-        boolean deleted, long changeSeq, Optional<String> owner) {
+        boolean deleted, long changeSeq, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
+
+    /** A row whose current change did not say when it was made. */
+    public StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,
+            boolean deleted, long changeSeq, Optional<String> owner) {
+        this(id, data, createdAt, updatedAt, version, deleted, changeSeq, owner, Optional.empty());
+    }
+
+    /**
+     * When the current change was made: as the device said, or else when it was stored. Last-writer-wins compares a
+     * device's change with this.
+     */
+    public Instant changeMadeAt() {
+        return clientUpdatedAt.orElse(updatedAt);
+    }
 
     /** A row that belongs to nobody in particular. */
     public StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,

@@ -24,12 +24,14 @@ final class BuiltInPolicies {
     static final ConflictPolicy CLIENT_WINS = conflict -> ConflictDecision.APPLY_CLIENT;
 
     /**
-     * The later change wins, by the device's modification time against the server's last change. A device that does not
-     * say when it made the change (the ZUMO protocol has no such field) made it when it arrived: it wins.
+     * The later change wins: the time the device says it made its change against the time the stored change was made,
+     * as its device said (or, when it did not say, when it was stored). A change that does not say when it was made
+     * (the table protocol has no such field) was made when it arrived, so it wins over anything stored before. On equal
+     * times the server's record stays, so that every edge decides a tie the same way.
      */
     static final ConflictPolicy LAST_WRITER_WINS = conflict -> {
         Instant client = conflict.clientUpdatedAt().orElseGet(Instant::now);
-        return client.isAfter(conflict.server().updatedAt())
+        return client.isAfter(conflict.server().changeMadeAt())
                 ? ConflictDecision.APPLY_CLIENT
                 : ConflictDecision.KEEP_SERVER;
     };

@@ -135,7 +135,8 @@ class ChangeWriter {
                     stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM allowed),
                     written AS (
                         UPDATE sync_record AS r
-                        SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s
+                        SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s,
+                            client_updated_at = NULL
                         FROM allowed a, stamp
                         WHERE r.table_name = %1$s AND r.id = %2$s
                         RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, inScope, change,

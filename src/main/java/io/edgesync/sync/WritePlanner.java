@@ -302,6 +302,10 @@ final class WritePlanner {
         item.put("id", operation.id());
         item.put("operation", operation.kind());
         clientData.ifPresent(data -> item.set("data", data));
+        // (when the device says it made the change: what last-writer-wins compares, logged to explain its decision)
+        operation.context()
+                .clientUpdatedAt()
+                .ifPresent(time -> item.put("clientUpdatedAt", ProtocolDates.format(time)));
         return item;
     }
 
@@ -311,6 +315,7 @@ final class WritePlanner {
         item.set("data", record.data());
         item.put("version", record.version());
         item.put("updatedAt", ProtocolDates.format(record.updatedAt()));
+        record.clientUpdatedAt().ifPresent(time -> item.put("clientUpdatedAt", ProtocolDates.format(time)));
         item.put("deleted", record.deleted());
         return item;
     }

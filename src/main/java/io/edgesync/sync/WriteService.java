@@ -531,9 +531,11 @@ public class WriteService {
                 StoredRecord record = ((WriteOutcome.Applied) result.outcome()).record();
                 String key = RecordStore.recordKey(write.table().name(), write.id());
                 boolean keepsCreation = write.createdAt().isPresent();
+                // (when the device made the change, as it said: last-writer-wins compares later changes with it)
                 finalRows.put(key, new RecordStore.RowWrite(write.table().name(), write.id(), record.data(),
                         record.deleted(), record.version(), record.changeSeq(),
-                        keepsCreation ? null : record.createdAt().toEpochMilli(), record.owner()));
+                        keepsCreation ? null : record.createdAt().toEpochMilli(), record.owner(),
+                        p.request().clientUpdatedAt()));
                 newRow.putIfAbsent(key, write.newRow());
                 events.add(new EdgeOutbox.Event(write.table().name(), write.id(), write.operation(),
                         write.replacedVersion(), record.version(), record.data(), record.deleted(),

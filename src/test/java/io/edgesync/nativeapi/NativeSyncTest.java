@@ -27,6 +27,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 
 import static io.restassured.RestAssured.given;
+import static java.time.temporal.ChronoUnit.MILLIS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -118,6 +119,55 @@ class NativeSyncTest {
         Conflicted newer = conflictOn("cp_lww", "newer edit", Instant.now().plusSeconds(60));
         assertThat(newer.finalText()).isEqualTo("newer edit");
         assertThat(newer.logged()).isEqualTo("client-wins");
+    }
+
+    @Test
+    void lastWriterWinsComparesBothDevicesTimesLikeWithLike() throws Exception {
+        // Given a record both devices have at v1
+        String table = "cp_lww";
+        String id = UUID.randomUUID().toString();
+        String deviceA = device();
+        String deviceB = device();
+        String v1 = push(deviceA, ops(op("c", table, "insert", id, item("text", "original"), null)))
+                .at("/results/0/record/version")
+                .asText();
+        Instant now = Instant.now();
+
+        // When A's change, made offline two minutes ago, arrives first
+        ObjectNode changeA = op("a", table, "update", id, item("text", "made 120 s ago"), v1);
+        changeA.put("clientUpdatedAt", now.minusSeconds(120).toString());
+        assertThat(push(deviceA, ops(changeA)).at("/results/0/status").asText()).isEqualTo("applied");
+
+        // And B's change, made one minute ago (after A's), arrives second
+        ObjectNode changeB = op("b", table, "update", id, item("text", "made 60 s ago"), v1);
+        changeB.put("clientUpdatedAt", now.minusSeconds(60).toString());
+        JsonNode b = push(deviceB, ops(changeB)).at("/results/0");
+
+        // Then B's change wins: it was made later, whatever the order of arrival
+        assertThat(b.at("/status").asText()).as(b.toString()).isEqualTo("applied");
+        assertThat(b.at("/conflict").asText()).isEqualTo("client-wins");
+        assertThat(read(table, id).path("text").asText()).isEqualTo("made 60 s ago");
+
+        // And the conflict log shows both times the decision compared
+        try (Connection db = db();
+                PreparedStatement query = db.prepareStatement("SELECT client_item->>'clientUpdatedAt',"
+                        + " server_item->>'clientUpdatedAt' FROM sync_conflict WHERE device_id = ? AND record_id = ?")) {
+            query.setString(1, deviceB);
+            query.setString(2, id);
+            try (ResultSet rows = query.executeQuery()) {
+                assertThat(rows.next()).isTrue();
+                assertThat(Instant.parse(rows.getString(1))).isEqualTo(now.minusSeconds(60).truncatedTo(MILLIS));
+                assertThat(Instant.parse(rows.getString(2))).isEqualTo(now.minusSeconds(120).truncatedTo(MILLIS));
+            }
+        }
+
+        // And a change made before B's, arriving last, loses to it
+        String v3 = read(table, id).path("version").asText();
+        ObjectNode late = op("a2", table, "update", id, item("text", "made 90 s ago"), v1);
+        late.put("clientUpdatedAt", now.minusSeconds(90).toString());
+        assertThat(v3).isNotEqualTo(v1);
+        push(deviceA, ops(late));
+        assertThat(read(table, id).path("text").asText()).isEqualTo("made 60 s ago");
     }
 
     @Test
