@@ -106,7 +106,7 @@ class OpenApiDocumentTest {
         assertThat(refOf(content(push, "200", "application/json"))).isEqualTo("PushResult");
         JsonNode result = resolve(schema("PushResult").path("properties").path("results").path("items"));
         assertThat(result.path("properties").path("status").path("enum").toString())
-                .isEqualTo("[\"applied\",\"conflict\",\"parked\"]");
+                .isEqualTo("[\"applied\",\"conflict\",\"parked\",\"discarded\"]");
         assertThat(refOf(result.path("properties").path("record"))).isEqualTo("TableRecord");
         assertThat(refOf(result.path("properties").path("serverRecord"))).isEqualTo("TableRecord");
         assertThat(result.path("properties").has("error")).isTrue();
