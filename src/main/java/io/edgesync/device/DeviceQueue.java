@@ -128,17 +128,23 @@ public class DeviceQueue {
     /** A parked operation as the device sent it, and the user its device is bound to. */
     public record ParkedOperation(String operationId, String table, String kind, String recordId,
             Optional<ObjectNode> item, Optional<String> baseVersion, Optional<Instant> clientUpdatedAt,
-            Optional<String> userId) {
+            Optional<String> userId, Optional<Long> earlierParkedOnTable) {
     }
 
-    /** Locks a device and one of its parked operations; 404 when the device has no parked operation there. */
+    /**
+     * Locks a device and one of its parked operations, with the first operation parked before it on the same table; 404
+     * when the device has no parked operation there.
+     */
     public Uni<ParkedOperation> lockParked(SqlClient tx, String deviceId, long seq) {
         return tx.preparedQuery("""
                 SELECT o.operation_id, o.table_name, o.kind, o.record_id, o.item::text AS item, o.base_version,
-                       o.client_updated_at, d.user_id
+                       o.client_updated_at, d.user_id,
+                       (SELECT min(e.seq) FROM device_operation e
+                        WHERE e.device_id = d.id AND e.table_name = o.table_name AND e.status = 'parked'
+                          AND e.seq < o.seq) AS earlier
                 FROM device d JOIN device_operation o ON o.device_id = d.id
                 WHERE d.id = $1 AND o.seq = $2 AND o.status = 'parked'
-                FOR UPDATE""")
+                FOR UPDATE OF d, o""")
                 .execute(Tuple.of(deviceId, seq))
                 .map(rows -> {
                     if (!rows.iterator().hasNext()) {
@@ -152,7 +158,8 @@ public class DeviceQueue {
                             Optional.ofNullable(row.getString("base_version")),
                             Optional.ofNullable(row.getOffsetDateTime("client_updated_at"))
                                     .map(OffsetDateTime::toInstant),
-                            Optional.ofNullable(row.getString("user_id")));
+                            Optional.ofNullable(row.getString("user_id")),
+                            Optional.ofNullable(row.getLong("earlier")));
                 });
     }
 

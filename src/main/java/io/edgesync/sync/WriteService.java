@@ -201,11 +201,19 @@ public class WriteService {
 
     /**
      * Applies a parked operation of a device again, to the current state, on behalf of the device's user, and records
-     * its new outcome in the same queue entry (an administrator's retry).
+     * its new outcome in the same queue entry (an administrator's retry). On a stop-on-conflict table an operation
+     * parked behind an earlier one of the same device is refused (409) until that one is retried or discarded.
      */
     public Uni<WriteResult> retryParked(String deviceId, long seq, AnswerFormat answers) {
         return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> queue.lockParked(tx, deviceId, seq)
                 .chain(parked -> {
+                    if (parked.earlierParkedOnTable().isPresent() && policies.stopOnConflict(parked.table())) {
+                        // The device's operations on a stop-on-conflict table apply in the order it sent them.
+                        throw new ApiException(409, "Operation " + parked.earlierParkedOnTable().get()
+                                + " of device " + deviceId + " is parked before operation " + seq + " on table "
+                                + parked.table() + ", which keeps a device's operations in order (stop-on-conflict):"
+                                + " retry or discard operation " + parked.earlierParkedOnTable().get() + " first");
+                    }
                     WriteCall call = new WriteCall(new Caller(parked.userId(), Set.of()), Optional.of(deviceId),
                             "native", Optional.empty(), answers);
                     WriteRequest request = new WriteRequest(parked.table(), parked.kind(),

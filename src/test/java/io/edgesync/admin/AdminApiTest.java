@@ -27,6 +27,7 @@ import io.restassured.specification.RequestSpecification;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 
 /** The admin API: devices with replica state and queue depth, queues, retry and discard, conflicts, forgetting. */
 @QuarkusTest
@@ -223,6 +224,44 @@ class AdminApiTest {
                 .statusCode(404)
                 .contentType("application/problem+json");
         given().post("/admin/devices/{id}/operations/{seq}/discard", device, seq + 100).then().statusCode(404);
+    }
+
+    @Test
+    void retryOnAStopOnConflictTableKeepsTheDevicesOrder() throws Exception {
+        // Given a device whose update on a stop-on-conflict table is parked (its record does not exist), and a later
+        // insert on that table parked behind it
+        String device = device();
+        String missing = "missing-" + UUID.randomUUID();
+        String later = "later-" + UUID.randomUUID();
+        push(device, ops(op("op-1", "cp_stop", "update", missing, "first", null),
+                op("op-2", "cp_stop", "insert", later, "second", null)));
+        List<Long> parked = parkedSeqs(device);
+        assertThat(parked).hasSize(2);
+
+        // When an administrator retries the later one first, it is refused, saying which to retry first
+        given().post("/admin/devices/{id}/operations/{seq}/retry", device, parked.get(1))
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json")
+                .body("detail", containsString("retry or discard operation " + parked.get(0) + " first"));
+
+        // When the earlier one is retried while it still fails, it answers with its state: still parked
+        JsonNode stillParked = given().post("/admin/devices/{id}/operations/{seq}/retry", device, parked.get(0))
+                .then()
+                .statusCode(200)
+                .extract()
+                .as(JsonNode.class);
+        assertThat(stillParked.get("status").asText()).isEqualTo("parked");
+
+        // When it is discarded, the later one can be retried, and applies
+        given().post("/admin/devices/{id}/operations/{seq}/discard", device, parked.get(0)).then().statusCode(200);
+        JsonNode applied = given().post("/admin/devices/{id}/operations/{seq}/retry", device, parked.get(1))
+                .then()
+                .statusCode(200)
+                .extract()
+                .as(JsonNode.class);
+        assertThat(applied.get("status").asText()).isEqualTo("applied");
+        assertThat(parkedSeqs(device)).isEmpty();
     }
 
     @Test
