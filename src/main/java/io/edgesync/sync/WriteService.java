@@ -142,7 +142,6 @@ public class WriteService {
             required = Optional.empty();
             data = insert.data();
         } else if (operation instanceof RecordOperation.Update update && !update.allowDeleted()
-                && !update.context().deletedIsConflict()
                 && (update.precondition() == Precondition.NONE
                         || update.precondition().requiredVersion().isPresent())) {
             required = update.precondition().requiredVersion();

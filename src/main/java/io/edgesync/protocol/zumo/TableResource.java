@@ -488,9 +488,11 @@ public class TableResource {
                 .filter(version -> !version.isEmpty());
         Conditions conditions = conditions(request, bodyVersion);
         boolean allowDeleted = !request.isV2() && request.includeDeleted();
+        // An update of a record the server deleted is a conflict for the table's policy, as in the native API: under
+        // server-wins the answer stays 404 (v2) or 410 (v3); a policy that lets the device win brings the record back.
         WriteRequest write = new WriteRequest(tableName, WriteRequest.UPDATE, urlId, Optional.of(item),
                 conditions.precondition(), baseVersion(request, bodyVersion), Optional.empty(), Optional.empty(), merge,
-                allowDeleted, false);
+                allowDeleted, true);
         return writes.write(call(request), write)
                 .map(result -> writeResponse(request, result, 200, conditions.failureStatus()));
     }
