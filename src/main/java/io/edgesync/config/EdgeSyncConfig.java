@@ -234,9 +234,11 @@ public interface EdgeSyncConfig {
 
         /**
          * Relayed outbox rows (edge and central) are deleted after this many days. Merges look up the state of a record
-         * at a device's base version in these rows, so keep them as long as devices may stay offline with changes.
+         * at a device's base version in these rows: a device that comes back later than this with a change gets it
+         * decided without its base (the conflict log says so). The default equals
+         * {@code edgesync.tables.tombstone-retention-days}, after which such a device has to resync anyway.
          */
-        @WithDefault("7")
+        @WithDefault("30")
         int outboxRetentionDays();
 
         /**

@@ -269,10 +269,15 @@ final class WritePlanner {
                 operation.context().clientUpdatedAt(), server, base);
         ConflictDecision decision = policy.policy().resolve(conflict);
         Optional<ObjectNode> result = Optional.of(resultColumns(decision, server, clientData, deletes, partial));
+        ObjectNode client = clientItem(operation, clientData);
+        if (policy.policy().needsBase() && base.isEmpty()) {
+            // The policy decided without the record at the device's base version (unknown, or no longer kept):
+            // say so, since the decision then could not tell which side changed which column.
+            client.put("baseMissing", true);
+        }
         ConflictLog.Entry entry = new ConflictLog.Entry("edge", table.name(), operation.id(),
                 operation.context().deviceId(), operation.context().operationId(), policy.name(), decision.label(),
-                operation.context().baseVersion(), Optional.of(clientItem(operation, clientData)),
-                Optional.of(itemOf(server)), result);
+                operation.context().baseVersion(), Optional.of(client), Optional.of(itemOf(server)), result);
         return new ConflictResolution(decision, entry);
     }
 

@@ -203,6 +203,43 @@ class NativeSyncTest {
     }
 
     @Test
+    void aMergeWhoseBaseIsNoLongerKeptSaysSoInTheConflictLog() throws Exception {
+        // Given a record both devices had at v1, changed since by device A
+        String table = "cp_merge";
+        String id = UUID.randomUUID().toString();
+        String deviceA = device();
+        String deviceB = device();
+        String v1 = push(deviceA, ops(op("c", table, "insert", id, item("text", "base", "note", "n0"), null)))
+                .at("/results/0/record/version")
+                .asText();
+        push(deviceA, ops(op("a", table, "update", id, item("text", "text by A"), v1)));
+
+        // And the state at v1 is no longer kept (the outbox retention has passed)
+        try (Connection db = db();
+                PreparedStatement forget = db.prepareStatement(
+                        "DELETE FROM outbox_event WHERE table_name = ? AND record_id = ?")) {
+            forget.setString(1, table);
+            forget.setString(2, id);
+            assertThat(forget.executeUpdate()).isPositive();
+        }
+
+        // When device B, still at v1, changes the record
+        push(deviceB, ops(op("b", table, "update", id, item("note", "note by B"), v1)));
+
+        // Then the conflict log says the decision was made without the base
+        try (Connection db = db();
+                PreparedStatement query = db.prepareStatement("SELECT client_item->>'baseMissing' FROM sync_conflict"
+                        + " WHERE device_id = ? AND record_id = ?")) {
+            query.setString(1, deviceB);
+            query.setString(2, id);
+            try (ResultSet rows = query.executeQuery()) {
+                assertThat(rows.next()).as("conflict logged").isTrue();
+                assertThat(rows.getString(1)).isEqualTo("true");
+            }
+        }
+    }
+
+    @Test
     void customPolicyBeanDecides() throws Exception {
         Conflicted longer = conflictOn("cp_custom", "a much longer text from device B", null);
         assertThat(longer.finalText()).isEqualTo("a much longer text from device B");
