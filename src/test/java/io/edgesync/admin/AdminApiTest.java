@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.NativePush;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -483,16 +484,7 @@ class AdminApiTest {
     }
 
     private static JsonNode push(String device, ArrayNode operations) throws Exception {
-        ObjectNode body = JSON.createObjectNode();
-        body.set("operations", operations);
-        String response = given().contentType(ContentType.JSON)
-                .body(body.toString())
-                .post("/sync/v1/devices/{id}/push", device)
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        return JSON.readTree(response);
+        return NativePush.push(device, operations);
     }
 
     private static ArrayNode ops(ObjectNode... operations) {

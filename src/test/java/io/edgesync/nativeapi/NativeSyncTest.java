@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.device.TombstonePurger;
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.NativePush;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -491,15 +492,7 @@ class NativeSyncTest {
     }
 
     private static JsonNode push(String device, ArrayNode operations) throws Exception {
-        ObjectNode body = JSON.createObjectNode();
-        body.set("operations", operations);
-        return JSON.readTree(given().contentType(ContentType.JSON)
-                .body(body.toString())
-                .post("/sync/v1/devices/{d}/push", device)
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString());
+        return NativePush.push(device, operations);
     }
 
     private static ArrayNode ops(ObjectNode... operations) {
