@@ -5,6 +5,7 @@ import java.time.Duration;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.edgesync.cache.Transactions;
 import io.edgesync.common.Meters;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
@@ -15,6 +16,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -93,10 +96,13 @@ public class TombstonePurger {
         }
     }
 
-    /** Runs one purge now and returns how many tombstones went. */
+    /**
+     * Runs one purge now and returns how many tombstones went. The purge deletes rows that writes and replicated
+     * changes may lock in another order at the same moment: a deadlock is retried, as for every write.
+     */
     public Uni<Long> purgeTombstones() {
-        return pool.preparedQuery(PURGE)
-                .execute(Tuple.of(config.activeDeviceDays(), config.tombstoneRetentionDays()))
+        return Transactions.<RowSet<Row>>retryingDeadlocks(() -> pool.preparedQuery(PURGE)
+                .execute(Tuple.of(config.activeDeviceDays(), config.tombstoneRetentionDays())))
                 .map(rows -> rows.iterator().next().getLong(0))
                 .invoke(purged -> Meters.counter(metrics, "edgesync.tombstones.purged").increment(purged));
     }
