@@ -1,5 +1,6 @@
 package io.edgesync.common;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.nio.channels.ClosedChannelException;
@@ -39,6 +40,10 @@ public final class DatabaseErrors {
                     || cause instanceof NoRouteToHostException) {
                 return true;
             }
+            if (cause instanceof IOException && brokenConnection(String.valueOf(cause.getMessage()))) {
+                // Writing to a connection the database (or the network) dropped: "Broken pipe", "Connection reset"
+                return true;
+            }
             if (cause instanceof PgException pg && pg.getSqlState() != null) {
                 String state = pg.getSqlState();
                 if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
@@ -54,6 +59,10 @@ public final class DatabaseErrors {
             }
         }
         return false;
+    }
+
+    private static boolean brokenConnection(String message) {
+        return message.contains("Broken pipe") || message.contains("Connection reset");
     }
 
     /** A failure in one short phrase for a log line: its innermost cause's class and message. */

@@ -1,0 +1,30 @@
+package io.edgesync.common;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Which failures mean the database cannot be reached (a 503 with Retry-After), and which do not (a 500). */
+class DatabaseErrorsTest {
+
+    @Test
+    void aWriteToAConnectionTheDatabaseDroppedIsAnOutage() {
+        // Seen under load when the database went away mid-write: the socket write failed with "Broken pipe"
+        assertThat(DatabaseErrors.isUnreachable(new IOException("Broken pipe"))).isTrue();
+        assertThat(DatabaseErrors.isUnreachable(new CompletionException(new SocketException("Connection reset"))))
+                .isTrue();
+        assertThat(DatabaseErrors.isUnreachable(new ConnectException("Connection refused"))).isTrue();
+    }
+
+    @Test
+    void otherFailuresAreNot() {
+        assertThat(DatabaseErrors.isUnreachable(new IOException("No space left on device"))).isFalse();
+        assertThat(DatabaseErrors.isUnreachable(new IllegalStateException("Broken pipe"))).isFalse();
+        assertThat(DatabaseErrors.isUnreachable(new RuntimeException("boom"))).isFalse();
+    }
+}
