@@ -21,20 +21,17 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Tombstone retention: a deleted row's tombstone loses its columns once every active device that pulls its table has
- * pulled past it, or when the retention period has passed, whichever comes first, and stays as an id-only tombstone so
- * that devices coming back later still learn of the delete. Id-only tombstones go after
- * {@code edgesync.tables.id-tombstone-retention-days}; the table remembers the change position up to which they went,
- * so a native token from before it gets a "full resync required" answer instead of silently missing deletes.
+ * Tombstone retention: a deleted row's tombstone is purged once every active device that pulls its table has pulled
+ * past it, or when the retention period has passed, whichever comes first. The table remembers the change position up
+ * to which it purged, so a native token from before it gets a "full resync required" answer instead of silently missing
+ * deletes.
  */
 @ApplicationScoped
 public class TombstonePurger {
 
     /**
-     * One statement per run, in two stages. Per table, the horizon is the lowest position (native replicas) and
-     * watermark (ZUMO replicas) of the devices seen within the active period; tombstones below both, or older than the
-     * retention, lose their columns and stay as id-only tombstones. Id-only tombstones older than their own, much
-     * longer retention go, and the table remembers the position up to which they went.
+     * One statement per run: per table, the horizon is the lowest position (native replicas) and watermark (ZUMO
+     * replicas) of the devices seen within the active period; tombstones below both, or older than the retention, go.
      */
     private static final String PURGE = """
             WITH horizon AS (
@@ -46,20 +43,14 @@ public class TombstonePurger {
                          WHERE r.table_name = t.name AND r.watermark IS NOT NULL
                            AND d.last_seen > clock_timestamp() - make_interval(days => $1)) AS min_watermark
                 FROM sync_table t),
-            stripped AS (
-                UPDATE sync_record s
-                SET data = '{}'::jsonb, columns_purged = TRUE
-                FROM horizon h
+            purged AS (
+                DELETE FROM sync_record s
+                USING horizon h
                 WHERE s.table_name = h.name
-                  AND s.deleted AND NOT s.columns_purged
+                  AND s.deleted
                   AND ((h.min_seq IS NULL OR s.change_seq <= h.min_seq)
                        AND (h.min_watermark IS NULL OR s.updated_at < h.min_watermark)
                        OR s.updated_at < clock_timestamp() - make_interval(days => $2))
-                RETURNING 1),
-            purged AS (
-                DELETE FROM sync_record s
-                WHERE s.deleted AND s.columns_purged
-                  AND s.updated_at < clock_timestamp() - $3 * INTERVAL '1 millisecond'
                 RETURNING s.table_name, s.change_seq),
             marked AS (
                 UPDATE sync_table t
@@ -67,7 +58,7 @@ public class TombstonePurger {
                 FROM (SELECT table_name, max(change_seq) AS max_seq FROM purged GROUP BY table_name) p
                 WHERE t.name = p.table_name
                 RETURNING t.name)
-            SELECT (SELECT count(*) FROM stripped) AS stripped, (SELECT count(*) FROM purged) AS purged""";
+            SELECT count(*) FROM purged""";
 
     private final Pool pool;
     private final Vertx vertx;
@@ -93,8 +84,7 @@ public class TombstonePurger {
                 .with(
                         purged -> {
                             if (purged > 0) {
-                                Log.infof("Purged %d tombstones (their columns, or id-only ones past their retention)",
-                                        purged);
+                                Log.infof("Purged %d tombstones", purged);
                             }
                         },
                         failure -> Log.warnf("Tombstone purge failed: %s", failure.getMessage())));
@@ -106,26 +96,14 @@ public class TombstonePurger {
         }
     }
 
-    /** Runs one purge now and returns how many tombstones it stripped of their columns or deleted. */
-    public Uni<Long> purgeTombstones() {
-        return purgeTombstones(Duration.ofDays(config.idTombstoneRetentionDays()));
-    }
-
     /**
-     * Runs one purge now, deleting id-only tombstones older than {@code idRetention}. The purge touches rows that
-     * writes and replicated changes may lock in another order at the same moment: a deadlock is retried, as for every
-     * write.
+     * Runs one purge now and returns how many tombstones went. The purge deletes rows that writes and replicated
+     * changes may lock in another order at the same moment: a deadlock is retried, as for every write.
      */
-    public Uni<Long> purgeTombstones(Duration idRetention) {
+    public Uni<Long> purgeTombstones() {
         return Transactions.<RowSet<Row>>retryingDeadlocks(() -> pool.preparedQuery(PURGE)
-                .execute(Tuple.of(config.activeDeviceDays(), config.tombstoneRetentionDays(), idRetention.toMillis())))
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    Meters.counter(metrics, "edgesync.tombstones.purged", "stage", "columns")
-                            .increment(row.getLong("stripped"));
-                    Meters.counter(metrics, "edgesync.tombstones.purged", "stage", "id")
-                            .increment(row.getLong("purged"));
-                    return row.getLong("stripped") + row.getLong("purged");
-                });
+                .execute(Tuple.of(config.activeDeviceDays(), config.tombstoneRetentionDays())))
+                .map(rows -> rows.iterator().next().getLong(0))
+                .invoke(purged -> Meters.counter(metrics, "edgesync.tombstones.purged").increment(purged));
     }
 }
