@@ -48,6 +48,7 @@ public final class KafkaConsumerLoop {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration LAG_INTERVAL = Duration.ofSeconds(1);
 
     private final String name;
     private final KafkaClients clients;
@@ -65,6 +66,7 @@ public final class KafkaConsumerLoop {
     private volatile Optional<Instant> lastRecord = Optional.empty();
     private volatile Optional<String> failure = Optional.empty();
     private volatile long lag;
+    private long lagMeasuredAt = System.nanoTime() - LAG_INTERVAL.toNanos();
 
     /**
      * A loop over {@code topics} (the first one names the loop in logs and metrics) that hands over up to
@@ -157,7 +159,12 @@ public final class KafkaConsumerLoop {
                     if (!records.isEmpty()) {
                         handleBatch(client, records);
                     }
-                    lag = currentLag(client);
+                    long now = System.nanoTime();
+                    if (now - lagMeasuredAt >= LAG_INTERVAL.toNanos()) {
+                        // (once a second, not per poll: the loop's hot path only hands records over)
+                        lag = currentLag(client);
+                        lagMeasuredAt = now;
+                    }
                 }
             } catch (WakeupException e) {
                 // stop()
