@@ -48,7 +48,7 @@ public class RecordStore {
 
     /** The columns {@link #toStoredRecord(Row, ObjectMapper)} reads, for queries of other components. */
     public static final String SELECT_COLUMNS = "r.id, r.data::text AS data, r.created_at, r.updated_at, r.version,"
-            + " r.deleted, r.change_seq, r.owner_id, r.client_updated_at";
+            + " r.deleted, r.change_seq, r.owner_id, r.client_updated_at, r.columns_purged";
 
     static final String COLUMNS = SELECT_COLUMNS;
 
@@ -83,7 +83,8 @@ public class RecordStore {
                             change_seq = EXCLUDED.change_seq,
                             master_seq = EXCLUDED.master_seq,
                             owner_id = EXCLUDED.owner_id,
-                            client_updated_at = NULL
+                            client_updated_at = NULL,
+                            columns_purged = FALSE
                         RETURNING r.*)
                     SELECT %s FROM written r"""
                     .formatted(COLUMNS);
@@ -241,7 +242,7 @@ public class RecordStore {
                     SET data = w.data::jsonb, deleted = w.deleted, version = w.version,
                         updated_at = es_stamp_time(w.stamp), change_seq = w.stamp,
                         created_at = COALESCE(es_stamp_time(w.created_at), r.created_at),
-                        client_updated_at = es_stamp_time(w.client_updated_at)
+                        client_updated_at = es_stamp_time(w.client_updated_at), columns_purged = FALSE
                     FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[],
                                 %s::bigint[], %s::text[], %s::bigint[])
                          AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id, client_updated_at)
@@ -464,6 +465,7 @@ public class RecordStore {
         return new StoredRecord(row.getString("id"), data, row.getOffsetDateTime("created_at").toInstant(),
                 row.getOffsetDateTime("updated_at").toInstant(), row.getString("version"), row.getBoolean("deleted"),
                 row.getLong("change_seq"), Optional.ofNullable(row.getString("owner_id")),
-                Optional.ofNullable(row.getOffsetDateTime("client_updated_at")).map(OffsetDateTime::toInstant));
+                Optional.ofNullable(row.getOffsetDateTime("client_updated_at")).map(OffsetDateTime::toInstant),
+                Boolean.TRUE.equals(row.getBoolean("columns_purged")));
     }
 }

@@ -17,9 +17,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param changeSeq position in the table's change order
  * @param owner the user the row belongs to, on per-user tables
  * @param clientUpdatedAt when the device made the current change, if it said so (native pushes)
+ * @param columnsPurged whether this is an id-only tombstone: its columns were purged, it can no longer be undeleted
  */
 public record StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,
-        boolean deleted, long changeSeq, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
+        boolean deleted, long changeSeq, Optional<String> owner, Optional<Instant> clientUpdatedAt,
+        boolean columnsPurged) {
+
+    /** A row with its columns. */
+    public StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,
+            boolean deleted, long changeSeq, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
+        this(id, data, createdAt, updatedAt, version, deleted, changeSeq, owner, clientUpdatedAt, false);
+    }
 
     /** A row whose current change did not say when it was made. */
     public StoredRecord(String id, ObjectNode data, Instant createdAt, Instant updatedAt, String version,

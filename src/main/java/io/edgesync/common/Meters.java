@@ -19,7 +19,9 @@ public final class Meters {
             "edgesync.events.invalid", "Kafka records that could not be read as events and were skipped, by topic",
             "edgesync.changes.consumed", "Changes of the central change stream applied at this edge, by outcome",
             "edgesync.central.events", "CUD events the central service arbitrated, by table and outcome",
-            "edgesync.tombstones.purged", "Tombstones purged once every active device had pulled past them");
+            "edgesync.tombstones.purged",
+            "Tombstones purged, by stage: columns (every active device had pulled past them,"
+                    + " or their retention passed; an id-only tombstone stays) and id (the id-only tombstone went)");
 
     private Meters() {
     }

@@ -69,6 +69,15 @@ public interface EdgeSyncConfig {
         @WithDefault("30")
         int tombstoneRetentionDays();
 
+        /**
+         * A tombstone whose columns were purged stays as an id-only tombstone (id, version, deleted) for this many days
+         * after the delete, so that a device coming back after a long time still learns of the delete; then it goes,
+         * and a native token from before it must resync (410). The table protocol has no resync signal: a ZUMO device
+         * away longer than this keeps a deleted row.
+         */
+        @WithDefault("365")
+        int idTombstoneRetentionDays();
+
         /** A device that has not been seen for this many days no longer holds tombstones back. */
         @WithDefault("14")
         int activeDeviceDays();

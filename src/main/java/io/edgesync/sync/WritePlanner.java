@@ -147,7 +147,8 @@ final class WritePlanner {
             return write(table, operation, known, record.data(), true, false, Optional.empty());
         }
         RecordOperation.Undelete undelete = (RecordOperation.Undelete) operation;
-        if (!table.softDelete()) {
+        if (!table.softDelete() || (record.deleted() && record.columnsPurged())) {
+            // (an id-only tombstone has no columns left to bring back)
             return Decision.of(new WriteOutcome.NotFound());
         }
         if (!undelete.precondition().test(record)) {
@@ -181,6 +182,10 @@ final class WritePlanner {
     }
 
     private Decision update(TableInfo table, RecordOperation.Update update, Known known, StoredRecord record) {
+        if (record.deleted() && record.columnsPurged() && update.allowDeleted()) {
+            // An id-only tombstone: its columns are gone, so an update of the deleted record cannot bring them back.
+            return Decision.of(new WriteOutcome.NotFound());
+        }
         if (record.deleted() && !(update.allowDeleted() && table.softDelete())) {
             if (!update.context().deletedIsConflict() || !table.softDelete()) {
                 return Decision.of(deletedOutcome(table, record));

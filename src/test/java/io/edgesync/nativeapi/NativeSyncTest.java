@@ -26,6 +26,7 @@ import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 
 import static io.restassured.RestAssured.given;
 import static java.time.temporal.ChronoUnit.MILLIS;
@@ -368,8 +369,41 @@ class NativeSyncTest {
         assertThat(delta.ids()).containsExactly("r1", "r2");
         assertThat(delta.deleted()).containsExactly("r2");
 
-        // And once tombstones are purged (every active device pulled past them), an old token must resync
+        // When tombstones are purged (every active device pulled past them), they stay as id-only tombstones
         purger.purgeTombstones().await().atMost(Duration.ofSeconds(10));
+
+        // Then a device that has not pulled since still learns of the delete (without the row's columns)
+        JsonNode late = JSON.readTree(given().queryParam("table", table)
+                .queryParam("token", initial.token())
+                .get("/sync/v1/devices/{d}/pull", reader)
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString());
+        JsonNode r2 = late.path("changes")
+                .findParents("id")
+                .stream()
+                .filter(change -> change.path("id").asText().equals("r2"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(r2.path("deleted").asBoolean()).isTrue();
+        assertThat(r2.has("text")).as("an id-only tombstone: %s", r2).isFalse();
+
+        // And so does a table-protocol device pulling with its watermark
+        Response zumoPull = given().header("ZUMO-API-VERSION", "2.0.0")
+                .queryParam("$filter", "(updatedAt ge datetimeoffset'1970-01-01T00:00:00.000Z')")
+                .queryParam("__includeDeleted", "true")
+                .queryParam("$top", "1000")
+                .get("/tables/" + table);
+        assertThat(zumoPull.statusCode()).isEqualTo(200);
+        assertThat(zumoPull.jsonPath().getList("findAll { it.id == 'r2' }.deleted", Boolean.class))
+                .containsExactly(true);
+
+        // And the id-only tombstone can no longer be undeleted: its columns are gone
+        given().header("ZUMO-API-VERSION", "2.0.0").post("/tables/" + table + "/r2").then().statusCode(404);
+
+        // When the id-only tombstones' own retention has passed too, they go, and an old token must resync
+        purger.purgeTombstones(Duration.ZERO).await().atMost(Duration.ofSeconds(10));
         given().queryParam("table", table)
                 .queryParam("token", initial.token())
                 .get("/sync/v1/devices/{d}/pull", reader)
