@@ -73,14 +73,20 @@ public class RecordService {
                 .map(outcomes -> outcomes.get(0));
     }
 
-    /** A row state from the central service's change stream. */
+    /**
+     * A row state from the central service's change stream.
+     *
+     * @param createdAt when the record was created, where it was created
+     * @param changeMadeAt when the change was made (as its device said, or as its edge stamped it): what
+     *     last-writer-wins compares a later change of this edge's devices with
+     */
     public record ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
-            long masterSeq, Optional<String> owner, Optional<Instant> createdAt) {
+            long masterSeq, Optional<String> owner, Optional<Instant> createdAt, Optional<Instant> changeMadeAt) {
 
-        /** A change whose creation time is not known: a new row takes its local stamp's. */
+        /** A change whose creation and change times are not known: a new row takes its local stamp's. */
         public ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
                 long masterSeq, Optional<String> owner) {
-            this(table, id, data, version, deleted, masterSeq, owner, Optional.empty());
+            this(table, id, data, version, deleted, masterSeq, owner, Optional.empty(), Optional.empty());
         }
     }
 
@@ -191,7 +197,7 @@ public class RecordService {
                             ? store.confirmMasterSeq(tx, table, id, masterSeq)
                                     .replaceWith(ReplicationOutcome.CONFIRMED)
                             : store.writeReplicated(tx, table, id, change.data(), change.version(), change.deleted(),
-                                    masterSeq, newColumns, change.owner(), change.createdAt())
+                                    masterSeq, newColumns, change.owner(), change.createdAt(), change.changeMadeAt())
                                     .invoke(written -> stamps.merge(table.name(), written.changeSeq(), Math::max))
                                     .replaceWith(ReplicationOutcome.APPLIED));
                 });

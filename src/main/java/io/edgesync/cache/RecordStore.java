@@ -70,9 +70,9 @@ public class RecordStore {
             + """
                     , written AS (
                         INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
-                                                      master_seq, owner_id)
+                                                      master_seq, owner_id, client_updated_at)
                         SELECT $1, $2, $3::text::jsonb, COALESCE($9::timestamptz, stamp.clock), stamp.clock, $5, $6,
-                               stamp.stamp, $7, $8
+                               stamp.stamp, $7, $8, $10::timestamptz
                         FROM stamp
                         ON CONFLICT (table_name, id) DO UPDATE
                         SET data = EXCLUDED.data,
@@ -83,7 +83,7 @@ public class RecordStore {
                             change_seq = EXCLUDED.change_seq,
                             master_seq = EXCLUDED.master_seq,
                             owner_id = EXCLUDED.owner_id,
-                            client_updated_at = NULL,
+                            client_updated_at = EXCLUDED.client_updated_at,
                             columns_purged = FALSE
                         RETURNING r.*)
                     SELECT %s FROM written r"""
@@ -339,14 +339,17 @@ public class RecordStore {
      * local stamp, so pullers of this edge see it like any other change, and the owner central decided, whatever this
      * edge had: a user who inserted the same id here before the owner's row arrived loses it. {@code createdAt} is the
      * record's, set where it was created; empty keeps a row's own (or gives a new row its stamp's time).
+     * {@code changeMadeAt} is when the change was made where it was made, kept as the row's client time so that
+     * last-writer-wins compares like with like; empty: when this edge stamped it.
      */
     public Uni<StoredRecord> writeReplicated(SqlClient tx, TableInfo table, String id, ObjectNode data, String version,
             boolean deleted, long masterSeq, Map<String, ColumnType> newColumns, Optional<String> owner,
-            Optional<Instant> createdAt) {
+            Optional<Instant> createdAt, Optional<Instant> changeMadeAt) {
         return tx.preparedQuery(REPLICATE)
                 .execute(Tuple.tuple(Arrays.asList(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
                         version, deleted, masterSeq, owner.orElse(null),
-                        createdAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null))))
+                        createdAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null),
+                        changeMadeAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null))))
                 .map(rows -> firstRecord(rows)
                         .orElseThrow(() -> new IllegalStateException("Replicated write returned no row")));
     }

@@ -57,7 +57,7 @@ public final class CentralArbiter {
             ConflictPolicies.NamedPolicy policy, Optional<ObjectNode> base, Supplier<String> newVersion) {
         MasterRecord.RowState incoming = new MasterRecord.RowState(event.userColumns(),
                 master.map(m -> m.state().createdAt()).orElse(event.createdAt()), event.updatedAt(),
-                event.data().newVersion(), event.deleted());
+                event.data().newVersion(), event.deleted(), event.data().clientUpdatedAt());
         if (master.isEmpty()) {
             return new Arbitration.Applied(incoming);
         }
@@ -76,7 +76,7 @@ public final class CentralArbiter {
         boolean deletes = "delete".equals(event.operation());
         Conflict conflict = new Conflict(event.data().table(), kind.get(),
                 deletes ? Optional.empty() : Optional.of(event.userColumns()), deletes, false,
-                Optional.of(event.updatedAt()), current.asStoredRecord(), base);
+                Optional.of(event.changeMadeAt()), current.asStoredRecord(), base);
         ConflictDecision decision = policy.policy().resolve(conflict);
         if (decision instanceof ConflictDecision.KeepServer) {
             return new Arbitration.Conflicted(kind.get(), policy.name(), decision, current.state(), "event");

@@ -1,6 +1,7 @@
 package io.edgesync.central;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,7 +68,8 @@ public class CentralStore {
     /** The master row, locked for the rest of the transaction. */
     public Uni<Optional<MasterRecord>> lockMaster(SqlClient tx, String table, String id) {
         return tx.preparedQuery("""
-                SELECT data::text AS data, created_at, updated_at, version, deleted, master_seq, owner_id
+                SELECT data::text AS data, created_at, updated_at, version, deleted, master_seq, owner_id,
+                       client_updated_at
                 FROM central_record WHERE table_name = $1 AND id = $2 FOR UPDATE""")
                 .execute(Tuple.of(table, id))
                 .map(rows -> {
@@ -80,7 +82,10 @@ public class CentralStore {
                             EventCodec.parseObject(row.getString("data")),
                             row.getOffsetDateTime("created_at").toInstant(),
                             row.getOffsetDateTime("updated_at").toInstant(), row.getString("version"),
-                            row.getBoolean("deleted")), row.getLong("master_seq"),
+                            row.getBoolean("deleted"),
+                            Optional.ofNullable(row.getOffsetDateTime("client_updated_at"))
+                                    .map(OffsetDateTime::toInstant)),
+                            row.getLong("master_seq"),
                             Optional.ofNullable(row.getString("owner_id"))));
                 });
     }
@@ -106,8 +111,8 @@ public class CentralStore {
             long masterSeq, Optional<UUID> eventId, Optional<String> owner) {
         return tx.preparedQuery("""
                 INSERT INTO central_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
-                                                 master_seq, changed_at, last_event, owner_id)
-                VALUES ($1, $2, $3::text::jsonb, $4, $5, $6, $7, $8, clock_timestamp(), $9, $10)
+                                                 master_seq, changed_at, last_event, owner_id, client_updated_at)
+                VALUES ($1, $2, $3::text::jsonb, $4, $5, $6, $7, $8, clock_timestamp(), $9, $10, $11)
                 ON CONFLICT (table_name, id) DO UPDATE
                 SET data = EXCLUDED.data,
                     created_at = EXCLUDED.created_at,
@@ -118,11 +123,13 @@ public class CentralStore {
                     changed_at = CASE WHEN r.version = EXCLUDED.version AND r.deleted = EXCLUDED.deleted
                                       THEN r.changed_at ELSE EXCLUDED.changed_at END,
                     last_event = EXCLUDED.last_event,
-                    owner_id = r.owner_id
+                    owner_id = r.owner_id,
+                    client_updated_at = EXCLUDED.client_updated_at
                 RETURNING owner_id""")
                 .execute(Tuple.tuple(Arrays.asList(table, id, state.data().toString(),
                         state.createdAt().atOffset(ZoneOffset.UTC), state.updatedAt().atOffset(ZoneOffset.UTC),
-                        state.version(), state.deleted(), masterSeq, nullable(eventId), owner.orElse(null))))
+                        state.version(), state.deleted(), masterSeq, nullable(eventId), owner.orElse(null),
+                        state.clientUpdatedAt().map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null))))
                 .map(rows -> rows.iterator().hasNext()
                         ? Optional.ofNullable(rows.iterator().next().getString(0))
                         : Optional.<String>empty());

@@ -11,8 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.cache.ProtocolDates;
 import io.edgesync.cache.Transactions;
 import io.edgesync.common.Meters;
+import io.edgesync.conflict.Conflict;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.events.ChangeEvent;
@@ -104,13 +106,14 @@ public class CentralTableService {
                     return base.chain(baseData -> {
                         Arbitration arbitration = CentralArbiter.arbitrate(event, master, policy, baseData,
                                 Versions::random);
-                        return store(tx, event, master, arbitration);
+                        boolean baseMissing = policy.policy().needsBase() && baseData.isEmpty();
+                        return store(tx, event, master, arbitration, baseMissing);
                     });
                 });
     }
 
     private Uni<Outcome> store(SqlConnection tx, CudEvent event, Optional<MasterRecord> master,
-            Arbitration arbitration) {
+            Arbitration arbitration, boolean baseMissing) {
         if (arbitration instanceof Arbitration.AlreadyApplied) {
             return store.finishEvent(tx, event.id(), "already-applied", Optional.empty(), Optional.empty())
                     .replaceWith(Outcome.ALREADY_APPLIED);
@@ -129,14 +132,15 @@ public class CentralTableService {
                             .chain(owner -> store.appendOutbox(tx, CentralStore.CHANGES, table, id,
                                     Optional.of(next.version()), EventCodec.encodeChange(new ChangeEvent(table, id,
                                             item, next.version(), next.deleted(), seq, Optional.of(event.id()), now,
-                                            owner))));
+                                            owner, next.clientUpdatedAt()))));
                     if (arbitration instanceof Arbitration.Conflicted conflicted) {
                         MasterRecord before = master.orElseThrow();
                         ConflictEvent message = new ConflictEvent(table, id, now, conflicted.kindLabel(),
                                 conflicted.policy(), conflicted.decision().label(), conflicted.loser(), event,
                                 before.item(), item, seq);
                         return written
-                                .chain(() -> conflicts.logConflict(tx, logEntry(event, conflicted, before, item)))
+                                .chain(() -> conflicts.logConflict(tx,
+                                        logEntry(event, conflicted, before, item, baseMissing)))
                                 .chain(() -> store.appendOutbox(tx, CentralStore.CONFLICTS, table, id,
                                         Optional.empty(), EventCodec.encodeConflict(message)))
                                 .chain(() -> store.finishEvent(tx, event.id(), "conflict",
@@ -150,16 +154,25 @@ public class CentralTableService {
                 });
     }
 
+    /**
+     * The conflict log's entry: the event (and when its device made the change, if it said so), the master row before
+     * (with its own change time), the row after; and whether a merge had to decide without the base.
+     */
     private static ConflictLog.Entry logEntry(CudEvent event, Arbitration.Conflicted conflicted, MasterRecord before,
-            ObjectNode result) {
+            ObjectNode result, boolean baseMissing) {
         ObjectNode client = JsonNodeFactory.instance.objectNode();
         client.put("eventId", event.id().toString());
         client.put("source", event.source());
         client.put("operation", event.operation());
         client.set("item", event.data().item());
+        event.data().clientUpdatedAt().ifPresent(time -> client.put("clientUpdatedAt", ProtocolDates.format(time)));
+        if (baseMissing && !conflicted.kind().equals(Conflict.Kind.OTHER_OWNER)) {
+            client.put("baseMissing", true);
+        }
         return new ConflictLog.Entry("central", event.data().table(), event.data().id(), event.data().deviceId(),
                 event.data().operationId(), conflicted.policy(), conflicted.decision().label(),
-                event.data().baseVersion(), Optional.of(client), Optional.of(before.item()), Optional.of(result));
+                event.data().baseVersion(), Optional.of(client),
+                Optional.of(ConflictLog.serverItem(before.asStoredRecord())), Optional.of(result));
     }
 
     /**

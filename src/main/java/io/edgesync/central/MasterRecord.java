@@ -36,14 +36,27 @@ public record MasterRecord(String table, String id, RowState state, long masterS
      * @param updatedAt when the accepted change was made (as its edge stamped it)
      * @param version the version
      * @param deleted whether it is a tombstone
+     * @param clientUpdatedAt when the device made the accepted change, if it said so (last-writer-wins compares it)
      */
-    public record RowState(ObjectNode data, Instant createdAt, Instant updatedAt, String version, boolean deleted) {
+    public record RowState(ObjectNode data, Instant createdAt, Instant updatedAt, String version, boolean deleted,
+            Optional<Instant> clientUpdatedAt) {
+
+        /** A state whose change did not say when it was made. */
+        public RowState(ObjectNode data, Instant createdAt, Instant updatedAt, String version, boolean deleted) {
+            this(data, createdAt, updatedAt, version, deleted, Optional.empty());
+        }
 
         public RowState {
             Objects.requireNonNull(data, "data");
             Objects.requireNonNull(createdAt, "createdAt");
             Objects.requireNonNull(updatedAt, "updatedAt");
             Objects.requireNonNull(version, "version");
+            clientUpdatedAt = Objects.requireNonNullElse(clientUpdatedAt, Optional.empty());
+        }
+
+        /** When the accepted change was made: as its device said, or else when its edge stamped it. */
+        public Instant changeMadeAt() {
+            return clientUpdatedAt.orElse(updatedAt);
         }
 
         /** The record as an event item. */
@@ -55,7 +68,7 @@ public record MasterRecord(String table, String id, RowState state, long masterS
     /** The master row in the shape conflict policies understand (the "server" side of a conflict). */
     public StoredRecord asStoredRecord() {
         return new StoredRecord(id, state.data(), state.createdAt(), state.updatedAt(), state.version(),
-                state.deleted(), masterSeq);
+                state.deleted(), masterSeq, owner, state.clientUpdatedAt());
     }
 
     /** The master row as an event item. */

@@ -7,8 +7,11 @@ import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.cache.ProtocolDates;
+import io.edgesync.cache.StoredRecord;
 import io.edgesync.common.Meters;
 import io.edgesync.protocol.odata.SqlParams;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,6 +27,22 @@ public class ConflictLog {
 
     public ConflictLog(MeterRegistry metrics) {
         this.metrics = metrics;
+    }
+
+    /**
+     * The server side of a conflict as the log keeps it, on edges and central alike: the record's columns under
+     * {@code data}, its version, when it was stored ({@code updatedAt}), when its change was made if the device said so
+     * ({@code clientUpdatedAt}: what last-writer-wins compared), and whether it was deleted.
+     */
+    public static ObjectNode serverItem(StoredRecord record) {
+        ObjectNode item = JsonNodeFactory.instance.objectNode();
+        item.put("id", record.id());
+        item.set("data", record.data());
+        item.put("version", record.version());
+        item.put("updatedAt", ProtocolDates.format(record.updatedAt()));
+        record.clientUpdatedAt().ifPresent(time -> item.put("clientUpdatedAt", ProtocolDates.format(time)));
+        item.put("deleted", record.deleted());
+        return item;
     }
 
     /** One logged conflict. */

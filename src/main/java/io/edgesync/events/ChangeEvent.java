@@ -23,14 +23,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param eventId the CUD event that caused this publication, if one did
  * @param time when the central service published it
  * @param owner the user the record belongs to, on per-user tables
+ * @param clientUpdatedAt when the device made the accepted change, if it said so: what last-writer-wins compares a
+ *     later change with, on every edge; when empty, the change counts as made at its {@code item.updatedAt}
  */
 public record ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
-        Optional<UUID> eventId, Instant time, Optional<String> owner) {
+        Optional<UUID> eventId, Instant time, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
 
     /** A change of a record that belongs to nobody in particular. */
     public ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
             Optional<UUID> eventId, Instant time) {
-        this(table, id, item, version, deleted, masterSeq, eventId, time, Optional.empty());
+        this(table, id, item, version, deleted, masterSeq, eventId, time, Optional.empty(), Optional.empty());
     }
 
     public ChangeEvent {
@@ -41,6 +43,7 @@ public record ChangeEvent(String table, String id, ObjectNode item, String versi
         eventId = Objects.requireNonNullElse(eventId, Optional.empty());
         Objects.requireNonNull(time, "time");
         owner = Objects.requireNonNullElse(owner, Optional.empty());
+        clientUpdatedAt = Objects.requireNonNullElse(clientUpdatedAt, Optional.empty());
     }
 
     /** The Kafka key: {@code table/id}. */
@@ -51,6 +54,11 @@ public record ChangeEvent(String table, String id, ObjectNode item, String versi
     /** When the record was created, where it was created: it travels unchanged to every edge. */
     public Optional<Instant> createdAt() {
         return Items.instant(item, Items.CREATED_AT);
+    }
+
+    /** When the accepted change was made: as its device said, or else when its edge stamped it. */
+    public Optional<Instant> changeMadeAt() {
+        return clientUpdatedAt.or(() -> Items.instant(item, Items.UPDATED_AT));
     }
 
     /** The record's user columns. */

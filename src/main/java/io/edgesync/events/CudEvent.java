@@ -42,9 +42,18 @@ public record CudEvent(String specVersion, UUID id, String source, String type, 
      * @param deviceId the device that made the change, when known
      * @param operationId the device's operation id, when known
      * @param owner the user the record belongs to, on per-user tables
+     * @param clientUpdatedAt when the device made the change, if it said so (native pushes): what last-writer-wins
+     *     compares across edges; when empty, the change counts as made when its edge stamped it ({@code updatedAt})
      */
     public record Data(String table, String id, ObjectNode item, Optional<String> baseVersion, String newVersion,
-            Optional<String> deviceId, Optional<String> operationId, Optional<String> owner) {
+            Optional<String> deviceId, Optional<String> operationId, Optional<String> owner,
+            Optional<Instant> clientUpdatedAt) {
+
+        /** A change that does not say when its device made it. */
+        public Data(String table, String id, ObjectNode item, Optional<String> baseVersion, String newVersion,
+                Optional<String> deviceId, Optional<String> operationId, Optional<String> owner) {
+            this(table, id, item, baseVersion, newVersion, deviceId, operationId, owner, Optional.empty());
+        }
 
         /** A change of a record that belongs to nobody in particular. */
         public Data(String table, String id, ObjectNode item, Optional<String> baseVersion, String newVersion,
@@ -61,6 +70,7 @@ public record CudEvent(String specVersion, UUID id, String source, String type, 
             deviceId = Objects.requireNonNullElse(deviceId, Optional.empty());
             operationId = Objects.requireNonNullElse(operationId, Optional.empty());
             owner = Objects.requireNonNullElse(owner, Optional.empty());
+            clientUpdatedAt = Objects.requireNonNullElse(clientUpdatedAt, Optional.empty());
         }
     }
 
@@ -104,6 +114,11 @@ public record CudEvent(String specVersion, UUID id, String source, String type, 
     /** When the edge stamped the change. */
     public Instant updatedAt() {
         return Items.instant(data.item(), Items.UPDATED_AT).orElse(time);
+    }
+
+    /** When the change was made: as its device said, or else when its edge stamped it. */
+    public Instant changeMadeAt() {
+        return data.clientUpdatedAt().orElseGet(this::updatedAt);
     }
 
     /** When the record was created, as its item says. */

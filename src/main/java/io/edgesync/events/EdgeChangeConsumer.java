@@ -64,7 +64,7 @@ public class EdgeChangeConsumer {
                 ChangeEvent change = decode(record.value());
                 changes.add(new RecordService.ReplicatedChange(change.table(), change.id(), change.userColumns(),
                         change.version(), change.deleted(), change.masterSeq(), change.owner(),
-                        change.createdAt()));
+                        change.createdAt(), change.changeMadeAt()));
             } catch (EventFormatException e) {
                 invalid.accept(record, e);
             }

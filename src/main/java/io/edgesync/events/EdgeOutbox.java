@@ -1,6 +1,7 @@
 package io.edgesync.events;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +30,7 @@ public class EdgeOutbox implements OutboxSource {
 
     private static final String FETCH = """
             SELECT id, event_id, table_name, record_id, operation, base_version, new_version, data::text AS data,
-                   deleted, created_at, updated_at, device_id, operation_id, owner_id
+                   deleted, created_at, updated_at, device_id, operation_id, owner_id, client_updated_at
             FROM outbox_event
             WHERE sent_at IS NULL
             ORDER BY id
@@ -48,10 +49,12 @@ public class EdgeOutbox implements OutboxSource {
      *
      * @param createdAt the record's creation time, in milliseconds since the epoch
      * @param stamp the change's stamp: its {@code updatedAt} in milliseconds since the epoch
+     * @param clientUpdatedAt when the device made the change, if it said so (what last-writer-wins compares)
      */
     public record Event(String table, String recordId, String operation, Optional<String> baseVersion,
             String newVersion, ObjectNode data, boolean deleted, long createdAt, long stamp,
-            Optional<String> deviceId, Optional<String> operationId, Optional<String> owner) {
+            Optional<String> deviceId, Optional<String> operationId, Optional<String> owner,
+            Optional<Instant> clientUpdatedAt) {
     }
 
     /**
@@ -62,14 +65,16 @@ public class EdgeOutbox implements OutboxSource {
         return """
                 events AS (
                     INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
-                                              created_at, updated_at, device_id, operation_id, owner_id)
+                                              created_at, updated_at, device_id, operation_id, owner_id,
+                                              client_updated_at)
                     SELECT e.table_name, e.record_id, e.operation, e.base_version, e.new_version, e.data::jsonb,
                            e.deleted, es_stamp_time(e.created_at), es_stamp_time(e.stamp), e.device_id, e.operation_id,
-                           e.owner_id
+                           e.owner_id, es_stamp_time(e.client_updated_at)
                     FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[],
-                                %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[])
+                                %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[])
                          WITH ORDINALITY AS e(table_name, record_id, operation, base_version, new_version, data,
-                                              deleted, created_at, stamp, device_id, operation_id, owner_id, n)
+                                              deleted, created_at, stamp, device_id, operation_id, owner_id,
+                                              client_updated_at, n)
                     ORDER BY e.n)"""
                 .formatted(params.add(events.stream().map(Event::table).toArray(String[]::new)),
                         params.add(events.stream().map(Event::recordId).toArray(String[]::new)),
@@ -82,7 +87,10 @@ public class EdgeOutbox implements OutboxSource {
                         params.add(events.stream().map(Event::stamp).toArray(Long[]::new)),
                         params.add(events.stream().map(e -> e.deviceId().orElse(null)).toArray(String[]::new)),
                         params.add(events.stream().map(e -> e.operationId().orElse(null)).toArray(String[]::new)),
-                        params.add(events.stream().map(e -> e.owner().orElse(null)).toArray(String[]::new)));
+                        params.add(events.stream().map(e -> e.owner().orElse(null)).toArray(String[]::new)),
+                        params.add(events.stream()
+                                .map(e -> e.clientUpdatedAt().map(Instant::toEpochMilli).orElse(null))
+                                .toArray(Long[]::new)));
     }
 
     @Override
@@ -123,7 +131,8 @@ public class EdgeOutbox implements OutboxSource {
                         row.getBoolean("deleted")),
                 Optional.ofNullable(row.getString("base_version")), version,
                 Optional.ofNullable(row.getString("device_id")), Optional.ofNullable(row.getString("operation_id")),
-                Optional.ofNullable(row.getString("owner_id")));
+                Optional.ofNullable(row.getString("owner_id")),
+                Optional.ofNullable(row.getOffsetDateTime("client_updated_at")).map(OffsetDateTime::toInstant));
         return CudEvent.of(row.getUUID("event_id"), source, row.getString("operation"), updatedAt, data);
     }
 

@@ -56,6 +56,7 @@ public final class EventCodec {
         body.put("deviceId", data.deviceId().orElse(null));
         body.put("operationId", data.operationId().orElse(null));
         body.put("owner", data.owner().orElse(null));
+        body.put("clientUpdatedAt", data.clientUpdatedAt().map(ProtocolDates::format).orElse(null));
         return node;
     }
 
@@ -91,7 +92,8 @@ public final class EventCodec {
         ObjectNode item = item(data.get("item"), recordId);
         CudEvent.Data body = new CudEvent.Data(table, recordId, item, optionalText(data, "baseVersion"),
                 requiredText(data, "newVersion"), optionalText(data, "deviceId"), optionalText(data, "operationId"),
-                optionalText(data, "owner"));
+                optionalText(data, "owner"),
+                optionalText(data, "clientUpdatedAt").map(value -> instant(value, "clientUpdatedAt")));
         return new CudEvent(specVersion, id, source, type, time,
                 optionalText(node, "subject").orElse(CudEvent.key(table, recordId)),
                 contentType.orElse(CudEvent.CONTENT_TYPE), body);
@@ -111,6 +113,7 @@ public final class EventCodec {
         node.put("eventId", change.eventId().map(UUID::toString).orElse(null));
         node.put("time", ProtocolDates.format(change.time()));
         node.put("owner", change.owner().orElse(null));
+        node.put("clientUpdatedAt", change.clientUpdatedAt().map(ProtocolDates::format).orElse(null));
         return node.toString();
     }
 
@@ -135,7 +138,8 @@ public final class EventCodec {
         Optional<UUID> eventId = optionalText(node, "eventId").map(value -> uuid(value, "eventId"));
         Instant time = optionalText(node, "time").map(value -> instant(value, "time")).orElse(Instant.EPOCH);
         return new ChangeEvent(table, id, item, requiredText(node, "version"), deleted.asBoolean(),
-                masterSeq.asLong(), eventId, time, optionalText(node, "owner"));
+                masterSeq.asLong(), eventId, time, optionalText(node, "owner"),
+                optionalText(node, "clientUpdatedAt").map(value -> instant(value, "clientUpdatedAt")));
     }
 
     // -------------------------------------------------------------------------------------------- conflict events

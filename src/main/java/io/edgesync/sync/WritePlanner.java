@@ -282,7 +282,8 @@ final class WritePlanner {
         }
         ConflictLog.Entry entry = new ConflictLog.Entry("edge", table.name(), operation.id(),
                 operation.context().deviceId(), operation.context().operationId(), policy.name(), decision.label(),
-                operation.context().baseVersion(), Optional.of(client), Optional.of(itemOf(server)), result);
+                operation.context().baseVersion(), Optional.of(client), Optional.of(ConflictLog.serverItem(server)),
+                result);
         return new ConflictResolution(decision, entry);
     }
 
@@ -316,17 +317,6 @@ final class WritePlanner {
         operation.context()
                 .clientUpdatedAt()
                 .ifPresent(time -> item.put("clientUpdatedAt", ProtocolDates.format(time)));
-        return item;
-    }
-
-    private ObjectNode itemOf(StoredRecord record) {
-        ObjectNode item = json.createObjectNode();
-        item.put("id", record.id());
-        item.set("data", record.data());
-        item.put("version", record.version());
-        item.put("updatedAt", ProtocolDates.format(record.updatedAt()));
-        record.clientUpdatedAt().ifPresent(time -> item.put("clientUpdatedAt", ProtocolDates.format(time)));
-        item.put("deleted", record.deleted());
         return item;
     }
 

@@ -547,7 +547,7 @@ public class WriteService {
                 events.add(new EdgeOutbox.Event(write.table().name(), write.id(), write.operation(),
                         write.replacedVersion(), record.version(), record.data(), record.deleted(),
                         record.createdAt().toEpochMilli(), record.changeSeq(), call.deviceId(),
-                        Optional.of(p.operationId()), record.owner()));
+                        Optional.of(p.operationId()), record.owner(), p.request().clientUpdatedAt()));
             }
             if (call.deviceId().isPresent()) {
                 entries.add(queueEntry(call, step, result, run.answers().get(i).get()));

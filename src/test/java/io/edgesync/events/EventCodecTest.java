@@ -177,6 +177,34 @@ class EventCodecTest {
     }
 
     @Test
+    void whenTheDeviceMadeTheChangeTravelsInBothEventsAndReadsBack() throws Exception {
+        // Given a change the device says it made a minute before its edge stamped it
+        Instant made = UPDATED.minusSeconds(60);
+        CudEvent sample = sampleEvent("update", Optional.of("dmVyc2lvbi0x"), false);
+        CudEvent event = CudEvent.of(EVENT_ID, sample.source(), "update", UPDATED,
+                new CudEvent.Data("todoitem", "rec-1", sample.data().item(), Optional.of("dmVyc2lvbi0x"),
+                        "dmVyc2lvbi0y", Optional.of("device-a"), Optional.of("op-1"), Optional.empty(),
+                        Optional.of(made)));
+        ChangeEvent change = new ChangeEvent("todoitem", "rec-1", sample.data().item(), "dmVyc2lvbi0y", false, 7,
+                Optional.of(EVENT_ID), UPDATED, Optional.empty(), Optional.of(made));
+
+        // When both are encoded
+        String cud = EventCodec.encodeCud(event);
+        String published = EventCodec.encodeChange(change);
+
+        // Then both carry it, match their schemas and read back; the change time is the device's, not the stamp
+        assertThat(EventSchemas.violations(EventSchemas.CUD_EVENT, JSON.readTree(cud))).isEmpty();
+        assertThat(JSON.readTree(cud).at("/data/clientUpdatedAt").asText()).isEqualTo("2026-03-01T10:04:00.456Z");
+        assertThat(EventCodec.decodeCud(cud)).isEqualTo(event);
+        assertThat(EventCodec.decodeCud(cud).changeMadeAt()).isEqualTo(made);
+        assertThat(EventSchemas.violations(EventSchemas.CHANGE_EVENT, JSON.readTree(published))).isEmpty();
+        assertThat(EventCodec.decodeChange(published)).isEqualTo(change);
+        assertThat(EventCodec.decodeChange(published).changeMadeAt()).contains(made);
+        // And without it, a change counts as made when its edge stamped it
+        assertThat(sample.changeMadeAt()).isEqualTo(UPDATED);
+    }
+
+    @Test
     void heartbeatMatchesItsSchemaAndReadsBack() throws Exception {
         for (Heartbeat heartbeat : List.of(new Heartbeat("central-0", UPDATED, true, Optional.empty(), 3),
                 new Heartbeat("central-1", UPDATED, false, Optional.of("database unavailable"), 0))) {

@@ -7,18 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.RecordService;
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.OtherEdge;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.edgesync.testsupport.TestTokens;
 import io.quarkus.test.common.WithTestResource;
@@ -104,7 +100,7 @@ class OwnerPropagationTest {
         for (int masterSeq = 1; masterSeq <= 2; masterSeq++) {
             records.applyReplicatedChanges(List.of(new RecordService.ReplicatedChange("todoitem", id,
                     JSON.createObjectNode().put("text", "version " + masterSeq), UUID.randomUUID().toString(), false,
-                    masterSeq, Optional.of(subject), Optional.of(createdThere))))
+                    masterSeq, Optional.of(subject), Optional.of(createdThere), Optional.empty())))
                     .await()
                     .atMost(Duration.ofSeconds(10));
 
@@ -158,7 +154,7 @@ class OwnerPropagationTest {
 
         // When Alice's insert of the same id arrives from another edge
         CudEvent alicesInsert = eventFromAnotherEdge("insert", id, "cp_client", Optional.empty(), "alice");
-        publish(alicesInsert);
+        OtherEdge.publish(alicesInsert);
 
         // Then central keeps Bob's row and records the conflict for Alice's device
         awaitCentral("SELECT count(*) FROM central_event WHERE event_id = ?::uuid AND outcome = 'conflict'",
@@ -188,7 +184,7 @@ class OwnerPropagationTest {
 
         // When Alice's update of it, based on the master's own version, arrives from another edge
         CudEvent alicesUpdate = eventFromAnotherEdge("update", id, "todoitem", Optional.of(masterVersion), "alice");
-        publish(alicesUpdate);
+        OtherEdge.publish(alicesUpdate);
 
         // Then it does not apply
         awaitCentral("SELECT count(*) FROM central_event WHERE event_id = ?::uuid AND outcome = 'conflict'",
@@ -205,17 +201,6 @@ class OwnerPropagationTest {
         return CudEvent.of(UUID.randomUUID(), EdgeIdentity.sourceOf("store-001"), operation, now,
                 new CudEvent.Data(table, id, item, base, version, Optional.of("alice-phone"),
                         Optional.of(UUID.randomUUID().toString()), Optional.of(owner)));
-    }
-
-    private static void publish(CudEvent event) throws Exception {
-        Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.kafkaBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
-                new StringSerializer())) {
-            producer.send(new ProducerRecord<>("edgesync.cud", CudEvent.key(event.data().table(), event.data().id()),
-                    EventCodec.encodeCud(event))).get(30, TimeUnit.SECONDS);
-        }
     }
 
     private static void assertMasterIsBobs(String table, String id, String bob) throws Exception {
