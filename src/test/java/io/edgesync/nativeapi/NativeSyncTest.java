@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -214,9 +215,19 @@ class NativeSyncTest {
         String v1 = push(deviceA, ops(op("c", table, "insert", id, item("text", "base", "note", "n0"), null)))
                 .at("/results/0/record/version")
                 .asText();
-        push(deviceA, ops(op("a", table, "update", id, item("text", "text by A"), v1)));
+        String v2 = push(deviceA, ops(op("a", table, "update", id, item("text", "text by A"), v1)))
+                .at("/results/0/record/version")
+                .asText();
 
-        // And the state at v1 is no longer kept (the outbox retention has passed)
+        // And, once central has both changes and this edge has seen them come back, the state at v1 is no longer
+        // kept (the outbox retention has passed)
+        Awaitility.await("v2 came back from central").atMost(Duration.ofSeconds(30)).until(() -> {
+            String confirmed = TestInfrastructure.queryString(InfrastructureResource.DATABASE, "SELECT count(*)"
+                    + " FROM sync_record r JOIN central_record c ON c.table_name = r.table_name AND c.id = r.id"
+                    + " WHERE r.table_name = ? AND r.id = ? AND c.version = ? AND r.master_seq = c.master_seq",
+                    table, id, v2);
+            return "1".equals(confirmed);
+        });
         try (Connection db = db();
                 PreparedStatement forget = db.prepareStatement(
                         "DELETE FROM outbox_event WHERE table_name = ? AND record_id = ?")) {
