@@ -38,9 +38,10 @@ final class BuiltInPolicies {
 
     /**
      * Three-way merge against the record at the device's base version: columns only one side changed keep that side's
-     * value; columns both changed (to different values) go to the fallback policy, as do deletes and conflicts whose
-     * base is no longer known. Values are compared by meaning: {@code 1}, {@code 1.0} and {@code 1e0} are one number (a
-     * client that writes doubles as {@code 1.0} has not changed a column that holds {@code 1}), and a column that is
+     * value; columns both changed (to different values) go to the fallback policy, as do deletes. When the base is no
+     * longer known, every column the two sides hold differently goes to the fallback, and a device that wins it changes
+     * only the columns it sent. Values are compared by meaning: {@code 1}, {@code 1.0} and {@code 1e0} are one number
+     * (a client that writes doubles as {@code 1.0} has not changed a column that holds {@code 1}), and a column that is
      * absent is null. When nothing of the device's change survives, the server's record stays as it is: no new version
      * with the same data.
      */
@@ -49,9 +50,11 @@ final class BuiltInPolicies {
             @Override
             public ConflictDecision resolve(Conflict conflict) {
                 if (conflict.kind() != Conflict.Kind.STALE_VERSION || conflict.clientDeletes()
-                        || conflict.server().deleted() || conflict.clientData().isEmpty()
-                        || conflict.base().isEmpty()) {
+                        || conflict.server().deleted() || conflict.clientData().isEmpty()) {
                     return fallback.resolve(conflict);
+                }
+                if (conflict.base().isEmpty()) {
+                    return withoutBase(conflict);
                 }
                 ObjectNode base = conflict.base().get();
                 ObjectNode server = conflict.server().data();
@@ -66,6 +69,26 @@ final class BuiltInPolicies {
                 // Non-overlapping changes of the device are kept either way; the fallback decides the overlap.
                 return keptOrMerged(server,
                         merge(base, server, client, overlap instanceof ConflictDecision.KeepServer));
+            }
+
+            /**
+             * Without the base, any column the two sides hold differently may have been changed by either: the fallback
+             * decides them all. When the device's side wins, only the columns it sent take its values; a column it did
+             * not send (another device may have added it) keeps the server's.
+             */
+            private ConflictDecision withoutBase(Conflict conflict) {
+                ConflictDecision decided = fallback.resolve(conflict);
+                if (!(decided instanceof ConflictDecision.ApplyClient)) {
+                    return decided;
+                }
+                ObjectNode server = conflict.server().data();
+                ObjectNode merged = server.deepCopy();
+                conflict.clientData().get().properties().forEach(field -> {
+                    if (!sameValue(field.getValue(), server.get(field.getKey()))) {
+                        merged.set(field.getKey(), field.getValue());
+                    }
+                });
+                return keptOrMerged(server, merged);
             }
 
             @Override

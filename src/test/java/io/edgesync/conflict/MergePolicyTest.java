@@ -70,11 +70,32 @@ class MergePolicyTest {
                 .isEqualTo(new ConflictDecision.ApplyMerged(object("{\"name\":\"green tea\",\"price\":3}")));
     }
 
+    @Test
+    void withoutTheBaseADeviceThatWinsChangesOnlyTheColumnsItSent() throws Exception {
+        // Given device A added a column, and device B, coming back after the base was forgotten, sends its whole
+        // record without that column, on a table whose overlapping changes go to the device
+        Conflict conflict = conflict(Optional.empty(), "{\"name\":\"tea\",\"price\":1,\"stock\":7}",
+                "{\"name\":\"green tea\",\"price\":1.0}");
+
+        // Then B's changed column wins, and A's column stays: nothing B did not send is taken away
+        assertThat(MERGE_CLIENT_FALLBACK.resolve(conflict)).isEqualTo(
+                new ConflictDecision.ApplyMerged(object("{\"name\":\"green tea\",\"price\":1,\"stock\":7}")));
+        // And where the server's side wins, the server's record stays as it is
+        assertThat(MERGE_SERVER_FALLBACK.resolve(conflict)).isEqualTo(ConflictDecision.KEEP_SERVER);
+        // And a device that sent nothing new leaves it as it is too
+        assertThat(MERGE_CLIENT_FALLBACK.resolve(conflict(Optional.empty(), "{\"name\":\"tea\",\"stock\":7}",
+                "{\"name\":\"tea\"}"))).isEqualTo(ConflictDecision.KEEP_SERVER);
+    }
+
     private static Conflict conflict(String base, String server, String client) throws Exception {
+        return conflict(Optional.of(base), server, client);
+    }
+
+    private static Conflict conflict(Optional<String> base, String server, String client) throws Exception {
         Instant now = Instant.now();
         StoredRecord stored = new StoredRecord("r1", object(server), now, now, "v2", false, 2);
         return new Conflict("t", Conflict.Kind.STALE_VERSION, Optional.of(object(client)), false, false,
-                Optional.empty(), stored, Optional.of(object(base)));
+                Optional.empty(), stored, base.isPresent() ? Optional.of(object(base.get())) : Optional.empty());
     }
 
     private static ObjectNode object(String json) throws Exception {
