@@ -79,14 +79,16 @@ public class RecordService {
      * @param createdAt when the record was created, where it was created
      * @param changeMadeAt when the change was made (as its device said, or as its edge stamped it): what
      *     last-writer-wins compares a later change of this edge's devices with
+     * @param keepVersion whether to keep the version as a merge base (the table's policy merges)
      */
     public record ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
-            long masterSeq, Optional<String> owner, Optional<Instant> createdAt, Optional<Instant> changeMadeAt) {
+            long masterSeq, Optional<String> owner, Optional<Instant> createdAt, Optional<Instant> changeMadeAt,
+            boolean keepVersion) {
 
         /** A change whose creation and change times are not known: a new row takes its local stamp's. */
         public ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
                 long masterSeq, Optional<String> owner) {
-            this(table, id, data, version, deleted, masterSeq, owner, Optional.empty(), Optional.empty());
+            this(table, id, data, version, deleted, masterSeq, owner, Optional.empty(), Optional.empty(), false);
         }
     }
 
@@ -197,7 +199,8 @@ public class RecordService {
                             ? store.confirmMasterSeq(tx, table, id, masterSeq)
                                     .replaceWith(ReplicationOutcome.CONFIRMED)
                             : store.writeReplicated(tx, table, id, change.data(), change.version(), change.deleted(),
-                                    masterSeq, newColumns, change.owner(), change.createdAt(), change.changeMadeAt())
+                                    masterSeq, newColumns, change.owner(), change.createdAt(), change.changeMadeAt(),
+                                    change.keepVersion())
                                     .invoke(written -> stamps.merge(table.name(), written.changeSeq(), Math::max))
                                     .replaceWith(ReplicationOutcome.APPLIED));
                 });

@@ -85,9 +85,10 @@ public class RecordStore {
                             owner_id = EXCLUDED.owner_id,
                             client_updated_at = EXCLUDED.client_updated_at,
                             columns_purged = FALSE
-                        RETURNING r.*)
+                        RETURNING r.*),
+                    %s
                     SELECT %s FROM written r"""
-                    .formatted(COLUMNS);
+                    .formatted(RecordVersions.keepWrittenCte("kept_versions", "written", "$11"), COLUMNS);
 
     private final Pool pool;
     private final ObjectMapper json;
@@ -289,41 +290,6 @@ public class RecordStore {
                 });
     }
 
-    /**
-     * The columns of records at versions their CUD events recorded (the base of a three-way merge), while the events
-     * are still in the outbox.
-     *
-     * @param keys {table, record id, version}
-     * @return the columns by {@link #versionKey}
-     */
-    public Uni<Map<String, ObjectNode>> findVersions(SqlClient tx, List<String[]> keys) {
-        if (keys.isEmpty()) {
-            return Uni.createFrom().item(Map.of());
-        }
-        return tx.preparedQuery("""
-                SELECT DISTINCT ON (o.table_name, o.record_id, o.new_version)
-                       o.table_name, o.record_id, o.new_version, o.data::text AS data
-                FROM outbox_event o
-                JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(table_name, id, version)
-                  ON o.table_name = k.table_name AND o.record_id = k.id AND o.new_version = k.version
-                ORDER BY o.table_name, o.record_id, o.new_version, o.id DESC""")
-                .execute(Tuple.of(keys.stream().map(k -> k[0]).toArray(String[]::new),
-                        keys.stream().map(k -> k[1]).toArray(String[]::new),
-                        keys.stream().map(k -> k[2]).toArray(String[]::new)))
-                .map(rows -> {
-                    Map<String, ObjectNode> versions = new HashMap<>();
-                    for (Row row : rows) {
-                        try {
-                            versions.put(versionKey(row.getString("table_name"), row.getString("record_id"),
-                                    row.getString("new_version")), (ObjectNode) json.readTree(row.getString("data")));
-                        } catch (JsonProcessingException e) {
-                            // an unreadable base is an unknown base: the policy falls back
-                        }
-                    }
-                    return versions;
-                });
-    }
-
     /** The key of a record at a version. */
     public static String versionKey(String table, String id, String version) {
         return recordKey(table, id) + '\u0000' + version;
@@ -340,16 +306,17 @@ public class RecordStore {
      * edge had: a user who inserted the same id here before the owner's row arrived loses it. {@code createdAt} is the
      * record's, set where it was created; empty keeps a row's own (or gives a new row its stamp's time).
      * {@code changeMadeAt} is when the change was made where it was made, kept as the row's client time so that
-     * last-writer-wins compares like with like; empty: when this edge stamped it.
+     * last-writer-wins compares like with like; empty: when this edge stamped it. With {@code keepVersion} the version
+     * is kept as the base of merges of this edge's devices' changes ({@link RecordVersions}).
      */
     public Uni<StoredRecord> writeReplicated(SqlClient tx, TableInfo table, String id, ObjectNode data, String version,
             boolean deleted, long masterSeq, Map<String, ColumnType> newColumns, Optional<String> owner,
-            Optional<Instant> createdAt, Optional<Instant> changeMadeAt) {
+            Optional<Instant> createdAt, Optional<Instant> changeMadeAt, boolean keepVersion) {
         return tx.preparedQuery(REPLICATE)
                 .execute(Tuple.tuple(Arrays.asList(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
                         version, deleted, masterSeq, owner.orElse(null),
                         createdAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null),
-                        changeMadeAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null))))
+                        changeMadeAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null), keepVersion)))
                 .map(rows -> firstRecord(rows)
                         .orElseThrow(() -> new IllegalStateException("Replicated write returned no row")));
     }

@@ -12,12 +12,8 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.edgesync.events.ChangeEvent;
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.EventCodec;
-import io.edgesync.events.EventFormatException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -146,28 +142,6 @@ public class CentralStore {
                 VALUES ($1, $2, $3, $4, $5)""")
                 .execute(Tuple.tuple(params))
                 .replaceWithVoid();
-    }
-
-    /** The record's user columns at a version it had on the change stream, while that message is still kept. */
-    public Uni<Optional<ObjectNode>> findVersionData(SqlClient tx, String table,
-            String id, String version) {
-        return tx.preparedQuery("""
-                SELECT payload FROM central_outbox
-                WHERE table_name = $1 AND record_id = $2 AND version = $3 AND stream = 'changes' AND payload IS NOT NULL
-                ORDER BY id DESC LIMIT 1""")
-                .execute(Tuple.of(table, id, version))
-                .map(rows -> {
-                    Iterator<Row> iterator = rows.iterator();
-                    if (!iterator.hasNext()) {
-                        return Optional.empty();
-                    }
-                    try {
-                        ChangeEvent change = EventCodec.decodeChange(iterator.next().getString(0));
-                        return Optional.of(change.userColumns());
-                    } catch (EventFormatException e) {
-                        return Optional.empty();
-                    }
-                });
     }
 
     /**

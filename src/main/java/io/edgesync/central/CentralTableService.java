@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.ProtocolDates;
+import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.RecordVersions;
 import io.edgesync.cache.Transactions;
 import io.edgesync.common.Meters;
 import io.edgesync.conflict.Conflict;
@@ -56,14 +58,17 @@ public class CentralTableService {
     private final CentralStore store;
     private final ConflictPolicies policies;
     private final ConflictLog conflicts;
+    private final RecordVersions versions;
     private final MeterRegistry metrics;
 
     public CentralTableService(Pool pool, CentralStore store, ConflictPolicies policies, ConflictLog conflicts,
+            RecordVersions versions,
             MeterRegistry metrics) {
         this.pool = pool;
         this.store = store;
         this.policies = policies;
         this.conflicts = conflicts;
+        this.versions = versions;
         this.metrics = metrics;
     }
 
@@ -101,19 +106,25 @@ public class CentralTableService {
         return store.lockMaster(tx, table, id)
                 .chain(master -> {
                     Uni<Optional<ObjectNode>> base = CentralArbiter.needsBase(event, master, policy)
-                            ? store.findVersionData(tx, table, id, event.data().baseVersion().get())
+                            ? findBase(tx, table, id, event.data().baseVersion().get())
                             : Uni.createFrom().item(Optional.empty());
                     return base.chain(baseData -> {
                         Arbitration arbitration = CentralArbiter.arbitrate(event, master, policy, baseData,
                                 Versions::random);
                         boolean baseMissing = policy.policy().needsBase() && baseData.isEmpty();
-                        return store(tx, event, master, arbitration, baseMissing);
+                        return store(tx, event, master, arbitration, baseMissing, policy.policy().needsBase());
                     });
                 });
     }
 
+    /** The record's user columns at {@code version}, while it is kept. */
+    private Uni<Optional<ObjectNode>> findBase(SqlConnection tx, String table, String id, String version) {
+        return versions.find(tx, List.<String[]>of(new String[]{table, id, version}))
+                .map(found -> Optional.ofNullable(found.get(RecordStore.versionKey(table, id, version))));
+    }
+
     private Uni<Outcome> store(SqlConnection tx, CudEvent event, Optional<MasterRecord> master,
-            Arbitration arbitration, boolean baseMissing) {
+            Arbitration arbitration, boolean baseMissing, boolean keepVersion) {
         if (arbitration instanceof Arbitration.AlreadyApplied) {
             return store.finishEvent(tx, event.id(), "already-applied", Optional.empty(), Optional.empty())
                     .replaceWith(Outcome.ALREADY_APPLIED);
@@ -129,6 +140,9 @@ public class CentralTableService {
                     ObjectNode item = next.item(id);
                     Uni<Void> written = store.writeMaster(tx, table, id, next, seq, Optional.of(event.id()),
                             event.data().owner())
+                            .call(owner -> keepVersion
+                                    ? versions.keep(tx, new RecordVersions.Kept(table, id, next.version(), next.data()))
+                                    : Uni.createFrom().voidItem())
                             .chain(owner -> store.appendOutbox(tx, CentralStore.CHANGES, table, id,
                                     Optional.of(next.version()), EventCodec.encodeChange(new ChangeEvent(table, id,
                                             item, next.version(), next.deleted(), seq, Optional.of(event.id()), now,

@@ -78,6 +78,15 @@ public interface EdgeSyncConfig {
         @WithDefault("365")
         int idTombstoneRetentionDays();
 
+        /**
+         * On tables whose conflict policy merges, the state of a record at each version is kept this many days, as the
+         * base of a three-way merge of a device's change from that version; a device that comes back later than this
+         * with a change gets it decided without its base, column by column (the conflict log says {@code baseMissing}).
+         * The default matches {@code id-tombstone-retention-days}, after which a native device has to resync anyway.
+         */
+        @WithDefault("365")
+        int mergeBaseRetentionDays();
+
         /** A device that has not been seen for this many days no longer holds tombstones back. */
         @WithDefault("14")
         int activeDeviceDays();
@@ -242,12 +251,10 @@ public interface EdgeSyncConfig {
         int relayIdleMillis();
 
         /**
-         * Relayed outbox rows (edge and central) are deleted after this many days. Merges look up the state of a record
-         * at a device's base version in these rows: a device that comes back later than this with a change gets it
-         * decided without its base (the conflict log says so). The default equals
-         * {@code edgesync.tables.tombstone-retention-days}, after which such a device has to resync anyway.
+         * Relayed outbox rows (edge and central) are deleted after this many days: they are kept for operators to
+         * inspect what was published, and by the edge until central's echo of its own changes came back.
          */
-        @WithDefault("30")
+        @WithDefault("7")
         int outboxRetentionDays();
 
         /**

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import io.edgesync.cache.RecordService;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.common.Meters;
+import io.edgesync.conflict.ConflictPolicies;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -41,10 +42,12 @@ public class EdgeChangeConsumer {
     private static final Duration DB_TIMEOUT = Duration.ofSeconds(30);
 
     private final RecordService records;
+    private final ConflictPolicies policies;
     private final MeterRegistry metrics;
 
-    public EdgeChangeConsumer(RecordService records, MeterRegistry metrics) {
+    public EdgeChangeConsumer(RecordService records, ConflictPolicies policies, MeterRegistry metrics) {
         this.records = records;
+        this.policies = policies;
         this.metrics = metrics;
     }
 
@@ -64,7 +67,8 @@ public class EdgeChangeConsumer {
                 ChangeEvent change = decode(record.value());
                 changes.add(new RecordService.ReplicatedChange(change.table(), change.id(), change.userColumns(),
                         change.version(), change.deleted(), change.masterSeq(), change.owner(),
-                        change.createdAt(), change.changeMadeAt()));
+                        change.createdAt(), change.changeMadeAt(),
+                        policies.forTable(change.table()).policy().needsBase()));
             } catch (EventFormatException e) {
                 invalid.accept(record, e);
             }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.ConcurrentInsertException;
 import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.RecordVersions;
 import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
@@ -50,10 +51,12 @@ class ChangeWriter {
      * @param queued entries appended to the device's queue
      * @param requeued entries whose outcome changed (a retried parked operation)
      * @param addedColumns per table, the columns writes add (JSON as in {@code sync_table.columns})
+     * @param keptVersions the versions written on tables that keep them (merge bases)
      */
     record Batch(List<RecordStore.RowWrite> newRows, List<RecordStore.RowWrite> changedRows,
             List<EdgeOutbox.Event> events, List<QueuedOperation> queued, List<QueuedOperation> requeued,
-            List<ConflictLog.Entry> conflicts, Map<String, String> addedColumns) {
+            List<ConflictLog.Entry> conflicts, Map<String, String> addedColumns,
+            List<RecordVersions.Kept> keptVersions) {
     }
 
     /**
@@ -67,10 +70,11 @@ class ChangeWriter {
      * @param scope whose rows the caller may change; it owns what it inserts
      * @param addedColumns the columns the write adds to the table, as {@code sync_table.columns} JSON
      * @param device the device whose queue records the write, with the answer to store
+     * @param keepVersion whether the table keeps its records' versions (merge bases)
      */
     record Single(TableInfo table, String kind, String id, ObjectNode data, boolean merge, String version,
             Optional<String> requiredVersion, Optional<String> baseVersion, RowScope scope,
-            String addedColumns, String operationId, Optional<QueuedDevice> device) {
+            String addedColumns, String operationId, Optional<QueuedDevice> device, boolean keepVersion) {
     }
 
     /** The device of a single write and what its queue entry stores. */
@@ -161,13 +165,15 @@ class ChangeWriter {
                     WHERE %3$s::text IS NOT NULL),
                 added_columns AS (
                     UPDATE sync_table SET columns = columns || %7$s::text::jsonb
-                    WHERE name = %8$s AND %7$s::text <> '{}' AND EXISTS (SELECT 1 FROM written))
+                    WHERE name = %8$s AND %7$s::text <> '{}' AND EXISTS (SELECT 1 FROM written)),
+                %10$s
                 SELECT es_require((SELECT count(*) FROM written) = 1) AS as_expected, %9$s
                 FROM (SELECT 1) one LEFT JOIN written r ON TRUE"""
                 .formatted(kind, base, queueDevice, operationId,
                         params.add(write.device().flatMap(QueuedDevice::item).map(ObjectNode::toString).orElse(null)),
                         params.add(write.device().map(device -> device.answer().toString()).orElse(null)),
-                        params.add(write.addedColumns()), table, RecordStore.SELECT_COLUMNS);
+                        params.add(write.addedColumns()), table, RecordStore.SELECT_COLUMNS,
+                        RecordVersions.keepWrittenCte("kept_versions", "written", params.add(write.keepVersion())));
         String sql = "WITH " + deviceCte + ",\n" + written + ",\n" + tail;
         return pool.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))
@@ -189,7 +195,8 @@ class ChangeWriter {
                 DeviceQueue.appendCte(params, batch.queued()),
                 DeviceQueue.updateCte(params, batch.requeued()),
                 ConflictLog.appendCte(params, batch.conflicts()),
-                TableCatalog.addColumnsCte(params, batch.addedColumns()))
+                TableCatalog.addColumnsCte(params, batch.addedColumns()),
+                RecordVersions.appendCte(params, batch.keptVersions()))
                 + "\n" + COUNTS;
         return tx.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))

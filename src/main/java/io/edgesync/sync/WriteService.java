@@ -23,6 +23,7 @@ import io.edgesync.cache.OperationContext;
 import io.edgesync.cache.Precondition;
 import io.edgesync.cache.RecordOperation;
 import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.RecordVersions;
 import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
@@ -70,6 +71,7 @@ public class WriteService {
     private final ConflictPolicies policies;
     private final ConflictLog conflicts;
     private final RecordStore store;
+    private final RecordVersions versions;
     private final DeviceQueue queue;
     private final ChangeWriter writer;
     private final VisibilityHorizon horizon;
@@ -78,8 +80,8 @@ public class WriteService {
     private final MeterRegistry metrics;
 
     public WriteService(Pool pool, TableCatalog catalog, ItemValidator validator, TableAccess access,
-            ConflictPolicies policies, ConflictLog conflicts, RecordStore store, DeviceQueue queue,
-            ChangeWriter writer, VisibilityHorizon horizon, EventPipeline events, ObjectMapper json,
+            ConflictPolicies policies, ConflictLog conflicts, RecordStore store, RecordVersions versions,
+            DeviceQueue queue, ChangeWriter writer, VisibilityHorizon horizon, EventPipeline events, ObjectMapper json,
             MeterRegistry metrics) {
         this.pool = pool;
         this.catalog = catalog;
@@ -88,6 +90,7 @@ public class WriteService {
         this.policies = policies;
         this.conflicts = conflicts;
         this.store = store;
+        this.versions = versions;
         this.queue = queue;
         this.writer = writer;
         this.horizon = horizon;
@@ -168,7 +171,12 @@ public class WriteService {
         });
         return Optional.of(new ChangeWriter.Single(table, operation.kind(), operation.id(), data, merge, version,
                 required, p.request().baseVersion(), operation.context().scope(),
-                catalog.columnsJson(operation.newColumns()), p.operationId(), device));
+                catalog.columnsJson(operation.newColumns()), p.operationId(), device, keepsVersions(table)));
+    }
+
+    /** Whether the versions of the table's records are kept, as bases of three-way merges. */
+    private boolean keepsVersions(TableInfo table) {
+        return policies.forTable(table.name()).policy().needsBase();
     }
 
     /** A single write committed: what follows the commit, and its result. */
@@ -418,7 +426,7 @@ public class WriteService {
                         p.request().baseVersion().get()});
             }
         }
-        return store.findVersions(tx, keys);
+        return versions.find(tx, keys);
     }
 
     /** One decided operation of the batch, before its stamp is known. */
@@ -558,8 +566,14 @@ public class WriteService {
         finalRows.forEach((key, row) -> (newRow.get(key) ? inserted : changed).add(row));
         Map<String, String> columns = new LinkedHashMap<>();
         run.newColumns().forEach((table, added) -> columns.put(table, catalog.columnsJson(added)));
+        List<RecordVersions.Kept> kept = new ArrayList<>();
+        for (EdgeOutbox.Event event : events) {
+            if (policies.forTable(event.table()).policy().needsBase()) {
+                kept.add(new RecordVersions.Kept(event.table(), event.recordId(), event.newVersion(), event.data()));
+            }
+        }
         return new ChangeWriter.Batch(inserted, changed, events, requeue ? List.of() : entries,
-                requeue ? entries : List.of(), run.conflicts(), columns);
+                requeue ? entries : List.of(), run.conflicts(), columns, kept);
     }
 
     private static QueuedOperation queueEntry(WriteCall call, Step step, WriteResult result,

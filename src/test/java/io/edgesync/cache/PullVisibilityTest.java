@@ -201,7 +201,7 @@ class PullVisibilityTest {
                     String id = random.nextBoolean() ? pick(ids) : "m" + UUID.randomUUID();
                     store.writeReplicated(connection, table, id, text("slow central " + id), UUID.randomUUID()
                             .toString(), random.nextInt(8) == 0, masterSeq.incrementAndGet(), Map.of(),
-                            Optional.empty(), Optional.empty(), Optional.empty())
+                            Optional.empty(), Optional.empty(), Optional.empty(), false)
                             .await()
                             .atMost(Duration.ofSeconds(10));
                     insertedId = id;

@@ -100,7 +100,7 @@ class OwnerPropagationTest {
         for (int masterSeq = 1; masterSeq <= 2; masterSeq++) {
             records.applyReplicatedChanges(List.of(new RecordService.ReplicatedChange("todoitem", id,
                     JSON.createObjectNode().put("text", "version " + masterSeq), UUID.randomUUID().toString(), false,
-                    masterSeq, Optional.of(subject), Optional.of(createdThere), Optional.empty())))
+                    masterSeq, Optional.of(subject), Optional.of(createdThere), Optional.empty(), false)))
                     .await()
                     .atMost(Duration.ofSeconds(10));
 
