@@ -2,9 +2,16 @@ package io.edgesync.central;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -24,7 +31,6 @@ import io.edgesync.events.ConflictEvent;
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.EventCodec;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -33,11 +39,11 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * The central table service: applies the CUD events of every edge to the master rows, once each and in the order of
  * their record, and announces every resulting row state on the change stream.
  *
- * <p> Each event, in a transaction of its own or of a batch of its partition: it records the event id (a copy of a
- * processed event stops here), locks the record, arbitrates ({@link CentralArbiter}), writes the master row with the
- * table's next master position, logs a conflict with both sides, and queues the change-stream message (and the conflict
- * message) in the central outbox. The outbox relay publishes them after the commit, so a crash between commit and
- * publication loses nothing.
+ * <p> A batch of events of one partition, in one transaction: it records the event ids (a copy of a processed event
+ * stops there), locks the records, arbitrates each event in order ({@link CentralArbiter}), and writes the master rows
+ * with their new master positions, the conflicts with both sides, and the change-stream messages (and conflict
+ * messages) in the central outbox, set-based. The outbox relay publishes them after the commit, so a crash between
+ * commit and publication loses nothing.
  */
 @ApplicationScoped
 public class CentralTableService {
@@ -74,15 +80,15 @@ public class CentralTableService {
 
     /**
      * Processes consecutive CUD events of one partition, in order, in one transaction: one commit for all of them, and
-     * all or none of their effects. A transaction PostgreSQL rolls back as a deadlock victim runs again.
+     * all or none of their effects, with a constant number of statements whatever the batch's size: record the events
+     * (dropping copies) under locks of their records, lock the master rows, take master positions, look up merge bases,
+     * then write everything decided in one statement. Arbitration runs in memory, event after event, each seeing the
+     * master row as the events before it left it. A transaction PostgreSQL rolls back as a deadlock victim runs again.
      */
     public Uni<List<Outcome>> processEvents(List<CudEvent> events) {
-        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> Multi.createFrom()
-                .iterable(events)
-                .onItem()
-                .transformToUniAndConcatenate(event -> process(tx, event))
-                .collect()
-                .asList()))
+        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> process(tx, events)))
+                .invoke(batch -> conflicts.countLogged(batch.conflicts()))
+                .map(Batch::outcomes)
                 .invoke(outcomes -> {
                     for (int i = 0; i < outcomes.size(); i++) {
                         Meters.counter(metrics, "edgesync.central.events", "table", events.get(i).data().table(),
@@ -92,80 +98,139 @@ public class CentralTableService {
                 });
     }
 
-    private Uni<Outcome> process(SqlConnection tx, CudEvent event) {
-        return store.lockKeyAndRecordEvent(tx, event)
-                .chain(first -> first
-                        ? arbitrateAndStore(tx, event)
-                        : Uni.createFrom().item(Outcome.DUPLICATE));
+    /** What one batch decided: an outcome per event, in order, and the conflicts it logged. */
+    private record Batch(List<Outcome> outcomes, List<ConflictLog.Entry> conflicts) {
     }
 
-    private Uni<Outcome> arbitrateAndStore(SqlConnection tx, CudEvent event) {
-        String table = event.data().table();
-        String id = event.data().id();
-        ConflictPolicies.NamedPolicy policy = policies.forTable(table);
-        return store.lockMaster(tx, table, id)
-                .chain(master -> {
-                    Uni<Optional<ObjectNode>> base = CentralArbiter.needsBase(event, master, policy)
-                            ? findBase(tx, table, id, event.data().baseVersion().get())
-                            : Uni.createFrom().item(Optional.empty());
-                    return base.chain(baseData -> {
-                        Arbitration arbitration = CentralArbiter.arbitrate(event, master, policy, baseData,
-                                Versions::random);
-                        boolean baseMissing = policy.policy().needsBase() && baseData.isEmpty();
-                        return store(tx, event, master, arbitration, baseMissing, policy.policy().needsBase());
+    private Uni<Batch> process(SqlConnection tx, List<CudEvent> events) {
+        return store.lockKeysAndRecordEvents(tx, events).chain(recorded -> {
+            // A copy of an event processed before, or a second copy within the batch, is a duplicate.
+            Set<UUID> fresh = new HashSet<>(recorded);
+            List<CudEvent> toApply = new ArrayList<>();
+            List<Boolean> duplicate = new ArrayList<>();
+            for (CudEvent event : events) {
+                boolean first = fresh.remove(event.id());
+                duplicate.add(!first);
+                if (first) {
+                    toApply.add(event);
+                }
+            }
+            if (toApply.isEmpty()) {
+                return Uni.createFrom()
+                        .item(new Batch(duplicate.stream().map(d -> Outcome.DUPLICATE).toList(), List.of()));
+            }
+            return Uni.combine()
+                    .all()
+                    .unis(store.lockMasters(tx, toApply), store.nextMasterSeqs(tx, toApply.size()),
+                            versions.find(tx, baseKeys(toApply)))
+                    .asTuple()
+                    .chain(locked -> {
+                        Decisions decisions = decide(toApply, locked.getItem1(), locked.getItem2(),
+                                locked.getItem3());
+                        List<Outcome> outcomes = new ArrayList<>();
+                        int next = 0;
+                        for (boolean copy : duplicate) {
+                            outcomes.add(copy ? Outcome.DUPLICATE : decisions.outcomes().get(next++));
+                        }
+                        return store.writeBatch(tx, new ArrayList<>(decisions.masters().values()),
+                                decisions.messages(), decisions.conflicts(), decisions.kept(),
+                                decisions.eventOutcomes())
+                                .replaceWith(new Batch(outcomes, decisions.conflicts()));
                     });
-                });
+        });
     }
 
-    /** The record's user columns at {@code version}, while it is kept. */
-    private Uni<Optional<ObjectNode>> findBase(SqlConnection tx, String table, String id, String version) {
-        return versions.find(tx, List.<String[]>of(new String[]{table, id, version}))
-                .map(found -> Optional.ofNullable(found.get(RecordStore.versionKey(table, id, version))));
-    }
-
-    private Uni<Outcome> store(SqlConnection tx, CudEvent event, Optional<MasterRecord> master,
-            Arbitration arbitration, boolean baseMissing, boolean keepVersion) {
-        if (arbitration instanceof Arbitration.AlreadyApplied) {
-            return store.finishEvent(tx, event.id(), "already-applied", Optional.empty(), Optional.empty())
-                    .replaceWith(Outcome.ALREADY_APPLIED);
+    /** The versions the events of merge tables are based on: the bases their conflicts may need. */
+    private List<String[]> baseKeys(List<CudEvent> events) {
+        List<String[]> keys = new ArrayList<>();
+        for (CudEvent event : events) {
+            if (event.data().baseVersion().isPresent()
+                    && policies.forTable(event.data().table()).policy().needsBase()) {
+                keys.add(new String[]{event.data().table(), event.data().id(), event.data().baseVersion().get()});
+            }
         }
-        String table = event.data().table();
-        String id = event.data().id();
-        MasterRecord.RowState next = arbitration instanceof Arbitration.Applied applied
-                ? applied.next()
-                : ((Arbitration.Conflicted) arbitration).next();
-        return store.nextMasterSeq(tx, table)
-                .chain(seq -> {
-                    Instant now = Instant.now();
-                    ObjectNode item = next.item(id);
-                    Uni<Void> written = store.writeMaster(tx, table, id, next, seq, Optional.of(event.id()),
-                            event.data().owner())
-                            .call(owner -> keepVersion
-                                    ? versions.keep(tx, new RecordVersions.Kept(table, id, next.version(), next.data()))
-                                    : Uni.createFrom().voidItem())
-                            .chain(owner -> store.appendOutbox(tx, CentralStore.CHANGES, table, id,
-                                    Optional.of(next.version()), EventCodec.encodeChange(new ChangeEvent(table, id,
-                                            item, next.version(), next.deleted(), seq, Optional.of(event.id()), now,
-                                            owner, next.clientUpdatedAt()))));
-                    if (arbitration instanceof Arbitration.Conflicted conflicted) {
-                        MasterRecord before = master.orElseThrow();
-                        ConflictEvent message = new ConflictEvent(table, id, now, conflicted.kindLabel(),
-                                conflicted.policy(), conflicted.decision().label(), conflicted.loser(), event,
-                                before.item(), item, seq);
-                        return written
-                                .chain(() -> conflicts.logConflict(tx,
-                                        logEntry(event, conflicted, before, item, baseMissing)))
-                                .chain(() -> store.appendOutbox(tx, CentralStore.CONFLICTS, table, id,
-                                        Optional.empty(), EventCodec.encodeConflict(message)))
-                                .chain(() -> store.finishEvent(tx, event.id(), "conflict",
-                                        Optional.of(conflicted.decision().label()), Optional.of(seq)))
-                                .replaceWith(Outcome.CONFLICT);
-                    }
-                    return written
-                            .chain(() -> store.finishEvent(tx, event.id(), "applied", Optional.empty(),
-                                    Optional.of(seq)))
-                            .replaceWith(Outcome.APPLIED);
-                });
+        return keys;
+    }
+
+    /** Everything a batch decided, to be written in one statement. */
+    private record Decisions(List<Outcome> outcomes, Map<String, CentralStore.MasterWrite> masters,
+            List<CentralStore.OutboxMessage> messages, List<ConflictLog.Entry> conflicts,
+            List<RecordVersions.Kept> kept, List<CentralStore.EventOutcome> eventOutcomes) {
+    }
+
+    /**
+     * Arbitrates the events in order, each against the master row as the events before it left it.
+     *
+     * @param masters the locked master rows, by key
+     * @param seqs master positions, at least one per event, increasing
+     * @param bases the stored merge bases, by {@link RecordStore#versionKey}
+     */
+    private Decisions decide(List<CudEvent> events, Map<String, MasterRecord> masters, long[] seqs,
+            Map<String, ObjectNode> bases) {
+        Map<String, MasterRecord> current = new HashMap<>(masters);
+        Map<String, ObjectNode> versionsSeen = new HashMap<>(bases);
+        Decisions decided = new Decisions(new ArrayList<>(), new LinkedHashMap<>(), new ArrayList<>(),
+                new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        int nextSeq = 0;
+        Instant now = Instant.now();
+        for (CudEvent event : events) {
+            String table = event.data().table();
+            String id = event.data().id();
+            ConflictPolicies.NamedPolicy policy = policies.forTable(table);
+            boolean keepVersions = policy.policy().needsBase();
+            Optional<MasterRecord> master = Optional.ofNullable(current.get(event.key()));
+            Optional<ObjectNode> base = CentralArbiter.needsBase(event, master, policy)
+                    ? Optional.ofNullable(versionsSeen.get(
+                            RecordStore.versionKey(table, id, event.data().baseVersion().get())))
+                    : Optional.empty();
+            Arbitration arbitration = CentralArbiter.arbitrate(event, master, policy, base, Versions::random);
+            if (arbitration instanceof Arbitration.AlreadyApplied) {
+                decided.outcomes().add(Outcome.ALREADY_APPLIED);
+                decided.eventOutcomes()
+                        .add(new CentralStore.EventOutcome(event.id(), "already-applied",
+                                Optional.empty(), Optional.empty()));
+                continue;
+            }
+            MasterRecord.RowState next = arbitration instanceof Arbitration.Applied applied
+                    ? applied.next()
+                    : ((Arbitration.Conflicted) arbitration).next();
+            long seq = seqs[nextSeq++];
+            // The owner of an id is decided once, by the first event of it central applies.
+            Optional<String> owner = master.isPresent() ? master.get().owner() : event.data().owner();
+            current.put(event.key(), new MasterRecord(table, id, next, seq, owner));
+            decided.masters().put(event.key(), new CentralStore.MasterWrite(table, id, next, seq, event.id(), owner));
+            ObjectNode item = next.item(id);
+            decided.messages()
+                    .add(new CentralStore.OutboxMessage(CentralStore.CHANGES, table, id,
+                            Optional.of(next.version()), EventCodec.encodeChange(new ChangeEvent(table, id, item,
+                                    next.version(), next.deleted(), seq, Optional.of(event.id()), now, owner,
+                                    next.clientUpdatedAt()))));
+            if (keepVersions) {
+                decided.kept().add(new RecordVersions.Kept(table, id, next.version(), next.data()));
+                versionsSeen.put(RecordStore.versionKey(table, id, next.version()), next.data());
+            }
+            if (arbitration instanceof Arbitration.Conflicted conflicted) {
+                MasterRecord before = master.orElseThrow();
+                ConflictEvent message = new ConflictEvent(table, id, now, conflicted.kindLabel(),
+                        conflicted.policy(), conflicted.decision().label(), conflicted.loser(), event,
+                        before.item(), item, seq);
+                boolean baseMissing = policy.policy().needsBase() && base.isEmpty();
+                decided.conflicts().add(logEntry(event, conflicted, before, item, baseMissing));
+                decided.messages()
+                        .add(new CentralStore.OutboxMessage(CentralStore.CONFLICTS, table, id,
+                                Optional.empty(), EventCodec.encodeConflict(message)));
+                decided.outcomes().add(Outcome.CONFLICT);
+                decided.eventOutcomes()
+                        .add(new CentralStore.EventOutcome(event.id(), "conflict",
+                                Optional.of(conflicted.decision().label()), Optional.of(seq)));
+            } else {
+                decided.outcomes().add(Outcome.APPLIED);
+                decided.eventOutcomes()
+                        .add(new CentralStore.EventOutcome(event.id(), "applied", Optional.empty(),
+                                Optional.of(seq)));
+            }
+        }
+        return decided;
     }
 
     /**

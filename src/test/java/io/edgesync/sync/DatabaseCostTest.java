@@ -1,10 +1,13 @@
 package io.edgesync.sync;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -17,6 +20,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.central.CentralTableService;
+import io.edgesync.events.CudEvent;
+import io.edgesync.events.Items;
 import io.edgesync.protocol.zumo.ZumoClient;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.quarkus.test.common.WithTestResource;
@@ -60,6 +66,20 @@ class DatabaseCostTest {
         WRITE_PATH.put("purge mark", "SELECT purged_through FROM sync_table");
     }
 
+    /** The central service's statements, told apart the same way. */
+    private static final Map<String, String> CENTRAL = new LinkedHashMap<>();
+
+    static {
+        CENTRAL.put("events recorded", "INSERT INTO central_event");
+        CENTRAL.put("master rows locked", "FROM central_record m");
+        CENTRAL.put("master positions", "AS seq FROM generate_series");
+        CENTRAL.put("merge bases", "FROM record_version v");
+        CENTRAL.put("batch written", "INSERT INTO central_table (name)");
+    }
+
+    @Inject
+    CentralTableService central;
+
     @Inject
     Pool pool;
 
@@ -93,6 +113,53 @@ class DatabaseCostTest {
                 "stamps", "batch write").forEach(name -> once.put(name, 1L));
         assertThat(perBatchOfTen).isEqualTo(once);
         assertThat(perBatchOfTwoHundred).isEqualTo(once);
+    }
+
+    @Test
+    void theCentralServiceRunsEachStatementOnceForABatchOfEventsWhateverItsSize() throws Exception {
+        // Given batches of CUD events: inserts of new records of a merge table, then updates of them from their
+        // versions (whose merge bases are looked up)
+        Map<String, Long> before = quietCalls(CENTRAL);
+
+        // When the central service processes a batch of 10 events, then one of 100
+        List<CentralTableService.Outcome> ten = central.processEvents(insertsThenUpdates(5))
+                .await()
+                .atMost(Duration.ofSeconds(30));
+        Map<String, Long> afterTen = calls(CENTRAL);
+        List<CentralTableService.Outcome> hundred = central.processEvents(insertsThenUpdates(50))
+                .await()
+                .atMost(Duration.ofSeconds(30));
+        Map<String, Long> afterHundred = calls(CENTRAL);
+
+        // Then every event applied, and each of its statements ran once per batch, for 10 events as for 100
+        assertThat(ten).hasSize(10).containsOnly(CentralTableService.Outcome.APPLIED);
+        assertThat(hundred).hasSize(100).containsOnly(CentralTableService.Outcome.APPLIED);
+        Map<String, Long> once = new HashMap<>();
+        CENTRAL.keySet().forEach(name -> once.put(name, 1L));
+        assertThat(delta(before, afterTen)).isEqualTo(once);
+        assertThat(delta(afterTen, afterHundred)).isEqualTo(once);
+    }
+
+    /** {@code records} inserts of new records of a merge table, then an update of each from its first version. */
+    private static List<CudEvent> insertsThenUpdates(int records) {
+        List<CudEvent> events = new ArrayList<>();
+        Instant now = Instant.now();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+            String id = "cost-" + UUID.randomUUID();
+            ids.add(id);
+            events.add(CudEvent.of(UUID.randomUUID(), "edgesync://edge/cost", "insert", now,
+                    new CudEvent.Data("cp_merge", id, Items.item(id, JSON.createObjectNode().put("text", "v1"), now,
+                            now, "v1-" + id, false), Optional.empty(), "v1-" + id, Optional.empty(),
+                            Optional.empty())));
+        }
+        for (String id : ids) {
+            events.add(CudEvent.of(UUID.randomUUID(), "edgesync://edge/cost", "update", now,
+                    new CudEvent.Data("cp_merge", id, Items.item(id, JSON.createObjectNode().put("text", "v2"), now,
+                            now, "v2-" + id, false), Optional.of("v1-" + id), "v2-" + id, Optional.empty(),
+                            Optional.empty())));
+        }
+        return events;
     }
 
     @Test
@@ -240,10 +307,14 @@ class DatabaseCostTest {
      * the same record locks): two reads half a second apart agree.
      */
     private Map<String, Long> quietCalls() throws InterruptedException {
-        Map<String, Long> previous = calls();
+        return quietCalls(WRITE_PATH);
+    }
+
+    private Map<String, Long> quietCalls(Map<String, String> statements) throws InterruptedException {
+        Map<String, Long> previous = calls(statements);
         for (int i = 0; i < 40; i++) {
             Thread.sleep(500);
-            Map<String, Long> current = calls();
+            Map<String, Long> current = calls(statements);
             if (current.equals(previous)) {
                 return current;
             }
@@ -254,8 +325,13 @@ class DatabaseCostTest {
 
     /** How often each statement of the write path ran so far in this database. */
     private Map<String, Long> calls() {
+        return calls(WRITE_PATH);
+    }
+
+    /** How often each of {@code statements} ran so far in this database. */
+    private Map<String, Long> calls(Map<String, String> statements) {
         Map<String, Long> calls = new HashMap<>();
-        WRITE_PATH.keySet().forEach(name -> calls.put(name, 0L));
+        statements.keySet().forEach(name -> calls.put(name, 0L));
         for (Row row : pool.query("""
                 SELECT query, calls FROM pg_stat_statements
                 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())""")
@@ -263,7 +339,7 @@ class DatabaseCostTest {
                 .await()
                 .atMost(Duration.ofSeconds(10))) {
             String query = row.getString("query");
-            WRITE_PATH.entrySet()
+            statements.entrySet()
                     .stream()
                     .filter(statement -> query.contains(statement.getValue()))
                     .findFirst()
