@@ -55,7 +55,7 @@ public class EventCodecBenchmark {
         cudJson = EventCodec.encodeCud(cud);
         change = new ChangeEvent("todoitem", item.path("id").asText(), item, item.path("version").asText(), false,
                 123_456L, Optional.of(UUID.fromString("1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f")), now,
-                Optional.of("user-17"));
+                Optional.of("user-17"), Optional.of(now.minusSeconds(5)));
         changeJson = EventCodec.encodeChange(change);
     }
 
