@@ -122,7 +122,7 @@ public class EventPipeline {
             relays.add(new OutboxRelay(centralOutbox, pool, clients, metrics, events.relayBatchSize(), idle,
                     this::topicsReady));
             KafkaConsumerLoop cud = new KafkaConsumerLoop("cud", clients, events.centralGroup(),
-                    List.of(topics.cudTopic()), CudEventConsumer.BATCH_SIZE, cudHandler::handleAll, metrics,
+                    List.of(topics.cudTopic()), CudEventConsumer.BATCH_SIZE, this::handleCudEvents, metrics,
                     this::topicsReady);
             consumers.add(cud);
             long interval = TimeUnit.SECONDS.toMillis(Math.max(1, events.heartbeatIntervalSeconds()));
@@ -220,8 +220,22 @@ public class EventPipeline {
 
     /** A transaction of this process committed CUD events to the edge outbox: its relay publishes them at once. */
     public void edgeEventsCommitted() {
+        rowsCommitted(edgeOutbox.name());
+    }
+
+    /**
+     * Applies CUD events as the central service, then wakes the central relay, which publishes the changes they made at
+     * once instead of at the end of its pause.
+     */
+    private void handleCudEvents(List<ConsumerRecord<String, String>> batch,
+            BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
+        cudHandler.handleAll(batch, invalid);
+        rowsCommitted(centralOutbox.name());
+    }
+
+    private void rowsCommitted(String outbox) {
         for (OutboxRelay relay : relays) {
-            if (relay.name().equals(edgeOutbox.name())) {
+            if (relay.name().equals(outbox)) {
                 relay.rowsCommitted();
             }
         }
