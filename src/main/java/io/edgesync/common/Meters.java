@@ -1,9 +1,11 @@
 package io.edgesync.common;
 
+import java.time.Duration;
 import java.util.Map;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * The gateway's counters that carry tags known only when they count, with their HELP text in one place: a counter
@@ -19,6 +21,9 @@ public final class Meters {
             "edgesync.events.invalid", "Kafka records that could not be read as events and were skipped, by topic",
             "edgesync.changes.consumed", "Changes of the central change stream applied at this edge, by outcome",
             "edgesync.central.events", "CUD events the central service arbitrated, by table and outcome",
+            "edgesync.changes.propagation",
+            "Time from a change's stamp at the edge where it was made to its application here from the change stream,"
+                    + " by outcome: applied (a change of another edge) or confirmed (the echo of this edge's own)",
             "edgesync.tombstones.purged",
             "Tombstones purged, by stage: columns (every active device had pulled past them,"
                     + " or their retention passed; an id-only tombstone stays) and id (the id-only tombstone went)");
@@ -26,12 +31,30 @@ public final class Meters {
     private Meters() {
     }
 
-    /** The counter {@code name} with {@code tags} (key, value, ...), described by its HELP text. */
-    public static Counter counter(MeterRegistry registry, String name, String... tags) {
+    /**
+     * The timer {@code name} with {@code tags} (key, value, ...), described by its HELP text, with a histogram of
+     * latencies from a millisecond to five minutes (percentiles are computed where the metrics are scraped).
+     */
+    public static Timer timer(MeterRegistry registry, String name, String... tags) {
+        return Timer.builder(name)
+                .description(help(name))
+                .tags(tags)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
+    }
+
+    private static String help(String name) {
         String help = HELP.get(name);
         if (help == null) {
-            throw new IllegalArgumentException("No HELP text for the counter " + name);
+            throw new IllegalArgumentException("No HELP text for the meter " + name);
         }
-        return Counter.builder(name).description(help).tags(tags).register(registry);
+        return help;
+    }
+
+    /** The counter {@code name} with {@code tags} (key, value, ...), described by its HELP text. */
+    public static Counter counter(MeterRegistry registry, String name, String... tags) {
+        return Counter.builder(name).description(help(name)).tags(tags).register(registry);
     }
 }

@@ -1,6 +1,7 @@
 package io.edgesync.events;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,7 @@ public class EdgeChangeConsumer {
     public void handleAll(List<ConsumerRecord<String, String>> batch,
             BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
         List<RecordService.ReplicatedChange> changes = new ArrayList<>(batch.size());
+        List<Instant> stamped = new ArrayList<>(batch.size());
         for (ConsumerRecord<String, String> record : batch) {
             if (record.value() == null) {
                 Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "tombstone").increment();
@@ -69,6 +71,8 @@ public class EdgeChangeConsumer {
                         change.version(), change.deleted(), change.masterSeq(), change.owner(),
                         change.createdAt(), change.changeMadeAt(),
                         policies.forTable(change.table()).policy().needsBase()));
+                // (when the edge where the change was made stamped it: where its propagation starts)
+                stamped.add(Items.instant(change.item(), Items.UPDATED_AT).orElse(change.time()));
             } catch (EventFormatException e) {
                 invalid.accept(record, e);
             }
@@ -76,11 +80,18 @@ public class EdgeChangeConsumer {
         if (changes.isEmpty()) {
             return;
         }
-        for (RecordService.ReplicationOutcome outcome : records.applyReplicatedChanges(changes)
+        List<RecordService.ReplicationOutcome> outcomes = records.applyReplicatedChanges(changes)
                 .await()
-                .atMost(DB_TIMEOUT)) {
-            Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome.name().toLowerCase(Locale.ROOT))
-                    .increment();
+                .atMost(DB_TIMEOUT);
+        Instant applied = Instant.now();
+        for (int i = 0; i < outcomes.size(); i++) {
+            String outcome = outcomes.get(i).name().toLowerCase(Locale.ROOT);
+            Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome).increment();
+            if (outcomes.get(i) != RecordService.ReplicationOutcome.STALE) {
+                Duration took = Duration.between(stamped.get(i), applied);
+                Meters.timer(metrics, "edgesync.changes.propagation", "outcome", outcome)
+                        .record(took.isNegative() ? Duration.ZERO : took);
+            }
         }
     }
 

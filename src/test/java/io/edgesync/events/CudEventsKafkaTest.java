@@ -159,6 +159,16 @@ class CudEventsKafkaTest {
                 .then()
                 .statusCode(200)
                 .header("ETag", "\"" + version + "\"");
+
+        // And the time it took from its stamp to its confirmation is in the propagation histogram, explained
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("# HELP edgesync_changes_propagation_seconds Time from a change's stamp");
+        assertThat(metrics).containsPattern(
+                "edgesync_changes_propagation_seconds_bucket\\{outcome=\"confirmed\",le=\"[0-9.]+\"}");
+        assertThat(metrics.lines()
+                .filter(line -> line.startsWith("edgesync_changes_propagation_seconds_count{outcome=\"confirmed\"}"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum()).isPositive();
     }
 
     @Test
