@@ -42,6 +42,9 @@ final class Propagation {
         double rate = o.integer("s5.rate", 1000, 1000);
         int batch = o.integer("s5.batch", 10, 10);
         int size = o.integer("s5.size", 100, 100);
+        // Writers: a device pushes its batches one after the other (its queue's order), so the offered rate is spread
+        // over several devices, as the changes of many users are.
+        int writers = o.integer("s5.devices", 20, 20);
         Duration warmup = o.duration("s5.warmup", "5s", "2s");
         Duration duration = o.duration("s5.duration", "30s", "6s");
         String table = "propitem";
@@ -73,7 +76,7 @@ final class Propagation {
                 Http reader = bench.http(edge2.uri(), 4)) {
             bench.cpu.track("edge 2", edge2.pid());
             String text = Bench.text(size);
-            String pushUri = "/sync/v1/devices/s5-writer-" + bench.runId + "/push";
+            String pushUri = "/sync/v1/devices/s5-writer-" + bench.runId + "-0/push";
             Map<String, String> json = Map.of("Content-Type", "application/json", "Accept", "application/json");
 
             // Warm the path: a first write must come out on edge 2 before anything is measured.
@@ -118,7 +121,8 @@ final class Propagation {
                     sent.put(id, intended);
                 }
                 Buffer body = pushBody(table, ids, text, bench.runId + "-" + n);
-                return writer.send(HttpMethod.POST, pushUri, json, body).whenComplete((response, failure) -> {
+                String uri = "/sync/v1/devices/s5-writer-" + bench.runId + "-" + (n % writers) + "/push";
+                return writer.send(HttpMethod.POST, uri, json, body).whenComplete((response, failure) -> {
                     if (intended < measureFrom) {
                         return;
                     }
@@ -171,8 +175,8 @@ final class Propagation {
             }
             double seconds = Math.max(0.1, sentSeconds - warmup.toMillis() / 1000.0);
             Load.Phase phase = new Load.Phase(seconds, bench.cpu.usage(before, after));
-            String offered = String.format(Locale.ROOT, "offered %,.0f ops/s as %,.0f pushes/s of %d", rate,
-                    requestsPerSecond, batch);
+            String offered = String.format(Locale.ROOT, "offered %,.0f ops/s as %,.0f pushes/s of %d from %d devices",
+                    rate, requestsPerSecond, batch, writers);
             bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write answered by edge 1", batch, phase, pushes, "ops",
                     offered + "; latency from intended send time"));
             bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write -> SSE change on edge 2", batch, phase, announced,
