@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Timer;
 
 /**
@@ -24,6 +25,9 @@ public final class Meters {
             "edgesync.changes.propagation",
             "Time from a change's stamp at the edge where it was made to its application here from the change stream,"
                     + " by outcome: applied (a change of another edge) or confirmed (the echo of this edge's own)",
+            "edgesync.consumer.lag",
+            "Records of a partition this process's consumer has not read yet, as it last learnt from its fetches,"
+                    + " by consumer (cud: the central service; changes: this edge's change stream), topic and partition",
             "edgesync.tombstones.purged",
             "Tombstones purged, by stage: columns (every active device had pulled past them,"
                     + " or their retention passed; an id-only tombstone stays) and id (the id-only tombstone went)");
@@ -43,6 +47,11 @@ public final class Meters {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
+    }
+
+    /** The gauges {@code name}, one per set of tags its owner registers, described by its HELP text. */
+    public static MultiGauge multiGauge(MeterRegistry registry, String name) {
+        return MultiGauge.builder(name).description(help(name)).register(registry);
     }
 
     private static String help(String name) {

@@ -241,6 +241,11 @@ public class EventPipeline {
         }
     }
 
+    /** The Kafka consumers of this process. */
+    public List<KafkaConsumerLoop> consumers() {
+        return List.copyOf(consumers);
+    }
+
     /** The relays of this process. */
     public List<OutboxRelay> relays() {
         return List.copyOf(relays);

@@ -2,10 +2,13 @@ package io.edgesync.events;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -23,6 +26,8 @@ import org.apache.kafka.common.errors.WakeupException;
 
 import io.edgesync.common.Meters;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.logging.Log;
 
 /**
@@ -66,6 +71,8 @@ public final class KafkaConsumerLoop {
     private volatile Optional<Instant> lastRecord = Optional.empty();
     private volatile Optional<String> failure = Optional.empty();
     private volatile long lag;
+    private volatile Map<String, Long> partitionLags = Map.of();
+    private final MultiGauge lagGauge;
     private long lagMeasuredAt = System.nanoTime() - LAG_INTERVAL.toNanos();
 
     /**
@@ -86,6 +93,7 @@ public final class KafkaConsumerLoop {
         this.handler = handler;
         this.metrics = metrics;
         this.topicsReady = topicsReady;
+        this.lagGauge = Meters.multiGauge(metrics, "edgesync.consumer.lag");
     }
 
     public String name() {
@@ -112,6 +120,11 @@ public final class KafkaConsumerLoop {
      */
     public long lag() {
         return lag;
+    }
+
+    /** The lag of each partition the loop consumes ({@code topic-partition}), as the consumer last knew. */
+    public Map<String, Long> partitionLags() {
+        return partitionLags;
     }
 
     public synchronized void start() {
@@ -162,7 +175,7 @@ public final class KafkaConsumerLoop {
                     long now = System.nanoTime();
                     if (now - lagMeasuredAt >= LAG_INTERVAL.toNanos()) {
                         // (once a second, not per poll: the loop's hot path only hands records over)
-                        lag = currentLag(client);
+                        measureLag(client);
                         lagMeasuredAt = now;
                     }
                 }
@@ -255,17 +268,28 @@ public final class KafkaConsumerLoop {
      * {@code records-lag} metrics: asking for the end offsets instead costs requests, whose answers arrive after a
      * close and are logged as warnings.
      */
-    private static long currentLag(KafkaConsumer<String, String> client) {
+    private void measureLag(KafkaConsumer<String, String> client) {
+        // (the client names each partition's metrics twice, by the topic's name and with its dots as underscores)
+        Map<String, Long> lags = new TreeMap<>();
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
         long total = 0;
         for (Map.Entry<MetricName, ? extends Metric> metric : client.metrics().entrySet()) {
-            MetricName name = metric.getKey();
-            if (name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
-                    && name.tags().containsKey("partition")
-                    && metric.getValue().metricValue() instanceof Double lag && Double.isFinite(lag) && lag > 0) {
-                total += lag.longValue();
+            MetricName metricName = metric.getKey();
+            if (metricName.name().equals("records-lag") && metricName.group().equals("consumer-fetch-manager-metrics")
+                    && metricName.tags().containsKey("partition") && topics.contains(metricName.tags().get("topic"))
+                    && metric.getValue().metricValue() instanceof Double value && Double.isFinite(value)) {
+                long partitionLag = Math.max(0, value.longValue());
+                String topicName = metricName.tags().get("topic");
+                String partition = metricName.tags().get("partition");
+                lags.put(topicName + "-" + partition, partitionLag);
+                rows.add(MultiGauge.Row.of(Tags.of("consumer", name, "topic", topicName, "partition", partition),
+                        partitionLag));
+                total += partitionLag;
             }
         }
-        return total;
+        partitionLags = Collections.unmodifiableMap(lags);
+        lag = total;
+        lagGauge.register(rows, true);
     }
 
     private void recordFailure(Exception e) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -87,6 +88,15 @@ public class KafkaHealthCheck implements AsyncHealthCheck {
             response.withData("outbox." + outbox.getKey() + ".oldest.age.seconds",
                     (long) outbox.getValue().oldestAgeSeconds(now));
         }
+        pipeline.consumers()
+                .forEach(consumer -> response.withData("consumer." + consumer.name() + ".lag",
+                        consumer.partitionLags().isEmpty()
+                                ? "none yet"
+                                : consumer.partitionLags()
+                                        .entrySet()
+                                        .stream()
+                                        .map(partition -> partition.getKey() + "=" + partition.getValue())
+                                        .collect(Collectors.joining(", "))));
         boolean servesDevices = role.includes(Role.EDGE);
         if (servesDevices) {
             ChangeStreamFreshness.State stream = changes.state(now);

@@ -432,5 +432,19 @@ class CudEventsKafkaTest {
         assertThat(metrics).contains("edgesync_outbox_lag{outbox=\"edge\"")
                 .contains("edgesync_outbox_lag{outbox=\"central\"")
                 .contains("edgesync_outbox_oldest_age_seconds{outbox=\"edge\"");
+
+        // And the lag of each consumer's partitions is in the readiness detail and the metrics, once the consumers
+        // fetched (they measure it once a second)
+        Awaitility.await("consumer lags known").atMost(WITHIN).untilAsserted(() -> {
+            Response ready = given().when().get("/q/health/ready");
+            assertThat(ready.jsonPath().getString("checks.find { it.name == 'Kafka' }.data.'consumer.cud.lag'"))
+                    .matches("(edgesync\\.cud-[0-9]+=[0-9]+(, )?)+");
+            assertThat(ready.jsonPath().getString("checks.find { it.name == 'Kafka' }.data.'consumer.changes.lag'"))
+                    .contains("edgesync.changes-0=");
+            assertThat(given().when().get("/q/metrics").then().statusCode(200).extract().asString())
+                    .contains("# HELP edgesync_consumer_lag Records of a partition")
+                    .containsPattern("edgesync_consumer_lag\\{consumer=\"cud\",partition=\"[0-9]+\","
+                            + "topic=\"edgesync.cud\"} [0-9.]+");
+        });
     }
 }
