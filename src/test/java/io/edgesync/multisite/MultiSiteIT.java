@@ -246,6 +246,83 @@ class MultiSiteIT {
     }
 
     @Test
+    @Order(2)
+    void manyRecordsChangedConcurrentlyThroughBothEdgesEndIdenticalEverywhereWithEveryLoserLogged() throws Exception {
+        // Given 20 records both edges have
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String id = "conv-" + run + "-" + i;
+            ids.add(id);
+            edge1.device("phone-1")
+                    .contentType(ContentType.JSON)
+                    .body("{\"id\":\"" + id + "\",\"text\":\"original\"}")
+                    .post("/tables/" + TABLE)
+                    .then()
+                    .statusCode(201);
+        }
+        for (String id : ids) {
+            awaitVersionOn(edge2, id, version(edge1, id));
+        }
+
+        // When a device of each edge changes every record three times, at the same moment
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<Response>> writes = new ArrayList<>();
+        for (SiteProcess site : List.of(edge1, edge2)) {
+            writes.add(sendAfter(go, () -> {
+                Response last = null;
+                for (int round = 1; round <= 3; round++) {
+                    for (String id : ids) {
+                        last = patch(site, "phone-" + site.name(), id, site.name() + " round " + round);
+                        assertThat(last.statusCode()).as(last.asString()).isEqualTo(200);
+                    }
+                }
+                return last;
+            }));
+        }
+        go.countDown();
+        for (CompletableFuture<Response> write : writes) {
+            assertThat(write.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+
+        // Then both edges and central end with identical rows: version, columns, creation time
+        String like = "conv-" + run + "-%";
+        Awaitility.await("edges and master converge")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    List<String> master = queryStrings("central",
+                            "SELECT id || ' ' || version || ' ' || (data->>'text')"
+                                    + " || ' ' || created_at FROM central_record WHERE table_name = ? AND id LIKE ? ORDER BY id",
+                            TABLE, like);
+                    assertThat(master).hasSize(20);
+                    for (String edge : List.of("edge1", "edge2")) {
+                        assertThat(queryStrings(edge, "SELECT id || ' ' || version || ' ' || (data->>'text') || ' '"
+                                + " || created_at FROM sync_record WHERE table_name = ? AND id LIKE ? ORDER BY id",
+                                TABLE, like)).as(edge).isEqualTo(master);
+                    }
+                });
+
+        // And every change reached central exactly once (20 inserts, 2 x 3 x 20 updates), and every one that lost there
+        // is in the conflict log, once
+        assertThat(queryLong("central", "SELECT count(*) FROM central_event WHERE table_name = ? AND record_id LIKE ?",
+                TABLE, like)).isEqualTo(140);
+        assertThat(queryLong("central", "SELECT count(DISTINCT event_id) FROM central_event"
+                + " WHERE table_name = ? AND record_id LIKE ? AND outcome IN ('applied', 'conflict')", TABLE, like))
+                .isEqualTo(140);
+        long conflicts = queryLong("central", "SELECT count(*) FROM central_event WHERE table_name = ?"
+                + " AND record_id LIKE ? AND outcome = 'conflict'", TABLE, like);
+        assertThat(conflicts).isPositive();
+        assertThat(queryLong("central", "SELECT count(DISTINCT client_item->>'eventId') FROM sync_conflict"
+                + " WHERE source = 'central' AND table_name = ? AND record_id LIKE ?", TABLE, like))
+                .isEqualTo(conflicts);
+        assertThat(queryLong("central", "SELECT count(*) FROM sync_conflict c JOIN central_event e"
+                + " ON e.event_id::text = c.client_item->>'eventId' AND e.outcome = 'conflict'"
+                + " WHERE c.source = 'central' AND c.table_name = ? AND c.record_id LIKE ?", TABLE, like))
+                .isEqualTo(conflicts);
+    }
+
+    @Test
     @Order(3)
     void twoUsersInsertingOneIdOnTwoEdgesNeverSeeEachOthersRow() throws Exception {
         // Given Bob on edge 1 and Alice on edge 2, inserting the same id at the same moment (neither edge can know)
