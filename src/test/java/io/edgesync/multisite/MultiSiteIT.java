@@ -537,6 +537,45 @@ class MultiSiteIT {
         assertThat(queryLong("edge3", "SELECT count(*) FROM outbox_event WHERE sent_at IS NULL")).isZero();
     }
 
+    @Test
+    @Order(7)
+    void centralInstanceKilledMidStreamLosesNothingAndTheOtherAppliesNothingTwice() throws Exception {
+        // Given a second central instance in the same consumer group, holding partitions of the CUD topic
+        SiteProcess central2 = track(SiteProcess.central("central2", root, postgres.reactiveUrl("central"),
+                broker.bootstrapServers())).start().awaitReady();
+        Awaitility.await("the second central instance consumes")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(cudPartitions(central2))
+                        .matches("(edgesync\\.cud-[0-9]+=[0-9]+(, )?)+"));
+
+        // When edge 1's devices make 120 changes, and that instance is killed (SIGKILL) while they flow
+        CompletableFuture<Map<String, List<String>>> pushed = CompletableFuture
+                .supplyAsync(() -> pushChanges(edge1, "failover", 30, 3));
+        Awaitility.await("central applying the changes")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> queryLong("central",
+                        "SELECT count(*) FROM central_event WHERE record_id LIKE 'failover-%'") >= 20);
+        central2.kill();
+        Map<String, List<String>> acknowledged = pushed.get(120, TimeUnit.SECONDS);
+
+        // Then the first instance takes its partitions over once its session expires: every change is applied once,
+        // in order per key
+        Awaitility.await("all changes at central")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> queryLong("central",
+                        "SELECT count(*) FROM central_event WHERE record_id LIKE 'failover-%'") == 120);
+        assertThat(recordedVersions("failover-%")).isEqualTo(acknowledged);
+        assertAppliedExactlyOnceInOrder(acknowledged);
+    }
+
+    /** The partitions of the CUD topic a central instance consumes, with their lag, as its readiness shows them. */
+    private static String cudPartitions(SiteProcess instance) {
+        return instance.readiness().jsonPath().getString("checks.find { it.name == 'Kafka' }.data.'consumer.cud.lag'");
+    }
+
     // ---------------------------------------------------------------------------------------------------- helpers
 
     /** Sends {@code request} once {@code go} opens, from another thread. */

@@ -69,7 +69,12 @@ final class SiteProcess {
     }
 
     static SiteProcess central(Path root, String databaseUrl, String bootstrapServers) {
-        return new SiteProcess("central", directory(root, "central"), "central", databaseUrl, bootstrapServers);
+        return central("central", root, databaseUrl, bootstrapServers);
+    }
+
+    /** Another instance of the central service, with the same database and consumer group as the others. */
+    static SiteProcess central(String name, Path root, String databaseUrl, String bootstrapServers) {
+        return new SiteProcess(name, directory(root, name), "central", databaseUrl, bootstrapServers);
     }
 
     String name() {
