@@ -94,14 +94,6 @@ public class RecordVersions {
                     ON CONFLICT DO NOTHING)""".formatted(name, written, keep);
     }
 
-    /** Keeps one version, in {@code tx}. */
-    public Uni<Void> keep(SqlClient tx, Kept version) {
-        SqlParams params = new SqlParams();
-        return tx.preparedQuery("WITH " + appendCte(params, List.of(version)) + " SELECT 1")
-                .execute(Tuple.tuple(params.values()))
-                .replaceWithVoid();
-    }
-
     /**
      * The user columns of records at versions, by {@link RecordStore#versionKey}; a version no longer kept (or never
      * kept) is absent.

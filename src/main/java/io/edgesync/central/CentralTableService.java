@@ -145,7 +145,7 @@ public class CentralTableService {
         List<String[]> keys = new ArrayList<>();
         for (CudEvent event : events) {
             if (event.data().baseVersion().isPresent()
-                    && policies.forTable(event.data().table()).policy().needsBase()) {
+                    && policies.keepsVersions(event.data().table())) {
                 keys.add(new String[]{event.data().table(), event.data().id(), event.data().baseVersion().get()});
             }
         }
@@ -214,7 +214,7 @@ public class CentralTableService {
                 ConflictEvent message = new ConflictEvent(table, id, now, conflicted.kindLabel(),
                         conflicted.policy(), conflicted.decision().label(), conflicted.loser(), event,
                         before.item(), item, seq);
-                boolean baseMissing = policy.policy().needsBase() && base.isEmpty();
+                boolean baseMissing = keepVersions && base.isEmpty();
                 decided.conflicts().add(logEntry(event, conflicted, before, item, baseMissing));
                 decided.messages()
                         .add(new CentralStore.OutboxMessage(CentralStore.CONFLICTS, table, id,

@@ -65,6 +65,14 @@ public class ConflictPolicies {
         });
     }
 
+    /**
+     * Whether the table's policy needs the record at a change's base version (a three-way merge), so that the versions
+     * of its records are kept as merge bases.
+     */
+    public boolean keepsVersions(String table) {
+        return forTable(table).policy().needsBase();
+    }
+
     /** Whether the table parks later operations of a device behind a failed one. */
     public boolean stopOnConflict(String table) {
         return config.declaredTable(table).map(EdgeSyncConfig.DeclaredTable::stopOnConflict).orElse(false);

@@ -171,12 +171,8 @@ public class WriteService {
         });
         return Optional.of(new ChangeWriter.Single(table, operation.kind(), operation.id(), data, merge, version,
                 required, p.request().baseVersion(), operation.context().scope(),
-                catalog.columnsJson(operation.newColumns()), p.operationId(), device, keepsVersions(table)));
-    }
-
-    /** Whether the versions of the table's records are kept, as bases of three-way merges. */
-    private boolean keepsVersions(TableInfo table) {
-        return policies.forTable(table.name()).policy().needsBase();
+                catalog.columnsJson(operation.newColumns()), p.operationId(), device,
+                policies.keepsVersions(table.name())));
     }
 
     /** A single write committed: what follows the commit, and its result. */
@@ -421,7 +417,7 @@ public class WriteService {
         List<String[]> keys = new ArrayList<>();
         for (Prepared p : fresh) {
             if (p.operation().isPresent() && p.request().baseVersion().isPresent()
-                    && policies.forTable(p.table().get().name()).policy().needsBase()) {
+                    && policies.keepsVersions(p.table().get().name())) {
                 keys.add(new String[]{p.table().get().name(), p.operation().get().id(),
                         p.request().baseVersion().get()});
             }
@@ -568,7 +564,7 @@ public class WriteService {
         run.newColumns().forEach((table, added) -> columns.put(table, catalog.columnsJson(added)));
         List<RecordVersions.Kept> kept = new ArrayList<>();
         for (EdgeOutbox.Event event : events) {
-            if (policies.forTable(event.table()).policy().needsBase()) {
+            if (policies.keepsVersions(event.table())) {
                 kept.add(new RecordVersions.Kept(event.table(), event.recordId(), event.newVersion(), event.data()));
             }
         }

@@ -497,16 +497,8 @@ class AdminApiTest {
 
     private static ObjectNode op(String operationId, String table, String kind, String id, String text,
             String baseVersion) {
-        ObjectNode op = JSON.createObjectNode()
-                .put("operationId", operationId)
-                .put("table", table)
-                .put("kind", kind)
-                .put("id", id);
-        op.putObject("item").put("text", text);
-        if (baseVersion != null) {
-            op.put("baseVersion", baseVersion);
-        }
-        return op;
+        return NativePush.operation(operationId, table, kind, id, JSON.createObjectNode().put("text", text),
+                baseVersion);
     }
 
     private static JsonNode getJson(RequestSpecification request, String path) throws Exception {

@@ -111,15 +111,9 @@ class CrossEdgeLastWriterWinsTest {
 
     private static ObjectNode op(String operationId, String kind, String id, String text, Optional<String> base,
             Instant made) {
-        ObjectNode op = JSON.createObjectNode()
-                .put("operationId", operationId + "-" + UUID.randomUUID())
-                .put("table", TABLE)
-                .put("kind", kind)
-                .put("id", id)
+        return NativePush.operation(operationId + "-" + UUID.randomUUID(), TABLE, kind, id,
+                JSON.createObjectNode().put("text", text), base.orElse(null))
                 .put("clientUpdatedAt", ProtocolDates.format(made));
-        op.putObject("item").put("text", text);
-        base.ifPresent(version -> op.put("baseVersion", version));
-        return op;
     }
 
     private static String text(String sql, String... params) throws Exception {

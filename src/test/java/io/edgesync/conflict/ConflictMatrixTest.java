@@ -143,20 +143,10 @@ class ConflictMatrixTest {
 
     private static ObjectNode op(String operationId, String table, String kind, String id, String text,
             String baseVersion) {
-        ObjectNode op = JSON.createObjectNode()
-                .put("operationId", operationId)
-                .put("table", table)
-                .put("kind", kind)
-                .put("id", id)
+        return NativePush.operation(operationId, table, kind, id,
+                kind.equals("delete") ? null : JSON.createObjectNode().put("text", text), baseVersion)
                 // B's change is made after A's (last-writer-wins: B is the later writer)
                 .put("clientUpdatedAt", Instant.now().toString());
-        if (!kind.equals("delete")) {
-            op.putObject("item").put("text", text);
-        }
-        if (baseVersion != null) {
-            op.put("baseVersion", baseVersion);
-        }
-        return op;
     }
 
     private static JsonNode push(String device, ObjectNode operation) throws Exception {

@@ -547,18 +547,7 @@ class NativeSyncTest {
 
     private static ObjectNode op(String operationId, String table, String kind, String id, ObjectNode item,
             String baseVersion) {
-        ObjectNode op = JSON.createObjectNode()
-                .put("operationId", operationId)
-                .put("table", table)
-                .put("kind", kind)
-                .put("id", id);
-        if (item != null) {
-            op.set("item", item);
-        }
-        if (baseVersion != null) {
-            op.put("baseVersion", baseVersion);
-        }
-        return op;
+        return NativePush.operation(operationId, table, kind, id, item, baseVersion);
     }
 
     private static ObjectNode item(Object... namesAndValues) {

@@ -112,14 +112,7 @@ class MergeBasesTest {
 
     private static ObjectNode operation(String operationId, String table, String kind, String id, ObjectNode item,
             Optional<String> base) {
-        ObjectNode operation = JSON.createObjectNode()
-                .put("operationId", operationId + "-" + UUID.randomUUID())
-                .put("table", table)
-                .put("kind", kind)
-                .put("id", id);
-        operation.set("item", item);
-        base.ifPresent(version -> operation.put("baseVersion", version));
-        return operation;
+        return NativePush.operation(operationId + "-" + UUID.randomUUID(), table, kind, id, item, base.orElse(null));
     }
 
     private static ObjectNode item(String... namesAndValues) {

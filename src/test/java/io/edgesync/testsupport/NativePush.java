@@ -18,6 +18,26 @@ public final class NativePush {
     private NativePush() {
     }
 
+    /**
+     * One operation of a native push. {@code item} is absent when null (a delete), {@code baseVersion} when null (an
+     * insert, or a change without a precondition).
+     */
+    public static ObjectNode operation(String operationId, String table, String kind, String id, ObjectNode item,
+            String baseVersion) {
+        ObjectNode operation = JSON.createObjectNode()
+                .put("operationId", operationId)
+                .put("table", table)
+                .put("kind", kind)
+                .put("id", id);
+        if (item != null) {
+            operation.set("item", item);
+        }
+        if (baseVersion != null) {
+            operation.put("baseVersion", baseVersion);
+        }
+        return operation;
+    }
+
     /** Pushes {@code operations} as one batch of {@code device}; the answer must be a 200, whose body it returns. */
     public static JsonNode push(String device, ArrayNode operations) throws JsonProcessingException {
         ObjectNode body = JSON.createObjectNode();
