@@ -2,12 +2,12 @@ package io.edgesync.cache;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -101,6 +101,57 @@ public class RecordService {
      * @return one outcome per change, in order
      */
     public Uni<List<ReplicationOutcome>> applyReplicatedChanges(List<ReplicatedChange> changes) {
+        return resolve(changes).chain(batch -> {
+            // The echoes of this edge's own writes (the most common change an edge gets back) are confirmed by one
+            // short statement, so they do not hold their records for the batch's transaction.
+            return store.confirmEchoes(batch.keys(), changes.stream().map(ReplicatedChange::masterSeq).toList())
+                    .chain(confirmed -> {
+                        List<Integer> rest = new ArrayList<>();
+                        for (int i = 0; i < changes.size(); i++) {
+                            String[] key = batch.keys().get(i);
+                            if (!confirmed.contains(RecordStore.versionKey(key[0], key[1], key[2]))) {
+                                rest.add(i);
+                            }
+                        }
+                        if (rest.isEmpty()) {
+                            return Uni.createFrom().item(ReplicationPlan.confirmedEchoes(changes.size()).outcomes());
+                        }
+                        return Transactions.retryingDeadlocks(
+                                () -> pool.withTransaction(tx -> applyInTransaction(tx, batch, rest)))
+                                .map(plan -> {
+                                    committed(batch, plan);
+                                    return plan.outcomes();
+                                });
+                    });
+        });
+    }
+
+    /**
+     * Applies changes of the change stream in the caller's transaction (which commits or rolls back), echoes included;
+     * for tests that hold a replicated write uncommitted.
+     */
+    Uni<List<ReplicationOutcome>> applyReplicatedChanges(SqlConnection tx, List<ReplicatedChange> changes) {
+        return resolve(changes)
+                .chain(batch -> applyInTransaction(tx, batch,
+                        IntStream.range(0, changes.size()).boxed().toList()))
+                .map(ReplicationPlan::outcomes);
+    }
+
+    /**
+     * A batch of changes with what the catalog knows of their tables.
+     *
+     * @param keys {table key, record id, version} of each change
+     * @param newColumns the columns each change adds to its table
+     */
+    private record Batch(List<ReplicatedChange> changes, List<TableInfo> tables, Map<String, TableInfo> byName,
+            List<String[]> keys, List<Map<String, ColumnType>> newColumns) {
+
+        List<String> tableKeys() {
+            return keys.stream().map(key -> key[0]).toList();
+        }
+    }
+
+    private Uni<Batch> resolve(List<ReplicatedChange> changes) {
         List<String> names = changes.stream().map(ReplicatedChange::table).distinct().toList();
         return Multi.createFrom()
                 .iterable(names)
@@ -109,101 +160,65 @@ public class RecordService {
                         .map(found -> found.orElseGet(() -> TableInfo.notYetCreated(name))))
                 .collect()
                 .asList()
-                .chain(tables -> {
+                .map(tables -> {
                     Map<String, TableInfo> byName = new HashMap<>();
                     for (int i = 0; i < tables.size(); i++) {
                         byName.put(names.get(i), tables.get(i));
                     }
-                    List<Map<String, ColumnType>> newColumns = changes.stream()
-                            .map(change -> newColumnsOf(byName.get(change.table()), change.data()))
-                            .toList();
                     List<String[]> keys = changes.stream()
                             .map(change -> new String[]{byName.get(change.table()).name(), change.id(),
                                     change.version()})
                             .toList();
-                    // The echoes of this edge's own writes (the most common change an edge gets back) are confirmed
-                    // by one short statement, so they do not hold their records for the batch's transaction.
-                    return store.confirmEchoes(keys, changes.stream().map(ReplicatedChange::masterSeq).toList())
-                            .chain(confirmed -> {
-                                List<Integer> rest = new ArrayList<>();
-                                for (int i = 0; i < changes.size(); i++) {
-                                    if (!confirmed.contains(RecordStore.recordKey(keys.get(i)[0], keys.get(i)[1])
-                                            + '\u0000' + keys.get(i)[2])) {
-                                        rest.add(i);
-                                    }
-                                }
-                                return applyInOneTransaction(tables, byName, changes, newColumns, keys, rest);
-                            });
+                    List<Map<String, ColumnType>> newColumns = changes.stream()
+                            .map(change -> newColumnsOf(byName.get(change.table()), change.data()))
+                            .toList();
+                    return new Batch(changes, tables, byName, keys, newColumns);
                 });
     }
 
-    /** Applies the changes at {@code indexes} in one transaction; the other changes count as confirmed echoes. */
-    private Uni<List<ReplicationOutcome>> applyInOneTransaction(List<TableInfo> tables, Map<String, TableInfo> byName,
-            List<ReplicatedChange> changes, List<Map<String, ColumnType>> newColumns, List<String[]> keys,
-            List<Integer> indexes) {
-        List<ReplicationOutcome> outcomes = new ArrayList<>(
-                Collections.nCopies(changes.size(), ReplicationOutcome.CONFIRMED));
-        if (indexes.isEmpty()) {
-            return Uni.createFrom().item(outcomes);
-        }
-        Map<String, Long> stamps = new HashMap<>();
-        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> Multi.createFrom()
-                .iterable(tables)
+    /**
+     * Applies the changes at {@code indexes} with a constant number of statements: their records are locked and read,
+     * the batch is decided in memory ({@link ReplicationPlan}; the CUD events of this edge's own versions are read only
+     * for records that need them), and everything it decided is written by one statement. The other changes count as
+     * confirmed echoes.
+     */
+    private Uni<ReplicationPlan> applyInTransaction(SqlConnection tx, Batch batch, List<Integer> indexes) {
+        List<String> tableKeys = batch.tableKeys();
+        Map<String, String[]> records = new LinkedHashMap<>();
+        indexes.forEach(i -> records.putIfAbsent(RecordStore.recordKey(tableKeys.get(i), batch.keys().get(i)[1]),
+                new String[]{tableKeys.get(i), batch.keys().get(i)[1]}));
+        return Multi.createFrom()
+                .iterable(batch.tables())
                 .onItem()
                 .transformToUniAndConcatenate(table -> catalog.createTable(tx, table))
                 .collect()
                 .asList()
-                .chain(persisted -> store.lockRecords(tx, indexes.stream()
-                        .map(i -> new String[]{keys.get(i)[0], keys.get(i)[1]})
-                        .toList()))
-                .chain(() -> Multi.createFrom()
-                        .iterable(indexes)
-                        .onItem()
-                        .transformToUniAndConcatenate(i -> applyReplicated(tx,
-                                byName.get(changes.get(i).table()).asPersisted(), changes.get(i), newColumns.get(i),
-                                stamps)
-                                .invoke(outcome -> outcomes.set(i, outcome)))
-                        .collect()
-                        .asList())))
-                .map(applied -> {
-                    stamps.forEach(horizon::committed);
-                    for (int i : indexes) {
-                        if (outcomes.get(i) == ReplicationOutcome.APPLIED && !newColumns.get(i).isEmpty()) {
-                            catalog.rememberColumns(byName.get(changes.get(i).table()), newColumns.get(i));
-                        }
-                    }
-                    return outcomes;
-                });
+                .chain(persisted -> store.lockMasterStates(tx, List.copyOf(records.values())))
+                .chain(locked -> {
+                    ReplicationPlan first = ReplicationPlan.decide(batch.changes(), tableKeys, batch.newColumns(),
+                            indexes, locked, Optional.empty());
+                    List<String[]> asked = first.ownWritesToLookUp(batch.changes(), tableKeys, indexes, locked);
+                    return asked.isEmpty()
+                            ? Uni.createFrom().item(first)
+                            : store.ownWriteEvents(tx, asked)
+                                    .map(events -> ReplicationPlan.decide(batch.changes(), tableKeys,
+                                            batch.newColumns(), indexes, locked, Optional.of(events)));
+                })
+                .chain(plan -> store.drawStamps(tx, plan.writesPerTable())
+                        .chain(firstStamps -> store.writeReplicated(tx, plan.stamped(firstStamps)))
+                        .replaceWith(plan));
     }
 
-    private Uni<ReplicationOutcome> applyReplicated(SqlConnection tx, TableInfo table, ReplicatedChange change,
-            Map<String, ColumnType> newColumns, Map<String, Long> stamps) {
-        String id = change.id();
-        long masterSeq = change.masterSeq();
-        return store.lockMasterState(tx, table, id)
-                .chain(state -> {
-                    if (state.isPresent() && state.get().masterSeq() >= masterSeq) {
-                        return Uni.createFrom().item(ReplicationOutcome.STALE);
-                    }
-                    if (state.isPresent() && state.get().version().equals(change.version())) {
-                        return store.confirmMasterSeq(tx, table, id, masterSeq)
-                                .replaceWith(ReplicationOutcome.CONFIRMED);
-                    }
-                    Uni<Boolean> superseded = state.isPresent()
-                            ? store.isOlderOwnWrite(tx, table, id, change.version(), state.get().version())
-                            : Uni.createFrom().item(false);
-                    return superseded.chain(older -> older
-                            // The echo of an older write of this edge's devices, while the cache holds a later one
-                            // still on its way through central: applying it would take devices back in time until
-                            // that one comes back too.
-                            ? store.confirmMasterSeq(tx, table, id, masterSeq)
-                                    .replaceWith(ReplicationOutcome.CONFIRMED)
-                            : store.writeReplicated(tx, table, id, change.data(), change.version(), change.deleted(),
-                                    masterSeq, newColumns, change.owner(), change.createdAt(), change.changeMadeAt(),
-                                    change.keepVersion())
-                                    .invoke(written -> stamps.merge(table.name(), written.changeSeq(), Math::max))
-                                    .replaceWith(ReplicationOutcome.APPLIED));
-                });
+    /** What a committed batch tells the rest of the edge: the tables' newest stamps and the columns it added. */
+    private void committed(Batch batch, ReplicationPlan plan) {
+        plan.lastStamps().forEach(horizon::committed);
+        List<ReplicationOutcome> outcomes = plan.outcomes();
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (outcomes.get(i) == ReplicationOutcome.APPLIED && !batch.newColumns().get(i).isEmpty()) {
+                catalog.rememberColumns(batch.byName().get(batch.changes().get(i).table()),
+                        batch.newColumns().get(i));
+            }
+        }
     }
 
     private static Map<String, ColumnType> newColumnsOf(TableInfo table, ObjectNode data) {

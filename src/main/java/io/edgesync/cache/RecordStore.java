@@ -5,10 +5,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +21,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.protocol.odata.ColumnType;
 import io.edgesync.protocol.odata.Expr;
 import io.edgesync.protocol.odata.OrderBy;
 import io.edgesync.protocol.odata.SqlParams;
@@ -51,44 +50,6 @@ public class RecordStore {
             + " r.deleted, r.change_seq, r.owner_id, r.client_updated_at, r.columns_purged";
 
     static final String COLUMNS = SELECT_COLUMNS;
-
-    /**
-     * The first part of every write statement: one stamp drawn from the table's clock (docs/adr/0003: no lock is held
-     * to commit; pulls read below the visibility horizon), and the columns the write adds to a dynamic table's schema
-     * (the table's row is only touched, and locked, when there are some).
-     */
-    private static final String STAMP = """
-            WITH stamp AS (
-                SELECT s.stamp, es_stamp_time(s.stamp) AS clock
-                FROM (SELECT es_stamp($1, 1) AS stamp) s),
-            added_columns AS (
-                UPDATE sync_table SET columns = columns || $4::text::jsonb
-                WHERE name = $1 AND $4::text <> '{}')
-            """;
-
-    private static final String REPLICATE = STAMP
-            + """
-                    , written AS (
-                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted, change_seq,
-                                                      master_seq, owner_id, client_updated_at)
-                        SELECT $1, $2, $3::text::jsonb, COALESCE($9::timestamptz, stamp.clock), stamp.clock, $5, $6,
-                               stamp.stamp, $7, $8, $10::timestamptz
-                        FROM stamp
-                        ON CONFLICT (table_name, id) DO UPDATE
-                        SET data = EXCLUDED.data,
-                            created_at = COALESCE($9::timestamptz, r.created_at),
-                            updated_at = EXCLUDED.updated_at,
-                            version = EXCLUDED.version,
-                            deleted = EXCLUDED.deleted,
-                            change_seq = EXCLUDED.change_seq,
-                            master_seq = EXCLUDED.master_seq,
-                            owner_id = EXCLUDED.owner_id,
-                            client_updated_at = EXCLUDED.client_updated_at,
-                            columns_purged = FALSE
-                        RETURNING r.*),
-                    %s
-                    SELECT %s FROM written r"""
-                    .formatted(RecordVersions.keepWrittenCte("kept_versions", "written", "$11"), COLUMNS);
 
     private final Pool pool;
     private final ObjectMapper json;
@@ -301,35 +262,153 @@ public class RecordStore {
     }
 
     /**
-     * Writes a row state the central service accepted (no CUD event: central knows it already). The row gets a new
-     * local stamp, so pullers of this edge see it like any other change, and the owner central decided, whatever this
-     * edge had: a user who inserted the same id here before the owner's row arrived loses it. {@code createdAt} is the
-     * record's, set where it was created; empty keeps a row's own (or gives a new row its stamp's time).
-     * {@code changeMadeAt} is when the change was made where it was made, kept as the row's client time so that
-     * last-writer-wins compares like with like; empty: when this edge stamped it. With {@code keepVersion} the version
-     * is kept as the base of merges of this edge's devices' changes ({@link RecordVersions}).
+     * Reads and locks the records a batch of the change stream touches, in (table, id) order like {@link #lockRecords}:
+     * each one's version and the master position of the last central change applied to it.
+     *
+     * @param keys pairs of table key and record id
+     * @return the states of the records that exist, by {@link #recordKey(String, String)}
      */
-    public Uni<StoredRecord> writeReplicated(SqlClient tx, TableInfo table, String id, ObjectNode data, String version,
-            boolean deleted, long masterSeq, Map<String, ColumnType> newColumns, Optional<String> owner,
-            Optional<Instant> createdAt, Optional<Instant> changeMadeAt, boolean keepVersion) {
-        return tx.preparedQuery(REPLICATE)
-                .execute(Tuple.tuple(Arrays.asList(table.name(), id, data.toString(), catalog.columnsJson(newColumns),
-                        version, deleted, masterSeq, owner.orElse(null),
-                        createdAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null),
-                        changeMadeAt.map(at -> at.atOffset(ZoneOffset.UTC)).orElse(null), keepVersion)))
-                .map(rows -> firstRecord(rows)
-                        .orElseThrow(() -> new IllegalStateException("Replicated write returned no row")));
+    Uni<Map<String, ReplicationPlan.State>> lockMasterStates(SqlClient tx, List<String[]> keys) {
+        return tx.preparedQuery("""
+                SELECT r.table_name, r.id, r.version, r.master_seq FROM sync_record r
+                JOIN unnest($1::text[], $2::text[]) AS k(table_name, id) ON r.table_name = k.table_name AND r.id = k.id
+                ORDER BY r.table_name, r.id FOR UPDATE OF r""")
+                .execute(Tuple.of(keys.stream().map(k -> k[0]).toArray(String[]::new),
+                        keys.stream().map(k -> k[1]).toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, ReplicationPlan.State> states = new HashMap<>();
+                    for (Row row : rows) {
+                        states.put(recordKey(row.getString(0), row.getString(1)),
+                                new ReplicationPlan.State(row.getString(2), row.getLong(3)));
+                    }
+                    return states;
+                });
     }
 
-    /** The position of the last central change applied to a record, and its version; empty if absent. */
-    public Uni<Optional<MasterState>> lockMasterState(SqlClient tx, TableInfo table, String id) {
+    /**
+     * The newest CUD event of this edge's outbox that wrote each of {@code versions}: which of two versions this edge's
+     * devices wrote last. Versions no device of this edge wrote are absent.
+     *
+     * @param versions {table key, record id, version} each
+     * @return event ids by {@link #versionKey}
+     */
+    Uni<Map<String, Long>> ownWriteEvents(SqlClient tx, List<String[]> versions) {
         return tx.preparedQuery("""
-                SELECT version, master_seq FROM sync_record WHERE table_name = $1 AND id = $2 FOR UPDATE""")
-                .execute(Tuple.of(table.name(), id))
-                .map(rows -> rows.iterator().hasNext()
-                        ? Optional.of(new MasterState(rows.iterator().next().getString(0),
-                                rows.iterator().next().getLong(1)))
-                        : Optional.empty());
+                SELECT k.table_name, k.id, k.version,
+                       (SELECT max(o.id) FROM outbox_event o
+                        WHERE o.table_name = k.table_name AND o.record_id = k.id AND o.new_version = k.version)
+                FROM unnest($1::text[], $2::text[], $3::text[]) AS k(table_name, id, version)""")
+                .execute(Tuple.of(versions.stream().map(v -> v[0]).toArray(String[]::new),
+                        versions.stream().map(v -> v[1]).toArray(String[]::new),
+                        versions.stream().map(v -> v[2]).toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Long> events = new HashMap<>();
+                    for (Row row : rows) {
+                        if (row.getLong(3) != null) {
+                            events.put(versionKey(row.getString(0), row.getString(1), row.getString(2)),
+                                    row.getLong(3));
+                        }
+                    }
+                    return events;
+                });
+    }
+
+    /**
+     * Writes what a batch of the change stream decided, in one statement: the row states central accepted (no CUD
+     * event: central knows them already), each with a stamp of its table, so pullers of this edge see them like any
+     * other change, and with the owner central decided, whatever this edge had (a user who inserted the same id here
+     * before the owner's row arrived loses it); the master positions of records that only confirmed; the columns the
+     * changes add; and the versions kept as merge bases ({@link RecordVersions}).
+     *
+     * <p> A row's {@code createdAt} is the record's, set where it was created (none known: a row keeps its own, a new
+     * row takes its stamp's time); its client time is when the change was made where it was made, so that
+     * last-writer-wins compares like with like (none known: when this edge stamped it).
+     *
+     * @param plan the batch's plan, {@linkplain ReplicationPlan#stamped stamped}
+     */
+    Uni<Void> writeReplicated(SqlClient tx, ReplicationPlan plan) {
+        List<ReplicationPlan.Write> writes = plan.writes();
+        List<ReplicationPlan.Confirm> confirms = plan.confirms();
+        if (writes.isEmpty() && confirms.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Map<String, String> added = new LinkedHashMap<>();
+        plan.addedColumns().forEach((table, columns) -> added.put(table, catalog.columnsJson(columns)));
+        List<ReplicationPlan.Write> inserts = writes.stream().filter(w -> !w.exists()).toList();
+        List<ReplicationPlan.Write> updates = writes.stream().filter(ReplicationPlan.Write::exists).toList();
+        SqlParams params = new SqlParams();
+        String sql = "WITH " + String.join(",\n",
+                """
+                        inserted AS (
+                            INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
+                                                          change_seq, master_seq, owner_id, client_updated_at)
+                            SELECT w.table_name, w.id, w.data::jsonb, COALESCE(w.created_at, es_stamp_time(w.stamp)),
+                                   es_stamp_time(w.stamp), w.version, w.deleted, w.stamp, w.master_seq, w.owner_id,
+                                   w.client_updated_at
+                            FROM %s
+                            ON CONFLICT (table_name, id) DO NOTHING
+                            RETURNING 1)"""
+                        .formatted(replicatedRows(params, plan, inserts)),
+                """
+                        updated AS (
+                            UPDATE sync_record AS r
+                            SET data = w.data::jsonb, created_at = COALESCE(w.created_at, r.created_at),
+                                updated_at = es_stamp_time(w.stamp), version = w.version, deleted = w.deleted,
+                                change_seq = w.stamp, master_seq = w.master_seq, owner_id = w.owner_id,
+                                client_updated_at = w.client_updated_at, columns_purged = FALSE
+                            FROM %s
+                            WHERE r.table_name = w.table_name AND r.id = w.id
+                            RETURNING 1)""".formatted(replicatedRows(params, plan, updates)),
+                """
+                        confirmed AS (
+                            UPDATE sync_record r SET master_seq = c.master_seq
+                            FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS c(table_name, id, master_seq)
+                            WHERE r.table_name = c.table_name AND r.id = c.id
+                            RETURNING 1)""".formatted(
+                        params.add(confirms.stream().map(ReplicationPlan.Confirm::table).toArray(String[]::new)),
+                        params.add(confirms.stream().map(ReplicationPlan.Confirm::id).toArray(String[]::new)),
+                        params.add(confirms.stream().map(ReplicationPlan.Confirm::masterSeq).toArray(Long[]::new))),
+                TableCatalog.addColumnsCte(params, added),
+                RecordVersions.appendCte(params, plan.kept()))
+                + """
+
+                        SELECT (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM updated) AS updated,
+                               (SELECT count(*) FROM confirmed) AS confirmed""";
+        return tx.preparedQuery(sql)
+                .execute(Tuple.tuple(params.values()))
+                .map(rows -> {
+                    Row counts = rows.iterator().next();
+                    if (counts.getLong("inserted") != inserts.size()) {
+                        throw new ConcurrentInsertException("A record of the change stream was inserted concurrently");
+                    }
+                    if (counts.getLong("updated") != updates.size() || counts.getLong("confirmed") != confirms.size()) {
+                        throw new IllegalStateException("A locked record vanished while the change stream applied");
+                    }
+                    return null;
+                });
+    }
+
+    /** {@code unnest(...) AS w(...)} over the rows of replicated writes, bound to {@code params}. */
+    private static String replicatedRows(SqlParams params, ReplicationPlan plan, List<ReplicationPlan.Write> writes) {
+        return """
+                unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::boolean[], %s::bigint[],
+                       %s::bigint[], %s::text[], %s::timestamptz[])
+                    AS w(table_name, id, data, created_at, version, deleted, stamp, master_seq, owner_id,
+                         client_updated_at)""".formatted(
+                params.add(writes.stream().map(ReplicationPlan.Write::table).toArray(String[]::new)),
+                params.add(writes.stream().map(ReplicationPlan.Write::id).toArray(String[]::new)),
+                params.add(writes.stream().map(w -> w.last().data().toString()).toArray(String[]::new)),
+                params.add(writes.stream().map(w -> utc(w.createdAt())).toArray(OffsetDateTime[]::new)),
+                params.add(writes.stream().map(w -> w.last().version()).toArray(String[]::new)),
+                params.add(writes.stream().map(w -> w.last().deleted()).toArray(Boolean[]::new)),
+                params.add(writes.stream().map(plan::stampOf).toArray(Long[]::new)),
+                params.add(writes.stream().map(ReplicationPlan.Write::masterSeq).toArray(Long[]::new)),
+                params.add(writes.stream().map(w -> w.last().owner().orElse(null)).toArray(String[]::new)),
+                params.add(writes.stream().map(w -> utc(w.last().changeMadeAt())).toArray(OffsetDateTime[]::new)));
+    }
+
+    private static OffsetDateTime utc(Optional<Instant> at) {
+        return at.map(instant -> instant.atOffset(ZoneOffset.UTC)).orElse(null);
     }
 
     /**
@@ -357,36 +436,6 @@ public class RecordStore {
                     }
                     return confirmed;
                 });
-    }
-
-    /** Marks a record as confirmed by the central service up to {@code masterSeq}, without changing it. */
-    public Uni<Void> confirmMasterSeq(SqlClient tx, TableInfo table, String id, long masterSeq) {
-        return tx.preparedQuery("UPDATE sync_record SET master_seq = $3 WHERE table_name = $1 AND id = $2")
-                .execute(Tuple.of(table.name(), id, masterSeq))
-                .replaceWithVoid();
-    }
-
-    /**
-     * Whether {@code echoed} and {@code current} are both versions this edge's devices wrote (their CUD events are in
-     * the outbox) and {@code echoed} is the older one.
-     */
-    public Uni<Boolean> isOlderOwnWrite(SqlClient tx, TableInfo table, String id, String echoed, String current) {
-        return tx.preparedQuery("""
-                SELECT (SELECT max(o.id) FROM outbox_event o
-                        WHERE o.table_name = $1 AND o.record_id = $2 AND o.new_version = $3),
-                       (SELECT max(o.id) FROM outbox_event o
-                        WHERE o.table_name = $1 AND o.record_id = $2 AND o.new_version = $4)""")
-                .execute(Tuple.of(table.name(), id, echoed, current))
-                .map(rows -> {
-                    Row row = rows.iterator().next();
-                    Long echoedEvent = row.getLong(0);
-                    Long currentEvent = row.getLong(1);
-                    return echoedEvent != null && currentEvent != null && echoedEvent < currentEvent;
-                });
-    }
-
-    /** A record's replication state. */
-    public record MasterState(String version, long masterSeq) {
     }
 
     private String where(TableInfo table, RowScope scope, OptionalLong horizon, Optional<Expr> filter,

@@ -36,8 +36,8 @@ import io.micrometer.core.instrument.Timer;
 public class EdgeChangeConsumer {
 
     /**
-     * Changes per transaction: bounds how long a batch holds its tables' clocks, which device writes to those tables
-     * wait for.
+     * Changes per transaction: bounds how long a batch holds the records it changes (device writes to them wait) and
+     * the size of its statements, which stays constant in number whatever the batch's size.
      */
     public static final int BATCH_SIZE = 50;
 

@@ -199,9 +199,9 @@ class PullVisibilityTest {
                 String insertedId = null;
                 if (random.nextInt(5) == 0) {
                     String id = random.nextBoolean() ? pick(ids) : "m" + UUID.randomUUID();
-                    store.writeReplicated(connection, table, id, text("slow central " + id), UUID.randomUUID()
-                            .toString(), random.nextInt(8) == 0, masterSeq.incrementAndGet(), Map.of(),
-                            Optional.empty(), Optional.empty(), Optional.empty(), false)
+                    records.applyReplicatedChanges(connection, List.of(new RecordService.ReplicatedChange(
+                            table.name(), id, text("slow central " + id), UUID.randomUUID().toString(),
+                            random.nextInt(8) == 0, masterSeq.incrementAndGet(), Optional.empty())))
                             .await()
                             .atMost(Duration.ofSeconds(10));
                     insertedId = id;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
 
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.cache.RecordService;
 import io.edgesync.central.CentralTableService;
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.Items;
@@ -28,6 +30,7 @@ import io.edgesync.testsupport.InfrastructureResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 
@@ -77,8 +80,22 @@ class DatabaseCostTest {
         CENTRAL.put("batch written", "INSERT INTO central_table (name)");
     }
 
+    /** The statements of an edge that applies the change stream, told apart the same way. */
+    private static final Map<String, String> CHANGE_STREAM = new LinkedHashMap<>();
+
+    static {
+        CHANGE_STREAM.put("echoes confirmed", "SET master_seq = c.seq");
+        CHANGE_STREAM.put("records locked", "r.version, r.master_seq FROM sync_record r");
+        CHANGE_STREAM.put("own writes looked up", "AS k(table_name, id, version)");
+        CHANGE_STREAM.put("stamps", "es_stamp(t.name, t.n)");
+        CHANGE_STREAM.put("batch written", "inserted AS (");
+    }
+
     @Inject
     CentralTableService central;
+
+    @Inject
+    RecordService records;
 
     @Inject
     Pool pool;
@@ -122,22 +139,60 @@ class DatabaseCostTest {
         Map<String, Long> before = quietCalls(CENTRAL);
 
         // When the central service processes a batch of 10 events, then one of 100
-        List<CentralTableService.Outcome> ten = central.processEvents(insertsThenUpdates(5))
-                .await()
-                .atMost(Duration.ofSeconds(30));
-        Map<String, Long> afterTen = calls(CENTRAL);
-        List<CentralTableService.Outcome> hundred = central.processEvents(insertsThenUpdates(50))
-                .await()
-                .atMost(Duration.ofSeconds(30));
-        Map<String, Long> afterHundred = calls(CENTRAL);
-
         // Then every event applied, and each of its statements ran once per batch, for 10 events as for 100
-        assertThat(ten).hasSize(10).containsOnly(CentralTableService.Outcome.APPLIED);
-        assertThat(hundred).hasSize(100).containsOnly(CentralTableService.Outcome.APPLIED);
+        eachStatementOncePerBatch(CENTRAL, before, () -> central.processEvents(insertsThenUpdates(5)),
+                () -> central.processEvents(insertsThenUpdates(50)), CentralTableService.Outcome.APPLIED);
+    }
+
+    @Test
+    void anEdgeAppliesABatchOfTheChangeStreamWithEachStatementOnceWhateverItsSize() throws Exception {
+        // Given batches of the change stream: new records of another edge, each changed again in the same batch (so
+        // whether the change is an older write of this edge's devices is looked up)
+        String table = "stream" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        records.applyReplicatedChanges(newThenChanged(table, 1, 1)).await().atMost(Duration.ofSeconds(30));
+        Map<String, Long> before = quietCalls(CHANGE_STREAM);
+
+        // When the edge applies a batch of 10 changes, then one of 100
+        // Then every change applied, and each statement ran once per batch, for 10 changes as for 100
+        eachStatementOncePerBatch(CHANGE_STREAM, before,
+                () -> records.applyReplicatedChanges(newThenChanged(table, 5, 100)),
+                () -> records.applyReplicatedChanges(newThenChanged(table, 50, 200)),
+                RecordService.ReplicationOutcome.APPLIED);
+    }
+
+    /**
+     * Runs a batch of 10, then one of 100, and checks that every item of both had {@code outcome} and that each of
+     * {@code statements} ran once per batch.
+     */
+    private <T> void eachStatementOncePerBatch(Map<String, String> statements, Map<String, Long> before,
+            Supplier<Uni<List<T>>> ten, Supplier<Uni<List<T>>> hundred, T outcome) {
+        List<T> tenOutcomes = ten.get().await().atMost(Duration.ofSeconds(30));
+        Map<String, Long> afterTen = calls(statements);
+        List<T> hundredOutcomes = hundred.get().await().atMost(Duration.ofSeconds(30));
+        Map<String, Long> afterHundred = calls(statements);
+        assertThat(tenOutcomes).hasSize(10).containsOnly(outcome);
+        assertThat(hundredOutcomes).hasSize(100).containsOnly(outcome);
         Map<String, Long> once = new HashMap<>();
-        CENTRAL.keySet().forEach(name -> once.put(name, 1L));
+        statements.keySet().forEach(name -> once.put(name, 1L));
         assertThat(delta(before, afterTen)).isEqualTo(once);
         assertThat(delta(afterTen, afterHundred)).isEqualTo(once);
+    }
+
+    /** {@code count} new records of another edge, then a change of each, from master position {@code firstSeq}. */
+    private static List<RecordService.ReplicatedChange> newThenChanged(String table, int count, long firstSeq) {
+        List<RecordService.ReplicatedChange> changes = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add("cost-" + UUID.randomUUID());
+        }
+        long seq = firstSeq;
+        for (String version : List.of("v1", "v2")) {
+            for (String id : ids) {
+                changes.add(new RecordService.ReplicatedChange(table, id, JSON.createObjectNode().put("text", version),
+                        version + "-" + id, false, seq++, Optional.empty()));
+            }
+        }
+        return changes;
     }
 
     /** {@code records} inserts of new records of a merge table, then an update of each from its first version. */

@@ -1,0 +1,230 @@
+package io.edgesync.cache;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.edgesync.cache.RecordService.ReplicatedChange;
+import io.edgesync.cache.RecordService.ReplicationOutcome;
+import io.edgesync.protocol.odata.ColumnType;
+
+/**
+ * What a batch of the change stream does to the records it locked, decided in memory from their states: change by
+ * change in stream order, with the rules {@link RecordService#applyReplicatedChanges} documents, each change seeing the
+ * record as the changes before it in the batch left it. A record changed several times in the batch is written once, in
+ * its final state; every version a change wrote is still kept as a merge base where its table keeps versions.
+ *
+ * <p> Whether an echo is the older of two writes of this edge's devices needs their CUD events: a first plan, made
+ * without them, tells which records ask ({@link #ownWritesToLookUp()}); the plan made again with those events is final.
+ */
+final class ReplicationPlan {
+
+    /**
+     * A record's state: its version and the master position of the last central change applied to or confirmed on it.
+     */
+    record State(String version, long masterSeq) {
+    }
+
+    /**
+     * A record to write: the last change applied to it, and what the changes before it left.
+     *
+     * @param exists whether the record existed when the batch locked it (an update), or is inserted
+     */
+    record Write(String table, String id, ReplicatedChange last, long masterSeq, Optional<Instant> createdAt,
+            boolean exists) {
+    }
+
+    /** A record whose changes were all confirmations: only its master position moves. */
+    record Confirm(String table, String id, long masterSeq) {
+    }
+
+    private final List<ReplicationOutcome> outcomes;
+    private final Map<String, Write> writes = new LinkedHashMap<>();
+    private final Map<String, Confirm> confirms = new LinkedHashMap<>();
+    private final List<RecordVersions.Kept> kept = new ArrayList<>();
+    private final Map<String, Map<String, ColumnType>> addedColumns = new LinkedHashMap<>();
+    private final Set<String> asked = new LinkedHashSet<>();
+    private final Map<String, Long> stamps = new HashMap<>();
+    private final Map<String, Long> lastStamps = new HashMap<>();
+
+    private ReplicationPlan(int changes) {
+        this.outcomes = new ArrayList<>(Collections.nCopies(changes, ReplicationOutcome.CONFIRMED));
+    }
+
+    /**
+     * Decides the changes at {@code indexes}.
+     *
+     * @param tables the table key of each change, by index
+     * @param newColumns the columns each change adds to its table, by index
+     * @param locked the locked records' states by {@link RecordStore#recordKey}; absent records do not exist yet
+     * @param ownWrites the newest CUD event of this edge for {@link RecordStore#versionKey}s, when they were looked up:
+     *     empty for the first plan
+     */
+    static ReplicationPlan decide(List<ReplicatedChange> changes, List<String> tables,
+            List<Map<String, ColumnType>> newColumns, List<Integer> indexes, Map<String, State> locked,
+            Optional<Map<String, Long>> ownWrites) {
+        ReplicationPlan plan = new ReplicationPlan(changes.size());
+        Map<String, State> states = new HashMap<>(locked);
+        for (int i : indexes) {
+            ReplicatedChange change = changes.get(i);
+            String table = tables.get(i);
+            String key = RecordStore.recordKey(table, change.id());
+            State state = states.get(key);
+            ReplicationOutcome outcome;
+            if (state != null && state.masterSeq() >= change.masterSeq()) {
+                outcome = ReplicationOutcome.STALE;
+            } else if (state != null && (state.version().equals(change.version())
+                    || plan.isOlderOwnWrite(key, table, change, state, ownWrites))) {
+                // The echo of this edge's write, or of an older write of this edge's devices while the cache holds a
+                // later one still on its way through central: applying it would take devices back in time until that
+                // one comes back too.
+                outcome = ReplicationOutcome.CONFIRMED;
+                states.put(key, new State(state.version(), change.masterSeq()));
+                plan.confirmed(key, table, change);
+            } else {
+                outcome = ReplicationOutcome.APPLIED;
+                states.put(key, new State(change.version(), change.masterSeq()));
+                plan.applied(key, table, change, newColumns.get(i), locked.containsKey(key));
+            }
+            plan.outcomes.set(i, outcome);
+        }
+        return plan;
+    }
+
+    private boolean isOlderOwnWrite(String key, String table, ReplicatedChange change, State state,
+            Optional<Map<String, Long>> ownWrites) {
+        if (ownWrites.isEmpty()) {
+            asked.add(key);
+            return false;
+        }
+        Long echoed = ownWrites.get().get(RecordStore.versionKey(table, change.id(), change.version()));
+        Long current = ownWrites.get().get(RecordStore.versionKey(table, change.id(), state.version()));
+        return echoed != null && current != null && echoed < current;
+    }
+
+    private void confirmed(String key, String table, ReplicatedChange change) {
+        Write write = writes.get(key);
+        if (write != null) {
+            writes.put(key, new Write(table, change.id(), write.last(), change.masterSeq(), write.createdAt(),
+                    write.exists()));
+        } else {
+            confirms.put(key, new Confirm(table, change.id(), change.masterSeq()));
+        }
+    }
+
+    private void applied(String key, String table, ReplicatedChange change, Map<String, ColumnType> columns,
+            boolean exists) {
+        Write earlier = writes.get(key);
+        Optional<Instant> createdAt = change.createdAt().isPresent() || earlier == null
+                ? change.createdAt()
+                : earlier.createdAt();
+        confirms.remove(key);
+        writes.put(key, new Write(table, change.id(), change, change.masterSeq(), createdAt, exists));
+        if (change.keepVersion()) {
+            kept.add(new RecordVersions.Kept(table, change.id(), change.version(), change.data()));
+        }
+        if (!columns.isEmpty()) {
+            addedColumns.computeIfAbsent(table, t -> new LinkedHashMap<>()).putAll(columns);
+        }
+    }
+
+    /**
+     * The versions whose CUD events the plan needs to be final: every version the batch and the lock saw of each record
+     * that asked whether an echo is an older write of this edge's devices. Empty: this plan is final.
+     *
+     * @return {table key, record id, version} each
+     */
+    List<String[]> ownWritesToLookUp(List<ReplicatedChange> changes, List<String> tables, List<Integer> indexes,
+            Map<String, State> locked) {
+        Set<String> seen = new LinkedHashSet<>();
+        List<String[]> versions = new ArrayList<>();
+        for (int i : indexes) {
+            String key = RecordStore.recordKey(tables.get(i), changes.get(i).id());
+            if (!asked.contains(key)) {
+                continue;
+            }
+            List<String> candidates = new ArrayList<>();
+            candidates.add(changes.get(i).version());
+            if (locked.containsKey(key)) {
+                candidates.add(locked.get(key).version());
+            }
+            for (String version : candidates) {
+                if (seen.add(RecordStore.versionKey(tables.get(i), changes.get(i).id(), version))) {
+                    versions.add(new String[]{tables.get(i), changes.get(i).id(), version});
+                }
+            }
+        }
+        return versions;
+    }
+
+    /** The outcome of every change of the batch, by index (changes not decided here count as confirmed echoes). */
+    List<ReplicationOutcome> outcomes() {
+        return outcomes;
+    }
+
+    /** The records to write, once each, in the order of their first applied change. */
+    List<Write> writes() {
+        return List.copyOf(writes.values());
+    }
+
+    /** The records whose master position only moves. */
+    List<Confirm> confirms() {
+        return List.copyOf(confirms.values());
+    }
+
+    /** The versions to keep as merge bases. */
+    List<RecordVersions.Kept> kept() {
+        return kept;
+    }
+
+    /** The columns the applied changes add, by table key. */
+    Map<String, Map<String, ColumnType>> addedColumns() {
+        return addedColumns;
+    }
+
+    /**
+     * Gives each record written the next of its table's consecutive stamps, in the order of {@link #writes()}.
+     *
+     * @param firstStamps the first stamp drawn for each table
+     */
+    ReplicationPlan stamped(Map<String, Long> firstStamps) {
+        stamps.clear();
+        lastStamps.clear();
+        Map<String, Long> next = new HashMap<>(firstStamps);
+        for (Write write : writes.values()) {
+            long stamp = next.merge(write.table(), 1L, Long::sum) - 1;
+            stamps.put(RecordStore.recordKey(write.table(), write.id()), stamp);
+            lastStamps.put(write.table(), stamp);
+        }
+        return this;
+    }
+
+    /** The stamp of a record written ({@link #stamped}). */
+    long stampOf(Write write) {
+        return stamps.get(RecordStore.recordKey(write.table(), write.id()));
+    }
+
+    /** The newest stamp written to each table. */
+    Map<String, Long> lastStamps() {
+        return lastStamps;
+    }
+
+    /** A batch whose changes were all echoes confirmed before it: nothing to write. */
+    static ReplicationPlan confirmedEchoes(int changes) {
+        return new ReplicationPlan(changes);
+    }
+
+    /** How many records of each table are written: the stamps the batch draws. */
+    Map<String, Integer> writesPerTable() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        writes.values().forEach(write -> counts.merge(write.table(), 1, Integer::sum));
+        return counts;
+    }
+}

@@ -1,0 +1,140 @@
+package io.edgesync.cache;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.cache.RecordService.ReplicatedChange;
+import io.edgesync.cache.RecordService.ReplicationOutcome;
+import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.NativePush;
+import io.edgesync.testsupport.TestInfrastructure;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The rules of applying the change stream hold when a batch is decided as a whole: a change sees the record as the
+ * changes before it in the same batch left it.
+ */
+@QuarkusTest
+@WithTestResource(InfrastructureResource.class)
+class ChangeStreamApplyTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Master positions far above the ones of the running central service, whose echoes then count as stale. */
+    private static final long FAR = 1_000_000_000_000L;
+
+    @Inject
+    RecordService records;
+
+    @Test
+    void aBatchThatCreatesChangesAndRepeatsARecordEndsInTheStreamsLastState() throws Exception {
+        // Given a batch that creates a record and changes it, with redelivered changes, and creates a second record
+        String table = "apply" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String a = "a-" + UUID.randomUUID();
+        String b = "b-" + UUID.randomUUID();
+        Instant created = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
+        List<ReplicatedChange> batch = List.of(
+                change(table, a, "a1", FAR + 1, Optional.of(created), true),
+                change(table, a, "a2", FAR + 2, Optional.empty(), true),
+                change(table, a, "a1", FAR + 1, Optional.of(created), true),
+                change(table, b, "b1", FAR + 3, Optional.empty(), false),
+                change(table, b, "b1", FAR + 3, Optional.empty(), false));
+
+        // When the edge applies it
+        List<ReplicationOutcome> outcomes = apply(batch);
+
+        // Then each change was applied once, in order, and the redelivered ones were stale
+        assertThat(outcomes).containsExactly(ReplicationOutcome.APPLIED, ReplicationOutcome.APPLIED,
+                ReplicationOutcome.STALE, ReplicationOutcome.APPLIED, ReplicationOutcome.STALE);
+        // And the record holds the last change, with the creation time of the first and the master position of the last
+        assertThat(row(table, a)).isEqualTo("a2|" + (FAR + 2) + "|a2|" + created.toEpochMilli());
+        assertThat(row(table, b)).startsWith("b1|" + (FAR + 3) + "|b1|");
+        // And both versions of the record whose changes keep versions are merge bases
+        assertThat(query("SELECT string_agg(version, ',' ORDER BY version) FROM record_version"
+                + " WHERE table_name = ? AND record_id = ?", table, a)).isEqualTo("a1,a2");
+        assertThat(query("SELECT count(*) FROM record_version WHERE table_name = ? AND record_id = ?", table, b))
+                .isEqualTo("0");
+
+        // When the echo of the last change comes again with a later position, and an older change after it
+        List<ReplicationOutcome> again = apply(List.of(change(table, a, "a2", FAR + 5, Optional.empty(), true),
+                change(table, a, "a1", FAR + 4, Optional.empty(), true)));
+
+        // Then the echo only moved the record's position, and the older change was stale
+        assertThat(again).containsExactly(ReplicationOutcome.CONFIRMED, ReplicationOutcome.STALE);
+        assertThat(row(table, a)).isEqualTo("a2|" + (FAR + 5) + "|a2|" + created.toEpochMilli());
+    }
+
+    @Test
+    void theEchoOfAnOlderOwnWriteIsOnlyConfirmedEvenAmongOtherChangesOfItsRecordInOneBatch() throws Exception {
+        // Given a record a device of this edge wrote twice (v1, then v2), whose echoes are still on their way
+        String table = "apply" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String id = "own-" + UUID.randomUUID();
+        String device = "device-" + UUID.randomUUID();
+        String v1 = NativePush.push(device, JSON.createArrayNode()
+                .add(NativePush.operation("op-1", table, "insert", id, text("v1"), null)))
+                .at("/results/0/record/version")
+                .asText();
+        String v2 = NativePush.push(device, JSON.createArrayNode()
+                .add(NativePush.operation("op-2", table, "update", id, text("v2"), v1)))
+                .at("/results/0/record/version")
+                .asText();
+
+        // When the echo of v1 arrives alone
+        List<ReplicationOutcome> first = apply(List.of(change(table, id, v1, FAR + 1, Optional.empty(), false)));
+
+        // Then it is only confirmed: the record stays at v2
+        assertThat(first).containsExactly(ReplicationOutcome.CONFIRMED);
+        assertThat(row(table, id)).startsWith("v2|" + (FAR + 1) + "|" + v2 + "|");
+
+        // When one batch brings v1's echo again, another edge's change, then v1 once more (central's latest state)
+        List<ReplicationOutcome> batch = apply(List.of(change(table, id, v1, FAR + 2, Optional.empty(), false),
+                change(table, id, "elsewhere", FAR + 3, Optional.empty(), false),
+                change(table, id, v1, FAR + 4, Optional.empty(), false)));
+
+        // Then v1's echo is confirmed while the record holds v2; the other edge's change applies; and v1 then applies
+        // too, because the record it meets is the other edge's, not the later write of this edge's devices
+        assertThat(batch).containsExactly(ReplicationOutcome.CONFIRMED, ReplicationOutcome.APPLIED,
+                ReplicationOutcome.APPLIED);
+        assertThat(row(table, id)).startsWith(v1 + "|" + (FAR + 4) + "|" + v1 + "|");
+    }
+
+    private List<ReplicationOutcome> apply(List<ReplicatedChange> changes) {
+        return records.applyReplicatedChanges(changes).await().atMost(Duration.ofSeconds(30));
+    }
+
+    /** A change whose data's text is its version. */
+    private static ReplicatedChange change(String table, String id, String version, long masterSeq,
+            Optional<Instant> createdAt, boolean keepVersion) {
+        return new ReplicatedChange(table, id, text(version), version, false, masterSeq, Optional.empty(), createdAt,
+                Optional.empty(), keepVersion);
+    }
+
+    private static ObjectNode text(String text) {
+        return JSON.createObjectNode().put("text", text);
+    }
+
+    /** {@code text|master_seq|version|created_at in ms}. */
+    private static String row(String table, String id) throws Exception {
+        return query("SELECT concat_ws('|', data->>'text', master_seq, version,"
+                + " (extract(epoch FROM created_at) * 1000)::bigint) FROM sync_record WHERE table_name = ? AND id = ?",
+                table, id);
+    }
+
+    private static String query(String sql, String... params) throws Exception {
+        return TestInfrastructure.queryString(InfrastructureResource.DATABASE, sql, params);
+    }
+}
