@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -37,17 +38,15 @@ final class Propagation {
     private Propagation() {
     }
 
+    /** The line of the propagation measured at {@code rate} offered operations per second. */
+    static String pulledLine(int rate) {
+        return String.format(Locale.ROOT, "write -> row pulled on edge 2 at %,d ops/s", rate);
+    }
+
     static void run(Bench bench, GatewayProcess edge1, Path appDir) throws Exception {
         BenchOptions o = bench.options;
-        double rate = o.integer("s5.rate", 1000, 1000);
-        int batch = o.integer("s5.batch", 10, 10);
-        int size = o.integer("s5.size", 100, 100);
-        // Writers: a device pushes its batches one after the other (its queue's order), so the offered rate is spread
-        // over several devices, as the changes of many users are.
-        int writers = o.integer("s5.devices", 20, 20);
-        Duration warmup = o.duration("s5.warmup", "5s", "2s");
-        Duration duration = o.duration("s5.duration", "30s", "6s");
-        String table = "propitem";
+        // The rate sweep: one measurement per offered rate, from the lowest, so that the knee shows.
+        List<Integer> rates = o.integers("s5.rates", "500,1000,2000", "1000");
         int pgPort = edge1.postgresPort().orElseThrow();
         String kafka = edge1.kafkaBootstrap().orElseThrow(() -> new IllegalStateException("edge 1 has no Kafka"));
         String database = "bench_edge2_" + bench.runId;
@@ -75,116 +74,142 @@ final class Propagation {
                 Http writer = bench.http(edge1.uri(), 64);
                 Http reader = bench.http(edge2.uri(), 4)) {
             bench.cpu.track("edge 2", edge2.pid());
-            String text = Bench.text(size);
             String pushUri = "/sync/v1/devices/s5-writer-" + bench.runId + "-0/push";
             Map<String, String> json = Map.of("Content-Type", "application/json", "Accept", "application/json");
 
             // Warm the path: a first write must come out on edge 2 before anything is measured.
             bench.progress.status(SCENARIO, "waiting for a first write to reach edge 2 (Kafka, central)");
             Http.Response first = Load.join(writer.send(HttpMethod.POST, pushUri, json,
-                    pushBody(table, List.of("probe-" + bench.runId), text, "probe")), Duration.ofSeconds(30));
+                    pushBody(TABLE, List.of("probe-" + bench.runId), "probe", "probe")), Duration.ofSeconds(30));
             if (first.status() != 200) {
                 throw new IllegalStateException("edge 1 push failed: HTTP " + first.status() + " " + first.text());
             }
             String puller = "s5-puller-" + bench.runId;
-            String token = awaitRow(reader, puller, table, "probe-" + bench.runId, Duration.ofSeconds(120));
-
-            Stats pushes = new Stats("edge 1 push");
-            Stats announced = new Stats("SSE on edge 2");
-            Stats visible = new Stats("pulled on edge 2");
-            Map<String, Long> sent = new ConcurrentHashMap<>();
-            long startNanos = System.nanoTime();
-            long measureFrom = startNanos + warmup.toNanos();
-            PullLoop pulls = new PullLoop(reader, puller, table, token, sent, measureFrom, announced, visible);
+            AtomicReference<PullLoop> pulls = new AtomicReference<>(new PullLoop(reader, puller, TABLE,
+                    awaitRow(reader, puller, TABLE, "probe-" + bench.runId, Duration.ofSeconds(120)),
+                    new ConcurrentHashMap<>(), Long.MAX_VALUE, new Stats("-"), new Stats("-")));
             SseClient sse = Load.join(SseClient.open(reader, "/sync/v1/devices/s5-sse-" + bench.runId
-                    + "/events?tables=" + table, event -> {
+                    + "/events?tables=" + TABLE, event -> {
                         if (event.name().equals("change")) {
-                            pulls.trigger(event.receivedNanos());
+                            pulls.get().trigger(event.receivedNanos());
                         }
                     }), Duration.ofSeconds(30));
             if (sse.status() != 200) {
                 throw new IllegalStateException("edge 2 events: HTTP " + sse.status());
             }
             GatewayProcess.sleep(500);
-
-            double requestsPerSecond = rate / batch;
-            AtomicInteger inFlight = new AtomicInteger();
-            bench.progress.phase(SCENARIO + " " + (int) rate + " ops/s", warmup, duration,
-                    List.of(pushes, visible));
-            CpuMeter.Snapshot before = bench.cpu.snapshot();
-            long requests = Load.openLoop(bench.vertx, requestsPerSecond, warmup.plus(duration), n -> {
-                long intended = startNanos + (long) (n / requestsPerSecond * 1e9);
-                List<String> ids = new java.util.ArrayList<>(batch);
-                for (int k = 0; k < batch; k++) {
-                    String id = "p" + n + "-" + k;
-                    ids.add(id);
-                    sent.put(id, intended);
-                }
-                Buffer body = pushBody(table, ids, text, bench.runId + "-" + n);
-                String uri = "/sync/v1/devices/s5-writer-" + bench.runId + "-" + (n % writers) + "/push";
-                return writer.send(HttpMethod.POST, uri, json, body).whenComplete((response, failure) -> {
-                    if (intended < measureFrom) {
-                        return;
-                    }
-                    if (failure != null) {
-                        pushes.failure(Http.describe(failure));
-                    } else if (response.status() != 200) {
-                        pushes.failure("HTTP " + response.status());
-                    } else {
-                        pushes.success(System.nanoTime() - intended, batch);
-                    }
-                });
-            }, inFlight, (int) Math.max(50, requestsPerSecond * 5));
-            CpuMeter.Snapshot after = bench.cpu.snapshot();
-            double sentSeconds = (System.nanoTime() - startNanos) / 1e9;
-            boolean overloaded = sentSeconds < warmup.plus(duration).toMillis() / 1000.0 - 0.5;
-            if (overloaded) {
-                bench.note(String.format(Locale.ROOT, "Scenario 5: edge 1 could not take %,.0f ops/s: more than 5 s of"
-                        + " pushes were outstanding after %.1f s, so the writer stopped early", rate, sentSeconds));
-            }
-            bench.progress.phaseDone();
-            long settleUntil = System.nanoTime() + SETTLE.toNanos();
-            while ((!sent.isEmpty() || inFlight.get() > 0) && System.nanoTime() < settleUntil) {
-                bench.progress.status(SCENARIO + " settle", String.format(Locale.ROOT,
-                        "%,d rows not yet on edge 2, %d pushes in flight", sent.size(), inFlight.get()));
-                GatewayProcess.sleep(250);
-                pulls.trigger(System.nanoTime());
-            }
-            bench.progress.phaseDone();
-            long missing = sent.values().stream().filter(t -> t >= measureFrom).count();
-            for (long i = 0; i < missing; i++) {
-                visible.failure("not on edge 2 within " + SETTLE.toSeconds() + " s after the last write");
-            }
-            sse.close();
-            // How fast the central service worked through the CUD events (it applies one event per transaction).
-            Pool central = Pg.pool(bench.vertx, pgPort, edge1.database(), 1);
             try {
-                io.vertx.sqlclient.Row row = Pg.execute(central, """
-                        SELECT count(*), EXTRACT(EPOCH FROM max(processed_at) - min(processed_at))
-                        FROM central_event WHERE table_name = '%s'""".formatted(table), Duration.ofSeconds(30))
-                        .iterator().next();
-                long events = row.getLong(0);
-                double span = row.getValue(1) == null ? 0 : Double.parseDouble(row.getValue(1).toString());
-                bench.facts.put("scenario 5 central service", String.format(Locale.ROOT,
-                        "processed %,d CUD events in %.1f s (%,.0f events/s)", events, span,
-                        span > 0 ? events / span : Double.NaN));
-            } catch (RuntimeException e) {
-                bench.facts.put("scenario 5 central service", "not read: " + Http.describe(e));
+                for (int rate : rates) {
+                    measure(bench, edge1, writer, reader, pulls, rate);
+                }
             } finally {
-                central.close();
+                sse.close();
+                bench.cpu.untrack("edge 2");
             }
-            double seconds = Math.max(0.1, sentSeconds - warmup.toMillis() / 1000.0);
-            Load.Phase phase = new Load.Phase(seconds, bench.cpu.usage(before, after));
-            String offered = String.format(Locale.ROOT, "offered %,.0f ops/s as %,.0f pushes/s of %d from %d devices",
-                    rate, requestsPerSecond, batch, writers);
-            bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write answered by edge 1", batch, phase, pushes, "ops",
-                    offered + "; latency from intended send time"));
-            bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write -> SSE change on edge 2", batch, phase, announced,
-                    "", "the announcement that triggered the pull that brought the row (upper bound)"));
-            bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write -> row pulled on edge 2", batch, phase, visible,
-                    "rows", offered + "; " + requests + " pushes sent" + (overloaded ? "; OVERLOADED, stopped early" : "")));
-            bench.cpu.untrack("edge 2");
         }
+    }
+
+    private static final String TABLE = "propitem";
+
+    /** Writes at {@code rate} through edge 1 and follows each row to edge 2; adds the lines of that rate. */
+    private static void measure(Bench bench, GatewayProcess edge1, Http writer, Http reader,
+            AtomicReference<PullLoop> pulls, int rate) {
+        BenchOptions o = bench.options;
+        int batch = o.integer("s5.batch", 10, 10);
+        String text = Bench.text(o.integer("s5.size", 100, 100));
+        // Writers: a device pushes its batches one after the other (its queue's order), so the offered rate is spread
+        // over several devices, as the changes of many users are.
+        int writers = o.integer("s5.devices", 20, 20);
+        Duration warmup = o.duration("s5.warmup", "5s", "2s");
+        Duration duration = o.duration("s5.duration", "30s", "6s");
+        Map<String, String> json = Map.of("Content-Type", "application/json", "Accept", "application/json");
+        String prefix = "r" + rate + "-";
+
+        Stats pushes = new Stats("edge 1 push");
+        Stats announced = new Stats("SSE on edge 2");
+        Stats visible = new Stats("pulled on edge 2");
+        Map<String, Long> sent = new ConcurrentHashMap<>();
+        long startNanos = System.nanoTime();
+        long measureFrom = startNanos + warmup.toNanos();
+        PullLoop loop = new PullLoop(reader, pulls.get().device, TABLE, pulls.get().token, sent, measureFrom,
+                announced, visible);
+        pulls.set(loop);
+
+        double requestsPerSecond = (double) rate / batch;
+        AtomicInteger inFlight = new AtomicInteger();
+        bench.progress.phase(SCENARIO + " " + rate + " ops/s", warmup, duration, List.of(pushes, visible));
+        CpuMeter.Snapshot before = bench.cpu.snapshot();
+        long requests = Load.openLoop(bench.vertx, requestsPerSecond, warmup.plus(duration), n -> {
+            long intended = startNanos + (long) (n / requestsPerSecond * 1e9);
+            List<String> ids = new java.util.ArrayList<>(batch);
+            for (int k = 0; k < batch; k++) {
+                String id = prefix + "p" + n + "-" + k;
+                ids.add(id);
+                sent.put(id, intended);
+            }
+            Buffer body = pushBody(TABLE, ids, text, bench.runId + "-" + prefix + n);
+            String uri = "/sync/v1/devices/s5-writer-" + bench.runId + "-" + (n % writers) + "/push";
+            return writer.send(HttpMethod.POST, uri, json, body).whenComplete((response, failure) -> {
+                if (intended < measureFrom) {
+                    return;
+                }
+                if (failure != null) {
+                    pushes.failure(Http.describe(failure));
+                } else if (response.status() != 200) {
+                    pushes.failure("HTTP " + response.status());
+                } else {
+                    pushes.success(System.nanoTime() - intended, batch);
+                }
+            });
+        }, inFlight, (int) Math.max(50, requestsPerSecond * 5));
+        CpuMeter.Snapshot after = bench.cpu.snapshot();
+        double sentSeconds = (System.nanoTime() - startNanos) / 1e9;
+        boolean overloaded = sentSeconds < warmup.plus(duration).toMillis() / 1000.0 - 0.5;
+        if (overloaded) {
+            bench.note(String.format(Locale.ROOT, "Scenario 5: edge 1 could not take %,d ops/s: more than 5 s of"
+                    + " pushes were outstanding after %.1f s, so the writer stopped early", rate, sentSeconds));
+        }
+        bench.progress.phaseDone();
+        long settleUntil = System.nanoTime() + SETTLE.toNanos();
+        while ((!sent.isEmpty() || inFlight.get() > 0) && System.nanoTime() < settleUntil) {
+            bench.progress.status(SCENARIO + " settle", String.format(Locale.ROOT,
+                    "%,d rows not yet on edge 2, %d pushes in flight", sent.size(), inFlight.get()));
+            GatewayProcess.sleep(250);
+            loop.trigger(System.nanoTime());
+        }
+        bench.progress.phaseDone();
+        long missing = sent.values().stream().filter(t -> t >= measureFrom).count();
+        for (long i = 0; i < missing; i++) {
+            visible.failure("not on edge 2 within " + SETTLE.toSeconds() + " s after the last write");
+        }
+        // How fast the central service worked through this rate's CUD events.
+        String fact = String.format(Locale.ROOT, "scenario 5 central service at %,d ops/s", rate);
+        Pool central = Pg.pool(bench.vertx, edge1.postgresPort().orElseThrow(), edge1.database(), 1);
+        try {
+            io.vertx.sqlclient.Row row = Pg.execute(central, """
+                    SELECT count(*), EXTRACT(EPOCH FROM max(processed_at) - min(processed_at))
+                    FROM central_event WHERE table_name = '%s' AND record_id LIKE '%s%%'"""
+                    .formatted(TABLE, prefix), Duration.ofSeconds(30)).iterator().next();
+            long events = row.getLong(0);
+            double span = row.getValue(1) == null ? 0 : Double.parseDouble(row.getValue(1).toString());
+            bench.facts.put(fact, String.format(Locale.ROOT, "processed %,d CUD events in %.1f s (%,.0f events/s)",
+                    events, span, span > 0 ? events / span : Double.NaN));
+        } catch (RuntimeException e) {
+            bench.facts.put(fact, "not read: " + Http.describe(e));
+        } finally {
+            central.close();
+        }
+        double seconds = Math.max(0.1, sentSeconds - warmup.toMillis() / 1000.0);
+        Load.Phase phase = new Load.Phase(seconds, bench.cpu.usage(before, after));
+        String offered = String.format(Locale.ROOT, "offered %,d ops/s as %,.0f pushes/s of %d from %d devices",
+                rate, requestsPerSecond, batch, writers);
+        String at = String.format(Locale.ROOT, " at %,d ops/s", rate);
+        bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write answered by edge 1" + at, batch, phase, pushes, "ops",
+                offered + "; latency from intended send time"));
+        bench.add(Result.of(SCENARIO, Result.EDGESYNC, "write -> SSE change on edge 2" + at, batch, phase, announced,
+                "", "the announcement that triggered the pull that brought the row (upper bound)"));
+        bench.add(Result.of(SCENARIO, Result.EDGESYNC, pulledLine(rate), batch, phase, visible, "rows",
+                offered + "; " + requests + " pushes sent" + (overloaded ? "; OVERLOADED, stopped early" : "")));
     }
 
     private static Buffer pushBody(String table, List<String> ids, String text, String operationPrefix) {
@@ -233,7 +258,7 @@ final class Propagation {
     /** The edge-2 device: one pull at a time, another right after it when an announcement came meanwhile. */
     private static final class PullLoop {
         private final Http reader;
-        private final String device;
+        final String device;
         private final String table;
         private final Map<String, Long> sent;
         private final long measureFrom;
@@ -242,7 +267,7 @@ final class Propagation {
         private final AtomicBoolean running = new AtomicBoolean();
         private volatile boolean again;
         private volatile long againTrigger;
-        private volatile String token;
+        volatile String token;
 
         PullLoop(Http reader, String device, String table, String token, Map<String, Long> sent, long measureFrom,
                 Stats announced, Stats visible) {
