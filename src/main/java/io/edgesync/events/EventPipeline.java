@@ -32,6 +32,7 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Starts and stops the parts of the event pipeline this process's role runs, and keeps their housekeeping:
@@ -68,6 +69,7 @@ public class EventPipeline {
     private final MeterRegistry metrics;
 
     private final List<OutboxRelay> relays = new CopyOnWriteArrayList<>();
+    private final OutboxWakeUps wakeUps;
     private final List<KafkaConsumerLoop> consumers = new ArrayList<>();
     private final Map<String, OutboxSource> outboxes = new LinkedHashMap<>();
     private final Map<String, OutboxGauges> gauges = new ConcurrentHashMap<>();
@@ -82,6 +84,9 @@ public class EventPipeline {
             CentralStore centralStore, ChangeStreamFreshness freshness, MeterRegistry metrics) {
         this.config = config;
         this.pool = pool;
+        this.wakeUps = new OutboxWakeUps(outbox -> pool.preparedQuery("SELECT pg_notify($1, $2)")
+                .execute(Tuple.of(OutboxWakeUps.CHANNEL, outbox))
+                .replaceWithVoid());
         this.clients = clients;
         this.topics = topics;
         this.identity = identity;
@@ -233,10 +238,18 @@ public class EventPipeline {
         rowsCommitted(centralOutbox.name());
     }
 
+    /**
+     * Wakes the relay that publishes {@code outbox}: this process's, or by a notification the one of the process that
+     * holds the relay lock.
+     */
     private void rowsCommitted(String outbox) {
         for (OutboxRelay relay : relays) {
             if (relay.name().equals(outbox)) {
-                relay.rowsCommitted();
+                if (relay.isLeader()) {
+                    relay.rowsCommitted();
+                } else {
+                    wakeUps.rowsCommitted(outbox);
+                }
             }
         }
     }

@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import io.edgesync.common.Meters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -106,8 +107,8 @@ public final class OutboxRelay {
     }
 
     /**
-     * Rows were committed to the outbox (by this process): an idle relay looks at once instead of at the end of its
-     * pause. Any thread.
+     * Rows were committed to the outbox (by this process, or by another that notified this one): an idle relay looks at
+     * once instead of at the end of its pause. Any thread.
      */
     public void rowsCommitted() {
         synchronized (written) {
@@ -149,6 +150,7 @@ public final class OutboxRelay {
                 }
                 leader = true;
                 Log.infof("Outbox relay %s publishing", source.name());
+                listenForCommitsElsewhere(connection);
                 relayAsLeader(connection);
             } catch (RuntimeException e) {
                 if (running) {
@@ -278,6 +280,24 @@ public final class OutboxRelay {
                         source.name()).increment(count));
     }
 
+    /**
+     * While this relay publishes, the other processes of its role notify it of their commits ({@link OutboxWakeUps}) on
+     * the connection that holds the relay lock; without that, their rows wait for the next poll.
+     */
+    private void listenForCommitsElsewhere(SqlConnection connection) {
+        try {
+            PgConnection.cast(connection).notificationHandler(notification -> {
+                if (source.name().equals(notification.getPayload())) {
+                    rowsCommitted();
+                }
+            });
+            connection.query("LISTEN " + OutboxWakeUps.CHANNEL).execute().await().atMost(DB_TIMEOUT);
+        } catch (RuntimeException e) {
+            Log.warnf("Outbox relay %s cannot listen for commits of other processes (%s); it polls for them",
+                    source.name(), describe(e));
+        }
+    }
+
     private boolean tryLock(SqlConnection connection) {
         return connection.preparedQuery("SELECT pg_try_advisory_lock($1)")
                 .execute(Tuple.of(source.relayLockKey()))
@@ -291,6 +311,7 @@ public final class OutboxRelay {
     private void release(SqlConnection connection, boolean locked) {
         if (locked) {
             try {
+                connection.query("UNLISTEN " + OutboxWakeUps.CHANNEL).execute().await().atMost(Duration.ofSeconds(5));
                 connection.preparedQuery("SELECT pg_advisory_unlock($1)")
                         .execute(Tuple.of(source.relayLockKey()))
                         .await()

@@ -1,5 +1,8 @@
 package io.edgesync.events;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -20,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A change goes through the whole pipeline without waiting for a relay's poll: the edge's commit wakes the edge relay,
- * the central service's commit wakes the central relay. Here the relays poll only every 10 s, so a change that waited
- * for a poll anywhere would take seconds.
+ * the central service's commit wakes the central relay, and a commit of another process of the role wakes the relay by
+ * a notification. Here the relays poll only every 10 s, so a change that waited for a poll anywhere would take seconds.
  */
 @QuarkusTest
 @TestProfile(RelayWakeUpTest.SlowPolling.class)
@@ -52,6 +55,51 @@ class RelayWakeUpTest {
         // Then all three came back in less time than one relay's poll: every commit woke the relay that had to publish
         // it (waiting for the central relay's polls instead takes 15 s on average for three)
         assertThat(took).isLessThan(Duration.ofSeconds(6));
+    }
+
+    @Test
+    void aRowAnotherProcessCommittedIsPublishedWhenItNotifiesInsteadOfAtThePoll() throws Exception {
+        // Given the relay publishes (a first change has been through central and back)
+        String table = "wake" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        roundTrip(table, "warm-up", Duration.ofSeconds(90));
+
+        // When another replica of this edge commits three CUD events, one after the other, and notifies as it does
+        long start = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            long row = commitElsewhere(table, "elsewhere-" + i);
+
+            // Then each was published without waiting for the relay's poll (10 s here)
+            Awaitility.await("outbox row " + row + " published")
+                    .atMost(Duration.ofSeconds(40))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> "true".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
+                            "SELECT (sent_at IS NOT NULL)::text FROM outbox_event WHERE id = ?::bigint",
+                            Long.toString(row))));
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+    }
+
+    /**
+     * What another replica does for a device's insert, as far as the outbox goes: commits its CUD event, then notifies
+     * the relay that holds the lock.
+     *
+     * @return the outbox row's id
+     */
+    private static long commitElsewhere(String table, String id) throws Exception {
+        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
+                Statement statement = connection.createStatement()) {
+            long row;
+            try (ResultSet inserted = statement.executeQuery("""
+                    INSERT INTO outbox_event (table_name, record_id, operation, new_version, data, deleted, created_at,
+                                              updated_at)
+                    VALUES ('%s', '%s', 'insert', 'v-%s', '{"text":"elsewhere"}', FALSE, now(), now())
+                    RETURNING id""".formatted(table, id, id))) {
+                inserted.next();
+                row = inserted.getLong(1);
+            }
+            statement.execute("SELECT pg_notify('" + OutboxWakeUps.CHANNEL + "', 'edge')");
+            return row;
+        }
     }
 
     /** Inserts a row through the table protocol and waits until central's echo of it confirmed it at this edge. */
