@@ -204,7 +204,7 @@ public class CentralTableService {
                     .add(new CentralStore.OutboxMessage(CentralStore.CHANGES, table, id,
                             Optional.of(next.version()), EventCodec.encodeChange(new ChangeEvent(table, id, item,
                                     next.version(), next.deleted(), seq, Optional.of(event.id()), now, owner,
-                                    next.clientUpdatedAt()))));
+                                    next.clientUpdatedAt(), Optional.of(event.time())))));
             if (keepVersions) {
                 decided.kept().add(new RecordVersions.Kept(table, id, next.version(), next.data()));
                 versionsSeen.put(RecordStore.versionKey(table, id, next.version()), next.data());

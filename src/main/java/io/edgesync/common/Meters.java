@@ -23,7 +23,7 @@ public final class Meters {
             "edgesync.changes.consumed", "Changes of the central change stream applied at this edge, by outcome",
             "edgesync.central.events", "CUD events the central service arbitrated, by table and outcome",
             "edgesync.changes.propagation",
-            "Time from a change's stamp at the edge where it was made to its application here from the change stream,"
+            "Time from a change's write at the edge where it was made to its application here from the change stream,"
                     + " by outcome: applied (a change of another edge) or confirmed (the echo of this edge's own)",
             "edgesync.consumer.lag",
             "Records of a partition this process's consumer has not read yet, as it last learnt from its fetches,"

@@ -25,9 +25,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param owner the user the record belongs to, on per-user tables
  * @param clientUpdatedAt when the device made the accepted change, if it said so: what last-writer-wins compares a
  *     later change with, on every edge; when empty, the change counts as made at its {@code item.updatedAt}
+ * @param originTime when the edge where the change was made wrote it (the CUD event's time, by that edge's clock):
+ *     where its propagation to every edge starts
  */
 public record ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
-        Optional<UUID> eventId, Instant time, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
+        Optional<UUID> eventId, Instant time, Optional<String> owner, Optional<Instant> clientUpdatedAt,
+        Optional<Instant> originTime) {
+
+    /** A change whose origin time is not known. */
+    public ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
+            Optional<UUID> eventId, Instant time, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
+        this(table, id, item, version, deleted, masterSeq, eventId, time, owner, clientUpdatedAt, Optional.empty());
+    }
 
     /** A change of a record that belongs to nobody in particular. */
     public ChangeEvent(String table, String id, ObjectNode item, String version, boolean deleted, long masterSeq,
@@ -44,6 +53,7 @@ public record ChangeEvent(String table, String id, ObjectNode item, String versi
         Objects.requireNonNull(time, "time");
         owner = Objects.requireNonNullElse(owner, Optional.empty());
         clientUpdatedAt = Objects.requireNonNullElse(clientUpdatedAt, Optional.empty());
+        originTime = Objects.requireNonNullElse(originTime, Optional.empty());
     }
 
     /** The Kafka key: {@code table/id}. */

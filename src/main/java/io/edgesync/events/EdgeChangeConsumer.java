@@ -65,7 +65,7 @@ public class EdgeChangeConsumer {
     public void handleAll(List<ConsumerRecord<String, String>> batch,
             BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
         List<RecordService.ReplicatedChange> changes = new ArrayList<>(batch.size());
-        List<Instant> stamped = new ArrayList<>(batch.size());
+        List<Instant> origins = new ArrayList<>(batch.size());
         for (ConsumerRecord<String, String> record : batch) {
             if (record.value() == null) {
                 Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "tombstone").increment();
@@ -77,8 +77,11 @@ public class EdgeChangeConsumer {
                         change.version(), change.deleted(), change.masterSeq(), change.owner(),
                         change.createdAt(), change.changeMadeAt(),
                         policies.keepsVersions(change.table())));
-                // (when the edge where the change was made stamped it: where its propagation starts)
-                stamped.add(Items.instant(change.item(), Items.UPDATED_AT).orElse(change.time()));
+                // (when the edge where the change was made wrote it: where its propagation starts; a publication of
+                // an older central has only the change's stamp, which runs ahead of the clock under heavy writes)
+                origins.add(change.originTime()
+                        .or(() -> Items.instant(change.item(), Items.UPDATED_AT))
+                        .orElse(change.time()));
             } catch (EventFormatException e) {
                 invalid.accept(record, e);
             }
@@ -94,7 +97,7 @@ public class EdgeChangeConsumer {
             String outcome = outcomes.get(i).name().toLowerCase(Locale.ROOT);
             Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome).increment();
             if (outcomes.get(i) != RecordService.ReplicationOutcome.STALE) {
-                Duration took = Duration.between(stamped.get(i), applied);
+                Duration took = Duration.between(origins.get(i), applied);
                 (outcomes.get(i) == RecordService.ReplicationOutcome.APPLIED ? appliedLatency : confirmedLatency)
                         .record(took.isNegative() ? Duration.ZERO : took);
             }

@@ -30,7 +30,7 @@ public class EdgeOutbox implements OutboxSource {
 
     private static final String FETCH = """
             SELECT id, event_id, table_name, record_id, operation, base_version, new_version, data::text AS data,
-                   deleted, created_at, updated_at, device_id, operation_id, owner_id, client_updated_at
+                   deleted, created_at, updated_at, device_id, operation_id, owner_id, client_updated_at, written_at
             FROM outbox_event
             WHERE sent_at IS NULL
             ORDER BY id
@@ -133,7 +133,9 @@ public class EdgeOutbox implements OutboxSource {
                 Optional.ofNullable(row.getString("device_id")), Optional.ofNullable(row.getString("operation_id")),
                 Optional.ofNullable(row.getString("owner_id")),
                 Optional.ofNullable(row.getOffsetDateTime("client_updated_at")).map(OffsetDateTime::toInstant));
-        return CudEvent.of(row.getUUID("event_id"), source, row.getString("operation"), updatedAt, data);
+        // (the event's time is when the edge wrote it: the stamp in updatedAt can run ahead of the clock)
+        return CudEvent.of(row.getUUID("event_id"), source, row.getString("operation"),
+                row.getOffsetDateTime("written_at").toInstant(), data);
     }
 
     @Override

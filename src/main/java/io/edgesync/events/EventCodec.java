@@ -114,6 +114,7 @@ public final class EventCodec {
         node.put("time", ProtocolDates.format(change.time()));
         node.put("owner", change.owner().orElse(null));
         node.put("clientUpdatedAt", change.clientUpdatedAt().map(ProtocolDates::format).orElse(null));
+        node.put("originTime", change.originTime().map(ProtocolDates::format).orElse(null));
         return node.toString();
     }
 
@@ -139,7 +140,8 @@ public final class EventCodec {
         Instant time = optionalText(node, "time").map(value -> instant(value, "time")).orElse(Instant.EPOCH);
         return new ChangeEvent(table, id, item, requiredText(node, "version"), deleted.asBoolean(),
                 masterSeq.asLong(), eventId, time, optionalText(node, "owner"),
-                optionalText(node, "clientUpdatedAt").map(value -> instant(value, "clientUpdatedAt")));
+                optionalText(node, "clientUpdatedAt").map(value -> instant(value, "clientUpdatedAt")),
+                optionalText(node, "originTime").map(value -> instant(value, "originTime")));
     }
 
     // -------------------------------------------------------------------------------------------- conflict events

@@ -144,6 +144,7 @@ class CudEventsKafkaTest {
         assertThat(change.path("version").asText()).isEqualTo(version);
         assertThat(change.path("deleted").asBoolean()).isFalse();
         assertThat(change.path("eventId").asText()).isEqualTo(event.path("id").asText());
+        assertThat(change.path("originTime").asText()).isEqualTo(event.path("time").asText());
         assertThat(change.at("/item/text").asText()).isEqualTo("buy milk");
         long masterSeq = change.path("masterSeq").asLong();
         assertThat(masterSeq).isPositive();
@@ -160,9 +161,9 @@ class CudEventsKafkaTest {
                 .statusCode(200)
                 .header("ETag", "\"" + version + "\"");
 
-        // And the time it took from its stamp to its confirmation is in the propagation histogram, explained
+        // And the time it took from its write to its confirmation is in the propagation histogram, explained
         String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(metrics).contains("# HELP edgesync_changes_propagation_seconds Time from a change's stamp");
+        assertThat(metrics).contains("# HELP edgesync_changes_propagation_seconds Time from a change's write");
         assertThat(metrics).containsPattern(
                 "edgesync_changes_propagation_seconds_bucket\\{outcome=\"confirmed\",le=\"[0-9.]+\"}");
         assertThat(metrics.lines()

@@ -205,6 +205,23 @@ class EventCodecTest {
     }
 
     @Test
+    void theOriginTimeOfAChangeMatchesItsSchemaAndReadsBack() throws Exception {
+        // Given a publication of a change the edge where it was made wrote 150 ms before central decided it
+        ObjectNode item = Items.item("rec-1", JSON.createObjectNode().put("text", "x"), UPDATED, UPDATED, "djE=",
+                false);
+        ChangeEvent change = new ChangeEvent("todoitem", "rec-1", item, "djE=", false, 9, Optional.of(EVENT_ID),
+                UPDATED.plusMillis(150), Optional.empty(), Optional.empty(), Optional.of(UPDATED));
+
+        // When it is encoded
+        String published = EventCodec.encodeChange(change);
+
+        // Then it carries the origin time, matches its schema and reads back
+        assertThat(JSON.readTree(published).path("originTime").asText()).isEqualTo("2026-03-01T10:05:00.456Z");
+        assertThat(EventSchemas.violations(EventSchemas.CHANGE_EVENT, JSON.readTree(published))).isEmpty();
+        assertThat(EventCodec.decodeChange(published)).isEqualTo(change);
+    }
+
+    @Test
     void heartbeatMatchesItsSchemaAndReadsBack() throws Exception {
         for (Heartbeat heartbeat : List.of(new Heartbeat("central-0", UPDATED, true, Optional.empty(), 3),
                 new Heartbeat("central-1", UPDATED, false, Optional.of("database unavailable"), 0))) {
