@@ -46,7 +46,7 @@ final class BenchOptions {
               3 native batch push:    concurrency=8 duration=20s warmup=5s batch=100 size=100 tables=1
               4 initial sync:         rows=1000000 size=100 limit=10000 runs=2
               5 propagation:          rates=500,1000,2000 (quick: 1000) batch=10 devices=20 duration=30s
-                                      warmup=5s size=100
+                                      warmup=5s size=100 edge2-warmup=20s (the first rate, unmeasured)
               6 fleet:                devices=100000 streams=10000 concurrency=64 duration=10s rounds=5
               baseline (raw PostgreSQL): single=1,16,64 batched=8 batch=100 duration=10s
               node (reference server): used by scenarios 1 and 2 with their own options
