@@ -23,6 +23,12 @@ import io.smallrye.common.annotation.Identifier;
 @ApplicationScoped
 public class KafkaClients {
 
+    /**
+     * The relays' producer linger unless {@code kafka.linger.ms} is set: a relay hands over a whole batch of its outbox
+     * at once and then waits for the acknowledgements, so a short linger only gathers that batch into fewer requests.
+     */
+    static final int DEFAULT_LINGER_MILLIS = 5;
+
     private final Map<String, Object> base;
 
     public KafkaClients(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
@@ -48,7 +54,8 @@ public class KafkaClients {
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         // Waiting for metadata (broker unreachable at start-up) fails the relay's attempt, which retries later.
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // How long the producer waits to fill a request: a tuning knob, not a guarantee, so kafka.linger.ms wins.
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MILLIS);
         config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
         return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
     }
