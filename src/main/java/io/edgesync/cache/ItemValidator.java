@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.config.EdgeSyncConfig;
-import io.edgesync.protocol.odata.ColumnType;
+import io.edgesync.odata.ColumnType;
 
 /**
  * Turns an item a device sent into the columns to store: system properties stripped, names mapped to the table's

@@ -4,7 +4,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.protocol.odata.ColumnType;
+import io.edgesync.odata.ColumnType;
 
 /** A create/update/delete a device asks for, in protocol-neutral form. */
 public sealed interface RecordOperation {

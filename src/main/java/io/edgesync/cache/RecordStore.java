@@ -21,10 +21,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.protocol.odata.Expr;
-import io.edgesync.protocol.odata.OrderBy;
-import io.edgesync.protocol.odata.SqlParams;
-import io.edgesync.protocol.odata.SqlTranslator;
+import io.edgesync.odata.Expr;
+import io.edgesync.odata.OrderBy;
+import io.edgesync.odata.SqlParams;
+import io.edgesync.odata.SqlTranslator;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

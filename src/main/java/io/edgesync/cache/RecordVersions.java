@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.config.EdgeSyncConfig;
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.SqlParams;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

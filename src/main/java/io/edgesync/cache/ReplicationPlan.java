@@ -13,7 +13,7 @@ import java.util.Set;
 
 import io.edgesync.cache.RecordService.ReplicatedChange;
 import io.edgesync.cache.RecordService.ReplicationOutcome;
-import io.edgesync.protocol.odata.ColumnType;
+import io.edgesync.odata.ColumnType;
 
 /**
  * What a batch of the change stream does to the records it locked, decided in memory from their states: change by

@@ -2,7 +2,7 @@ package io.edgesync.cache;
 
 import java.util.Optional;
 
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.SqlParams;
 
 /**
  * Whose rows a caller sees and may change on a table. On a table whose rows everyone shares, every row; on a table with

@@ -19,8 +19,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.config.EdgeSyncConfig;
-import io.edgesync.protocol.odata.ColumnType;
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.ColumnType;
+import io.edgesync.odata.SqlParams;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;

@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-import io.edgesync.protocol.odata.ColumnResolver;
-import io.edgesync.protocol.odata.ColumnType;
-import io.edgesync.protocol.odata.ResolvedColumn;
+import io.edgesync.odata.ColumnResolver;
+import io.edgesync.odata.ColumnType;
+import io.edgesync.odata.ResolvedColumn;
 
 /**
  * What the gateway knows about one sync table.

@@ -20,7 +20,7 @@ import io.edgesync.cache.RecordVersions;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.EventCodec;
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.SqlParams;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;

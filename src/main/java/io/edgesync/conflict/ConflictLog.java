@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgesync.cache.ProtocolDates;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.common.Meters;
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.SqlParams;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** The conflict log: every conflict with both sides and the decision, in the transaction that decided it. */

@@ -24,7 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.common.ApiException;
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.SqlParams;
 import io.edgesync.security.AccessDeniedException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;

@@ -24,7 +24,7 @@ import io.edgesync.common.ApiException;
 import io.edgesync.common.Meters;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.SqlParams;
 import io.edgesync.protocol.zumo.ItemWriter;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;

@@ -1,4 +1,4 @@
-package io.edgesync.protocol.odata;
+package io.edgesync.odata;
 
 /** The type of a table column as the OData translator sees it. */
 public enum ColumnType {

@@ -1,4 +1,4 @@
-package io.edgesync.protocol.odata;
+package io.edgesync.odata;
 
 /**
  * A {@code $filter}, {@code $orderby} or {@code $select} value the gateway does not accept. The message is written for

@@ -1,4 +1,4 @@
-package io.edgesync.protocol.odata;
+package io.edgesync.odata;
 
 /**
  * Bounds on the size of a query option, so that a hostile query costs the parser and the database little.

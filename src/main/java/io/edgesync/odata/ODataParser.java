@@ -1,14 +1,14 @@
-package io.edgesync.protocol.odata;
+package io.edgesync.odata;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import io.edgesync.protocol.odata.Expr.BinaryOp;
-import io.edgesync.protocol.odata.Expr.Function;
-import io.edgesync.protocol.odata.ODataLexer.Kind;
-import io.edgesync.protocol.odata.ODataLexer.Token;
+import io.edgesync.odata.Expr.BinaryOp;
+import io.edgesync.odata.Expr.Function;
+import io.edgesync.odata.ODataLexer.Kind;
+import io.edgesync.odata.ODataLexer.Token;
 
 /**
  * Recursive-descent parser for the OData subset Azure Mobile Apps and Datasync clients send (docs/protocol.md 4.2).

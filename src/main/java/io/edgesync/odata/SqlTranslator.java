@@ -1,4 +1,4 @@
-package io.edgesync.protocol.odata;
+package io.edgesync.odata;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.edgesync.protocol.odata.Expr.BinaryOp;
+import io.edgesync.odata.Expr.BinaryOp;
 
 /**
  * Translates parsed OData into PostgreSQL over {@code sync_record r}. The SQL text is built only from fixed keywords,

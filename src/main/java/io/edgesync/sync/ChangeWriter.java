@@ -20,7 +20,7 @@ import io.edgesync.conflict.ConflictLog;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.events.EdgeOutbox;
-import io.edgesync.protocol.odata.SqlParams;
+import io.edgesync.odata.SqlParams;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

@@ -39,7 +39,7 @@ import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.events.EdgeOutbox;
 import io.edgesync.events.EventPipeline;
-import io.edgesync.protocol.odata.ColumnType;
+import io.edgesync.odata.ColumnType;
 import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.TestInstance;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.edgesync.protocol.odata.Expr;
-import io.edgesync.protocol.odata.ODataLimits;
-import io.edgesync.protocol.odata.ODataParser;
-import io.edgesync.protocol.odata.OrderBy;
+import io.edgesync.odata.Expr;
+import io.edgesync.odata.ODataLimits;
+import io.edgesync.odata.ODataParser;
+import io.edgesync.odata.OrderBy;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;

@@ -1,4 +1,4 @@
-package io.edgesync.protocol.odata;
+package io.edgesync.odata;
 
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;

@@ -13,14 +13,14 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-import io.edgesync.protocol.odata.ColumnResolver;
-import io.edgesync.protocol.odata.Expr;
-import io.edgesync.protocol.odata.ODataLimits;
-import io.edgesync.protocol.odata.ODataParser;
-import io.edgesync.protocol.odata.OrderBy;
-import io.edgesync.protocol.odata.SqlParams;
-import io.edgesync.protocol.odata.SqlTranslator;
-import io.edgesync.protocol.odata.SqlTranslatorTest;
+import io.edgesync.odata.ColumnResolver;
+import io.edgesync.odata.Expr;
+import io.edgesync.odata.ODataLimits;
+import io.edgesync.odata.ODataParser;
+import io.edgesync.odata.OrderBy;
+import io.edgesync.odata.SqlParams;
+import io.edgesync.odata.SqlTranslator;
+import io.edgesync.odata.SqlTranslatorTest;
 
 /**
  * The per-request query work of a ZUMO pull: parsing {@code $filter} and {@code $orderby} and translating them into

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgesync.cache.ProtocolDates;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableInfo;
-import io.edgesync.protocol.odata.ResolvedColumn;
+import io.edgesync.odata.ResolvedColumn;
 
 /**
  * Items as clients expect them: every column of the table (nulls included, since clients infer their local schema from

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 import io.edgesync.cache.ProtocolDates;
 import io.edgesync.cache.TableInfo;
-import io.edgesync.protocol.odata.OrderBy;
+import io.edgesync.odata.OrderBy;
 
 /**
  * Next links of Datasync pulls ({@code $orderby=updatedAt}) as keyset continuations: the next page is "updatedAt after

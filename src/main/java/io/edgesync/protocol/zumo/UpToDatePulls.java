@@ -8,7 +8,7 @@ import io.edgesync.cache.RecordStore;
 import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.VisibilityHorizon;
-import io.edgesync.protocol.odata.Expr;
+import io.edgesync.odata.Expr;
 
 /**
  * The pulls of an up-to-date client, answered from the visibility horizon without the database: the table's newest

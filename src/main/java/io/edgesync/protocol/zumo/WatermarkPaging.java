@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Optional;
 
 import io.edgesync.cache.TableInfo;
-import io.edgesync.protocol.odata.Expr;
-import io.edgesync.protocol.odata.Expr.BinaryOp;
-import io.edgesync.protocol.odata.OrderBy;
+import io.edgesync.odata.Expr;
+import io.edgesync.odata.Expr.BinaryOp;
+import io.edgesync.odata.OrderBy;
 
 /**
  * Makes the JS and .NET clients' watermark pulls safe against a race in their own loop (docs/protocol.md 6.5, 6.6).
