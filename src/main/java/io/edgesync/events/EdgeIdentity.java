@@ -48,7 +48,8 @@ public class EdgeIdentity {
         return "edgesync://edge/" + URLEncoder.encode(edgeId, StandardCharsets.UTF_8);
     }
 
-    static String hostName() {
+    /** This process's host name (the pod name in Kubernetes): how central instances name themselves. */
+    public static String hostName() {
         Optional<String> fromEnvironment = Optional.ofNullable(System.getenv("HOSTNAME"))
                 .map(String::trim)
                 .filter(name -> !name.isEmpty());

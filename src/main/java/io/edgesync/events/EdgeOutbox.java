@@ -23,6 +23,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class EdgeOutbox implements OutboxSource {
 
+    /** The outbox's name in metrics, logs and wake-ups. */
+    public static final String NAME = "edge";
+
     private static final OutboxTable TABLE = new OutboxTable("outbox_event", "updated_at");
 
     /** Advisory lock key of the edge relay ("EDGE-OUT"). */
@@ -95,7 +98,7 @@ public class EdgeOutbox implements OutboxSource {
 
     @Override
     public String name() {
-        return "edge";
+        return NAME;
     }
 
     @Override

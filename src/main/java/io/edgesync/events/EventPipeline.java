@@ -3,6 +3,7 @@ package io.edgesync.events;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,19 +14,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
-import io.edgesync.central.CentralOutbox;
-import io.edgesync.central.CentralStore;
-import io.edgesync.central.CentralTableService;
-import io.edgesync.central.CudEventConsumer;
 import io.edgesync.config.EdgeSyncConfig;
-import io.edgesync.config.Role;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -35,13 +30,10 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Starts and stops the parts of the event pipeline this process's role runs, and keeps their housekeeping:
- *
- * <ul> <li>edge (roles {@code edge} and {@code all}): the outbox relay to the CUD topic, the change-stream consumer
- * (changes and central's heartbeats);</li> <li>central (roles {@code central} and {@code all}): the CUD consumer, the
- * central outbox relay to the change and conflict topics, the heartbeat, the purge of master tombstones;</li> <li>both:
- * topic creation (when configured), outbox lag metrics, retention of relayed outbox rows and processed event ids.</li>
- * </ul>
+ * Runs the event pipeline of the roles this process has ({@link PipelineRole}: the edge's, the central service's): a
+ * relay for each role's outbox, a consumer for what each role consumes, each role's own periodic work, and for all of
+ * them topic creation (when configured), outbox lag metrics and the retention of relayed outbox rows. It knows nothing
+ * of the roles beyond that.
  *
  * Relays and consumers start once the topics exist, so a broker's automatic topic creation never makes them with the
  * wrong settings; Kafka being unreachable at start-up only delays them.
@@ -58,14 +50,7 @@ public class EventPipeline {
     private final Pool pool;
     private final KafkaClients clients;
     private final EventTopics topics;
-    private final EdgeIdentity identity;
-    private final EdgeOutbox edgeOutbox;
-    private final CentralOutbox centralOutbox;
-    private final EdgeChangeConsumer changeHandler;
-    private final CudEventConsumer cudHandler;
-    private final CentralTableService central;
-    private final CentralStore centralStore;
-    private final ChangeStreamFreshness freshness;
+    private final List<PipelineRole> roles;
     private final MeterRegistry metrics;
 
     private final List<OutboxRelay> relays = new CopyOnWriteArrayList<>();
@@ -76,12 +61,9 @@ public class EventPipeline {
     private volatile boolean topicsReady;
     private volatile Optional<String> topicFailure = Optional.empty();
     private ScheduledExecutorService housekeeping;
-    private CentralHeartbeat heartbeat;
 
     public EventPipeline(EdgeSyncConfig config, Pool pool, KafkaClients clients, EventTopics topics,
-            EdgeIdentity identity, EdgeOutbox edgeOutbox, CentralOutbox centralOutbox,
-            EdgeChangeConsumer changeHandler, CudEventConsumer cudHandler, CentralTableService central,
-            CentralStore centralStore, ChangeStreamFreshness freshness, MeterRegistry metrics) {
+            @Any Instance<PipelineRole> roles, MeterRegistry metrics) {
         this.config = config;
         this.pool = pool;
         this.wakeUps = new OutboxWakeUps(outbox -> pool.preparedQuery("SELECT pg_notify($1, $2)")
@@ -89,14 +71,10 @@ public class EventPipeline {
                 .replaceWithVoid());
         this.clients = clients;
         this.topics = topics;
-        this.identity = identity;
-        this.edgeOutbox = edgeOutbox;
-        this.centralOutbox = centralOutbox;
-        this.changeHandler = changeHandler;
-        this.cudHandler = cudHandler;
-        this.central = central;
-        this.centralStore = centralStore;
-        this.freshness = freshness;
+        // (in the order of their consumers' names, so that logs and readiness list them the same way every time)
+        this.roles = roles.stream()
+                .sorted(Comparator.comparing(role -> role.consumption().name()))
+                .toList();
         this.metrics = metrics;
     }
 
@@ -108,64 +86,44 @@ public class EventPipeline {
     }
 
     void start(@Observes StartupEvent event) {
-        Role role = config.role();
         EdgeSyncConfig.Events events = config.events();
         Duration idle = Duration.ofMillis(Math.max(10, events.relayIdleMillis()));
         topicsReady = !topics.createsTopics();
-        if (role.includes(Role.EDGE)) {
-            outboxes.put(edgeOutbox.name(), edgeOutbox);
-            relays.add(new OutboxRelay(edgeOutbox, pool, clients, metrics, events.relayBatchSize(), idle,
-                    this::topicsReady));
-            KafkaConsumerLoop changes = new KafkaConsumerLoop("changes", clients, identity.changesGroup(),
-                    List.of(topics.changesTopic(), topics.heartbeatsTopic()), EdgeChangeConsumer.BATCH_SIZE,
-                    this::handleChangeStream, metrics, this::topicsReady);
-            freshness.lagFrom(changes::lag);
-            consumers.add(changes);
-        }
-        if (role.includes(Role.CENTRAL)) {
-            outboxes.put(centralOutbox.name(), centralOutbox);
-            relays.add(new OutboxRelay(centralOutbox, pool, clients, metrics, events.relayBatchSize(), idle,
-                    this::topicsReady));
-            KafkaConsumerLoop cud = new KafkaConsumerLoop("cud", clients, events.centralGroup(),
-                    List.of(topics.cudTopic()), CudEventConsumer.BATCH_SIZE, this::handleCudEvents, metrics,
-                    this::topicsReady);
-            consumers.add(cud);
-            long interval = TimeUnit.SECONDS.toMillis(Math.max(1, events.heartbeatIntervalSeconds()));
-            heartbeat = new CentralHeartbeat(clients, topics.heartbeatsTopic(), EdgeIdentity.hostName(), cud,
-                    (int) Math.max(2_000, interval));
-        }
-        outboxes.keySet().forEach(this::registerGauges);
-
         housekeeping = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "edgesync-events-housekeeping");
             thread.setDaemon(true);
             return thread;
         });
+        List<PipelineRole> running = roles.stream().filter(PipelineRole::enabled).toList();
+        for (PipelineRole role : running) {
+            OutboxSource outbox = role.outbox();
+            outboxes.put(outbox.name(), outbox);
+            relays.add(new OutboxRelay(outbox, pool, clients, metrics, events.relayBatchSize(), idle,
+                    this::topicsReady));
+            PipelineRole.Consumption consumption = role.consumption();
+            KafkaConsumerLoop.BatchHandler handler = consumption.writesOutbox()
+                    ? (batch, invalid) -> {
+                        consumption.handler().handleAll(batch, invalid);
+                        // (its commit wrote the role's outbox: the relay publishes at once, not at its next poll)
+                        rowsCommitted(outbox.name());
+                    }
+                    : consumption.handler();
+            KafkaConsumerLoop consumer = new KafkaConsumerLoop(consumption.name(), clients, consumption.group(),
+                    consumption.topics(), consumption.batchSize(), handler, metrics, this::topicsReady);
+            consumers.add(consumer);
+            role.starting(consumer, housekeeping, this::topicsReady);
+        }
+        outboxes.keySet().forEach(this::registerGauges);
+
         if (!topicsReady) {
             housekeeping.execute(this::createTopics);
         }
         housekeeping.scheduleWithFixedDelay(this::refreshStats, 0, STATS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         long retentionSeconds = Math.max(60, events.retentionIntervalSeconds());
         housekeeping.scheduleWithFixedDelay(this::applyRetention, 60, retentionSeconds, TimeUnit.SECONDS);
-        if (role.includes(Role.CENTRAL)) {
-            long purgeSeconds = Math.max(10, config.tables().purgeIntervalSeconds());
-            housekeeping.scheduleWithFixedDelay(this::purgeMasterTombstones, purgeSeconds, purgeSeconds,
-                    TimeUnit.SECONDS);
-        }
-        if (heartbeat != null) {
-            long interval = TimeUnit.SECONDS.toMillis(Math.max(1, events.heartbeatIntervalSeconds()));
-            housekeeping.scheduleWithFixedDelay(this::beat, 0, interval, TimeUnit.MILLISECONDS);
-        }
         relays.forEach(OutboxRelay::start);
         consumers.forEach(KafkaConsumerLoop::start);
-        if (role.includes(Role.EDGE)) {
-            Log.infof("Edge %s: CUD events to %s, change stream %s in group %s", identity.edgeId(),
-                    topics.cudTopic(), topics.changesTopic(), identity.changesGroup());
-        }
-        if (role.includes(Role.CENTRAL)) {
-            Log.infof("Central table service: CUD events from %s in group %s, changes to %s, conflicts to %s",
-                    topics.cudTopic(), events.centralGroup(), topics.changesTopic(), topics.conflictsTopic());
-        }
+        running.forEach(role -> Log.info(role.describe()));
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -175,29 +133,10 @@ public class EventPipeline {
         }
         consumers.forEach(KafkaConsumerLoop::stop);
         relays.forEach(OutboxRelay::stop);
-        if (heartbeat != null) {
-            heartbeat.close();
-        }
+        roles.stream().filter(PipelineRole::enabled).forEach(PipelineRole::stopped);
         long millis = Duration.ofNanos(System.nanoTime() - begin).toMillis();
         if (millis > 2_000) {
             Log.warnf("Stopping the event pipeline took %d ms", millis);
-        }
-    }
-
-    /** The edge's change-stream consumer: changes go to the cache, heartbeats to the freshness of the stream. */
-    private void handleChangeStream(List<ConsumerRecord<String, String>> batch,
-            BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
-        if (batch.get(0).topic().equals(topics.heartbeatsTopic())) {
-            freshness.heartbeats(batch, invalid);
-            return;
-        }
-        changeHandler.handleAll(batch, invalid);
-        freshness.changesApplied();
-    }
-
-    private void beat() {
-        if (topicsReady) {
-            heartbeat.beat();
         }
     }
 
@@ -225,17 +164,7 @@ public class EventPipeline {
 
     /** A transaction of this process committed CUD events to the edge outbox: its relay publishes them at once. */
     public void edgeEventsCommitted() {
-        rowsCommitted(edgeOutbox.name());
-    }
-
-    /**
-     * Applies CUD events as the central service, then wakes the central relay, which publishes the changes they made at
-     * once instead of at the end of its pause.
-     */
-    private void handleCudEvents(List<ConsumerRecord<String, String>> batch,
-            BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
-        cudHandler.handleAll(batch, invalid);
-        rowsCommitted(centralOutbox.name());
+        rowsCommitted(EdgeOutbox.NAME);
     }
 
     /**
@@ -335,38 +264,6 @@ public class EventPipeline {
                 Log.warnf("Outbox retention of %s failed: %s", name, e.getMessage());
             }
         });
-        if (config.role().includes(Role.CENTRAL)) {
-            Instant eventCutoff = Instant.now()
-                    .minus(Duration.ofDays(config.events().processedEventRetentionDays()));
-            try {
-                int forgotten = 0;
-                int batch;
-                do {
-                    batch = centralStore.forgetEventsBefore(pool, eventCutoff, RETENTION_BATCH)
-                            .await()
-                            .atMost(DB_TIMEOUT);
-                    forgotten += batch;
-                } while (batch == RETENTION_BATCH);
-                if (forgotten > 0) {
-                    Log.infof("Forgot %d processed event ids older than %d days", forgotten,
-                            config.events().processedEventRetentionDays());
-                }
-            } catch (RuntimeException e) {
-                Log.warnf("Processed-event retention failed: %s", e.getMessage());
-            }
-        }
-    }
-
-    private void purgeMasterTombstones() {
-        try {
-            int purged = central.purgeTombstones(Duration.ofDays(config.tables().tombstoneRetentionDays()))
-                    .await()
-                    .atMost(Duration.ofMinutes(5));
-            if (purged > 0) {
-                Log.infof("Purged %d master tombstones", purged);
-            }
-        } catch (RuntimeException e) {
-            Log.warnf("Master tombstone purge failed: %s", e.getMessage());
-        }
+        roles.stream().filter(PipelineRole::enabled).forEach(PipelineRole::applyRetention);
     }
 }

@@ -44,6 +44,8 @@ class PackageRulesTest {
                 new Rule("odata", everythingElse, "the OData parser and translator are a leaf library"),
                 new Rule("cache", List.of("protocol", "nativeapi", "device", "events", "central", "notify", "sync",
                         "admin"), "the cache is below every surface, role and service"),
+                new Rule("events", List.of("central"),
+                        "the event pipeline carries events; the central role plugs its part in (PipelineRole)"),
                 new Rule("protocol", List.of("central", "events"), "device surfaces never reach the central role"),
                 new Rule("nativeapi", List.of("central", "events"), "device surfaces never reach the central role"),
                 new Rule("notify", List.of("central", "events", "protocol"),

@@ -1,4 +1,4 @@
-package io.edgesync.events;
+package io.edgesync.central;
 
 import java.time.Instant;
 import java.util.Optional;
@@ -7,6 +7,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 
+import io.edgesync.events.EventCodec;
+import io.edgesync.events.Heartbeat;
+import io.edgesync.events.KafkaClients;
+import io.edgesync.events.KafkaConsumerLoop;
 import io.quarkus.logging.Log;
 
 /**
