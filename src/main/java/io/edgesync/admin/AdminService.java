@@ -7,7 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.edgesync.common.ApiException;
 import io.edgesync.device.DeviceQueue;
-import io.edgesync.nativeapi.PushService;
+import io.edgesync.protocol.nativeapi.PushService;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;

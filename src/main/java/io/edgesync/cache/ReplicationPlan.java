@@ -11,15 +11,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import io.edgesync.cache.RecordService.ReplicatedChange;
-import io.edgesync.cache.RecordService.ReplicationOutcome;
+import io.edgesync.cache.ChangeStreamApplier.ReplicatedChange;
+import io.edgesync.cache.ChangeStreamApplier.ReplicationOutcome;
 import io.edgesync.odata.ColumnType;
 
 /**
  * What a batch of the change stream does to the records it locked, decided in memory from their states: change by
- * change in stream order, with the rules {@link RecordService#applyReplicatedChanges} documents, each change seeing the
- * record as the changes before it in the batch left it. A record changed several times in the batch is written once, in
- * its final state; every version a change wrote is still kept as a merge base where its table keeps versions.
+ * change in stream order, with the rules {@link ChangeStreamApplier#applyReplicatedChanges} documents, each change
+ * seeing the record as the changes before it in the batch left it. A record changed several times in the batch is
+ * written once, in its final state; every version a change wrote is still kept as a merge base where its table keeps
+ * versions.
  *
  * <p> Whether an echo is the older of two writes of this edge's devices needs their CUD events: a first plan, made
  * without them, tells which records ask ({@link #ownWritesToLookUp()}); the plan made again with those events is final.

@@ -11,7 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import io.edgesync.cache.RecordService;
+import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.common.Meters;
 import io.edgesync.conflict.ConflictPolicies;
@@ -22,12 +22,12 @@ import io.micrometer.core.instrument.Timer;
  * Applies the central service's change stream to this edge's cache, so a change made through any edge reaches the
  * devices of every edge through their normal pulls and notifications.
  *
- * <p> Consecutive changes of a partition go through {@link RecordService#applyReplicatedChanges} in one transaction;
- * each is idempotent and ordered by its master position. That includes the echo of an older write of this edge's own
- * devices while the cache already holds a later one of them (a device changed the record twice before the first change
- * came back): applying it would take the cache back to the older state until the later change comes back too, and a
- * device that changes the record in between would be told its (current) version is stale. So such an echo only records
- * its master position; the later write's own change follows on the stream, whatever central makes of it.
+ * <p> Consecutive changes of a partition go through {@link ChangeStreamApplier#applyReplicatedChanges} in one
+ * transaction; each is idempotent and ordered by its master position. That includes the echo of an older write of this
+ * edge's own devices while the cache already holds a later one of them (a device changed the record twice before the
+ * first change came back): applying it would take the cache back to the older state until the later change comes back
+ * too, and a device that changes the record in between would be told its (current) version is stale. So such an echo
+ * only records its master position; the later write's own change follows on the stream, whatever central makes of it.
  *
  * <p> A Kafka tombstone (null value: central purged a deleted row) deletes nothing: the edge keeps its tombstone row
  * until its own purge, because devices that have not pulled since the delete still need to see it.
@@ -43,13 +43,13 @@ public class EdgeChangeConsumer {
 
     private static final Duration DB_TIMEOUT = Duration.ofSeconds(30);
 
-    private final RecordService records;
+    private final ChangeStreamApplier records;
     private final ConflictPolicies policies;
     private final MeterRegistry metrics;
     private final Timer appliedLatency;
     private final Timer confirmedLatency;
 
-    public EdgeChangeConsumer(RecordService records, ConflictPolicies policies, MeterRegistry metrics) {
+    public EdgeChangeConsumer(ChangeStreamApplier records, ConflictPolicies policies, MeterRegistry metrics) {
         this.records = records;
         this.policies = policies;
         this.metrics = metrics;
@@ -64,7 +64,7 @@ public class EdgeChangeConsumer {
      */
     public void handleAll(List<ConsumerRecord<String, String>> batch,
             BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
-        List<RecordService.ReplicatedChange> changes = new ArrayList<>(batch.size());
+        List<ChangeStreamApplier.ReplicatedChange> changes = new ArrayList<>(batch.size());
         List<Instant> origins = new ArrayList<>(batch.size());
         for (ConsumerRecord<String, String> record : batch) {
             if (record.value() == null) {
@@ -73,7 +73,7 @@ public class EdgeChangeConsumer {
             }
             try {
                 ChangeEvent change = decode(record.value());
-                changes.add(new RecordService.ReplicatedChange(change.table(), change.id(), change.userColumns(),
+                changes.add(new ChangeStreamApplier.ReplicatedChange(change.table(), change.id(), change.userColumns(),
                         change.version(), change.deleted(), change.masterSeq(), change.owner(),
                         change.createdAt(), change.changeMadeAt(),
                         policies.keepsVersions(change.table())));
@@ -89,16 +89,16 @@ public class EdgeChangeConsumer {
         if (changes.isEmpty()) {
             return;
         }
-        List<RecordService.ReplicationOutcome> outcomes = records.applyReplicatedChanges(changes)
+        List<ChangeStreamApplier.ReplicationOutcome> outcomes = records.applyReplicatedChanges(changes)
                 .await()
                 .atMost(DB_TIMEOUT);
         Instant applied = Instant.now();
         for (int i = 0; i < outcomes.size(); i++) {
             String outcome = outcomes.get(i).name().toLowerCase(Locale.ROOT);
             Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome).increment();
-            if (outcomes.get(i) != RecordService.ReplicationOutcome.STALE) {
+            if (outcomes.get(i) != ChangeStreamApplier.ReplicationOutcome.STALE) {
                 Duration took = Duration.between(origins.get(i), applied);
-                (outcomes.get(i) == RecordService.ReplicationOutcome.APPLIED ? appliedLatency : confirmedLatency)
+                (outcomes.get(i) == ChangeStreamApplier.ReplicationOutcome.APPLIED ? appliedLatency : confirmedLatency)
                         .record(took.isNegative() ? Duration.ZERO : took);
             }
         }

@@ -42,15 +42,14 @@ class PackageRulesTest {
         List<String> everythingElse = topLevelPackages().stream().filter(p -> !p.equals("odata")).toList();
         return List.of(
                 new Rule("odata", everythingElse, "the OData parser and translator are a leaf library"),
-                new Rule("cache", List.of("protocol", "nativeapi", "device", "events", "central", "notify", "sync",
+                new Rule("cache", List.of("protocol", "device", "events", "central", "notify", "sync",
                         "admin"), "the cache is below every surface, role and service"),
                 new Rule("events", List.of("central"),
                         "the event pipeline carries events; the central role plugs its part in (PipelineRole)"),
                 new Rule("protocol", List.of("central", "events"), "device surfaces never reach the central role"),
-                new Rule("nativeapi", List.of("central", "events"), "device surfaces never reach the central role"),
                 new Rule("notify", List.of("central", "events", "protocol"),
                         "change notifications are an edge surface of their own"),
-                new Rule("conflict", List.of("protocol", "nativeapi", "central", "events", "notify"),
+                new Rule("conflict", List.of("protocol", "central", "events", "notify"),
                         "conflict policies are shared by edges and central, below both"));
     }
 

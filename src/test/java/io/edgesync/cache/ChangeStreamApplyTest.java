@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.cache.RecordService.ReplicatedChange;
-import io.edgesync.cache.RecordService.ReplicationOutcome;
+import io.edgesync.cache.ChangeStreamApplier.ReplicatedChange;
+import io.edgesync.cache.ChangeStreamApplier.ReplicationOutcome;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.NativePush;
 import io.edgesync.testsupport.TestInfrastructure;
@@ -38,7 +38,7 @@ class ChangeStreamApplyTest {
     private static final long FAR = 1_000_000_000_000L;
 
     @Inject
-    RecordService records;
+    ChangeStreamApplier records;
 
     @Test
     void aBatchThatCreatesChangesAndRepeatsARecordEndsInTheStreamsLastState() throws Exception {

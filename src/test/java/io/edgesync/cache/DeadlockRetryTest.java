@@ -41,7 +41,7 @@ class DeadlockRetryTest {
     Pool pool;
 
     @Inject
-    RecordService records;
+    ChangeStreamApplier records;
 
     @Test
     void aZumoUpdateChosenAsDeadlockVictimIsRetriedAndSucceeds() throws Exception {
@@ -84,17 +84,19 @@ class DeadlockRetryTest {
                 .atMost(Duration.ofSeconds(10));
 
         // The batch locks x, then waits for y, which this transaction holds
-        List<RecordService.ReplicationOutcome> outcomes = withCycle(
+        List<ChangeStreamApplier.ReplicationOutcome> outcomes = withCycle(
                 "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'y' FOR UPDATE",
                 "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'x' FOR UPDATE",
                 () -> records.applyReplicatedChanges(List.of(change(table, "x", "x2", 3), change(table, "y", "y2", 4)))
                         .subscribeAsCompletionStage());
 
-        assertThat(outcomes).containsOnly(RecordService.ReplicationOutcome.APPLIED);
+        assertThat(outcomes).containsOnly(ChangeStreamApplier.ReplicationOutcome.APPLIED);
     }
 
-    private static RecordService.ReplicatedChange change(String table, String id, String version, long masterSeq) {
-        return new RecordService.ReplicatedChange(table, id, JSON.createObjectNode().put("text", version), version,
+    private static ChangeStreamApplier.ReplicatedChange change(String table, String id, String version,
+            long masterSeq) {
+        return new ChangeStreamApplier.ReplicatedChange(table, id, JSON.createObjectNode().put("text", version),
+                version,
                 false, masterSeq, Optional.empty());
     }
 

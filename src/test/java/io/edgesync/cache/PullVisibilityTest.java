@@ -86,7 +86,7 @@ class PullVisibilityTest {
     Pool pool;
 
     @Inject
-    RecordService records;
+    ChangeStreamApplier records;
 
     @Inject
     RecordStore store;
@@ -199,7 +199,7 @@ class PullVisibilityTest {
                 String insertedId = null;
                 if (random.nextInt(5) == 0) {
                     String id = random.nextBoolean() ? pick(ids) : "m" + UUID.randomUUID();
-                    records.applyReplicatedChanges(connection, List.of(new RecordService.ReplicatedChange(
+                    records.applyReplicatedChanges(connection, List.of(new ChangeStreamApplier.ReplicatedChange(
                             table.name(), id, text("slow central " + id), UUID.randomUUID().toString(),
                             random.nextInt(8) == 0, masterSeq.incrementAndGet(), Optional.empty())))
                             .await()
@@ -302,14 +302,14 @@ class PullVisibilityTest {
     private void replicatedBatches(String table, List<String> ids, Instant deadline) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         while (Instant.now().isBefore(deadline) && !run.failed()) {
-            List<RecordService.ReplicatedChange> changes = new ArrayList<>();
+            List<ChangeStreamApplier.ReplicatedChange> changes = new ArrayList<>();
             List<String> fresh = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 String id = random.nextBoolean() ? pick(ids) : "c" + UUID.randomUUID();
                 if (!ids.contains(id)) {
                     fresh.add(id);
                 }
-                changes.add(new RecordService.ReplicatedChange(table, id, text("central " + i),
+                changes.add(new ChangeStreamApplier.ReplicatedChange(table, id, text("central " + i),
                         UUID.randomUUID().toString(), random.nextInt(10) == 0, masterSeq.incrementAndGet(),
                         Optional.empty()));
             }

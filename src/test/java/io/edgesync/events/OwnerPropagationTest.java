@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.cache.RecordService;
+import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.OtherEdge;
 import io.edgesync.testsupport.TestInfrastructure;
@@ -46,7 +46,7 @@ class OwnerPropagationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
-    RecordService records;
+    ChangeStreamApplier records;
 
     @Test
     void theOwnerOfAPerUserRowIsInItsCudEventAndOnTheChangeStream() throws Exception {
@@ -98,7 +98,7 @@ class OwnerPropagationTest {
         String id = UUID.randomUUID().toString();
         Instant createdThere = Instant.parse("2026-01-02T03:04:05.678Z");
         for (int masterSeq = 1; masterSeq <= 2; masterSeq++) {
-            records.applyReplicatedChanges(List.of(new RecordService.ReplicatedChange("todoitem", id,
+            records.applyReplicatedChanges(List.of(new ChangeStreamApplier.ReplicatedChange("todoitem", id,
                     JSON.createObjectNode().put("text", "version " + masterSeq), UUID.randomUUID().toString(), false,
                     masterSeq, Optional.of(subject), Optional.of(createdThere), Optional.empty(), false)))
                     .await()

@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.cache.RecordService;
+import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.central.CentralTableService;
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.Items;
@@ -95,7 +95,7 @@ class DatabaseCostTest {
     CentralTableService central;
 
     @Inject
-    RecordService records;
+    ChangeStreamApplier records;
 
     @Inject
     Pool pool;
@@ -157,7 +157,7 @@ class DatabaseCostTest {
         eachStatementOncePerBatch(CHANGE_STREAM, before,
                 () -> records.applyReplicatedChanges(newThenChanged(table, 5, 100)),
                 () -> records.applyReplicatedChanges(newThenChanged(table, 50, 200)),
-                RecordService.ReplicationOutcome.APPLIED);
+                ChangeStreamApplier.ReplicationOutcome.APPLIED);
     }
 
     /**
@@ -179,8 +179,8 @@ class DatabaseCostTest {
     }
 
     /** {@code count} new records of another edge, then a change of each, from master position {@code firstSeq}. */
-    private static List<RecordService.ReplicatedChange> newThenChanged(String table, int count, long firstSeq) {
-        List<RecordService.ReplicatedChange> changes = new ArrayList<>();
+    private static List<ChangeStreamApplier.ReplicatedChange> newThenChanged(String table, int count, long firstSeq) {
+        List<ChangeStreamApplier.ReplicatedChange> changes = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             ids.add("cost-" + UUID.randomUUID());
@@ -188,7 +188,8 @@ class DatabaseCostTest {
         long seq = firstSeq;
         for (String version : List.of("v1", "v2")) {
             for (String id : ids) {
-                changes.add(new RecordService.ReplicatedChange(table, id, JSON.createObjectNode().put("text", version),
+                changes.add(new ChangeStreamApplier.ReplicatedChange(table, id,
+                        JSON.createObjectNode().put("text", version),
                         version + "-" + id, false, seq++, Optional.empty()));
             }
         }

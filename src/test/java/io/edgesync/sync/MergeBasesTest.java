@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.cache.RecordService;
+import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.cache.RecordVersions;
 import io.edgesync.events.CudEvent;
 import io.edgesync.events.Items;
@@ -45,7 +45,7 @@ class MergeBasesTest {
     RecordVersions versions;
 
     @Inject
-    RecordService records;
+    ChangeStreamApplier records;
 
     @Test
     void aChangeBasedOnAVersionFromAnotherEdgeMergesWithItsBase() throws Exception {
@@ -83,7 +83,7 @@ class MergeBasesTest {
 
         // And this edge kept edge 2's version itself, as it keeps every change it receives for a merge table (here
         // central shares the database: a change straight from the change stream shows the edge's part)
-        records.applyReplicatedChanges(List.of(new RecordService.ReplicatedChange(TABLE, id,
+        records.applyReplicatedChanges(List.of(new ChangeStreamApplier.ReplicatedChange(TABLE, id,
                 item("text", "from the stream", "note", "n9"), "streamed", false, Long.MAX_VALUE / 2, Optional.empty(),
                 Optional.empty(), Optional.empty(), true))).await().atMost(WITHIN);
         assertThat(text("SELECT data->>'text' FROM record_version WHERE table_name = ? AND record_id = ?"

@@ -1,4 +1,4 @@
-package io.edgesync.nativeapi;
+package io.edgesync.protocol.nativeapi;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,4 +1,4 @@
-package io.edgesync.nativeapi;
+package io.edgesync.protocol.nativeapi;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -26,14 +26,14 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * {@code io.edgesync.sync.WriteService}.
  */
 @ApplicationScoped
-public class RecordService {
+public class ChangeStreamApplier {
 
     private final Pool pool;
     private final RecordStore store;
     private final TableCatalog catalog;
     private final VisibilityHorizon horizon;
 
-    public RecordService(Pool pool, RecordStore store, TableCatalog catalog, VisibilityHorizon horizon) {
+    public ChangeStreamApplier(Pool pool, RecordStore store, TableCatalog catalog, VisibilityHorizon horizon) {
         this.pool = pool;
         this.horizon = horizon;
         this.store = store;

@@ -1,4 +1,4 @@
-package io.edgesync.nativeapi;
+package io.edgesync.protocol.nativeapi;
 
 import java.net.URI;
 import java.time.Duration;
@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.cache.RecordService;
+import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.testsupport.GatewayHttp;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.NativeClientPuller;
@@ -54,7 +54,7 @@ class NativePullConcurrencyTest {
     private static final Duration WRITE_PHASE = Duration.ofSeconds(4);
 
     @Inject
-    RecordService records;
+    ChangeStreamApplier records;
 
     @TestHTTPResource("/")
     URI root;

@@ -1,4 +1,4 @@
-package io.edgesync.nativeapi;
+package io.edgesync.protocol.nativeapi;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ class ReadmePolicyExampleTest {
         assertThat(start).as("a java block in the README").isNotNegative();
         String example = readme.substring(start + "```java\n".length(), readme.indexOf("```", start + 7));
 
-        String source = Files.readString(Path.of("src/test/java/io/edgesync/nativeapi/LongestTextWins.java"),
+        String source = Files.readString(Path.of("src/test/java/io/edgesync/protocol/nativeapi/LongestTextWins.java"),
                 StandardCharsets.UTF_8);
         assertThat(source).endsWith(example);
     }
