@@ -3,9 +3,9 @@ package io.edgesync.notify;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
- * Documentation only: one server-sent event of a device's change stream as {@link ChangeEventsResource} sends it, for
- * the OpenAPI document (the stream is written by the SSE support of the REST layer, whose types say nothing about the
- * events).
+ * Documentation only: one server-sent event of a device's change stream as the native change-stream endpoint sends it,
+ * for the OpenAPI document (the stream is written by the SSE support of the REST layer, whose types say nothing about
+ * the events).
  *
  * @param event the event's name
  * @param data the event's JSON data

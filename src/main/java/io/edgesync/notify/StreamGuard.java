@@ -82,7 +82,7 @@ public class StreamGuard {
     }
 
     /** The caller the guard checked for this request. */
-    static Caller callerOf(RoutingContext routing) {
+    public static Caller callerOf(RoutingContext routing) {
         Caller caller = routing.get(CALLER);
         return caller == null ? Caller.ANONYMOUS : caller;
     }

@@ -1,4 +1,4 @@
-package io.edgesync.notify;
+package io.edgesync.protocol.nativeapi;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -25,6 +25,11 @@ import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
 import io.edgesync.device.DeviceIds;
+import io.edgesync.notify.ChangeStreamEvent;
+import io.edgesync.notify.ChangeStreamService;
+import io.edgesync.notify.FollowedTables;
+import io.edgesync.notify.StreamEvent;
+import io.edgesync.notify.StreamGuard;
 import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;

@@ -1,4 +1,4 @@
-package io.edgesync.device;
+package io.edgesync.protocol.nativeapi;
 
 import java.time.Instant;
 
@@ -20,6 +20,9 @@ import io.edgesync.common.ApiException;
 import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
+import io.edgesync.device.Device;
+import io.edgesync.device.DeviceQueue;
+import io.edgesync.device.DeviceService;
 import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;
