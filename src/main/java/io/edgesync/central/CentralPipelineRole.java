@@ -17,6 +17,7 @@ import io.edgesync.events.KafkaClients;
 import io.edgesync.events.KafkaConsumerLoop;
 import io.edgesync.events.OutboxSource;
 import io.edgesync.events.PipelineRole;
+import io.edgesync.events.RetentionBatches;
 import io.quarkus.logging.Log;
 import io.vertx.mutiny.sqlclient.Pool;
 
@@ -26,9 +27,6 @@ import io.vertx.mutiny.sqlclient.Pool;
  */
 @ApplicationScoped
 public class CentralPipelineRole implements PipelineRole {
-
-    private static final Duration DB_TIMEOUT = Duration.ofSeconds(30);
-    private static final int RETENTION_BATCH = 5_000;
 
     private final EdgeSyncConfig config;
     private final Pool pool;
@@ -97,12 +95,7 @@ public class CentralPipelineRole implements PipelineRole {
     public void applyRetention() {
         Instant cutoff = Instant.now().minus(Duration.ofDays(config.events().processedEventRetentionDays()));
         try {
-            int forgotten = 0;
-            int batch;
-            do {
-                batch = store.forgetEventsBefore(pool, cutoff, RETENTION_BATCH).await().atMost(DB_TIMEOUT);
-                forgotten += batch;
-            } while (batch == RETENTION_BATCH);
+            int forgotten = RetentionBatches.deleteAll(size -> store.forgetEventsBefore(pool, cutoff, size));
             if (forgotten > 0) {
                 Log.infof("Forgot %d processed event ids older than %d days", forgotten,
                         config.events().processedEventRetentionDays());

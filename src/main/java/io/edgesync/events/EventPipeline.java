@@ -44,7 +44,6 @@ public class EventPipeline {
     private static final Duration DB_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STATS_INTERVAL = Duration.ofSeconds(2);
     private static final Duration TOPIC_RETRY = Duration.ofSeconds(2);
-    private static final int RETENTION_BATCH = 5_000;
 
     private final EdgeSyncConfig config;
     private final Pool pool;
@@ -251,12 +250,7 @@ public class EventPipeline {
         Instant outboxCutoff = Instant.now().minus(Duration.ofDays(config.events().outboxRetentionDays()));
         outboxes.forEach((name, source) -> {
             try {
-                int deleted = 0;
-                int batch;
-                do {
-                    batch = source.deleteSentBefore(pool, outboxCutoff, RETENTION_BATCH).await().atMost(DB_TIMEOUT);
-                    deleted += batch;
-                } while (batch == RETENTION_BATCH);
+                int deleted = RetentionBatches.deleteAll(size -> source.deleteSentBefore(pool, outboxCutoff, size));
                 if (deleted > 0) {
                     Log.infof("Outbox retention: deleted %d relayed rows of the %s outbox", deleted, name);
                 }
