@@ -47,6 +47,7 @@ final class BenchOptions {
               4 initial sync:         rows=1000000 size=100 limit=10000 runs=2
               5 propagation:          rates=500,1000,2000 (quick: 1000) batch=10 devices=20 duration=30s
                                       warmup=5s size=100 edge2-warmup=20s (the first rate, unmeasured)
+                                      burst=10s burst-devices=8 (pushes of 100 back to back: central's own pace)
               6 fleet:                devices=100000 streams=10000 concurrency=64 duration=10s rounds=5
               baseline (raw PostgreSQL): single=1,16,64 batched=8 batch=100 duration=10s
               node (reference server): used by scenarios 1 and 2 with their own options

@@ -105,6 +105,7 @@ final class Propagation {
                 for (int rate : rates) {
                     measure(bench, edge1, writer, reader, pulls, rate, false);
                 }
+                burst(bench, edge1, writer, pulls);
             } finally {
                 sse.close();
                 bench.cpu.untrack("edge 2");
@@ -231,6 +232,97 @@ final class Propagation {
                 offered + "; " + requests + " pushes sent" + (overloaded ? "; OVERLOADED, stopped early" : "")));
     }
 
+    /**
+     * The central service's own pace: devices push batches of 100 as fast as edge 1 takes them ({@code s5.burst},
+     * 10 s), so central has a backlog to work through, and the rates of edge 1's relay and of central over the burst's
+     * events are read from the databases; then every row must reach edge 2.
+     */
+    private static void burst(Bench bench, GatewayProcess edge1, Http writer, AtomicReference<PullLoop> pulls) {
+        BenchOptions o = bench.options;
+        int devices = o.integer("s5.burst-devices", 8, 4);
+        int batch = 100;
+        Duration duration = o.duration("s5.burst", "10s", "3s");
+        String text = Bench.text(o.integer("s5.size", 100, 100));
+        Map<String, String> json = Map.of("Content-Type", "application/json", "Accept", "application/json");
+        Stats pushes = new Stats("edge 1 push");
+        Stats visible = new Stats("pulled on edge 2");
+        Map<String, Long> sent = new ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        PullLoop loop = new PullLoop(pulls.get().reader, pulls.get().device, TABLE, pulls.get().token, sent, start,
+                new Stats("-"), visible);
+        pulls.set(loop);
+        AtomicInteger pushed = new AtomicInteger();
+        Load.Phase phase = Load.closedLoop(bench.vertx, SCENARIO + " burst", devices, Duration.ZERO, duration,
+                List.of(pushes), device -> () -> {
+                    int n = pushed.getAndIncrement();
+                    List<String> ids = new java.util.ArrayList<>(batch);
+                    long intended = System.nanoTime();
+                    for (int k = 0; k < batch; k++) {
+                        String id = "b" + device + "-" + n + "-" + k;
+                        ids.add(id);
+                        sent.put(id, intended);
+                    }
+                    String uri = "/sync/v1/devices/s5-burst-" + bench.runId + "-" + device + "/push";
+                    return writer.send(HttpMethod.POST, uri, json, pushBody(TABLE, ids, text, bench.runId + "-b" + n))
+                            .whenComplete((response, failure) -> {
+                                if (failure != null) {
+                                    pushes.failure(Http.describe(failure));
+                                } else if (response.status() != 200) {
+                                    pushes.failure("HTTP " + response.status());
+                                } else {
+                                    pushes.success(System.nanoTime() - intended, batch);
+                                }
+                            });
+                }, bench.progress, bench.cpu);
+        long settleUntil = System.nanoTime() + BURST_SETTLE.toNanos();
+        while (!sent.isEmpty() && System.nanoTime() < settleUntil) {
+            bench.progress.status(SCENARIO + " burst settle", String.format(Locale.ROOT, "%,d rows not yet on edge 2",
+                    sent.size()));
+            GatewayProcess.sleep(250);
+            loop.trigger(System.nanoTime());
+        }
+        bench.progress.phaseDone();
+        for (long i = sent.size(); i > 0; i--) {
+            visible.failure("not on edge 2 within " + BURST_SETTLE.toSeconds() + " s after the burst");
+        }
+        Pool db = Pg.pool(bench.vertx, edge1.postgresPort().orElseThrow(), edge1.database(), 1);
+        try {
+            bench.facts.put("scenario 5 burst: edge 1 relay", rate(db, """
+                    SELECT count(*), EXTRACT(EPOCH FROM max(sent_at) - min(sent_at)) FROM outbox_event
+                    WHERE table_name = '%s' AND record_id LIKE 'b%%'""".formatted(TABLE), "published"));
+            String central = rate(db, """
+                    SELECT count(*), EXTRACT(EPOCH FROM max(processed_at) - min(processed_at)) FROM central_event
+                    WHERE table_name = '%s' AND record_id LIKE 'b%%'""".formatted(TABLE), "processed");
+            bench.facts.put(BURST_CENTRAL, central);
+        } finally {
+            db.close();
+        }
+        String offered = String.format(Locale.ROOT, "%d devices pushing batches of %d back to back for %d s", devices,
+                batch, duration.toSeconds());
+        bench.add(Result.of(SCENARIO, Result.EDGESYNC, "burst: write answered by edge 1", devices, phase, pushes,
+                "ops", offered));
+        bench.add(Result.of(SCENARIO, Result.EDGESYNC, "burst: write -> row pulled on edge 2", devices, phase,
+                visible, "rows", offered + "; rows per second over the burst's duration, latency from the push"));
+    }
+
+    private static final Duration BURST_SETTLE = Duration.ofSeconds(120);
+
+    /** The fact with the central service's rate over the burst: what the target compares. */
+    static final String BURST_CENTRAL = "scenario 5 burst: central service";
+
+    /** "{verb} N CUD events in S s (R events/s)" from a count and a span in seconds. */
+    private static String rate(Pool db, String sql, String verb) {
+        try {
+            io.vertx.sqlclient.Row row = Pg.execute(db, sql, Duration.ofSeconds(30)).iterator().next();
+            long events = row.getLong(0);
+            double span = row.getValue(1) == null ? 0 : Double.parseDouble(row.getValue(1).toString());
+            return String.format(Locale.ROOT, "%s %,d CUD events in %.1f s (%,.0f events/s)", verb, events, span,
+                    span > 0 ? events / span : Double.NaN);
+        } catch (RuntimeException e) {
+            return "not read: " + Http.describe(e);
+        }
+    }
+
     private static Buffer pushBody(String table, List<String> ids, String text, String operationPrefix) {
         JsonArray operations = new JsonArray();
         for (String id : ids) {
@@ -276,7 +368,7 @@ final class Propagation {
 
     /** The edge-2 device: one pull at a time, another right after it when an announcement came meanwhile. */
     private static final class PullLoop {
-        private final Http reader;
+        final Http reader;
         final String device;
         private final String table;
         private final Map<String, Long> sent;

@@ -18,6 +18,7 @@ final class Targets {
         batchPush(bench);
         initialSync(bench);
         propagation(bench);
+        centralRate(bench);
         fleet(bench);
     }
 
@@ -159,6 +160,21 @@ final class Targets {
                 sse.map(s -> "; SSE announcement p99 " + Report.ms(s.p99()) + " ms").orElse(""));
         add(bench, "5. propagation", target, text,
                 pulled.get().p99() < 200 && pulled.get().errors() == 0 && rate >= 0.95 * 1000);
+    }
+
+    private static void centralRate(Bench bench) {
+        String target = "central service applies at least 5,000 events/s";
+        Object central = bench.facts.get(Propagation.BURST_CENTRAL);
+        if (central == null) {
+            add(bench, "5. central service", target, "not run (scenario 5's burst)", null);
+            return;
+        }
+        java.util.regex.Matcher rate = java.util.regex.Pattern.compile("\\(([0-9,]+) events/s\\)")
+                .matcher(central.toString());
+        Object relay = bench.facts.get("scenario 5 burst: edge 1 relay");
+        String text = central + "; fed by edge 1's relay, which " + relay;
+        add(bench, "5. central service", target, text,
+                rate.find() ? Double.parseDouble(rate.group(1).replace(",", "")) >= 5_000 : null);
     }
 
     private static void fleet(Bench bench) {
