@@ -114,6 +114,7 @@ final class Propagation {
     }
 
     private static final String TABLE = "propitem";
+    private static final AtomicInteger PHASES = new AtomicInteger();
 
     /**
      * Writes at {@code rate} through edge 1 and follows each row to edge 2; adds the lines of that rate, unless this is
@@ -132,7 +133,8 @@ final class Propagation {
                 ? o.duration("s5.edge2-warmup", "20s", "5s")
                 : o.duration("s5.duration", "30s", "6s");
         Map<String, String> json = Map.of("Content-Type", "application/json", "Accept", "application/json");
-        String prefix = (warmingUp ? "w" : "r") + rate + "-";
+        // (a rate's ids are its own, also when the sweep repeats a rate)
+        String prefix = (warmingUp ? "w" : "r") + rate + "-" + PHASES.incrementAndGet() + "-";
 
         Stats pushes = new Stats("edge 1 push");
         Stats announced = new Stats("SSE on edge 2");
