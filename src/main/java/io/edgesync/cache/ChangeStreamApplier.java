@@ -2,6 +2,7 @@ package io.edgesync.cache;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,7 +115,8 @@ public class ChangeStreamApplier {
                             }
                         }
                         if (rest.isEmpty()) {
-                            return Uni.createFrom().item(ReplicationPlan.confirmedEchoes(changes.size()).outcomes());
+                            return Uni.createFrom()
+                                    .item(Collections.nCopies(changes.size(), ReplicationOutcome.CONFIRMED));
                         }
                         return Transactions.retryingDeadlocks(
                                 () -> pool.withTransaction(tx -> applyInTransaction(tx, batch, rest)))
@@ -195,14 +197,12 @@ public class ChangeStreamApplier {
                 .asList()
                 .chain(persisted -> store.lockMasterStates(tx, List.copyOf(records.values())))
                 .chain(locked -> {
-                    ReplicationPlan first = ReplicationPlan.decide(batch.changes(), tableKeys, batch.newColumns(),
-                            indexes, locked, Optional.empty());
-                    List<String[]> asked = first.ownWritesToLookUp(batch.changes(), tableKeys, indexes, locked);
+                    ReplicationPlan first = ReplicationPlan.decide(new ReplicationPlan.Input(batch.changes(),
+                            tableKeys, batch.newColumns(), indexes, locked));
+                    List<String[]> asked = first.ownWritesToLookUp();
                     return asked.isEmpty()
                             ? Uni.createFrom().item(first)
-                            : store.ownWriteEvents(tx, asked)
-                                    .map(events -> ReplicationPlan.decide(batch.changes(), tableKeys,
-                                            batch.newColumns(), indexes, locked, Optional.of(events)));
+                            : store.ownWriteEvents(tx, asked).map(first::withOwnWrites);
                 })
                 .chain(plan -> store.drawStamps(tx, plan.writesPerTable())
                         .chain(firstStamps -> store.writeReplicated(tx, plan.stamped(firstStamps)))

@@ -23,7 +23,8 @@ import io.edgesync.odata.ColumnType;
  * versions.
  *
  * <p> Whether an echo is the older of two writes of this edge's devices needs their CUD events: a first plan, made
- * without them, tells which records ask ({@link #ownWritesToLookUp()}); the plan made again with those events is final.
+ * without them, tells which records ask ({@link #ownWritesToLookUp()}); the plan made again with those events
+ * ({@link #withOwnWrites}) is final.
  */
 final class ReplicationPlan {
 
@@ -55,25 +56,47 @@ final class ReplicationPlan {
     private final Map<String, Long> stamps = new HashMap<>();
     private final Map<String, Long> lastStamps = new HashMap<>();
 
-    private ReplicationPlan(int changes) {
-        this.outcomes = new ArrayList<>(Collections.nCopies(changes, ReplicationOutcome.CONFIRMED));
-    }
-
     /**
-     * Decides the changes at {@code indexes}.
+     * What a plan is made from.
      *
      * @param tables the table key of each change, by index
      * @param newColumns the columns each change adds to its table, by index
+     * @param indexes the changes to decide, in stream order
      * @param locked the locked records' states by {@link RecordStore#recordKey}; absent records do not exist yet
-     * @param ownWrites the newest CUD event of this edge for {@link RecordStore#versionKey}s, when they were looked up:
-     *     empty for the first plan
      */
-    static ReplicationPlan decide(List<ReplicatedChange> changes, List<String> tables,
-            List<Map<String, ColumnType>> newColumns, List<Integer> indexes, Map<String, State> locked,
-            Optional<Map<String, Long>> ownWrites) {
-        ReplicationPlan plan = new ReplicationPlan(changes.size());
+    record Input(List<ReplicatedChange> changes, List<String> tables, List<Map<String, ColumnType>> newColumns,
+            List<Integer> indexes, Map<String, State> locked) {
+    }
+
+    private final Input input;
+
+    private ReplicationPlan(Input input) {
+        this.input = input;
+        this.outcomes = new ArrayList<>(Collections.nCopies(input.changes().size(), ReplicationOutcome.CONFIRMED));
+    }
+
+    /**
+     * The first plan of a batch, made without this edge's CUD events: final when {@link #ownWritesToLookUp} is empty.
+     */
+    static ReplicationPlan decide(Input input) {
+        return decide(input, Optional.empty());
+    }
+
+    /**
+     * The final plan, made with the newest CUD event of this edge for each {@link RecordStore#versionKey} the first
+     * plan asked for.
+     */
+    ReplicationPlan withOwnWrites(Map<String, Long> ownWrites) {
+        return decide(input, Optional.of(ownWrites));
+    }
+
+    private static ReplicationPlan decide(Input input, Optional<Map<String, Long>> ownWrites) {
+        List<ReplicatedChange> changes = input.changes();
+        List<String> tables = input.tables();
+        Map<String, State> locked = input.locked();
+        ReplicationPlan plan = new ReplicationPlan(input);
         Map<String, State> states = new HashMap<>(locked);
-        for (int i : indexes) {
+        for (int i : input.indexes()) {
             ReplicatedChange change = changes.get(i);
             String table = tables.get(i);
             String key = RecordStore.recordKey(table, change.id());
@@ -92,7 +115,7 @@ final class ReplicationPlan {
             } else {
                 outcome = ReplicationOutcome.APPLIED;
                 states.put(key, new State(change.version(), change.masterSeq()));
-                plan.applied(key, table, change, newColumns.get(i), locked.containsKey(key));
+                plan.applied(key, table, change, input.newColumns().get(i), locked.containsKey(key));
             }
             plan.outcomes.set(i, outcome);
         }
@@ -142,11 +165,13 @@ final class ReplicationPlan {
      *
      * @return {table key, record id, version} each
      */
-    List<String[]> ownWritesToLookUp(List<ReplicatedChange> changes, List<String> tables, List<Integer> indexes,
-            Map<String, State> locked) {
+    List<String[]> ownWritesToLookUp() {
+        List<ReplicatedChange> changes = input.changes();
+        List<String> tables = input.tables();
+        Map<String, State> locked = input.locked();
         Set<String> seen = new LinkedHashSet<>();
         List<String[]> versions = new ArrayList<>();
-        for (int i : indexes) {
+        for (int i : input.indexes()) {
             String key = RecordStore.recordKey(tables.get(i), changes.get(i).id());
             if (!asked.contains(key)) {
                 continue;
@@ -215,11 +240,6 @@ final class ReplicationPlan {
     /** The newest stamp written to each table. */
     Map<String, Long> lastStamps() {
         return lastStamps;
-    }
-
-    /** A batch whose changes were all echoes confirmed before it: nothing to write. */
-    static ReplicationPlan confirmedEchoes(int changes) {
-        return new ReplicationPlan(changes);
     }
 
     /** How many records of each table are written: the stamps the batch draws. */

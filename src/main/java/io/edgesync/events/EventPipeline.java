@@ -70,10 +70,7 @@ public class EventPipeline {
                 .replaceWithVoid());
         this.clients = clients;
         this.topics = topics;
-        // (in the order of their consumers' names, so that logs and readiness list them the same way every time)
-        this.roles = roles.stream()
-                .sorted(Comparator.comparing(role -> role.consumption().name()))
-                .toList();
+        this.roles = roles.stream().toList();
         this.metrics = metrics;
     }
 
@@ -93,7 +90,11 @@ public class EventPipeline {
             thread.setDaemon(true);
             return thread;
         });
-        List<PipelineRole> running = roles.stream().filter(PipelineRole::enabled).toList();
+        // (in the order of their outboxes' names, so that logs and readiness list them the same way every time)
+        List<PipelineRole> running = roles.stream()
+                .filter(PipelineRole::enabled)
+                .sorted(Comparator.comparing(role -> role.outbox().name()))
+                .toList();
         for (PipelineRole role : running) {
             OutboxSource outbox = role.outbox();
             outboxes.put(outbox.name(), outbox);
