@@ -1,5 +1,6 @@
 package io.edgesync;
 
+import java.util.Locale;
 import java.util.Optional;
 
 import jakarta.enterprise.event.Observes;
@@ -29,7 +30,7 @@ public class StartupBanner {
                 config.getOptionalValue("mp.jwt.verify.issuer", String.class));
         Log.infof("EdgeSync ready: role=%s, listening on http://%s:%d (health /q/health/ready, metrics /q/metrics,"
                 + " OpenAPI /q/openapi); database: %s; kafka: %s; security: %s",
-                edgeSync.role().name().toLowerCase(), host, port, database, kafka, security);
+                edgeSync.role().name().toLowerCase(Locale.ROOT), host, port, database, kafka, security);
     }
 
     /**

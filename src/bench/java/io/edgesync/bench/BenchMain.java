@@ -1,5 +1,6 @@
 package io.edgesync.bench;
 
+import java.time.ZoneId;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,8 @@ public final class BenchMain {
     private BenchMain() {
     }
 
+    // (closing the Progress stops its thread; it never closes System.out)
+    @SuppressWarnings("ClosingStandardOutputStreams")
     public static void main(String[] args) throws Exception {
         BenchOptions options;
         try {
@@ -49,7 +52,7 @@ public final class BenchMain {
             System.out.println(BenchOptions.USAGE);
             return;
         }
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now(ZoneId.systemDefault()));
         Path outDir = options.path("out", "target/bench/results/" + stamp).toAbsolutePath();
         Files.createDirectories(outDir);
         Vertx vertx = Vertx.vertx(new VertxOptions()
@@ -337,7 +340,7 @@ public final class BenchMain {
         } catch (IOException | RuntimeException e) {
             // not Linux
         }
-        bench.facts.put("started", LocalDateTime.now().withNano(0).toString());
+        bench.facts.put("started", LocalDateTime.now(ZoneId.systemDefault()).withNano(0).toString());
         bench.facts.put("load average at start", loadAverage());
         bench.facts.put("machine", String.format(Locale.ROOT, "%d cores (nproc), %s, %.1f GiB RAM, %s %s",
                 Runtime.getRuntime().availableProcessors(), cpu, memKb / 1024.0 / 1024.0,

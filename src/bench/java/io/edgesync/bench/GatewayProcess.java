@@ -32,7 +32,7 @@ final class GatewayProcess implements AutoCloseable {
 
     private static final Pattern DATABASE = Pattern.compile("embedded PostgreSQL at 127\\.0\\.0\\.1:(\\d+)/(\\w+)");
     private static final Pattern KAFKA = Pattern.compile("embedded Kafka \\(KRaft\\) at (\\S+)");
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
     private final String name;
     private final Path home;

@@ -122,7 +122,7 @@ final class Http implements AutoCloseable {
             java.util.function.Supplier<CompletableFuture<Response>> call) {
         long start = System.nanoTime();
         CompletableFuture<Response> result = new CompletableFuture<>();
-        call.get().whenComplete((response, failure) -> {
+        var unused = call.get().whenComplete((response, failure) -> {
             long took = System.nanoTime() - start;
             if (failure != null) {
                 stats.failure(describe(failure));

@@ -69,7 +69,7 @@ final class Load {
             step = CompletableFuture.failedFuture(e);
         }
         // Always continue on the context, never on the completing stack: no recursion however fast steps complete.
-        step.whenComplete((ignored, failure) -> context.runOnContext(v -> loop(context, user, end, done)));
+        var unused = step.whenComplete((ignored, failure) -> context.runOnContext(v -> loop(context, user, end, done)));
     }
 
     /**
@@ -90,7 +90,7 @@ final class Load {
             while (started[0] < due) {
                 long n = started[0]++;
                 inFlight.incrementAndGet();
-                operation.apply(n).whenComplete((r, e) -> inFlight.decrementAndGet());
+                var unused = operation.apply(n).whenComplete((r, e) -> inFlight.decrementAndGet());
             }
             if (now >= end || inFlight.get() > maxInFlight) {
                 vertx.cancelTimer(id);
@@ -146,7 +146,7 @@ final class Load {
         } catch (RuntimeException e) {
             step = CompletableFuture.failedFuture(e);
         }
-        step.whenComplete((ignored, failure) -> {
+        var unused = step.whenComplete((ignored, failure) -> {
             completed.incrementAndGet();
             if (failure != null) {
                 failed.incrementAndGet();

@@ -24,6 +24,8 @@ final class Progress implements AutoCloseable {
     private volatile String status;
     private volatile boolean open;
 
+    // (the bench runs on Java 17, where a null console is how "no terminal" reads; Console.isTerminal() is Java 22's)
+    @SuppressWarnings("SystemConsoleNull")
     Progress(PrintStream out) {
         this.out = out;
         this.terminal = System.console() != null && System.getenv("CI") == null;

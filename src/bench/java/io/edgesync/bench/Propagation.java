@@ -86,7 +86,7 @@ final class Propagation {
             }
             String puller = "s5-puller-" + bench.runId;
             AtomicReference<PullLoop> pulls = new AtomicReference<>(new PullLoop(reader, puller, TABLE,
-                    awaitRow(reader, puller, TABLE, "probe-" + bench.runId, Duration.ofSeconds(120)),
+                    awaitRow(reader, puller, TABLE, "probe-" + bench.runId, Duration.ofMinutes(2)),
                     new ConcurrentHashMap<>(), Long.MAX_VALUE, new Stats("-"), new Stats("-")));
             SseClient sse = Load.join(SseClient.open(reader, "/sync/v1/devices/s5-sse-" + bench.runId
                     + "/events?tables=" + TABLE, event -> {
@@ -307,7 +307,7 @@ final class Propagation {
                 visible, "rows", offered + "; rows per second over the burst's duration, latency from the push"));
     }
 
-    private static final Duration BURST_SETTLE = Duration.ofSeconds(120);
+    private static final Duration BURST_SETTLE = Duration.ofMinutes(2);
 
     /** The fact with the central service's rate over the burst: what the target compares. */
     static final String BURST_CENTRAL = "scenario 5 burst: central service";
@@ -406,7 +406,7 @@ final class Propagation {
         private void pull(long triggerNanos) {
             again = false;
             CompletableFuture<Http.Response> call = reader.get(pullUri(device, table, token), Map.of());
-            call.whenComplete((response, failure) -> {
+            var unused = call.whenComplete((response, failure) -> {
                 long now = System.nanoTime();
                 boolean more = false;
                 if (failure == null && response.status() == 200) {

@@ -54,7 +54,7 @@ final class StageBacklog implements AutoCloseable {
                 new Stage("edge 2 change consumer", edge2, "edgesync_consumer_lag", "consumer=\"changes\"")}) {
             sums.put(stage, new double[3]);
         }
-        sampler.scheduleWithFixedDelay(this::sample, 0, 500, TimeUnit.MILLISECONDS);
+        var unused = sampler.scheduleWithFixedDelay(this::sample, 0, 500, TimeUnit.MILLISECONDS);
     }
 
     private void sample() {

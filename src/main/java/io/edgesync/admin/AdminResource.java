@@ -186,7 +186,7 @@ public class AdminResource {
             return statuses;
         }
         for (String value : values) {
-            for (String status : value.split(",")) {
+            for (String status : value.split(",", -1)) {
                 String trimmed = status.trim();
                 if (trimmed.isEmpty()) {
                     continue;

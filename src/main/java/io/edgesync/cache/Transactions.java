@@ -38,7 +38,7 @@ public final class Transactions {
      * record it meant to insert was inserted concurrently ({@link ConcurrentInsertException}).
      */
     public static boolean isRetryable(Throwable failure) {
-        return failure instanceof ConcurrentInsertException || failure instanceof PgException pg
-                && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()));
+        return failure instanceof ConcurrentInsertException || (failure instanceof PgException pg
+                && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState())));
     }
 }

@@ -46,7 +46,8 @@ final class CentralHeartbeat {
                 producer = clients.freshOnlyProducer("edgesync-heartbeat-" + ProcessHandle.current().pid(),
                         timeoutMillis);
             }
-            producer.send(new ProducerRecord<>(topic, instance, EventCodec.encodeHeartbeat(heartbeat)),
+            // (the callback handles the outcome; nobody waits for the future)
+            var unused = producer.send(new ProducerRecord<>(topic, instance, EventCodec.encodeHeartbeat(heartbeat)),
                     (metadata, e) -> {
                         if (e != null) {
                             Log.debugf("Heartbeat not published: %s", e.getMessage());

@@ -3,8 +3,6 @@ package io.edgesync.central;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +11,7 @@ import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.edgesync.events.EdgeIdentity;
 import io.edgesync.events.EventTopics;
+import io.edgesync.events.Housekeeping;
 import io.edgesync.events.KafkaClients;
 import io.edgesync.events.KafkaConsumerLoop;
 import io.edgesync.events.OutboxSource;
@@ -67,20 +66,19 @@ public class CentralPipelineRole implements PipelineRole {
     }
 
     @Override
-    public void starting(KafkaConsumerLoop consumer, ScheduledExecutorService housekeeping,
+    public void starting(KafkaConsumerLoop consumer, Housekeeping housekeeping,
             BooleanSupplier topicsReady) {
-        long interval = TimeUnit.SECONDS.toMillis(Math.max(1, config.events().heartbeatIntervalSeconds()));
+        Duration interval = Duration.ofSeconds(Math.max(1, config.events().heartbeatIntervalSeconds()));
         CentralHeartbeat beats = new CentralHeartbeat(clients, topics.heartbeatsTopic(), EdgeIdentity.hostName(),
-                consumer, (int) Math.max(2_000, interval));
+                consumer, (int) Math.max(2_000, interval.toMillis()));
         heartbeat = beats;
-        housekeeping.scheduleWithFixedDelay(() -> {
+        housekeeping.every("Central's heartbeat", Duration.ZERO, interval, () -> {
             if (topicsReady.getAsBoolean()) {
                 beats.beat();
             }
-        }, 0, interval, TimeUnit.MILLISECONDS);
-        long purgeSeconds = Math.max(10, config.tables().purgeIntervalSeconds());
-        housekeeping.scheduleWithFixedDelay(this::purgeMasterTombstones, purgeSeconds, purgeSeconds,
-                TimeUnit.SECONDS);
+        });
+        Duration purge = Duration.ofSeconds(Math.max(10, config.tables().purgeIntervalSeconds()));
+        housekeeping.every("Purge of master tombstones", purge, purge, this::purgeMasterTombstones);
     }
 
     @Override

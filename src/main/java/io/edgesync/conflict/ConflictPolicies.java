@@ -84,32 +84,33 @@ public class ConflictPolicies {
 
     private ConflictPolicy policyNamed(String name, boolean allowMerge) {
         String normalized = name.trim().toLowerCase(Locale.ROOT);
-        switch (normalized) {
-            case "server-wins" :
-                return BuiltInPolicies.SERVER_WINS;
-            case "client-wins" :
-                return BuiltInPolicies.CLIENT_WINS;
-            case "last-writer-wins" :
-                return BuiltInPolicies.LAST_WRITER_WINS;
-            case "merge" :
+        return switch (normalized) {
+            case "server-wins" -> BuiltInPolicies.SERVER_WINS;
+            case "client-wins" -> BuiltInPolicies.CLIENT_WINS;
+            case "last-writer-wins" -> BuiltInPolicies.LAST_WRITER_WINS;
+            case "merge" -> {
                 if (!allowMerge) {
                     throw new IllegalStateException("the merge fallback decides where a merge cannot: it cannot be"
                             + " merge itself");
                 }
-                return BuiltInPolicies.merge(policyNamed(config.mergeFallback(), false));
-            default :
-                if (normalized.startsWith("custom:")) {
-                    String bean = name.trim().substring("custom:".length());
-                    Instance<ConflictPolicy> custom = customPolicies.select(NamedLiteral.of(bean));
-                    if (custom.isResolvable()) {
-                        return custom.get();
-                    }
-                    throw new IllegalStateException("no bean named '" + bean + "' implements "
-                            + ConflictPolicy.class.getName() + ": a custom policy is a CDI bean, a class annotated"
-                            + " with a scope (@ApplicationScoped) and @Named(\"" + bean + "\") that implements it");
-                }
-                throw new IllegalStateException("unknown policy '" + name
-                        + "': use server-wins, client-wins, last-writer-wins, merge or custom:<bean name>");
+                yield BuiltInPolicies.merge(policyNamed(config.mergeFallback(), false));
+            }
+            default -> customPolicy(name, normalized);
+        };
+    }
+
+    private ConflictPolicy customPolicy(String name, String normalized) {
+        if (normalized.startsWith("custom:")) {
+            String bean = name.trim().substring("custom:".length());
+            Instance<ConflictPolicy> custom = customPolicies.select(NamedLiteral.of(bean));
+            if (custom.isResolvable()) {
+                return custom.get();
+            }
+            throw new IllegalStateException("no bean named '" + bean + "' implements "
+                    + ConflictPolicy.class.getName() + ": a custom policy is a CDI bean, a class annotated"
+                    + " with a scope (@ApplicationScoped) and @Named(\"" + bean + "\") that implements it");
         }
+        throw new IllegalStateException("unknown policy '" + name
+                + "': use server-wins, client-wins, last-writer-wins, merge or custom:<bean name>");
     }
 }

@@ -182,7 +182,7 @@ public final class EmbeddedInfrastructure {
 
     /** The active profiles plus {@code local}: {@code prod} becomes {@code prod,local}. */
     static String withLocalProfile(String profiles) {
-        for (String profile : profiles.split(",")) {
+        for (String profile : profiles.split(",", -1)) {
             if (profile.trim().equals(LOCAL_PROFILE)) {
                 return profiles;
             }

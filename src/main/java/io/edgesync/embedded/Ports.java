@@ -69,7 +69,7 @@ public final class Ports {
     /** The kernel's ephemeral range, inclusive; Linux's default where the kernel does not say. */
     static int[] ephemeralRange() {
         try {
-            String[] bounds = Files.readString(EPHEMERAL_RANGE).trim().split("\\s+");
+            String[] bounds = Files.readString(EPHEMERAL_RANGE).trim().split("\\s+", -1);
             return new int[]{Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])};
         } catch (IOException | RuntimeException e) {
             return new int[]{32_768, 60_999};

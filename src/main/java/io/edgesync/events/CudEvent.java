@@ -13,13 +13,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * JSON mode on the {@code edgesync.cud} topic (schema: {@code docs/events/cud-event.schema.json}). Kafka key
  * {@code table/id}; consumers dedupe on {@link #id()}.
  *
- * @param specVersion CloudEvents {@code specversion}, always {@code 1.0}
+ * @param specVersion the CloudEvents spec version (attribute {@code "specversion"}), always {@code 1.0}
  * @param id CloudEvents {@code id}: the outbox row's event id, the same on every redelivery
  * @param source CloudEvents {@code source}: {@code edgesync://edge/<edge id>}
  * @param type CloudEvents {@code type}: {@code edgesync.cud.insert|update|delete|undelete}
  * @param time CloudEvents {@code time}: when the edge stamped the change (the item's {@code updatedAt})
  * @param subject CloudEvents {@code subject}: {@code table/id}
- * @param dataContentType CloudEvents {@code datacontenttype}, always {@code application/json}
+ * @param dataContentType the media type of the data (CloudEvents attribute {@code "datacontenttype"}), always
+ *     {@code application/json}
  * @param data the change
  */
 public record CudEvent(String specVersion, UUID id, String source, String type, Instant time, String subject,

@@ -1,7 +1,6 @@
 package io.edgesync.events;
 
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
@@ -54,7 +53,7 @@ public class EdgePipelineRole implements PipelineRole {
     }
 
     @Override
-    public void starting(KafkaConsumerLoop consumer, ScheduledExecutorService housekeeping,
+    public void starting(KafkaConsumerLoop consumer, Housekeeping housekeeping,
             BooleanSupplier topicsReady) {
         freshness.lagFrom(consumer::lag);
     }

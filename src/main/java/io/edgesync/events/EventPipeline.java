@@ -10,9 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -59,7 +56,7 @@ public class EventPipeline {
     private final Map<String, OutboxGauges> gauges = new ConcurrentHashMap<>();
     private volatile boolean topicsReady;
     private volatile Optional<String> topicFailure = Optional.empty();
-    private ScheduledExecutorService housekeeping;
+    private Housekeeping housekeeping;
 
     public EventPipeline(EdgeSyncConfig config, Pool pool, KafkaClients clients, EventTopics topics,
             @Any Instance<PipelineRole> roles, MeterRegistry metrics) {
@@ -85,11 +82,7 @@ public class EventPipeline {
         EdgeSyncConfig.Events events = config.events();
         Duration idle = Duration.ofMillis(Math.max(10, events.relayIdleMillis()));
         topicsReady = !topics.createsTopics();
-        housekeeping = Executors.newScheduledThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "edgesync-events-housekeeping");
-            thread.setDaemon(true);
-            return thread;
-        });
+        housekeeping = new Housekeeping("edgesync-events-housekeeping", 2);
         // (in the order of their outboxes' names, so that logs and readiness list them the same way every time)
         List<PipelineRole> running = roles.stream()
                 .filter(PipelineRole::enabled)
@@ -116,11 +109,11 @@ public class EventPipeline {
         outboxes.keySet().forEach(this::registerGauges);
 
         if (!topicsReady) {
-            housekeeping.execute(this::createTopics);
+            housekeeping.once(this::createTopics);
         }
-        housekeeping.scheduleWithFixedDelay(this::refreshStats, 0, STATS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        long retentionSeconds = Math.max(60, events.retentionIntervalSeconds());
-        housekeeping.scheduleWithFixedDelay(this::applyRetention, 60, retentionSeconds, TimeUnit.SECONDS);
+        housekeeping.every("Outbox statistics", Duration.ZERO, STATS_INTERVAL, this::refreshStats);
+        Duration retention = Duration.ofSeconds(Math.max(60, events.retentionIntervalSeconds()));
+        housekeeping.every("Retention", Duration.ofSeconds(60), retention, this::applyRetention);
         relays.forEach(OutboxRelay::start);
         consumers.forEach(KafkaConsumerLoop::start);
         running.forEach(role -> Log.info(role.describe()));
@@ -129,7 +122,7 @@ public class EventPipeline {
     void stop(@Observes ShutdownEvent event) {
         long begin = System.nanoTime();
         if (housekeeping != null) {
-            housekeeping.shutdownNow();
+            housekeeping.shutdown();
         }
         consumers.forEach(KafkaConsumerLoop::stop);
         relays.forEach(OutboxRelay::stop);

@@ -46,7 +46,7 @@ final class OutboxWakeUps {
                 return;
             }
             if (current == IN_FLIGHT_AND_AGAIN
-                    || current == IN_FLIGHT && state.compareAndSet(IN_FLIGHT, IN_FLIGHT_AND_AGAIN)) {
+                    || (current == IN_FLIGHT && state.compareAndSet(IN_FLIGHT, IN_FLIGHT_AND_AGAIN))) {
                 return;
             }
         }

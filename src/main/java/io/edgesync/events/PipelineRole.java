@@ -1,7 +1,6 @@
 package io.edgesync.events;
 
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -24,7 +23,7 @@ public interface PipelineRole {
      * The role's consumer exists and is about to start: the role schedules its own periodic work on
      * {@code housekeeping} (the pipeline's threads), which runs while the topics are ready.
      */
-    default void starting(KafkaConsumerLoop consumer, ScheduledExecutorService housekeeping,
+    default void starting(KafkaConsumerLoop consumer, Housekeeping housekeeping,
             BooleanSupplier topicsReady) {
     }
 

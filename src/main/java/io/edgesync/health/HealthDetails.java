@@ -58,7 +58,8 @@ public class HealthDetails {
     private void guard(RoutingContext context) {
         Optional<Function<SmallRyeHealthReporter, SmallRyeHealth>> procedure = procedure(context.normalizedPath());
         HttpMethod method = context.request().method();
-        if (procedure.isEmpty() || security.anonymous() || (method != HttpMethod.GET && method != HttpMethod.HEAD)) {
+        if (procedure.isEmpty() || security.anonymous()
+                || (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD))) {
             context.next();
             return;
         }

@@ -170,7 +170,7 @@ public class ChangeListener {
     /** The listener's connection: the reactive datasource's URL and credentials, on a connection of its own. */
     static PgConnectOptions connectOptions(String url, Optional<String> user, Optional<String> password) {
         // Quarkus accepts a comma-separated list of URLs and an optional vertx-reactive: prefix.
-        String first = url.split(",")[0].strip();
+        String first = url.split(",", -1)[0].strip();
         if (first.startsWith("vertx-reactive:")) {
             first = first.substring("vertx-reactive:".length());
         }

@@ -147,7 +147,7 @@ public class ChangeStreamService {
                 .merging()
                 .streams(announcements, keepAlives)
                 .select()
-                .first(event -> event != END);
+                .first(event -> !END.equals(event));
         // ready first; the live part subscribes right after emitting it, long before a client can react to it
         return Multi.createBy()
                 .concatenating()

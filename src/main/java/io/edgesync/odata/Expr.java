@@ -113,11 +113,17 @@ public sealed interface Expr {
         }
 
         public boolean isComparison() {
-            return ordinal() >= EQ.ordinal() && ordinal() <= LE.ordinal();
+            return switch (this) {
+                case EQ, NE, GT, GE, LT, LE -> true;
+                default -> false;
+            };
         }
 
         public boolean isArithmetic() {
-            return ordinal() >= ADD.ordinal();
+            return switch (this) {
+                case ADD, SUB, MUL, DIV, MOD -> true;
+                default -> false;
+            };
         }
 
         public static Optional<BinaryOp> byKeyword(String keyword) {

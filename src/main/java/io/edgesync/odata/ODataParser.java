@@ -200,7 +200,7 @@ public final class ODataParser {
 
     private Expr parseCall(Token name) {
         if (name.text().equals("cast")) {
-            return parseCast(name);
+            return parseCast();
         }
         Function function = Function.byName(name.text())
                 .orElseThrow(() -> new ODataException("Unknown function '" + ODataLexer.excerpt(name.text())
@@ -224,7 +224,7 @@ public final class ODataParser {
     }
 
     /** {@code cast(<literal>, Edm.X)}: OData v4 clients write typed constants this way. */
-    private Expr parseCast(Token name) {
+    private Expr parseCast() {
         Token open = peek();
         advance();
         enter(open);
@@ -308,7 +308,7 @@ public final class ODataParser {
         }
         if (token.is(Kind.IDENTIFIER) && token.text().equals("cast") && peekAt(1).is(Kind.LPAREN)) {
             advance();
-            return parseCast(token);
+            return parseCast();
         }
         if (token.isKeyword("null")) {
             throw syntaxError(token, "null is not allowed in an 'in' list; use 'eq null' instead");

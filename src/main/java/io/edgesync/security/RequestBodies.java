@@ -60,8 +60,8 @@ public class RequestBodies {
     private void beforeBody(RoutingContext context) {
         HttpServerRequest request = context.request();
         HttpMethod method = request.method();
-        if (request.isEnded() || method == HttpMethod.GET || method == HttpMethod.HEAD
-                || method == HttpMethod.OPTIONS) {
+        if (request.isEnded() || method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)
+                || method.equals(HttpMethod.OPTIONS)) {
             toEndpoint(context);
             return;
         }

@@ -465,7 +465,7 @@ public class WriteService {
         return store.drawStamps(tx, planner.writesPerTable())
                 .chain(firstStamps -> {
                     Run run = finish(call, steps, firstStamps);
-                    return writer.write(tx, batchOf(call, steps, firstStamps, run, requeue)).replaceWith(run);
+                    return writer.write(tx, batchOf(call, steps, run, requeue)).replaceWith(run);
                 });
     }
 
@@ -523,8 +523,7 @@ public class WriteService {
     }
 
     /** Everything the transaction writes, in one statement. */
-    private ChangeWriter.Batch batchOf(WriteCall call, List<Step> steps, Map<String, Long> firstStamps, Run run,
-            boolean requeue) {
+    private ChangeWriter.Batch batchOf(WriteCall call, List<Step> steps, Run run, boolean requeue) {
         Map<String, RecordStore.RowWrite> finalRows = new LinkedHashMap<>();
         Map<String, Boolean> newRow = new HashMap<>();
         List<EdgeOutbox.Event> events = new ArrayList<>();

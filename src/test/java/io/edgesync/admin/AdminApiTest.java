@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -427,7 +428,7 @@ class AdminApiTest {
         assertThat(items.at("/0/detectedAt").isNull()).isFalse();
 
         // And the table filter finds them, page by page with the cursor
-        JsonNode first = getJson(given().queryParam("table", table.toUpperCase()).queryParam("limit", 1),
+        JsonNode first = getJson(given().queryParam("table", table.toUpperCase(Locale.ROOT)).queryParam("limit", 1),
                 "/admin/conflicts");
         assertThat(first.at("/items/0/clientItem/data/text").asText()).isEqualTo("stale-2");
         assertThat(first.get("hasMore").asBoolean()).isTrue();

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,7 +99,7 @@ class PackageRulesTest {
         }
     }
 
-    private static TreeSet<String> topLevelPackages() {
+    private static SortedSet<String> topLevelPackages() {
         try (Stream<Path> entries = Files.list(SOURCES)) {
             return entries.filter(Files::isDirectory)
                     .map(dir -> dir.getFileName().toString())
@@ -111,7 +112,7 @@ class PackageRulesTest {
     /** The rules name real packages: a rule about a package that was renamed away would pass for nothing. */
     @Test
     void everyRuleNamesExistingPackages() {
-        TreeSet<String> packages = topLevelPackages();
+        SortedSet<String> packages = topLevelPackages();
         for (Rule rule : rules()) {
             assertThat(packages).as(rule.toString()).contains(rule.from());
             assertThat(packages).as(rule.toString()).containsAll(rule.forbidden());

@@ -1,5 +1,6 @@
 package io.edgesync.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -118,7 +119,7 @@ class UpgradeFromClockRowTest {
                         .put("p", OldDatabase.POSITION.get("old2"))
                         .put("i", -1)
                         .toString()
-                        .getBytes());
+                        .getBytes(StandardCharsets.UTF_8));
 
         // When a device writes after the upgrade
         String written = given().header("ZUMO-API-VERSION", "2.0.0")

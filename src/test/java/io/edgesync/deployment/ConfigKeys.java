@@ -105,7 +105,8 @@ final class ConfigKeys {
 
     static String toEnvironmentVariable(String key) {
         StringBuilder env = new StringBuilder(key.length());
-        for (char c : key.toCharArray()) {
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
             env.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
         }
         return env.toString();

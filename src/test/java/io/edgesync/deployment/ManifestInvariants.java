@@ -553,7 +553,7 @@ final class ManifestInvariants {
                     .collect(Collectors.toMap(Volume::getName, v -> v));
             for (Container container : pod.getContainers()) {
                 var context = container.getSecurityContext();
-                boolean nonRoot = podNonRoot || context != null && Boolean.TRUE.equals(context.getRunAsNonRoot());
+                boolean nonRoot = podNonRoot || (context != null && Boolean.TRUE.equals(context.getRunAsNonRoot()));
                 if (!nonRoot) {
                     violations.add(where + "/" + container.getName() + ": runAsNonRoot is not true");
                 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
@@ -204,6 +206,7 @@ class CudEventsKafkaTest {
 
         // Then they are in the order of the changes, each based on the version before it
         List<String> types = new ArrayList<>();
+        List<String> newVersions = new ArrayList<>();
         String previous = null;
         for (ConsumerRecord<String, String> record : events.subList(0, 4)) {
             JsonNode event = json(record.value());
@@ -212,9 +215,12 @@ class CudEventsKafkaTest {
                 assertThat(event.at("/data/baseVersion").asText()).isEqualTo(previous);
             }
             previous = event.at("/data/newVersion").asText();
+            newVersions.add(previous);
         }
         assertThat(types).containsExactly("edgesync.cud.insert", "edgesync.cud.update", "edgesync.cud.update",
                 "edgesync.cud.delete");
+        // (each carrying the version the device was answered)
+        assertThat(newVersions.subList(0, 3)).containsExactlyElementsOf(versions);
         assertThat(events.stream().map(ConsumerRecord::partition).distinct()).hasSize(1);
 
         // And the central service applied each exactly once, without conflicts, ending with the tombstone
@@ -305,11 +311,15 @@ class CudEventsKafkaTest {
                 ProducerConfig.LINGER_MS_CONFIG, 50);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new StringSerializer())) {
-            producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(insert)));
-            producer.send(new ProducerRecord<>("edgesync.cud", key, "{\"not\": \"an event\"}"));
-            producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(update)));
-            producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(insert)));
+            List<Future<RecordMetadata>> sent = List.of(
+                    producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(insert))),
+                    producer.send(new ProducerRecord<>("edgesync.cud", key, "{\"not\": \"an event\"}")),
+                    producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(update))),
+                    producer.send(new ProducerRecord<>("edgesync.cud", key, EventCodec.encodeCud(insert))));
             producer.flush();
+            for (Future<RecordMetadata> record : sent) {
+                record.get(10, TimeUnit.SECONDS);
+            }
         }
 
         // Then the invalid record is counted and skipped, both changes apply in order, the copy is a duplicate

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -88,7 +89,8 @@ class MultiSiteIT {
         root = SiteProcess.JAR.getParent()
                 .getParent()
                 .resolve("multisite-it")
-                .resolve(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()));
+                .resolve(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                        .format(LocalDateTime.now(ZoneId.systemDefault())));
         Files.createDirectories(root);
         postgres = EmbeddedPostgresServer.start(root.resolve("postgres"), 0);
         for (String database : List.of("central", "edge1", "edge2", "edge3")) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,7 +51,7 @@ class ChangeNotificationTest {
         // Given a device that follows a table (named in another case than written)
         String table = newTable();
         writeRow(table);
-        try (EventStreamClient stream = openStream("device-" + UUID.randomUUID(), table.toUpperCase())) {
+        try (EventStreamClient stream = openStream("device-" + UUID.randomUUID(), table.toUpperCase(Locale.ROOT))) {
             assertThat(stream.status(READY_TIMEOUT)).isEqualTo(200);
             awaitReady(stream);
             settle(stream);

@@ -55,7 +55,8 @@ public final class EventStreamClient implements AutoCloseable {
             builder.header("Authorization", "Bearer " + bearerToken);
         }
         HttpRequest request = builder.build();
-        HTTP.sendAsync(request, info -> {
+        // (the stream's outcome reaches the client through its status and ended futures)
+        var unused = HTTP.sendAsync(request, info -> {
             client.status.complete(info.statusCode());
             return HttpResponse.BodySubscribers.fromLineSubscriber(client.new LineSubscriber());
         }).whenComplete((response, failure) -> client.ended.complete(null));
@@ -110,7 +111,7 @@ public final class EventStreamClient implements AutoCloseable {
     /** Closes the connection, as a device that goes away. */
     @Override
     public void close() {
-        subscription.thenAccept(Flow.Subscription::cancel);
+        var unused = subscription.thenAccept(Flow.Subscription::cancel);
     }
 
     /** Parses the SSE wire format: fields until a blank line, comments starting with a colon. */

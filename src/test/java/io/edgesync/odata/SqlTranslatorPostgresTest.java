@@ -292,7 +292,7 @@ class SqlTranslatorPostgresTest {
                 case 0 -> pick("complete", "deleted", "mystery", "true", "false");
                 case 1 -> str(depth - 1) + " " + pick("eq", "ne", "gt", "ge", "lt", "le") + " " + str(depth - 1);
                 case 2 -> num(depth - 1) + " " + pick("eq", "ne", "gt", "ge", "lt", "le") + " " + num(depth - 1);
-                case 3 -> date(depth - 1) + " " + pick("eq", "ne", "gt", "ge", "lt", "le") + " " + date(depth - 1);
+                case 3 -> date() + " " + pick("eq", "ne", "gt", "ge", "lt", "le") + " " + date();
                 case 4 -> "not " + bool(depth - 1);
                 case 5 -> "(" + bool(depth - 1) + ") " + pick("and", "or") + " (" + bool(depth - 1) + ")";
                 case 6 -> pick("startswith", "endswith", "contains", "substringof") + "(" + str(depth - 1) + ","
@@ -327,7 +327,7 @@ class SqlTranslatorPostgresTest {
                 case 1 -> pick(NUMBERS);
                 case 2 -> "length(" + str(depth - 1) + ")";
                 case 3 -> "indexof(" + str(depth - 1) + "," + str(depth - 1) + ")";
-                case 4 -> pick("year", "month", "day", "hour", "minute", "second") + "(" + date(depth - 1) + ")";
+                case 4 -> pick("year", "month", "day", "hour", "minute", "second") + "(" + date() + ")";
                 case 5 -> pick("round", "floor", "ceiling") + "(" + num(depth - 1) + ")";
                 case 6 -> num(depth - 1) + " " + pick("add", "sub", "mul", "div", "mod") + " " + num(depth - 1);
                 case 7 -> "-" + num(depth - 1);
@@ -335,7 +335,7 @@ class SqlTranslatorPostgresTest {
             };
         }
 
-        String date(int depth) {
+        String date() {
             return random.nextBoolean() ? pick("updatedAt", "createdAt", "dueDate", "mystery", "text") : pick(DATES);
         }
 

@@ -82,11 +82,11 @@ public class SyncResource {
                 .invoke(caller -> {
                     // Without a token only operations on tables open to anonymous callers go through.
                     boolean anonymousOk = access.allowsAnonymous("")
-                            || request != null && request.operations() != null && !request.operations().isEmpty()
+                            || (request != null && request.operations() != null && !request.operations().isEmpty()
                                     && request.operations()
                                             .stream()
                                             .allMatch(op -> op != null && op.table() != null
-                                                    && access.allowsAnonymous(op.table()));
+                                                    && access.allowsAnonymous(op.table())));
                     if (caller.isAnonymous() && !anonymousOk) {
                         throw AccessDeniedException.unauthenticated();
                     }

@@ -33,7 +33,7 @@ public final class QueryString {
     public static QueryString parse(String rawQuery, ProtocolVersion version) {
         List<Parameter> parameters = new ArrayList<>();
         if (rawQuery != null && !rawQuery.isEmpty()) {
-            for (String pair : rawQuery.split("&")) {
+            for (String pair : rawQuery.split("&", -1)) {
                 if (pair.isEmpty()) {
                     continue;
                 }

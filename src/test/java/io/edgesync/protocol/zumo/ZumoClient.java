@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -315,7 +316,7 @@ public final class ZumoClient {
         assertThat(response.header("Content-Length")).as("Content-Length header").isNotNull();
         assertThat(Long.parseLong(response.header("Content-Length").trim())).as("Content-Length").isPositive();
         assertThat(response.header("Cache-Control")).as("Cache-Control header").isNotNull();
-        assertThat(response.header("Cache-Control").toLowerCase()).as("Cache-Control").contains("no-cache");
+        assertThat(response.header("Cache-Control").toLowerCase(Locale.ROOT)).as("Cache-Control").contains("no-cache");
         assertThat(response.contentType()).as("Content-Type").startsWith("application/json");
         assertDatesHaveMilliseconds(body);
     }
