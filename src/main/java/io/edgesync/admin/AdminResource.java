@@ -22,7 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.edgesync.cache.TableInfo;
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
@@ -148,7 +148,7 @@ public class AdminResource {
         Optional<String> device = present(deviceId).map(AdminResource::validDeviceId);
         Optional<String> from = present(source).map(value -> {
             if (!CONFLICT_SOURCES.contains(value)) {
-                throw ApiException.badRequest("source must be edge or central");
+                throw DomainException.invalid("source must be edge or central");
             }
             return value;
         });
@@ -170,12 +170,12 @@ public class AdminResource {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiException.badRequest("limit must be a number between 1 and " + MAX_LIMIT);
+        throw DomainException.invalid("limit must be a number between 1 and " + MAX_LIMIT);
     }
 
     private static String validDeviceId(String deviceId) {
         if (!DeviceIds.isValid(deviceId)) {
-            throw ApiException.badRequest("Invalid device id");
+            throw DomainException.invalid("Invalid device id");
         }
         return deviceId;
     }
@@ -192,7 +192,7 @@ public class AdminResource {
                     continue;
                 }
                 if (!STATUSES.contains(trimmed)) {
-                    throw ApiException.badRequest(
+                    throw DomainException.invalid(
                             "status must be one of applied, conflict, rejected, parked, discarded");
                 }
                 statuses.add(trimmed);
@@ -214,7 +214,7 @@ public class AdminResource {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiException.badRequest(name + " must be a cursor from a previous page");
+        throw DomainException.invalid(name + " must be a cursor from a previous page");
     }
 
     private static Optional<String> present(String value) {

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.protocol.nativeapi.PushService;
 import io.quarkus.logging.Log;
@@ -81,7 +81,7 @@ public class AdminService {
                 .chain(parked -> {
                     if (parked > 0 && !force) {
                         return Uni.createFrom()
-                                .<Boolean>failure(new ApiException(409, "Device " + deviceId + " has " + parked
+                                .<Boolean>failure(DomainException.conflict("Device " + deviceId + " has " + parked
                                         + " parked operation(s); retry or discard them, or forget it with force=true"));
                     }
                     return repository.deleteDevice(tx, deviceId)
@@ -117,11 +117,11 @@ public class AdminService {
                         .toList());
     }
 
-    private static ApiException unknownDevice(String deviceId) {
-        return ApiException.notFound("Unknown device " + deviceId);
+    private static DomainException unknownDevice(String deviceId) {
+        return DomainException.notFound("Unknown device " + deviceId);
     }
 
-    private static ApiException noParkedOperation(String deviceId, long seq) {
-        return ApiException.notFound("Device " + deviceId + " has no parked operation at position " + seq);
+    private static DomainException noParkedOperation(String deviceId, long seq) {
+        return DomainException.notFound("Device " + deviceId + " has no parked operation at position " + seq);
     }
 }

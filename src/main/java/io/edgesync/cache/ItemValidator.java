@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.common.DomainException;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.odata.ColumnType;
 
@@ -51,11 +52,11 @@ public class ItemValidator {
     }
 
     /** A client error in an item: the message is safe to show. */
-    public static final class InvalidItemException extends RuntimeException {
+    public static final class InvalidItemException extends DomainException {
         private static final long serialVersionUID = 1L;
 
         public InvalidItemException(String message) {
-            super(message, null, false, false);
+            super(Kind.INVALID, message);
         }
     }
 

@@ -2,6 +2,8 @@ package io.edgesync.cache;
 
 import java.util.Optional;
 
+import io.edgesync.common.DomainException;
+
 /** What became of an operation; each protocol maps it to its own status codes and bodies. */
 public sealed interface WriteOutcome {
 
@@ -42,10 +44,10 @@ public sealed interface WriteOutcome {
      * The operation never reached the cache: an invalid item or id, a table the gateway does not serve, a caller who
      * may not write it, an operation waiting behind a parked one.
      *
-     * @param status the HTTP status the table protocol answers with
+     * @param kind what kind of failure it is (the table protocol answers with its status)
      * @param message what is wrong, safe to show
      */
-    record Rejected(int status, String message) implements WriteOutcome {
+    record Rejected(DomainException.Kind kind, String message) implements WriteOutcome {
     }
 
     /** The device sent this operation before: its first answer stands, nothing is applied again. */

@@ -31,7 +31,7 @@ public class DatabaseAvailability {
     }
 
     /** The answer {@code failure} calls for when the request, the database's load or its absence caused it. */
-    public Optional<ApiException> classify(Throwable failure) {
+    public Optional<DomainException> classify(Throwable failure) {
         if (DatabaseErrors.isUnreachable(failure)) {
             refused.increment();
             refusedInOutage.incrementAndGet();

@@ -75,17 +75,17 @@ public final class DatabaseErrors {
     }
 
     /** The answer {@code failure} calls for, when the request or the database's load caused it. */
-    public static Optional<ApiException> classify(Throwable failure) {
+    public static Optional<DomainException> classify(Throwable failure) {
         if (!(failure instanceof PgException pg) || pg.getSqlState() == null) {
             return Optional.empty();
         }
         String state = pg.getSqlState();
         if (STRING_TOO_LONG.equals(state)) {
-            return Optional.of(ApiException.badRequest("The query builds a string longer than 1048576 characters"
+            return Optional.of(DomainException.invalid("The query builds a string longer than 1048576 characters"
                     + " (nested replace or concat); ask for less"));
         }
         if (PROGRAM_LIMIT_EXCEEDED.equals(state) || state.startsWith(DATA_EXCEPTION)) {
-            return Optional.of(ApiException.badRequest(
+            return Optional.of(DomainException.invalid(
                     "The request could not be evaluated: a value is out of range, of the wrong type or too large"));
         }
         if (QUERY_CANCELED.equals(state)) {

@@ -13,9 +13,9 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.logging.Log;
 
 /**
- * The one exception-to-status table of the native and admin APIs: every failure becomes an
- * {@code application/problem+json} body without stack traces or class names. The table protocol resource maps its own
- * errors into the protocol's shapes.
+ * How the native and admin APIs answer a failure: every failure becomes an {@code application/problem+json} body
+ * without stack traces or class names, with the status {@link ErrorTable} gives its kind. The table protocol resource
+ * renders the same statuses in the protocol's own shapes.
  */
 public class ProblemExceptionMappers {
 
@@ -26,7 +26,7 @@ public class ProblemExceptionMappers {
     }
 
     @ServerExceptionMapper
-    public Response mapApiException(ApiException e) {
+    public Response mapDomainException(DomainException e) {
         return responseOf(e);
     }
 
@@ -34,11 +34,12 @@ public class ProblemExceptionMappers {
      * The answer to an API failure, also for filters that answer before an endpoint runs: the problem, a
      * {@code WWW-Authenticate} challenge with a 401 and {@code Retry-After} where the failure says when to come back.
      */
-    public static Response responseOf(ApiException e) {
-        Problem problem = Problem.of(e.status(), e.getMessage());
+    public static Response responseOf(DomainException e) {
+        int status = ErrorTable.status(e.kind());
+        Problem problem = Problem.of(status, e.getMessage());
         Response response = new Problem(e.problemType(), problem.title(), problem.status(), problem.detail())
                 .toResponse();
-        if (e.status() == 401) {
+        if (e.kind() == DomainException.Kind.UNAUTHENTICATED) {
             response.getHeaders().add("WWW-Authenticate", "Bearer");
         }
         e.retryAfterSeconds().ifPresent(seconds -> response.getHeaders().add("Retry-After", seconds));
@@ -73,9 +74,9 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapUnexpected(Throwable e) {
-        Optional<ApiException> database = databases.classify(e);
-        if (database.isPresent()) {
-            return mapApiException(database.get());
+        Optional<DomainException> known = ErrorTable.callerFailure(e).or(() -> databases.classify(e));
+        if (known.isPresent()) {
+            return mapDomainException(known.get());
         }
         Log.errorf(e, "Unexpected failure");
         return Problem.of(Response.Status.INTERNAL_SERVER_ERROR, "Internal error").toResponse();

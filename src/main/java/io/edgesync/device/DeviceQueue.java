@@ -23,7 +23,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.odata.SqlParams;
 import io.edgesync.security.AccessDeniedException;
 import io.smallrye.mutiny.Uni;
@@ -148,7 +148,7 @@ public class DeviceQueue {
                 .execute(Tuple.of(deviceId, seq))
                 .map(rows -> {
                     if (!rows.iterator().hasNext()) {
-                        throw new ApiException(404, "Device " + deviceId + " has no parked operation " + seq);
+                        throw DomainException.notFound("Device " + deviceId + " has no parked operation " + seq);
                     }
                     Row row = rows.iterator().next();
                     Optional<ObjectNode> item = Optional.ofNullable(row.getString("item"))

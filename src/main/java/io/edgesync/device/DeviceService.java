@@ -2,7 +2,7 @@ package io.edgesync.device;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
@@ -31,12 +31,12 @@ public class DeviceService {
         return devices.findById(deviceId)
                 .onItem()
                 .ifNull()
-                .failWith(() -> ApiException.notFound("Unknown device " + deviceId));
+                .failWith(() -> DomainException.notFound("Unknown device " + deviceId));
     }
 
     static void requireValidId(String deviceId) {
         if (!DeviceIds.isValid(deviceId)) {
-            throw ApiException.badRequest(
+            throw DomainException.invalid(
                     "Invalid device id: 1 to 128 characters, letters, digits and . _ : - only, starting alphanumeric");
         }
     }

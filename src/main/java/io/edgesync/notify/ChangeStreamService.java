@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.config.EdgeSyncConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -81,11 +81,11 @@ public class ChangeStreamService {
         String deviceKey = "device:" + deviceId;
         String callerKey = "caller:" + caller;
         if (!take(deviceKey, maxPerDevice)) {
-            throw new ApiException(429, "The device already has " + maxPerDevice + " open notification streams");
+            throw DomainException.tooMany("The device already has " + maxPerDevice + " open notification streams");
         }
         if (!take(callerKey, maxPerCaller)) {
             give(deviceKey);
-            throw new ApiException(429, "You already have " + maxPerCaller + " open notification streams");
+            throw DomainException.tooMany("You already have " + maxPerCaller + " open notification streams");
         }
         AtomicBoolean released = new AtomicBoolean();
         return () -> {

@@ -7,7 +7,7 @@ import java.util.TreeSet;
 
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 
 /**
  * The tables a change stream follows: named ones, matched case-insensitively, or all of them. Tables need not exist
@@ -47,7 +47,7 @@ public final class FollowedTables {
             }
         }
         if (keys.size() > MAX_TABLES) {
-            throw ApiException.badRequest("A stream follows at most " + MAX_TABLES + " tables");
+            throw DomainException.invalid("A stream follows at most " + MAX_TABLES + " tables");
         }
         return new FollowedTables(Set.copyOf(keys));
     }
@@ -68,10 +68,10 @@ public final class FollowedTables {
 
     private static String validKey(String name) {
         if (name.isEmpty()) {
-            throw ApiException.badRequest("tables must list table names separated by commas");
+            throw DomainException.invalid("tables must list table names separated by commas");
         }
         if (!TableCatalog.TABLE_NAME.matcher(name).matches()) {
-            throw ApiException.badRequest(TableCatalog.INVALID_TABLE_NAME);
+            throw DomainException.invalid(TableCatalog.INVALID_TABLE_NAME);
         }
         return TableInfo.key(name);
     }

@@ -8,7 +8,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.ProblemExceptionMappers;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.device.DeviceIds;
@@ -68,7 +68,7 @@ public class StreamGuard {
                     routing.put(CALLER, caller);
                 })
                 .map(caller -> (Response) null)
-                .onFailure(ApiException.class)
+                .onFailure(DomainException.class)
                 .recoverWithItem(e -> problem(e));
     }
 
@@ -87,9 +87,9 @@ public class StreamGuard {
         return caller == null ? Caller.ANONYMOUS : caller;
     }
 
-    private static Response problem(ApiException e) {
+    private static Response problem(DomainException e) {
         Response response = ProblemExceptionMappers.responseOf(e);
-        if (e.status() == 429 && e.retryAfterSeconds().isEmpty()) {
+        if (e.kind() == DomainException.Kind.TOO_MANY && e.retryAfterSeconds().isEmpty()) {
             response.getHeaders().add("Retry-After", "5");
         }
         return response;

@@ -18,7 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.Problem;
 import io.edgesync.config.EdgeSyncConfig;
 import io.smallrye.common.annotation.Blocking;
@@ -70,11 +70,11 @@ public class DevTokenResource {
     @APIResponse(responseCode = "500", ref = "InternalError")
     public TokenResponse mintToken(TokenRequest request) {
         if (!enabled) {
-            throw ApiException.notFound("No such resource");
+            throw DomainException.notFound("No such resource");
         }
         if (request == null || request.subject() == null || request.subject().isBlank()
                 || request.subject().length() > 255) {
-            throw ApiException.badRequest("Give the token's subject: {\"subject\":\"alice\",\"roles\":[\"admin\"]}");
+            throw DomainException.invalid("Give the token's subject: {\"subject\":\"alice\",\"roles\":[\"admin\"]}");
         }
         Set<String> roles = request.roles() == null ? Set.of() : Set.copyOf(request.roles());
         long validity = request.validSeconds() == null

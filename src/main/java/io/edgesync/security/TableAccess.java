@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.edgesync.cache.RowScope;
 import io.edgesync.cache.TableInfo;
+import io.edgesync.common.DomainException;
 import io.edgesync.config.EdgeSyncConfig;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
@@ -45,7 +46,8 @@ public class TableAccess {
     public Uni<Caller> currentCaller() {
         return identities.getDeferredIdentity()
                 .onFailure(AuthenticationFailedException.class)
-                .transform(e -> new AccessDeniedException(401, "Invalid or expired token"))
+                .transform(e -> new AccessDeniedException(DomainException.Kind.UNAUTHENTICATED,
+                        "Invalid or expired token"))
                 .map(TableAccess::toCaller);
     }
 

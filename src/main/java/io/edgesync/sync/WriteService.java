@@ -31,7 +31,7 @@ import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.Transactions;
 import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.cache.WriteOutcome;
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.Meters;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.conflict.ConflictPolicies;
@@ -40,7 +40,6 @@ import io.edgesync.device.QueuedOperation;
 import io.edgesync.events.EdgeOutbox;
 import io.edgesync.events.EventPipeline;
 import io.edgesync.odata.ColumnType;
-import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -212,7 +211,7 @@ public class WriteService {
                 .chain(parked -> {
                     if (parked.earlierParkedOnTable().isPresent() && policies.stopOnConflict(parked.table())) {
                         // The device's operations on a stop-on-conflict table apply in the order it sent them.
-                        throw new ApiException(409, "Operation " + parked.earlierParkedOnTable().get()
+                        throw DomainException.conflict("Operation " + parked.earlierParkedOnTable().get()
                                 + " of device " + deviceId + " is parked before operation " + seq + " on table "
                                 + parked.table() + ", which keeps a device's operations in order (stop-on-conflict):"
                                 + " retry or discard operation " + parked.earlierParkedOnTable().get() + " first");
@@ -270,30 +269,27 @@ public class WriteService {
                 .filter(name -> TableCatalog.TABLE_NAME.matcher(name).matches())
                 .map(name -> tables.get(TableInfo.key(name)));
         if (!WriteRequest.KINDS.contains(kind)) {
-            return refused(request, operationId, table, 400, "Unknown kind '" + request.kind()
+            return refused(request, operationId, table, DomainException.Kind.INVALID, "Unknown kind '" + request.kind()
                     + "': use insert, update, delete or undelete");
         }
         if (table.isEmpty()) {
-            return refused(request, operationId, Optional.empty(), 404, "The table '"
+            return refused(request, operationId, Optional.empty(), DomainException.Kind.NOT_FOUND, "The table '"
                     + abbreviate(String.valueOf(request.table()), 64) + "' does not exist");
         }
         try {
             TableAccess.Access allowed = access.authorize(call.caller(), table.get(), true);
             RecordOperation operation = toOperation(call, request, kind, operationId, table.get(), allowed.scope());
             return new Prepared(request, operationId, table, Optional.of(operation), Optional.empty());
-        } catch (AccessDeniedException e) {
-            return refused(request, operationId, table, e.status(), e.getMessage());
-        } catch (InvalidItemException e) {
-            return refused(request, operationId, table, 400, e.getMessage());
-        } catch (ApiException e) {
-            return refused(request, operationId, table, e.status(), e.getMessage());
+        } catch (DomainException e) {
+            // (access denied, an invalid item, ...)
+            return refused(request, operationId, table, e.kind(), e.getMessage());
         }
     }
 
-    private static Prepared refused(WriteRequest request, String operationId, Optional<TableInfo> table, int status,
-            String message) {
+    private static Prepared refused(WriteRequest request, String operationId, Optional<TableInfo> table,
+            DomainException.Kind kind, String message) {
         return new Prepared(request, operationId, table, Optional.empty(),
-                Optional.of(new WriteOutcome.Rejected(status, message)));
+                Optional.of(new WriteOutcome.Rejected(kind, message)));
     }
 
     /** Validates the item and the ids, and builds the operation the planner applies. */
@@ -449,7 +445,7 @@ public class WriteService {
                 decision = WritePlanner.Decision.of(p.refused().get());
             } else if (!requeue && blocked.contains(p.table().get().name())
                     && policies.stopOnConflict(p.table().get().name())) {
-                decision = WritePlanner.Decision.of(new WriteOutcome.Rejected(409,
+                decision = WritePlanner.Decision.of(new WriteOutcome.Rejected(DomainException.Kind.CONFLICT,
                         "Waiting behind an earlier parked operation on table " + p.request().table()));
             } else {
                 decision = planner.decide(p.table().get(), p.operation().get());

@@ -81,6 +81,37 @@ class PackageRulesTest {
         assertThat(violations).as(rule + ": " + rule.why()).isEmpty();
     }
 
+    /** Packages below the surfaces: they fail with a kind of failure and never choose an HTTP status. */
+    static List<String> services() {
+        return List.of("cache", "sync", "device", "conflict", "events", "central", "odata");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("services")
+    void servicesFailWithDomainExceptionsNotHttpStatuses(String service) {
+        // Given what answers HTTP: the JAX-RS types, problem bodies, the table protocol's errors and the status table
+        Pattern http = Pattern.compile(
+                "\\bjakarta\\.ws\\.rs\\b|\\bProblem\\b|\\bTableProtocolException\\b|\\bErrorTable\\b|\\bWebApplicationException\\b");
+        List<String> violations = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(SOURCES.resolve(service))) {
+            // When the service's code is read
+            files.filter(file -> file.toString().endsWith(".java")).sorted().forEach(file -> {
+                List<String> lines = read(file);
+                for (int i = 0; i < lines.size(); i++) {
+                    String code = codeOf(lines.get(i));
+                    if (http.matcher(code).find()) {
+                        violations.add(SOURCES.relativize(file) + ":" + (i + 1) + " " + code.strip());
+                    }
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+
+        // Then none of it appears: a service throws DomainException, and each surface maps it (ErrorTable)
+        assertThat(violations).as(service + " answers HTTP itself").isEmpty();
+    }
+
     /** The line without a comment: a Javadoc or comment line is empty, a trailing comment is cut off. */
     private static String codeOf(String line) {
         String stripped = line.strip();

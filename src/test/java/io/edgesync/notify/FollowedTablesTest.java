@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -46,18 +46,18 @@ class FollowedTablesTest {
     @ParameterizedTest(name = "tables=\"{0}\"")
     @ValueSource(strings = {"", " ", ",", "a,,b", "a,", "1abc", "no way", "a;b", "ta/ble", "x%41"})
     void missingOrInvalidNamesAreABadRequest(String parameter) {
-        ApiException failure = catchThrowableOfType(ApiException.class,
+        DomainException failure = catchThrowableOfType(DomainException.class,
                 () -> FollowedTables.parse(List.of(parameter)));
 
-        assertThat(failure.status()).isEqualTo(400);
+        assertThat(failure.kind()).isEqualTo(DomainException.Kind.INVALID);
     }
 
     @Test
     void overlongNameIsABadRequest() {
-        ApiException failure = catchThrowableOfType(ApiException.class,
+        DomainException failure = catchThrowableOfType(DomainException.class,
                 () -> FollowedTables.parse(List.of("t" + "x".repeat(128))));
 
-        assertThat(failure.status()).isEqualTo(400);
+        assertThat(failure.kind()).isEqualTo(DomainException.Kind.INVALID);
     }
 
     @Test
@@ -67,10 +67,10 @@ class FollowedTablesTest {
             names.add("t" + i);
         }
 
-        ApiException failure = catchThrowableOfType(ApiException.class,
+        DomainException failure = catchThrowableOfType(DomainException.class,
                 () -> FollowedTables.parse(List.of(String.join(",", names))));
 
-        assertThat(failure.status()).isEqualTo(400);
+        assertThat(failure.kind()).isEqualTo(DomainException.Kind.INVALID);
         assertThat(FollowedTables.parse(names.subList(0, FollowedTables.MAX_TABLES)).tables())
                 .hasSize(FollowedTables.MAX_TABLES);
     }

@@ -20,7 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseHeader;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
@@ -76,7 +76,7 @@ public class ChangeEventsResource {
     public Multi<OutboundSseEvent> streamChanges(@PathParam("deviceId") String deviceId,
             @Context HttpServerRequest request, @Context Sse sse, @Context RoutingContext routing) {
         if (!DeviceIds.isValid(deviceId)) {
-            throw ApiException.badRequest("Invalid device id");
+            throw DomainException.invalid("Invalid device id");
         }
         // The raw parameters: a bound @QueryParam list drops "tables=", which must be a 400, not all tables.
         FollowedTables followed = FollowedTables.parse(request.params().getAll("tables"));

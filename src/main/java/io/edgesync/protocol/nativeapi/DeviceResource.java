@@ -16,7 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
@@ -87,7 +87,7 @@ public class DeviceResource {
                         .map(device -> {
                             // Another user's device does not exist for this caller.
                             if (device.userId != null && !caller.subject().map(device.userId::equals).orElse(false)) {
-                                throw ApiException.notFound("Unknown device " + deviceId);
+                                throw DomainException.notFound("Unknown device " + deviceId);
                             }
                             return DeviceView.of(device);
                         }));

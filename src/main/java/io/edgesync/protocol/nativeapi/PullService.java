@@ -20,7 +20,7 @@ import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.VisibilityHorizon;
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.Meters;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
@@ -77,11 +77,11 @@ public class PullService {
     }
 
     /** The device must start over: its token is older than the tombstones kept. */
-    public static final class ResyncRequiredException extends ApiException {
+    public static final class ResyncRequiredException extends DomainException {
         private static final long serialVersionUID = 1L;
 
         ResyncRequiredException(String message) {
-            super(410, message);
+            super(Kind.EXPIRED, message);
         }
 
         @Override
@@ -93,22 +93,22 @@ public class PullService {
     public Uni<ObjectNode> pullChanges(String deviceId, String tableName, Optional<String> token, int limit,
             String queryId, Caller caller) {
         if (!DeviceIds.isValid(deviceId)) {
-            throw ApiException.badRequest("Invalid device id: 1 to 128 characters, letters, digits and . _ : -");
+            throw DomainException.invalid("Invalid device id: 1 to 128 characters, letters, digits and . _ : -");
         }
         if (tableName == null || !TableCatalog.TABLE_NAME.matcher(tableName).matches()) {
-            throw ApiException.badRequest("Give the table to pull: ?table=<name>");
+            throw DomainException.invalid("Give the table to pull: ?table=<name>");
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
+            throw DomainException.invalid("limit must be between 1 and " + MAX_LIMIT);
         }
         Optional<Token> given = token.filter(t -> !t.isEmpty()).map(this::decode);
         given.filter(t -> !t.table().equals(TableInfo.key(tableName))).ifPresent(t -> {
-            throw ApiException.badRequest("The token belongs to another table");
+            throw DomainException.invalid("The token belongs to another table");
         });
         return catalog.findTable(tableName)
                 .chain(found -> {
                     TableInfo table = found.orElseThrow(
-                            () -> ApiException.notFound("The table '" + tableName + "' does not exist"));
+                            () -> DomainException.notFound("The table '" + tableName + "' does not exist"));
                     TableAccess.Access access = tableAccess.authorize(caller, table, false);
                     return devices.touchDevice(deviceId, "native", null, caller.subject())
                             .chain(() -> table.persisted()
@@ -213,11 +213,11 @@ public class PullService {
             JsonNode node = json.readTree(Base64.getUrlDecoder().decode(token));
             if (node == null || node.path("v").asInt() != 1 || !node.path("t").isTextual()
                     || !node.path("p").canConvertToLong() || !node.path("i").canConvertToLong()) {
-                throw ApiException.badRequest("Invalid token");
+                throw DomainException.invalid("Invalid token");
             }
             return new Token(node.path("t").asText(), node.path("p").asLong(), node.path("i").asLong());
         } catch (IllegalArgumentException | IOException e) {
-            throw ApiException.badRequest("Invalid token");
+            throw DomainException.invalid("Invalid token");
         }
     }
 }

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.Precondition;
 import io.edgesync.cache.TableCatalog;
-import io.edgesync.common.ApiException;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.JsonPolicy;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.device.DeviceIds;
@@ -76,7 +76,7 @@ public class PushService {
             try {
                 return OffsetDateTime.parse(text).toInstant();
             } catch (DateTimeParseException e) {
-                throw ApiException.badRequest("Operation " + index + ": clientUpdatedAt is not an ISO-8601 date-time");
+                throw DomainException.invalid("Operation " + index + ": clientUpdatedAt is not an ISO-8601 date-time");
             }
         });
         Optional<String> base = Optional.ofNullable(op.baseVersion()).filter(v -> !v.isEmpty());
@@ -87,43 +87,43 @@ public class PushService {
 
     private List<PushRequest.Op> validateBatch(String deviceId, PushRequest request) {
         if (!DeviceIds.isValid(deviceId)) {
-            throw ApiException.badRequest("Invalid device id: 1 to 128 characters, letters, digits and . _ : -");
+            throw DomainException.invalid("Invalid device id: 1 to 128 characters, letters, digits and . _ : -");
         }
         if (request == null || request.operations() == null) {
-            throw ApiException.badRequest("The body must be {\"operations\": [...]}");
+            throw DomainException.invalid("The body must be {\"operations\": [...]}");
         }
         List<PushRequest.Op> operations = request.operations();
         if (operations.size() > limits.maxBatchOperations()) {
-            throw ApiException.badRequest("A batch holds at most " + limits.maxBatchOperations() + " operations");
+            throw DomainException.invalid("A batch holds at most " + limits.maxBatchOperations() + " operations");
         }
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < operations.size(); i++) {
             PushRequest.Op op = operations.get(i);
             if (op == null || op.operationId() == null || op.operationId().isBlank()
                     || op.operationId().length() > MAX_OPERATION_ID) {
-                throw ApiException.badRequest("Operation " + i + ": operationId must be 1 to " + MAX_OPERATION_ID
+                throw DomainException.invalid("Operation " + i + ": operationId must be 1 to " + MAX_OPERATION_ID
                         + " characters");
             }
             if (op.kind() == null || !WriteRequest.KINDS.contains(op.kind().toLowerCase(Locale.ROOT))) {
-                throw ApiException.badRequest("Operation " + i + ": unknown kind '" + op.kind()
+                throw DomainException.invalid("Operation " + i + ": unknown kind '" + op.kind()
                         + "': use insert, update, delete or undelete");
             }
             if (op.table() == null || !TableCatalog.TABLE_NAME.matcher(op.table()).matches()) {
-                throw ApiException.badRequest("Operation " + i + ": " + TableCatalog.INVALID_TABLE_NAME);
+                throw DomainException.invalid("Operation " + i + ": " + TableCatalog.INVALID_TABLE_NAME);
             }
             if (!seen.add(op.operationId())) {
-                throw ApiException.badRequest("Operation " + i + ": operationId '" + op.operationId()
+                throw DomainException.invalid("Operation " + i + ": operationId '" + op.operationId()
                         + "' appears twice in the batch");
             }
             if (op.item() != null && op.item().toString().length() > limits.maxItemBytes()) {
-                throw new ApiException(413, "Operation " + i + ": the item is larger than " + limits.maxItemBytes()
+                throw DomainException.tooLarge("Operation " + i + ": the item is larger than " + limits.maxItemBytes()
                         + " bytes");
             }
             Optional<String> outOfRange = op.item() == null
                     ? Optional.empty()
                     : JsonPolicy.firstNonFiniteNumber(op.item());
             if (outOfRange.isPresent()) {
-                throw ApiException.badRequest("Operation " + i + ": "
+                throw DomainException.invalid("Operation " + i + ": "
                         + JsonPolicy.nonFiniteMessage("/item" + outOfRange.get()));
             }
         }

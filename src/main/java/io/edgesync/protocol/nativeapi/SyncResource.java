@@ -26,8 +26,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.common.ApiException;
 import io.edgesync.common.Deadlines;
+import io.edgesync.common.DomainException;
 import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
@@ -121,7 +121,7 @@ public class SyncResource {
         try {
             return Integer.parseInt(limit.trim());
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("limit must be a number between 1 and " + PullService.MAX_LIMIT);
+            throw DomainException.invalid("limit must be a number between 1 and " + PullService.MAX_LIMIT);
         }
     }
 

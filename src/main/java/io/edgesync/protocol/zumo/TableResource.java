@@ -1,18 +1,11 @@
 package io.edgesync.protocol.zumo;
 
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
@@ -45,18 +38,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.cache.ItemValidator.InvalidItemException;
 import io.edgesync.cache.Precondition;
 import io.edgesync.cache.RecordStore;
-import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.VisibilityHorizon;
-import io.edgesync.cache.WriteOutcome;
-import io.edgesync.common.ApiException;
 import io.edgesync.common.DatabaseAvailability;
 import io.edgesync.common.Deadlines;
 import io.edgesync.common.JsonPolicy;
@@ -76,7 +64,6 @@ import io.edgesync.odata.ResolvedColumn;
 import io.edgesync.security.TableAccess;
 import io.edgesync.sync.WriteCall;
 import io.edgesync.sync.WriteRequest;
-import io.edgesync.sync.WriteResult;
 import io.edgesync.sync.WriteService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -117,9 +104,6 @@ public class TableResource {
 
     /** The header the Azure clients send with a per-install GUID: the device id of ZUMO traffic. */
     static final String INSTALLATION_ID = "X-ZUMO-INSTALLATION-ID";
-    private static final String NOT_FOUND = "The item does not exist";
-    private static final String GONE = "The item has been deleted";
-    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
     private final TableCatalog catalog;
     private final RecordStore store;
@@ -129,20 +113,17 @@ public class TableResource {
     private final DeviceQueue devices;
     private final TableAccess access;
     private final MeterRegistry metrics;
-    private final ItemWriter writer;
-    private final ObjectMapper json;
+    private final TableResponses responses;
     private final ObjectReader bodyReader;
     private final EdgeSyncConfig.Protocol protocol;
     private final EdgeSyncConfig.Limits limits;
     private final ODataLimits odataLimits;
-    private final DatabaseAvailability databases;
     private final Duration requestTimeout;
 
     public TableResource(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility,
             WriteService writes, ZumoAnswers answers, DeviceQueue devices, TableAccess access, ItemWriter writer,
             ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics, DatabaseAvailability databases) {
         this.catalog = catalog;
-        this.databases = databases;
         this.requestTimeout = Duration.ofMillis(config.limits().requestTimeoutMillis());
         this.store = store;
         this.visibility = visibility;
@@ -151,8 +132,7 @@ public class TableResource {
         this.devices = devices;
         this.access = access;
         this.metrics = metrics;
-        this.writer = writer;
-        this.json = json;
+        this.responses = new TableResponses(json, writer, config.protocol(), databases);
         this.bodyReader = json.reader()
                 .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
@@ -177,19 +157,7 @@ public class TableResource {
     }
 
     private Uni<Response> queryTable(TableRequest request, TableInfo table, boolean retryWithFreshMetadata) {
-        EdgeSyncConfig.Paging v2 = protocol.v2();
-        EdgeSyncConfig.V3Paging v3 = protocol.v3();
-        int pageSize = request.isV2() ? v2.pageSize() : v3.pageSize();
-        Optional<Long> top = request.nonNegative("$top");
-        long skip = request.nonNegative("$skip").orElse(0L);
-        if (skip > this.limits.maxSkip()) {
-            throw new TableProtocolException(request.version(), 400, "$skip may be at most " + this.limits.maxSkip()
-                    + "; page with a filter on updatedAt instead");
-        }
-        if (!request.isV2() && top.isPresent() && top.get() > v3.maxTop()) {
-            throw new TableProtocolException(request.version(), 400,
-                    "You cannot request more than " + v3.maxTop() + " records");
-        }
+        TablePaging paging = TablePaging.of(request, protocol, limits.maxSkip());
         Optional<Expr> filter;
         List<OrderBy> orderBy;
         Optional<List<ResolvedColumn>> select;
@@ -210,15 +178,12 @@ public class TableResource {
         } catch (ODataException e) {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
         }
-        int limit = (int) Math.min(top.orElse(Long.MAX_VALUE), pageSize);
-        boolean serverLimited = top.isEmpty() || top.get() > pageSize;
+        int limit = paging.limit();
+        boolean withCount = paging.withCount();
         boolean includeDeleted = request.includeDeleted();
-        boolean withCount = request.isV2()
-                ? request.query().first("$inlinecount").map("allpages"::equals).orElse(false)
-                : request.query().first("$count").map("true"::equalsIgnoreCase).orElse(false);
-        Optional<WatermarkPaging.Rewritten> watermark = WatermarkPaging.rewrite(filter, orderBy, skip);
+        Optional<WatermarkPaging.Rewritten> watermark = WatermarkPaging.rewrite(filter, orderBy, paging.skip());
         Optional<Expr> pageFilter = watermark.map(w -> Optional.of(w.filter())).orElse(filter);
-        long pageSkip = watermark.map(WatermarkPaging.Rewritten::skip).orElse(skip);
+        long pageSkip = watermark.map(WatermarkPaging.Rewritten::skip).orElse(paging.skip());
         try {
             // Translate before waiting for the horizon: an invalid query is an error at once.
             store.queryStatement(table, request.scope(), OptionalLong.empty(), pageFilter, orderBy, includeDeleted,
@@ -252,8 +217,8 @@ public class TableResource {
                 .invoke(result -> trackPull(request, table, filter, result.getItem1()))
                 .invoke(result -> Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol",
                         request.isV2() ? "zumo-v2" : "zumo-v3").increment(result.getItem1().records().size()))
-                .map(result -> listResponse(request, table, select, result.getItem1(), result.getItem2(), skip, top,
-                        serverLimited, orderBy));
+                .map(result -> responses.page(request, table, select, result.getItem1(), result.getItem2(),
+                        paging.nextQuery(request, result.getItem1(), orderBy)));
     }
 
     /**
@@ -299,60 +264,6 @@ public class TableResource {
         return columns;
     }
 
-    private Response listResponse(TableRequest request, TableInfo table, Optional<List<ResolvedColumn>> select,
-            RecordStore.Page page, Optional<Long> count, long skip, Optional<Long> top, boolean serverLimited,
-            List<OrderBy> orderBy) {
-        ArrayNode items = json.createArrayNode();
-        for (StoredRecord record : page.records()) {
-            items.add(writer.writeItem(table, record, select));
-        }
-        Optional<String> nextQuery = Optional.empty();
-        if (serverLimited && page.hasMore()) {
-            int returned = page.records().size();
-            Map<String, String> paging = new LinkedHashMap<>();
-            paging.put("$skip", Long.toString(skip + returned));
-            top.ifPresent(t -> paging.put("$top", Long.toString(t - returned)));
-            if (!request.isV2() && KeysetNextLink.applies(orderBy)) {
-                // Datasync clients follow nextLink through a whole pull: continue after the last row's stamp instead
-                // of counting rows, so updates during the pull cannot shift a row out of the pages.
-                StoredRecord last = page.records().get(returned - 1);
-                paging.put("$skip", null);
-                paging.put("$filter", KeysetNextLink.filterAfter(request.query().first("$filter"), last.updatedAt()));
-            }
-            nextQuery = Optional.of(request.query().with(paging));
-        }
-        Response.ResponseBuilder response = Response.ok();
-        JsonNode body;
-        if (request.isV2()) {
-            nextQuery.ifPresent(q -> response.header("Link", request.urlWithoutQuery() + "?" + q + "; rel=next"));
-            if (count.isPresent()) {
-                ObjectNode results = json.createObjectNode();
-                results.set("results", items);
-                results.put("count", count.get());
-                body = results;
-            } else {
-                body = items;
-            }
-        } else {
-            ObjectNode result = json.createObjectNode();
-            result.set("items", items);
-            if (count.isPresent()) {
-                result.put("count", count.get());
-            } else {
-                result.putNull("count");
-            }
-            if (nextQuery.isPresent()) {
-                result.put("nextLink", protocol.v3().nextLink() == EdgeSyncConfig.NextLinkStyle.ABSOLUTE
-                        ? request.urlWithoutQuery() + "?" + nextQuery.get()
-                        : nextQuery.get());
-            } else {
-                result.putNull("nextLink");
-            }
-            body = result;
-        }
-        return jsonResponse(response, body);
-    }
-
     @GET
     @Path("{table}/{id}")
     @Operation(summary = "Read one record")
@@ -365,44 +276,16 @@ public class TableResource {
         return handle(uri, headers, request -> requireTable(request, tableName, false)
                 .call(table -> bindDevice(request))
                 .chain(table -> store.findRecord(table, id)
-                        .map(found -> findResponse(request, table,
-                                found.filter(record -> request.scope().includes(record.owner()))))));
+                        .map(found -> responses.found(request, table,
+                                found.filter(record -> request.scope().includes(record.owner())),
+                                () -> select(request, table)))));
     }
 
-    private Response findResponse(TableRequest request, TableInfo table, Optional<StoredRecord> found) {
-        if (found.isEmpty() || (found.get().deleted() && !table.softDelete())) {
-            throw notFound(request);
-        }
-        StoredRecord record = found.get();
-        if (record.deleted() && !request.includeDeleted()) {
-            throw request.isV2() ? notFound(request) : new TableProtocolException(request.version(), 410, GONE);
-        }
-        if (!request.isV2()) {
-            Optional<String> ifNoneMatch = request.header(HttpHeaders.IF_NONE_MATCH);
-            boolean notModified = ifNoneMatch.isPresent()
-                    ? EntityTags.ifNoneMatch(ifNoneMatch.get(), record.version())
-                    : request.dateHeader(HttpHeaders.IF_MODIFIED_SINCE)
-                            .map(since -> !record.updatedAt().truncatedTo(ChronoUnit.SECONDS).isAfter(since))
-                            .orElse(false);
-            if (notModified) {
-                return noCache(Response.notModified()).header(HttpHeaders.ETAG, EntityTags.etagOf(record.version()))
-                        .build();
-            }
-            Optional<String> ifMatch = request.header(HttpHeaders.IF_MATCH);
-            if (ifMatch.isPresent() && !EntityTags.ifMatch(ifMatch.get(), record.version())) {
-                return itemResponse(request, Response.status(412), table, record);
-            }
-        }
-        Optional<List<ResolvedColumn>> select = request.query()
+    private Optional<List<ResolvedColumn>> select(TableRequest request, TableInfo table) {
+        return request.query()
                 .first("$select")
                 .filter(s -> !s.isBlank())
                 .map(s -> resolveSelect(table, ODataParser.parseSelect(s, odataLimits)));
-        Response.ResponseBuilder response = Response.ok()
-                .header(HttpHeaders.ETAG, EntityTags.etagOf(record.version()));
-        if (!request.isV2()) {
-            response.header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(record.updatedAt()));
-        }
-        return jsonResponse(response, writer.writeItem(table, record, select));
     }
 
     // ---------------------------------------------------------------------------------------------------- writes
@@ -427,7 +310,7 @@ public class TableResource {
             WriteRequest write = new WriteRequest(tableName, WriteRequest.INSERT, Optional.empty(), Optional.of(item),
                     Precondition.NONE, Optional.empty(), Optional.empty(), Optional.empty(), false, false, false);
             return writes.write(call(request), write)
-                    .map(result -> writeResponse(request, result, 201, 409));
+                    .map(result -> responses.written(request, result, 201, 409));
         });
     }
 
@@ -486,15 +369,16 @@ public class TableResource {
                 .filter(JsonNode::isTextual)
                 .map(JsonNode::asText)
                 .filter(version -> !version.isEmpty());
-        Conditions conditions = conditions(request, bodyVersion);
+        TablePreconditions.Conditions conditions = TablePreconditions.ofWrite(request, bodyVersion);
         boolean allowDeleted = !request.isV2() && request.includeDeleted();
         // An update of a record the server deleted is a conflict for the table's policy, as in the native API: under
         // server-wins the answer stays 404 (v2) or 410 (v3); a policy that lets the device win brings the record back.
         WriteRequest write = new WriteRequest(tableName, WriteRequest.UPDATE, urlId, Optional.of(item),
-                conditions.precondition(), baseVersion(request, bodyVersion), Optional.empty(), Optional.empty(), merge,
+                conditions.precondition(), TablePreconditions.baseVersion(request, bodyVersion), Optional.empty(),
+                Optional.empty(), merge,
                 allowDeleted, true);
         return writes.write(call(request), write)
-                .map(result -> writeResponse(request, result, 200, conditions.failureStatus()));
+                .map(result -> responses.written(request, result, 200, conditions.failureStatus()));
     }
 
     @DELETE
@@ -524,12 +408,13 @@ public class TableResource {
     /** A delete or undelete: the record is named by the URL, the precondition by the headers. */
     private Uni<Response> writeById(TableRequest request, String tableName, String id, String kind,
             int successStatus) {
-        Conditions conditions = conditions(request, Optional.empty());
+        TablePreconditions.Conditions conditions = TablePreconditions.ofWrite(request, Optional.empty());
         WriteRequest write = new WriteRequest(tableName, kind, Optional.of(id), Optional.empty(),
-                conditions.precondition(), baseVersion(request, Optional.empty()), Optional.empty(), Optional.empty(),
+                conditions.precondition(), TablePreconditions.baseVersion(request, Optional.empty()), Optional.empty(),
+                Optional.empty(),
                 false, false, false);
         return writes.write(call(request), write)
-                .map(result -> writeResponse(request, result, successStatus, conditions.failureStatus()));
+                .map(result -> responses.written(request, result, successStatus, conditions.failureStatus()));
     }
 
     /** The caller, and the device behind a table request: its {@code X-ZUMO-INSTALLATION-ID}, when it sends one. */
@@ -560,82 +445,6 @@ public class TableResource {
                 .orElseGet(() -> Uni.createFrom().voidItem());
     }
 
-    /** The version the client based its change on: If-Match (a single strong value), or the body's version. */
-    private static Optional<String> baseVersion(TableRequest request, Optional<String> bodyVersion) {
-        return request.header(HttpHeaders.IF_MATCH)
-                .flatMap(EntityTags::singleStrongValue)
-                .or(() -> bodyVersion);
-    }
-
-    /** The precondition of a write and the status its failure answers with (docs/protocol.md 5). */
-    private record Conditions(Precondition precondition, int failureStatus) {
-    }
-
-    private Conditions conditions(TableRequest request, Optional<String> bodyVersion) {
-        Optional<String> ifMatch = request.header(HttpHeaders.IF_MATCH);
-        if (request.isV2()) {
-            if (ifMatch.isPresent()) {
-                return new Conditions(ifMatchCondition(ifMatch.get()), 412);
-            }
-            if (bodyVersion.isPresent()) {
-                // A version in the body without If-Match is a conditional write that answers 409 (Q20).
-                return new Conditions(Precondition.versionIs(bodyVersion.get()), 409);
-            }
-            return new Conditions(Precondition.NONE, 412);
-        }
-        Optional<String> ifNoneMatch = request.header(HttpHeaders.IF_NONE_MATCH);
-        Optional<Instant> unmodifiedSince = request.dateHeader("If-Unmodified-Since");
-        if (ifNoneMatch.isEmpty() && unmodifiedSince.isEmpty()) {
-            return new Conditions(ifMatch.map(TableResource::ifMatchCondition).orElse(Precondition.NONE), 412);
-        }
-        Precondition precondition = current -> ifMatch.map(h -> EntityTags.ifMatch(h, current.version()))
-                .orElse(true)
-                && ifNoneMatch.map(h -> !EntityTags.ifNoneMatch(h, current.version())).orElse(true)
-                && unmodifiedSince.map(t -> !current.updatedAt().truncatedTo(ChronoUnit.SECONDS).isAfter(t))
-                        .orElse(true);
-        return new Conditions(precondition, 412);
-    }
-
-    /** If-Match: a single strong ETag is a plain version check (which a single write makes in its statement). */
-    private static Precondition ifMatchCondition(String ifMatch) {
-        return EntityTags.singleStrongValue(ifMatch)
-                .map(Precondition::versionIs)
-                .orElse(current -> EntityTags.ifMatch(ifMatch, current.version()));
-    }
-
-    private Response writeResponse(TableRequest request, WriteResult result, int successStatus, int conflictStatus) {
-        WriteOutcome outcome = result.outcome();
-        if (outcome instanceof WriteOutcome.Rejected rejected) {
-            throw new TableProtocolException(request.version(), rejected.status(), rejected.message());
-        }
-        TableInfo table = result.table().orElseThrow();
-        if (outcome instanceof WriteOutcome.Applied applied) {
-            StoredRecord record = applied.record();
-            if (successStatus == 204) {
-                return noCache(Response.noContent()).build();
-            }
-            Response.ResponseBuilder response = Response.status(successStatus);
-            if (successStatus == 201) {
-                response.header(HttpHeaders.LOCATION, request.origin() + "/tables/"
-                        + urlEncode(table.displayName()) + "/" + urlEncode(record.id()));
-            }
-            return itemResponse(request, response, table, record);
-        }
-        if (outcome instanceof WriteOutcome.IdTaken) {
-            throw new TableProtocolException(request.version(), 409, "The id is already in use");
-        }
-        if (outcome instanceof WriteOutcome.AlreadyExists exists) {
-            return itemResponse(request, Response.status(409), table, exists.current());
-        }
-        if (outcome instanceof WriteOutcome.PreconditionFailed failed) {
-            return itemResponse(request, Response.status(conflictStatus), table, failed.current());
-        }
-        if (outcome instanceof WriteOutcome.Deleted) {
-            throw request.isV2() ? notFound(request) : new TableProtocolException(request.version(), 410, GONE);
-        }
-        throw notFound(request);
-    }
-
     // ---------------------------------------------------------------------------------------------------- helpers
 
     private Uni<Response> handle(UriInfo uri, HttpHeaders headers,
@@ -650,7 +459,7 @@ public class TableResource {
                 .invoke(caller -> request.caller(caller))
                 .chain(() -> action.apply(request)), requestTimeout)
                 .onFailure()
-                .transform(e -> toProtocolException(request.version(), e));
+                .transform(e -> responses.failure(request.version(), e));
     }
 
     /** The table, once the caller is allowed to read or write it; 404 for tables the gateway does not serve. */
@@ -715,88 +524,10 @@ public class TableResource {
                 || type.isWildcardType();
     }
 
-    private Response itemResponse(TableRequest request, Response.ResponseBuilder response, TableInfo table,
-            StoredRecord record) {
-        response.header(HttpHeaders.ETAG, EntityTags.etagOf(record.version()));
-        if (!request.isV2()) {
-            response.header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(record.updatedAt()));
-        }
-        return jsonResponse(response, writer.writeItem(table, record));
-    }
-
-    private Response jsonResponse(Response.ResponseBuilder response, JsonNode body) {
-        byte[] bytes;
-        try {
-            bytes = json.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Could not write a response", e);
-        }
-        return noCache(response)
-                .type(MediaType.APPLICATION_JSON_TYPE.withCharset("utf-8"))
-                .header(HttpHeaders.CONTENT_LENGTH, bytes.length)
-                .entity(bytes)
-                .build();
-    }
-
-    private static Response.ResponseBuilder noCache(Response.ResponseBuilder response) {
-        return response.header(HttpHeaders.CACHE_CONTROL, "no-cache")
-                .header(HttpHeaders.EXPIRES, "0")
-                .header("Pragma", "no-cache");
-    }
-
-    private static TableProtocolException notFound(TableRequest request) {
-        return new TableProtocolException(request.version(), 404, NOT_FOUND);
-    }
-
-    private TableProtocolException toProtocolException(ProtocolVersion version, Throwable e) {
-        if (e instanceof TableProtocolException protocolException) {
-            return protocolException.in(version);
-        }
-        if (e instanceof ApiException api) {
-            return new TableProtocolException(version, api.status(), api.getMessage(), api.retryAfterSeconds());
-        }
-        if (e instanceof ODataException || e instanceof InvalidItemException) {
-            return new TableProtocolException(version, 400, e.getMessage());
-        }
-        Optional<ApiException> database = databases.classify(e);
-        if (database.isPresent()) {
-            // The request's own values or query (a data exception, a string too long), or a busy database.
-            return new TableProtocolException(version, database.get().status(), database.get().getMessage(),
-                    database.get().retryAfterSeconds());
-        }
-        Log.errorf(e, "Table request failed");
-        return new TableProtocolException(version, 500, "Internal error");
-    }
-
-    /** Errors in the protocol's own shape: {@code {"error": ...}} for v2, problem+json for v3. */
+    /** Errors in the protocol's own shape. */
     @ServerExceptionMapper
     public Response mapTableProtocolException(TableProtocolException e) {
-        ObjectNode body = json.createObjectNode();
-        // jsonResponse (v2) adds the cache headers itself
-        Response.ResponseBuilder response = Response.status(e.status());
-        if (e.status() == 401) {
-            response.header("WWW-Authenticate", "Bearer");
-        }
-        e.retryAfterSeconds().ifPresent(seconds -> response.header("Retry-After", seconds));
-        if (e.version() == ProtocolVersion.V3) {
-            body.put("type", "about:blank");
-            Response.StatusType status = Response.Status.fromStatusCode(e.status());
-            body.put("title", status == null ? "Error" : status.getReasonPhrase());
-            body.put("status", e.status());
-            body.put("detail", e.getMessage());
-            body.put("error", e.getMessage());
-            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-            return noCache(response).type("application/problem+json")
-                    .header(HttpHeaders.CONTENT_LENGTH, bytes.length)
-                    .entity(bytes)
-                    .build();
-        }
-        body.put("error", e.getMessage());
-        return jsonResponse(response, body);
-    }
-
-    private static String urlEncode(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+        return responses.error(e);
     }
 
     private static String abbreviate(String text) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.TableInfo;
 import io.edgesync.cache.WriteOutcome;
+import io.edgesync.common.ErrorTable;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.sync.AnswerFormat;
 import io.edgesync.sync.WriteRequest;
@@ -44,7 +45,7 @@ public class ZumoAnswers implements AnswerFormat {
             return new Answer(QueuedOperation.CONFLICT, Optional.empty(), body);
         }
         if (outcome instanceof WriteOutcome.Rejected rejected) {
-            body.put("status", rejected.status()).put("error", rejected.message());
+            body.put("status", ErrorTable.status(rejected.kind())).put("error", rejected.message());
             return new Answer(QueuedOperation.REJECTED, Optional.of(rejected.message()), body);
         }
         String reason = outcome instanceof WriteOutcome.Deleted ? GONE : NOT_FOUND;
