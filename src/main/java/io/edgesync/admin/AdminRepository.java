@@ -22,7 +22,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -139,49 +138,6 @@ public class AdminRepository {
                         "SELECT " + OPERATION_COLUMNS + " FROM device_operation WHERE device_id = $1 AND seq = $2")
                 .execute(Tuple.of(deviceId, seq))
                 .map(rows -> map(rows, this::operation).stream().findFirst());
-    }
-
-    /**
-     * Marks a parked operation discarded, in the queue and in the answer a re-sent operation replays (the device learns
-     * it was given up on, not that it is still parked); empty when the device has no parked operation at that position.
-     */
-    public Uni<Optional<AdminOperation>> discardParkedOperation(SqlClient tx, String deviceId, long seq) {
-        return tx.preparedQuery("""
-                UPDATE device_operation
-                SET status = $3, resolved_at = clock_timestamp(),
-                    result = result || jsonb_build_object('status', $5::text)
-                WHERE device_id = $1 AND seq = $2 AND status = $4
-                RETURNING %s""".formatted(OPERATION_COLUMNS))
-                .execute(Tuple.of(deviceId, seq, QueuedOperation.DISCARDED, QueuedOperation.PARKED,
-                        QueuedOperation.DISCARDED))
-                .map(rows -> map(rows, this::operation).stream().findFirst());
-    }
-
-    /**
-     * Locks a device's row for the rest of the transaction, so its pushes wait for us and we for them; false when the
-     * device is unknown.
-     */
-    public Uni<Boolean> lockDevice(SqlClient tx, String deviceId) {
-        return tx.preparedQuery("SELECT id FROM device WHERE id = $1 FOR UPDATE")
-                .execute(Tuple.of(deviceId))
-                .map(rows -> rows.size() > 0);
-    }
-
-    /**
-     * Parked operations of a device. Run after {@link #lockDevice} as its own statement, so that it sees what a push
-     * that held the lock before us committed.
-     */
-    public Uni<Long> countParkedOperations(SqlClient tx, String deviceId) {
-        return tx.preparedQuery("SELECT count(*) FROM device_operation WHERE device_id = $1 AND status = $2")
-                .execute(Tuple.of(deviceId, QueuedOperation.PARKED))
-                .map(rows -> rows.iterator().next().getLong(0));
-    }
-
-    /** Deletes a device; its queue and replica records go with it (ON DELETE CASCADE), the conflict log stays. */
-    public Uni<Boolean> deleteDevice(SqlClient tx, String deviceId) {
-        return tx.preparedQuery("DELETE FROM device WHERE id = $1")
-                .execute(Tuple.of(deviceId))
-                .map(rows -> rows.rowCount() > 0);
     }
 
     /** What the conflict log listing is narrowed to. */

@@ -64,7 +64,10 @@ public class AdminService {
 
     /** Gives up on a parked operation: it stays in the queue as discarded, and no longer holds its table back. */
     public Uni<AdminOperation> discardParkedOperation(String deviceId, long seq) {
-        return pool.withTransaction(tx -> repository.discardParkedOperation(tx, deviceId, seq))
+        return pool.withTransaction(tx -> deviceQueue.discardParked(tx, deviceId, seq))
+                .chain(discarded -> discarded
+                        ? repository.findOperation(deviceId, seq)
+                        : Uni.createFrom().<Optional<AdminOperation>>failure(noParkedOperation(deviceId, seq)))
                 .map(operation -> operation.orElseThrow(() -> noParkedOperation(deviceId, seq)))
                 .invoke(() -> Log.infof("Discarded parked operation %d of device %s", seq, deviceId));
     }
@@ -74,9 +77,9 @@ public class AdminService {
      * operations are parked, unless forced.
      */
     public Uni<Void> forgetDevice(String deviceId, boolean force) {
-        return pool.withTransaction(tx -> repository.lockDevice(tx, deviceId)
+        return pool.withTransaction(tx -> deviceQueue.lockKnownDevice(tx, deviceId)
                 .chain(exists -> exists
-                        ? repository.countParkedOperations(tx, deviceId)
+                        ? deviceQueue.countParked(tx, deviceId)
                         : Uni.createFrom().<Long>failure(unknownDevice(deviceId)))
                 .chain(parked -> {
                     if (parked > 0 && !force) {
@@ -84,7 +87,7 @@ public class AdminService {
                                 .<Boolean>failure(DomainException.conflict("Device " + deviceId + " has " + parked
                                         + " parked operation(s); retry or discard them, or forget it with force=true"));
                     }
-                    return repository.deleteDevice(tx, deviceId)
+                    return deviceQueue.deleteDevice(tx, deviceId)
                             .invoke(() -> Log.infof("Forgot device %s (%d parked operation(s) dropped)", deviceId,
                                     parked));
                 }))

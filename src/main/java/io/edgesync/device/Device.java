@@ -7,10 +7,16 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
+import org.hibernate.annotations.Immutable;
+
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 
-/** A device known to this edge: an app installation that pushes and pulls. */
+/**
+ * A device known to this edge: an app installation that pushes and pulls. Read-only here: {@link DeviceQueue} writes
+ * the row with the write path's statements, and Hibernate never writes it.
+ */
 @Entity
+@Immutable
 @Table(name = "device")
 public class Device extends PanacheEntityBase {
 

@@ -237,12 +237,20 @@ public class DeviceQueue {
      * it to its first user; fails with 403 when it is bound to another user.
      */
     public Uni<Void> touchDevice(String deviceId, String protocol, String clientVersion, Optional<String> userId) {
-        Instant now = Instant.now();
-        String key = deviceId + '\u0000' + userId.orElse("");
-        Instant previous = lastTouched.get(key);
-        if (previous != null && previous.plus(TOUCH_INTERVAL).isAfter(now)) {
+        Instant previous = lastTouched.get(touchKey(deviceId, userId));
+        if (previous != null && previous.plus(TOUCH_INTERVAL).isAfter(Instant.now())) {
             return Uni.createFrom().voidItem();
         }
+        return registerDevice(deviceId, protocol, clientVersion, userId);
+    }
+
+    /**
+     * Registers the device, or records that it is alive and its client version, now (an explicit registration):
+     * {@link #touchDevice} without its interval. Fails with 403 when the device is bound to another user.
+     */
+    public Uni<Void> registerDevice(String deviceId, String protocol, String clientVersion, Optional<String> userId) {
+        Instant now = Instant.now();
+        String key = touchKey(deviceId, userId);
         return pool.preparedQuery(REGISTER)
                 .execute(Tuple.of(deviceId, clientVersion, protocol, userId.orElse(null), 0L))
                 .map(rows -> {
@@ -252,6 +260,10 @@ public class DeviceQueue {
                     lastTouched.put(key, now);
                     return null;
                 });
+    }
+
+    private static String touchKey(String deviceId, Optional<String> userId) {
+        return deviceId + '\u0000' + userId.orElse("");
     }
 
     private static AccessDeniedException deviceTaken(String deviceId) {
@@ -362,6 +374,48 @@ public class DeviceQueue {
                     last_pull = clock_timestamp()""")
                 .execute(Tuple.tuple(params))
                 .replaceWithVoid();
+    }
+
+    /**
+     * Marks a parked operation discarded, in the queue and in the answer a re-sent operation replays (the device learns
+     * it was given up on, not that it is still parked); false when the device has no parked operation at that position.
+     */
+    public Uni<Boolean> discardParked(SqlClient tx, String deviceId, long seq) {
+        return tx.preparedQuery("""
+                UPDATE device_operation
+                SET status = $3, resolved_at = clock_timestamp(),
+                    result = result || jsonb_build_object('status', $5::text)
+                WHERE device_id = $1 AND seq = $2 AND status = $4""")
+                .execute(Tuple.of(deviceId, seq, QueuedOperation.DISCARDED, QueuedOperation.PARKED,
+                        QueuedOperation.DISCARDED))
+                .map(rows -> rows.rowCount() > 0);
+    }
+
+    /**
+     * Locks a known device's row for the rest of the transaction, so its pushes wait for us and we for them; false when
+     * the device is unknown.
+     */
+    public Uni<Boolean> lockKnownDevice(SqlClient tx, String deviceId) {
+        return tx.preparedQuery("SELECT id FROM device WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(deviceId))
+                .map(rows -> rows.size() > 0);
+    }
+
+    /**
+     * Parked operations of a device. Run after {@link #lockKnownDevice} as its own statement, so that it sees what a
+     * push that held the lock before us committed.
+     */
+    public Uni<Long> countParked(SqlClient tx, String deviceId) {
+        return tx.preparedQuery("SELECT count(*) FROM device_operation WHERE device_id = $1 AND status = $2")
+                .execute(Tuple.of(deviceId, QueuedOperation.PARKED))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** Deletes a device; its queue and replica records go with it (ON DELETE CASCADE), the conflict log stays. */
+    public Uni<Boolean> deleteDevice(SqlClient tx, String deviceId) {
+        return tx.preparedQuery("DELETE FROM device WHERE id = $1")
+                .execute(Tuple.of(deviceId))
+                .map(rows -> rows.rowCount() > 0);
     }
 
     /** Forgets cached knowledge of a device (after an administrator removed it). */

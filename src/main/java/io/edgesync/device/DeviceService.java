@@ -1,27 +1,36 @@
 package io.edgesync.device;
 
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.edgesync.common.DomainException;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 
-/** Registration and lookup of devices. */
+/**
+ * Registration and lookup of devices. The device row is written only by {@link DeviceQueue} (the SQL client, in the
+ * statements of the write path); this service reads it back through Panache (ADR 0004).
+ */
 @ApplicationScoped
 public class DeviceService {
 
     private final DeviceRepository devices;
+    private final DeviceQueue queue;
 
-    public DeviceService(DeviceRepository devices) {
+    public DeviceService(DeviceRepository devices, DeviceQueue queue) {
         this.devices = devices;
+        this.queue = queue;
     }
 
-    /** Registers the device on first sight or records that it is still alive, and returns its record. */
-    @WithTransaction
-    public Uni<Device> registerDevice(String deviceId, String clientVersion) {
+    /**
+     * Registers the device on first sight or records that it is still alive, binding it to {@code userId} (403 when it
+     * belongs to another user), and returns its record.
+     */
+    @WithSession
+    public Uni<Device> registerDevice(String deviceId, String clientVersion, Optional<String> userId) {
         requireValidId(deviceId);
-        return devices.touchDevice(deviceId, clientVersion)
+        return queue.registerDevice(deviceId, "native", clientVersion, userId)
                 .chain(() -> devices.findById(deviceId));
     }
 

@@ -322,6 +322,27 @@ class DatabaseCostTest {
     }
 
     /** Zero for every statement. */
+    @Test
+    void aDeviceRegistrationWritesTheDeviceRowWithOneStatement() throws Exception {
+        // Given a device id never seen
+        String device = "device-" + UUID.randomUUID();
+        Map<String, Long> before = quietCalls();
+
+        // When the device registers, then registers again at once (a new client version)
+        for (String version : List.of("app/1.0", "app/1.1")) {
+            given().contentType(ContentType.JSON)
+                    .body("{\"clientVersion\":\"" + version + "\"}")
+                    .when()
+                    .put("/sync/v1/devices/{id}", device)
+                    .then()
+                    .statusCode(200)
+                    .body("clientVersion", equalTo(version));
+        }
+
+        // Then each registration wrote the row once, with the write path's statement (never a second upsert beside it)
+        assertThat(delta(before, calls()).get("device registration")).isEqualTo(2L);
+    }
+
     private static Map<String, Long> none() {
         Map<String, Long> counts = new HashMap<>();
         WRITE_PATH.keySet().forEach(name -> counts.put(name, 0L));

@@ -21,7 +21,6 @@ import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
 import io.edgesync.device.Device;
-import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.DeviceService;
 import io.edgesync.security.AccessDeniedException;
 import io.edgesync.security.Caller;
@@ -42,12 +41,10 @@ import io.smallrye.mutiny.Uni;
 public class DeviceResource {
 
     private final DeviceService devices;
-    private final DeviceQueue queue;
     private final TableAccess access;
 
-    public DeviceResource(DeviceService devices, DeviceQueue queue, TableAccess access) {
+    public DeviceResource(DeviceService devices, TableAccess access) {
         this.devices = devices;
-        this.queue = queue;
         this.access = access;
     }
 
@@ -72,8 +69,7 @@ public class DeviceResource {
         String clientVersion = registration == null ? null : registration.clientVersion();
         // Registering binds the device to the caller; another user's device answers 403.
         return callerOf()
-                .call(caller -> queue.touchDevice(deviceId, "native", clientVersion, caller.subject()))
-                .chain(() -> devices.registerDevice(deviceId, clientVersion))
+                .chain(caller -> devices.registerDevice(deviceId, clientVersion, caller.subject()))
                 .map(DeviceView::of);
     }
 
