@@ -1,6 +1,7 @@
 package io.edgesync.cache;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -51,6 +52,42 @@ public class RecordStore {
 
     static final String COLUMNS = SELECT_COLUMNS;
 
+    /** Tombstones below every active device's horizon, or past their retention, lose their columns. */
+    private static final String STRIP_TOMBSTONES = """
+            WITH horizon AS (
+                SELECT (SELECT min(r.change_seq) FROM device_replica r JOIN device d ON d.id = r.device_id
+                         WHERE r.table_name = $1 AND r.change_seq IS NOT NULL
+                           AND d.last_seen > clock_timestamp() - make_interval(days => $2)) AS min_seq,
+                       (SELECT min(r.watermark) FROM device_replica r JOIN device d ON d.id = r.device_id
+                         WHERE r.table_name = $1 AND r.watermark IS NOT NULL
+                           AND d.last_seen > clock_timestamp() - make_interval(days => $2)) AS min_watermark),
+            victims AS (
+                SELECT s.id FROM sync_record s, horizon h
+                WHERE s.table_name = $1 AND s.deleted AND NOT s.columns_purged
+                  AND ((h.min_seq IS NULL OR s.change_seq <= h.min_seq)
+                       AND (h.min_watermark IS NULL OR s.updated_at < h.min_watermark)
+                       OR s.updated_at < clock_timestamp() - make_interval(days => $3))
+                LIMIT $4
+                FOR UPDATE OF s SKIP LOCKED)
+            UPDATE sync_record s SET data = '{}'::jsonb, columns_purged = TRUE
+            FROM victims v
+            WHERE s.table_name = $1 AND s.id = v.id""";
+
+    /** Id-only tombstones past their retention go; the table's purge mark moves past them. */
+    private static final String DELETE_ID_ONLY_TOMBSTONES = """
+            WITH victims AS (
+                SELECT s.id FROM sync_record s
+                WHERE s.table_name = $1 AND s.deleted AND s.columns_purged
+                  AND s.updated_at < clock_timestamp() - $2 * INTERVAL '1 millisecond'
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED),
+            purged AS (
+                DELETE FROM sync_record s USING victims v
+                WHERE s.table_name = $1 AND s.id = v.id
+                RETURNING s.change_seq),
+            %s
+            SELECT count(*) FROM purged""".formatted(TableCatalog.markPurgedCte("marked", "purged", "$1"));
+
     private final Pool pool;
     private final ObjectMapper json;
     private final TableCatalog catalog;
@@ -63,6 +100,28 @@ public class RecordStore {
 
     /** A page of a query: the rows, and whether more rows follow. */
     public record Page(List<StoredRecord> records, boolean hasMore) {
+    }
+
+    /**
+     * One batch of tombstone purging's first stage on a table: the horizon is the lowest position (native replicas) and
+     * watermark (ZUMO replicas) of the devices seen within {@code activeDeviceDays}; tombstones below both, or older
+     * than {@code retentionDays}, lose their columns. Skips rows a write holds; returns how many it stripped.
+     */
+    public Uni<Long> stripTombstones(String table, int activeDeviceDays, int retentionDays, int batch) {
+        return pool.preparedQuery(STRIP_TOMBSTONES)
+                .execute(Tuple.of(table, activeDeviceDays, retentionDays, batch))
+                .map(rows -> (long) rows.rowCount());
+    }
+
+    /**
+     * One batch of tombstone purging's second stage on a table: id-only tombstones older than {@code retention} go, and
+     * the table remembers the position up to which they went ({@link TableCatalog#markPurgedCte}). Skips rows a write
+     * holds; returns how many it deleted.
+     */
+    public Uni<Long> deleteIdOnlyTombstones(String table, Duration retention, int batch) {
+        return pool.preparedQuery(DELETE_ID_ONLY_TOMBSTONES)
+                .execute(Tuple.of(table, retention.toMillis(), batch))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /**
@@ -173,6 +232,59 @@ public class RecordStore {
      */
     public record RowWrite(String table, String id, ObjectNode data, boolean deleted, String version, long stamp,
             Long createdAt, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
+    }
+
+    /**
+     * The part of a single write's statement that inserts one record, after the relation {@code after} has a row: CTEs
+     * {@code stamp} (the record's stamp) and {@code written} (the row, and a NULL {@code replaced} version; empty when
+     * the id exists).
+     */
+    public static String insertOneCtes(String after, String table, String id, String data, String version,
+            String owner) {
+        return """
+                stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM %6$s),
+                written AS (
+                    INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
+                                                  change_seq, owner_id)
+                    SELECT %1$s, %2$s, %3$s::text::jsonb, es_stamp_time(s), es_stamp_time(s), %4$s, FALSE, s, %5$s
+                    FROM stamp
+                    ON CONFLICT (table_name, id) DO NOTHING
+                    RETURNING r.*, NULL::text AS replaced)""".formatted(table, id, data, version, owner, after);
+    }
+
+    /**
+     * The part of a single write's statement that updates or deletes one record, after the relation {@code after} has a
+     * row: CTEs {@code current_row} (the record, locked), {@code allowed} (it, when live, at the {@code required}
+     * version if one is bound, and {@code inScope}), {@code stamp} and {@code written} (the new row and the
+     * {@code replaced} version; empty when the record is not allowed).
+     *
+     * @param data the columns bound as JSON text, or empty for a delete
+     * @param merge the boolean bound for "merge {@code data} into the columns" (with {@code data})
+     */
+    public static String updateOneCtes(String after, String table, String id, String required, String inScope,
+            Optional<String> data, Optional<String> merge, String version) {
+        String change = data
+                .map(columns -> "data = CASE WHEN %s THEN a.data || %s::text::jsonb ELSE %s::text::jsonb END"
+                        .formatted(merge.orElseThrow(), columns, columns))
+                .orElse("deleted = TRUE");
+        return """
+                current_row AS (
+                    SELECT r.* FROM sync_record r
+                    WHERE r.table_name = %1$s AND r.id = %2$s AND EXISTS (SELECT 1 FROM %7$s)
+                    FOR UPDATE OF r),
+                allowed AS (
+                    SELECT c.* FROM current_row c
+                    WHERE NOT c.deleted AND (%3$s::text IS NULL OR c.version = %3$s)
+                      AND %4$s),
+                stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM allowed),
+                written AS (
+                    UPDATE sync_record AS r
+                    SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s,
+                        client_updated_at = NULL
+                    FROM allowed a, stamp
+                    WHERE r.table_name = %1$s AND r.id = %2$s
+                    RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, inScope, change, version,
+                after);
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.edgesync.cache;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -91,6 +93,29 @@ public class TableCatalog {
         }
     }
 
+    /** The names of every table the database holds, in order. */
+    public Uni<List<String>> tableNames() {
+        return pool.query("SELECT name FROM sync_table ORDER BY name").execute().map(rows -> {
+            List<String> names = new ArrayList<>();
+            rows.forEach(row -> names.add(row.getString("name")));
+            return names;
+        });
+    }
+
+    /**
+     * The part of a purge statement that moves table {@code table}'s purge mark up to the highest change position of
+     * the rows {@code purged} returns ({@code change_seq}): a CTE named {@code name}, touching the table's row only
+     * when something was purged.
+     */
+    public static String markPurgedCte(String name, String purged, String table) {
+        return """
+                %1$s AS (
+                    UPDATE sync_table t
+                    SET purged_through = GREATEST(t.purged_through, (SELECT max(change_seq) FROM %2$s))
+                    WHERE t.name = %3$s AND EXISTS (SELECT 1 FROM %2$s)
+                    RETURNING t.name)""".formatted(name, purged, table);
+    }
+
     /**
      * The table named {@code name} (any case): a known table, an empty not-yet-created one when auto-create is on, or
      * empty when the gateway does not serve it.
@@ -135,6 +160,19 @@ public class TableCatalog {
                 ON CONFLICT (name) DO NOTHING""")
                 .execute(Tuple.of(table.name(), table.displayName()))
                 .replaceWith(table.asPersisted());
+    }
+
+    /**
+     * The part of a single write's statement that adds the columns bound as {@code columns} (JSON as
+     * {@link #columnsJson}) to table {@code table} when {@code written} wrote a row and there are any: a CTE named
+     * {@code added_columns}.
+     */
+    public static String addWrittenColumnsCte(String written, String table, String columns) {
+        return """
+                added_columns AS (
+                    UPDATE sync_table SET columns = columns || %1$s::text::jsonb
+                    WHERE name = %2$s AND %1$s::text <> '{}' AND EXISTS (SELECT 1 FROM %3$s))""".formatted(columns,
+                table, written);
     }
 
     /**

@@ -171,6 +171,24 @@ public class DeviceQueue {
     }
 
     /**
+     * The part of a single write's statement that appends the applied write {@code written} holds to the queue of the
+     * device bound as {@code device}, at the position {@code deviceRow} drew (none without a device): a CTE named
+     * {@code queued}, with the {@code answer} a replay of the operation gets.
+     */
+    public static String appendWrittenCte(String written, String deviceRow, String kind, String base, String device,
+            String operationId, String item, String answer) {
+        return """
+                queued AS (
+                    INSERT INTO device_operation (device_id, seq, operation_id, table_name, record_id, kind, item,
+                                                  base_version, status, result, result_version, resolved_at)
+                    SELECT %3$s, d.next_seq, %4$s, w.table_name, w.id, %1$s, %5$s::text::jsonb, %2$s, 'applied',
+                           %6$s::text::jsonb, w.version, clock_timestamp()
+                    FROM %7$s w, %8$s d
+                    WHERE %3$s::text IS NOT NULL)""".formatted(kind, base, device, operationId, item, answer, written,
+                deviceRow);
+    }
+
+    /**
      * The part of a write statement that appends entries to queues: a CTE named {@code queued} over arrays, bound to
      * {@code params}. Nothing is appended for an empty list.
      */

@@ -61,6 +61,22 @@ public class EdgeOutbox implements OutboxSource {
     }
 
     /**
+     * The part of a single write's statement that queues the CUD event of the row {@code written} holds (none when it
+     * is empty): a CTE named {@code events}. The event's base version is the one the row replaced, else {@code base}.
+     */
+    public static String appendWrittenCte(String written, String operation, String base, String device,
+            String operationId) {
+        return """
+                events AS (
+                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
+                                              created_at, updated_at, device_id, operation_id, owner_id)
+                    SELECT w.table_name, w.id, %1$s, COALESCE(w.replaced, %2$s), w.version, w.data, w.deleted,
+                           w.created_at, w.updated_at, %3$s, %4$s, w.owner_id
+                    FROM %5$s w)"""
+                .formatted(operation, base, device, operationId, written);
+    }
+
+    /**
      * The part of a write statement that queues CUD events, in order: a CTE named {@code events} over arrays bound to
      * {@code params}, written in the transaction of the changes (no dual write).
      */

@@ -107,73 +107,33 @@ class ChangeWriter {
         if (write.kind().equals(WriteRequest.INSERT)) {
             String data = params.add(write.data().toString());
             String owner = params.add(write.scope().ownerOfNewRows().orElse(null));
-            written = """
-                    stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM device_row),
-                    written AS (
-                        INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
-                                                      change_seq, owner_id)
-                        SELECT %1$s, %2$s, %3$s::text::jsonb, es_stamp_time(s), es_stamp_time(s), %4$s, FALSE, s, %5$s
-                        FROM stamp
-                        ON CONFLICT (table_name, id) DO NOTHING
-                        RETURNING r.*, NULL::text AS replaced)""".formatted(table, id, data, version, owner);
+            written = RecordStore.insertOneCtes("device_row", table, id, data, version, owner);
         } else {
             String required = params.add(write.requiredVersion().orElse(null));
             String inScope = write.scope().condition("c.owner_id", params);
-            String change;
-            if (write.kind().equals(WriteRequest.DELETE)) {
-                change = "deleted = TRUE";
-            } else {
-                String data = params.add(write.data().toString());
-                change = "data = CASE WHEN %s THEN a.data || %s::text::jsonb ELSE %s::text::jsonb END"
-                        .formatted(params.add(write.merge()), data, data);
-            }
-            written = """
-                    current_row AS (
-                        SELECT r.* FROM sync_record r
-                        WHERE r.table_name = %1$s AND r.id = %2$s AND EXISTS (SELECT 1 FROM device_row)
-                        FOR UPDATE OF r),
-                    allowed AS (
-                        SELECT c.* FROM current_row c
-                        WHERE NOT c.deleted AND (%3$s::text IS NULL OR c.version = %3$s)
-                          AND %4$s),
-                    stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM allowed),
-                    written AS (
-                        UPDATE sync_record AS r
-                        SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s,
-                            client_updated_at = NULL
-                        FROM allowed a, stamp
-                        WHERE r.table_name = %1$s AND r.id = %2$s
-                        RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, inScope, change,
-                    version);
+            Optional<String> data = write.kind().equals(WriteRequest.DELETE)
+                    ? Optional.empty()
+                    : Optional.of(params.add(write.data().toString()));
+            Optional<String> merge = data.map(d -> params.add(write.merge()));
+            written = RecordStore.updateOneCtes("device_row", table, id, required, inScope, data, merge, version);
         }
         String base = params.add(write.baseVersion().orElse(null));
         String operationId = params.add(write.operationId());
         String queueDevice = params.add(write.device().map(QueuedDevice::deviceId).orElse(null));
-        String tail = """
-                events AS (
-                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
-                                              created_at, updated_at, device_id, operation_id, owner_id)
-                    SELECT w.table_name, w.id, %1$s, COALESCE(w.replaced, %2$s), w.version, w.data, w.deleted,
-                           w.created_at, w.updated_at, %3$s, %4$s, w.owner_id
-                    FROM written w),
-                queued AS (
-                    INSERT INTO device_operation (device_id, seq, operation_id, table_name, record_id, kind, item,
-                                                  base_version, status, result, result_version, resolved_at)
-                    SELECT %3$s, d.next_seq, %4$s, w.table_name, w.id, %1$s, %5$s::text::jsonb, %2$s, 'applied',
-                           %6$s::text::jsonb, w.version, clock_timestamp()
-                    FROM written w, device_row d
-                    WHERE %3$s::text IS NOT NULL),
-                added_columns AS (
-                    UPDATE sync_table SET columns = columns || %7$s::text::jsonb
-                    WHERE name = %8$s AND %7$s::text <> '{}' AND EXISTS (SELECT 1 FROM written)),
-                %10$s
-                SELECT es_require((SELECT count(*) FROM written) = 1) AS as_expected, %9$s
-                FROM (SELECT 1) one LEFT JOIN written r ON TRUE"""
-                .formatted(kind, base, queueDevice, operationId,
-                        params.add(write.device().flatMap(QueuedDevice::item).map(ObjectNode::toString).orElse(null)),
-                        params.add(write.device().map(device -> device.answer().toString()).orElse(null)),
-                        params.add(write.addedColumns()), table, RecordStore.SELECT_COLUMNS,
-                        RecordVersions.keepWrittenCte("kept_versions", "written", params.add(write.keepVersion())));
+        String item = params.add(write.device().flatMap(QueuedDevice::item).map(ObjectNode::toString).orElse(null));
+        String answer = params.add(write.device().map(device -> device.answer().toString()).orElse(null));
+        String addedColumns = params.add(write.addedColumns());
+        String keep = params.add(write.keepVersion());
+        String tail = String.join(",\n",
+                EdgeOutbox.appendWrittenCte("written", kind, base, queueDevice, operationId),
+                DeviceQueue.appendWrittenCte("written", "device_row", kind, base, queueDevice, operationId, item,
+                        answer),
+                TableCatalog.addWrittenColumnsCte("written", table, addedColumns),
+                RecordVersions.keepWrittenCte("kept_versions", "written", keep))
+                + """
+
+                        SELECT es_require((SELECT count(*) FROM written) = 1) AS as_expected, %s
+                        FROM (SELECT 1) one LEFT JOIN written r ON TRUE""".formatted(RecordStore.SELECT_COLUMNS);
         String sql = "WITH " + deviceCte + ",\n" + written + ",\n" + tail;
         return pool.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))
