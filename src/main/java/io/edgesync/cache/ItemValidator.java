@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.common.DomainException;
 import io.edgesync.config.EdgeSyncConfig;
-import io.edgesync.odata.ColumnType;
 
 /**
  * Turns an item a device sent into the columns to store: system properties stripped, names mapped to the table's

@@ -4,8 +4,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.edgesync.odata.ColumnType;
-
 /** A create/update/delete a device asks for, in protocol-neutral form. */
 public sealed interface RecordOperation {
 

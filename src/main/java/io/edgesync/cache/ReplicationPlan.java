@@ -13,7 +13,6 @@ import java.util.Set;
 
 import io.edgesync.cache.ChangeStreamApplier.ReplicatedChange;
 import io.edgesync.cache.ChangeStreamApplier.ReplicationOutcome;
-import io.edgesync.odata.ColumnType;
 
 /**
  * What a batch of the change stream does to the records it locked, decided in memory from their states: change by

@@ -21,7 +21,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.config.EdgeSyncConfig;
-import io.edgesync.odata.ColumnType;
 import io.edgesync.odata.SqlParams;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.edgesync.odata.ColumnResolver;
-import io.edgesync.odata.ColumnType;
 import io.edgesync.odata.ResolvedColumn;
+import io.edgesync.odata.ValueType;
 
 /**
  * What the gateway knows about one sync table.
@@ -36,11 +36,11 @@ public record TableInfo(String name, String displayName, boolean softDelete, boo
     public static final String DELETED = "deleted";
 
     private static final Map<String, ResolvedColumn> SYSTEM_COLUMNS = Map.of(
-            "id", ResolvedColumn.system(ID, ColumnType.STRING, "r.id"),
-            "createdat", ResolvedColumn.system(CREATED_AT, ColumnType.DATETIME, "r.created_at"),
-            "updatedat", ResolvedColumn.system(UPDATED_AT, ColumnType.DATETIME, "r.updated_at"),
-            "version", ResolvedColumn.system(VERSION, ColumnType.STRING, "r.version"),
-            "deleted", ResolvedColumn.system(DELETED, ColumnType.BOOLEAN, "r.deleted"));
+            "id", ResolvedColumn.system(ID, ValueType.STRING, "r.id"),
+            "createdat", ResolvedColumn.system(CREATED_AT, ValueType.DATETIME, "r.created_at"),
+            "updatedat", ResolvedColumn.system(UPDATED_AT, ValueType.DATETIME, "r.updated_at"),
+            "version", ResolvedColumn.system(VERSION, ValueType.STRING, "r.version"),
+            "deleted", ResolvedColumn.system(DELETED, ValueType.BOOLEAN, "r.deleted"));
 
     public TableInfo {
         columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
@@ -84,10 +84,10 @@ public record TableInfo(String name, String displayName, boolean softDelete, boo
                 return Optional.of(system);
             }
             Optional<ResolvedColumn> known = canonicalColumn(member)
-                    .map(column -> ResolvedColumn.user(column, columns.get(column)));
+                    .map(column -> ResolvedColumn.user(column, columns.get(column).valueType()));
             if (known.isEmpty() && privateColumns && TableCatalog.COLUMN_NAME.matcher(member).matches()) {
                 // Some rows may have it: typed by what it is compared with; rows without it have null
-                return Optional.of(ResolvedColumn.user(member, ColumnType.UNKNOWN));
+                return Optional.of(ResolvedColumn.user(member, ValueType.UNKNOWN));
             }
             return known;
         };

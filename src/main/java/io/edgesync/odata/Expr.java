@@ -133,40 +133,40 @@ public sealed interface Expr {
 
     /** The built-in functions of the supported OData subset, with their arity and result type. */
     enum Function {
-        TOLOWER("tolower", 1, 1, ColumnType.STRING), TOUPPER("toupper", 1, 1, ColumnType.STRING), TRIM("trim", 1, 1,
-                ColumnType.STRING), LENGTH("length", 1, 1, ColumnType.NUMBER), CONCAT("concat", 2, 2,
-                        ColumnType.STRING), SUBSTRINGOF("substringof", 2, 2, ColumnType.BOOLEAN), CONTAINS("contains",
-                                2, 2, ColumnType.BOOLEAN), STARTSWITH("startswith", 2, 2, ColumnType.BOOLEAN), ENDSWITH(
+        TOLOWER("tolower", 1, 1, ValueType.STRING), TOUPPER("toupper", 1, 1, ValueType.STRING), TRIM("trim", 1, 1,
+                ValueType.STRING), LENGTH("length", 1, 1, ValueType.NUMBER), CONCAT("concat", 2, 2,
+                        ValueType.STRING), SUBSTRINGOF("substringof", 2, 2, ValueType.BOOLEAN), CONTAINS("contains",
+                                2, 2, ValueType.BOOLEAN), STARTSWITH("startswith", 2, 2, ValueType.BOOLEAN), ENDSWITH(
                                         "endswith", 2, 2,
-                                        ColumnType.BOOLEAN), INDEXOF("indexof", 2, 2, ColumnType.NUMBER), REPLACE(
-                                                "replace", 3, 3, ColumnType.STRING), SUBSTRING("substring", 2, 3,
-                                                        ColumnType.STRING), YEAR("year", 1, 1,
-                                                                ColumnType.NUMBER), MONTH("month", 1, 1,
-                                                                        ColumnType.NUMBER), DAY("day", 1, 1,
-                                                                                ColumnType.NUMBER), HOUR("hour", 1, 1,
-                                                                                        ColumnType.NUMBER), MINUTE(
+                                        ValueType.BOOLEAN), INDEXOF("indexof", 2, 2, ValueType.NUMBER), REPLACE(
+                                                "replace", 3, 3, ValueType.STRING), SUBSTRING("substring", 2, 3,
+                                                        ValueType.STRING), YEAR("year", 1, 1,
+                                                                ValueType.NUMBER), MONTH("month", 1, 1,
+                                                                        ValueType.NUMBER), DAY("day", 1, 1,
+                                                                                ValueType.NUMBER), HOUR("hour", 1, 1,
+                                                                                        ValueType.NUMBER), MINUTE(
                                                                                                 "minute", 1, 1,
-                                                                                                ColumnType.NUMBER), SECOND(
+                                                                                                ValueType.NUMBER), SECOND(
                                                                                                         "second", 1, 1,
-                                                                                                        ColumnType.NUMBER), FLOOR(
+                                                                                                        ValueType.NUMBER), FLOOR(
                                                                                                                 "floor",
                                                                                                                 1, 1,
-                                                                                                                ColumnType.NUMBER), CEILING(
+                                                                                                                ValueType.NUMBER), CEILING(
                                                                                                                         "ceiling",
                                                                                                                         1,
                                                                                                                         1,
-                                                                                                                        ColumnType.NUMBER), ROUND(
+                                                                                                                        ValueType.NUMBER), ROUND(
                                                                                                                                 "round",
                                                                                                                                 1,
                                                                                                                                 1,
-                                                                                                                                ColumnType.NUMBER);
+                                                                                                                                ValueType.NUMBER);
 
         private final String odataName;
         private final int minArity;
         private final int maxArity;
-        private final ColumnType resultType;
+        private final ValueType resultType;
 
-        Function(String odataName, int minArity, int maxArity, ColumnType resultType) {
+        Function(String odataName, int minArity, int maxArity, ValueType resultType) {
             this.odataName = odataName;
             this.minArity = minArity;
             this.maxArity = maxArity;
@@ -178,7 +178,7 @@ public sealed interface Expr {
             return odataName;
         }
 
-        public ColumnType resultType() {
+        public ValueType resultType() {
             return resultType;
         }
 

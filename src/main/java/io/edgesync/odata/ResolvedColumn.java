@@ -11,13 +11,13 @@ import java.util.Optional;
  * @param systemSql for a system property, the SQL of its physical column (e.g. {@code r.updated_at}); empty for a user
  *     column, whose value lives in the JSONB document {@code r.data} under key {@link #name()}
  */
-public record ResolvedColumn(String name, ColumnType type, Optional<String> systemSql) {
+public record ResolvedColumn(String name, ValueType type, Optional<String> systemSql) {
 
-    public static ResolvedColumn system(String name, ColumnType type, String sql) {
+    public static ResolvedColumn system(String name, ValueType type, String sql) {
         return new ResolvedColumn(name, type, Optional.of(sql));
     }
 
-    public static ResolvedColumn user(String name, ColumnType type) {
+    public static ResolvedColumn user(String name, ValueType type) {
         return new ResolvedColumn(name, type, Optional.empty());
     }
 

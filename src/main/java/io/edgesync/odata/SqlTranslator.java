@@ -41,7 +41,7 @@ public final class SqlTranslator {
             this.description = description;
         }
 
-        static Type of(ColumnType type) {
+        static Type of(ValueType type) {
             return switch (type) {
                 case STRING -> STRING;
                 case NUMBER -> NUMBER;

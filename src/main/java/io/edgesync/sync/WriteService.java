@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.cache.ColumnType;
 import io.edgesync.cache.ItemValidator;
 import io.edgesync.cache.ItemValidator.InvalidItemException;
 import io.edgesync.cache.OperationContext;
@@ -39,7 +40,6 @@ import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.events.EdgeOutbox;
 import io.edgesync.events.EventPipeline;
-import io.edgesync.odata.ColumnType;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -36,18 +36,18 @@ public class SqlTranslatorTest {
 
     /** The todoitem table of the conformance cases, plus one column of every type. */
     private static final Map<String, ResolvedColumn> COLUMNS = Stream.of(
-            ResolvedColumn.system("id", ColumnType.STRING, "r.id"),
-            ResolvedColumn.system("createdAt", ColumnType.DATETIME, "r.created_at"),
-            ResolvedColumn.system("updatedAt", ColumnType.DATETIME, "r.updated_at"),
-            ResolvedColumn.system("version", ColumnType.STRING, "r.version"),
-            ResolvedColumn.system("deleted", ColumnType.BOOLEAN, "r.deleted"),
-            ResolvedColumn.user("text", ColumnType.STRING),
-            ResolvedColumn.user("complete", ColumnType.BOOLEAN),
-            ResolvedColumn.user("price", ColumnType.NUMBER),
-            ResolvedColumn.user("dueDate", ColumnType.DATETIME),
-            ResolvedColumn.user("mystery", ColumnType.UNKNOWN),
-            ResolvedColumn.user("other", ColumnType.UNKNOWN),
-            ResolvedColumn.user("Title", ColumnType.STRING))
+            ResolvedColumn.system("id", ValueType.STRING, "r.id"),
+            ResolvedColumn.system("createdAt", ValueType.DATETIME, "r.created_at"),
+            ResolvedColumn.system("updatedAt", ValueType.DATETIME, "r.updated_at"),
+            ResolvedColumn.system("version", ValueType.STRING, "r.version"),
+            ResolvedColumn.system("deleted", ValueType.BOOLEAN, "r.deleted"),
+            ResolvedColumn.user("text", ValueType.STRING),
+            ResolvedColumn.user("complete", ValueType.BOOLEAN),
+            ResolvedColumn.user("price", ValueType.NUMBER),
+            ResolvedColumn.user("dueDate", ValueType.DATETIME),
+            ResolvedColumn.user("mystery", ValueType.UNKNOWN),
+            ResolvedColumn.user("other", ValueType.UNKNOWN),
+            ResolvedColumn.user("Title", ValueType.STRING))
             .collect(Collectors.toMap(c -> c.name().toLowerCase(Locale.ROOT), c -> c));
 
     /** Resolves the columns above; also used by the OData microbenchmark (src/bench). */
@@ -488,7 +488,7 @@ public class SqlTranslatorTest {
     @MethodSource("payloads")
     void userColumnNamesOnlyEverReachSqlAsBindValues(String payload) {
         // A resolver that knows any name, as a table with a dynamic schema could after a device wrote odd keys.
-        ColumnResolver anything = member -> Optional.of(ResolvedColumn.user(member, ColumnType.STRING));
+        ColumnResolver anything = member -> Optional.of(ResolvedColumn.user(member, ValueType.STRING));
         SqlParams params = new SqlParams();
         SqlTranslator translator = new SqlTranslator(anything, params);
 
