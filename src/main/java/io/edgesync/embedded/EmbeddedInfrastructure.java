@@ -27,6 +27,7 @@ public final class EmbeddedInfrastructure {
     public static final String DATA_DIR = "edgesync.embedded.data-dir";
     public static final String POSTGRES_PORT = "edgesync.embedded.postgres.port";
     public static final String POSTGRES_DATABASE = "edgesync.embedded.postgres.database";
+    public static final String POSTGRES_STATEMENT_STATISTICS = "edgesync.embedded.postgres.statement-statistics";
     public static final String KAFKA_PORT = "edgesync.embedded.kafka.port";
 
     /**
@@ -92,8 +93,11 @@ public final class EmbeddedInfrastructure {
             properties.put(DATABASE_DESCRIPTION, "external " + DatabaseUrls.redact(reactive));
         } else if (embeddedEnabled) {
             String database = config.value(POSTGRES_DATABASE, "edgesync");
+            Map<String, String> settings = config.booleanValue(POSTGRES_STATEMENT_STATISTICS, false)
+                    ? Map.of("shared_preload_libraries", "pg_stat_statements")
+                    : Map.of();
             EmbeddedPostgresServer server = startPostgres(dataDir.resolve("postgres"),
-                    config.intValue(POSTGRES_PORT, 5432));
+                    config.intValue(POSTGRES_PORT, 5432), settings);
             server.createDatabaseIfMissing(database);
             postgres = Optional.of(server);
             properties.put(REACTIVE_URL, server.reactiveUrl(database));
@@ -130,10 +134,10 @@ public final class EmbeddedInfrastructure {
         return new Started(postgres, kafka, properties);
     }
 
-    private static EmbeddedPostgresServer startPostgres(Path directory, int port) {
+    private static EmbeddedPostgresServer startPostgres(Path directory, int port, Map<String, String> settings) {
         try {
             long begin = System.nanoTime();
-            EmbeddedPostgresServer server = EmbeddedPostgresServer.start(directory, port);
+            EmbeddedPostgresServer server = EmbeddedPostgresServer.start(directory, port, settings);
             LOG.infof("Embedded PostgreSQL started on 127.0.0.1:%d in %d ms", server.port(), millisSince(begin));
             return server;
         } catch (IOException e) {

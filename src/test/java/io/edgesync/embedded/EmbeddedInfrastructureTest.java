@@ -72,6 +72,33 @@ class EmbeddedInfrastructureTest {
     }
 
     @Test
+    void statementStatisticsLoadPgStatStatementsIntoTheEmbeddedPostgres() throws Exception {
+        // Given an embedded PostgreSQL asked to keep statement statistics
+        BootConfig config = BootConfig.of(Map.of(
+                "kafka.bootstrap.servers", TestInfrastructure.kafkaBootstrapServers(),
+                "edgesync.embedded.data-dir", dataDir.toString(),
+                "edgesync.embedded.postgres.port", "0",
+                "edgesync.embedded.postgres.statement-statistics", "true"));
+
+        // When it starts
+        EmbeddedInfrastructure.Started started = EmbeddedInfrastructure.start(config);
+        try (var connection = java.sql.DriverManager.getConnection(
+                started.properties().get("quarkus.datasource.jdbc.url"), "postgres", "");
+                var statement = connection.createStatement()) {
+            // Then the extension can be created and counts the statements that run
+            statement.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            statement.executeQuery("SELECT 42 AS counted").close();
+            try (var rows = statement.executeQuery(
+                    "SELECT calls FROM pg_stat_statements WHERE query LIKE 'SELECT $1 AS counted%'")) {
+                assertThat(rows.next()).as("the statement is counted").isTrue();
+                assertThat(rows.getLong(1)).isPositive();
+            }
+        } finally {
+            EmbeddedInfrastructure.stop(started);
+        }
+    }
+
+    @Test
     void externalDatabaseWithoutKafkaStartsOnlyTheEmbeddedBroker() {
         // Given only the database configured externally (as a JDBC URL)
         BootConfig config = BootConfig.of(Map.of(
