@@ -238,6 +238,10 @@ public final class BenchMain {
                         .map(port -> PgWaits.start(bench.vertx, port,
                                 g.database())))
                 : Optional.empty();
+        Optional<PgStatements> statements = profileName != null && !profileName.equals("baseline")
+                ? bench.gateway.flatMap(g -> g.postgresPort()
+                        .flatMap(port -> PgStatements.start(bench.vertx, port, g.database())))
+                : Optional.empty();
         try {
             step.run();
         } catch (Exception e) {
@@ -249,6 +253,10 @@ public final class BenchMain {
                 w.close();
                 bench.facts.put("PostgreSQL backends during " + profileName + " (average count per state)",
                         w.describe());
+            });
+            statements.ifPresent(s -> {
+                bench.facts.put("PostgreSQL statements during " + profileName + " (most time first)", s.top(8));
+                s.close();
             });
             if (profile && bench.gateway.get().pid() > 0) {
                 bench.gateway.get().jcmd("JFR.stop", "name=" + profileName, "filename=" + jfr);

@@ -38,7 +38,9 @@ final class BenchOptions {
               --jfr                   record the gateway with JFR (settings=profile) and summarise its hot spots
               --warmup=30s            mixed traffic to warm the gateway's JVM before measuring (10s when quick)
               --client-threads=1      event loops of the load generator
-              --gateway-prop.KEY=VAL  a system property for the gateway (e.g. --gateway-prop.edgesync.role=edge)
+              --gateway-prop.KEY=VAL  a system property for the gateway (e.g. --gateway-prop.edgesync.role=edge);
+                                      ...edgesync.embedded.postgres.statement-statistics=true adds each step's
+                                      (and scenario 5's each rate's) most expensive PostgreSQL statements
 
             Per scenario (--s<N>.<key>=<value>, durations like 20s or 1m):
               1 ZUMO insert+update:   concurrency=16,64 duration=15s warmup=5s size=100 tables=1

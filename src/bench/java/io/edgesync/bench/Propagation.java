@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -152,6 +153,8 @@ final class Propagation {
                 duration, List.of(pushes, visible));
         CpuMeter.Snapshot before = bench.cpu.snapshot();
         StageBacklog backlog = new StageBacklog(edge1.uri(), reader.base());
+        Optional<PgStatements> statements = PgStatements.start(bench.vertx, edge1.postgresPort().orElseThrow(),
+                edge1.database());
         long requests = Load.openLoop(bench.vertx, requestsPerSecond, warmup.plus(duration), n -> {
             long intended = startNanos + (long) (n / requestsPerSecond * 1e9);
             List<String> ids = new java.util.ArrayList<>(batch);
@@ -192,6 +195,11 @@ final class Propagation {
             loop.trigger(System.nanoTime());
         }
         bench.progress.phaseDone();
+        statements.ifPresent(s -> {
+            bench.facts.put(String.format(Locale.ROOT, "scenario 5 PostgreSQL statements at %,d ops/s%s (most time"
+                    + " first, phase and settling)", rate, warmingUp ? ", warming edge 2 up" : ""), s.top(8));
+            s.close();
+        });
         if (warmingUp) {
             return;
         }
