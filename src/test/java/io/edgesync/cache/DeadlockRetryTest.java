@@ -45,6 +45,7 @@ class DeadlockRetryTest {
 
     @Test
     void aZumoUpdateChosenAsDeadlockVictimIsRetriedAndSucceeds() throws Exception {
+        // Given a record x of a new table, inserted by a device through the table protocol
         String table = "dl" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String device = "device-" + UUID.randomUUID();
         String version = given().header("ZUMO-API-VERSION", "2.0.0")
@@ -57,7 +58,8 @@ class DeadlockRetryTest {
                 .extract()
                 .path("version");
 
-        // The write locks its device's row, then waits for the record this transaction holds
+        // When the device updates x while this test's transaction holds x: the write locks its device's row, then
+        // waits for the record this transaction holds, and the transaction then asks for the device's row
         String answer = withCycle(
                 "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'x' FOR UPDATE",
                 "SELECT 1 FROM device WHERE id = '" + device + "' FOR UPDATE",
@@ -73,23 +75,27 @@ class DeadlockRetryTest {
                         .extract()
                         .path("text")));
 
+        // Then the update succeeds all the same, with its new text
         assertThat(answer).isEqualTo("second");
     }
 
     @Test
     void aBatchOfReplicatedChangesChosenAsDeadlockVictimIsRetriedAndApplied() throws Exception {
+        // Given records x and y of a new table, applied from the change stream
         String table = "dl" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         records.applyReplicatedChanges(List.of(change(table, "x", "x1", 1), change(table, "y", "y1", 2)))
                 .await()
                 .atMost(Duration.ofSeconds(10));
 
-        // The batch locks x, then waits for y, which this transaction holds
+        // When a batch changing x and y is applied while this test's transaction holds y: the batch locks x, then
+        // waits for y, which this transaction holds, and the transaction then asks for x
         List<ChangeStreamApplier.ReplicationOutcome> outcomes = withCycle(
                 "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'y' FOR UPDATE",
                 "SELECT 1 FROM sync_record WHERE table_name = '" + table + "' AND id = 'x' FOR UPDATE",
                 () -> records.applyReplicatedChanges(List.of(change(table, "x", "x2", 3), change(table, "y", "y2", 4)))
                         .subscribeAsCompletionStage());
 
+        // Then every change of the batch is applied all the same
         assertThat(outcomes).containsOnly(ChangeStreamApplier.ReplicationOutcome.APPLIED);
     }
 

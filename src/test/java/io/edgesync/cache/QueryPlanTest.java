@@ -83,11 +83,14 @@ class QueryPlanTest {
 
     @Test
     void noChangeIncrementalPullReadsOnlyTheRowAtTheWatermark() {
-        // The JS client's pull when nothing changed: the watermark is the newest row
+        // Given a table of a million rows and the JS client's pull when nothing changed: the watermark is the newest
+        // row
         String watermark = FIRST.plusMillis(ROWS).toString();
+        // When the pull asks for a page of 51 from it, ordered by updatedAt, deleted rows included
         Plan plan = explain(filter("(updatedAt ge datetimeoffset'" + watermark + "')"), orderBy("updatedAt"), true,
                 0, 51);
 
+        // Then there is no sequential scan, no plan node produces more than 2 rows, and one row comes back
         assertThat(plan.seqScans()).as("sequential scans").isZero();
         assertThat(plan.maxRowsTouched()).as("rows any plan node produced").isLessThanOrEqualTo(2);
         assertThat(plan.returned()).isEqualTo(1);
@@ -95,10 +98,13 @@ class QueryPlanTest {
 
     @Test
     void pageOfFiftyChangesReadsAboutFiftyRows() {
+        // Given a watermark halfway through the million rows
         String watermark = FIRST.plusMillis(ROWS / 2).toString();
+        // When a pull asks for a page of 51 changes from it, ordered by updatedAt
         Plan plan = explain(filter("(updatedAt ge datetimeoffset'" + watermark + "')"), orderBy("updatedAt"), true,
                 0, 51);
 
+        // Then there is no sequential scan, no plan node produces more than 60 rows, and a full page comes back
         assertThat(plan.seqScans()).isZero();
         assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(60);
         assertThat(plan.returned()).isEqualTo(51);
@@ -106,31 +112,41 @@ class QueryPlanTest {
 
     @Test
     void datasyncDeltaPullWithGtReadsAboutAPage() {
+        // Given a watermark 120 rows before the newest
         String watermark = FIRST.plusMillis(ROWS - 120).toString();
+        // When a Datasync delta pull asks with gt for a page of 101 after it, ordered by updatedAt
         Plan plan = explain(filter("(updatedAt gt cast(" + watermark + ",Edm.DateTimeOffset))"),
                 orderBy("updatedAt"), true, 0, 101);
 
+        // Then there is no sequential scan and no plan node produces more than 120 rows
         assertThat(plan.seqScans()).isZero();
         assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(120);
     }
 
     @Test
     void defaultPageOrderedByIdReadsAboutAPage() {
+        // When a default page of 51 is asked for: no filter, no order given (so by id), deleted rows left out
         Plan plan = explain(RowScope.EVERYONE, Optional.empty(), List.of(), false, 0, 51);
 
+        // Then there is no sequential scan
         assertThat(plan.seqScans()).isZero();
-        // Tombstones are skipped while walking the primary key: a few more than a page.
+        // And no plan node produces more than 100 rows: tombstones are skipped while walking the primary key, a few
+        // more than a page
         assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(100);
+        // And a full page comes back
         assertThat(plan.returned()).isEqualTo(51);
     }
 
     @Test
     void perUserIncrementalPullStaysAnIndexLookup() {
-        // On a per-user table every query also names the owner: the (table, owner, updatedAt) index serves it
+        // Given one owner's pull from a watermark halfway through (on a per-user table every query also names the
+        // owner: the (table, owner, updatedAt) index serves it)
         String watermark = FIRST.plusMillis(ROWS / 2).toString();
+        // When it asks for a page of 51, ordered by updatedAt
         Plan plan = explain(RowScope.owner("some-user"), filter("(updatedAt ge datetimeoffset'" + watermark + "')"),
                 orderBy("updatedAt"), true, 0, 51);
 
+        // Then it stays an index lookup: no sequential scan, no plan node producing more than 60 rows
         assertThat(plan.seqScans()).isZero();
         assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(60);
     }

@@ -14,8 +14,10 @@ class DatabaseErrorsTest {
 
     @Test
     void aWriteToAConnectionTheDatabaseDroppedIsAnOutage() {
-        // Seen under load when the database went away mid-write: the socket write failed with "Broken pipe"
+        // Then a write that failed with "Broken pipe" (seen under load when the database went away mid-write) is an
+        // outage
         assertThat(DatabaseErrors.isUnreachable(new IOException("Broken pipe"))).isTrue();
+        // And so are a reset connection, even wrapped, and a refused one
         assertThat(DatabaseErrors.isUnreachable(new CompletionException(new SocketException("Connection reset"))))
                 .isTrue();
         assertThat(DatabaseErrors.isUnreachable(new ConnectException("Connection refused"))).isTrue();
@@ -23,6 +25,7 @@ class DatabaseErrorsTest {
 
     @Test
     void otherFailuresAreNot() {
+        // Then a full disk, a "Broken pipe" that is no I/O failure, and any other failure are not an outage
         assertThat(DatabaseErrors.isUnreachable(new IOException("No space left on device"))).isFalse();
         assertThat(DatabaseErrors.isUnreachable(new IllegalStateException("Broken pipe"))).isFalse();
         assertThat(DatabaseErrors.isUnreachable(new RuntimeException("boom"))).isFalse();

@@ -40,12 +40,15 @@ class JsClientAtFullSpeedTest {
 
     @Test
     void aBulkImportAndALongOfflineQueueAtFullSpeedStayUnderTheDefaultRateLimits() throws Exception {
+        // Given the real JavaScript SDK ready to run under node, against the gateway with its default rate limits
         Path node = NodeScripts.prepare();
         String baseUrl = root.toString().replaceAll("/+$", "");
 
+        // When its full-speed script bulk-imports, pulls page by page, and pushes and pulls a long offline queue
         NodeScripts.Run run = NodeScripts.run("full-speed", List.of(node.toString(), "full-speed-sync.js", baseUrl),
                 Duration.ofMinutes(3));
 
+        // Then the script succeeds: every request went through, no 429 among them
         assertThat(run.exitCode()).as("node full-speed-sync.js %s%s; output:%n%s", baseUrl, run.timeoutNote(),
                 run.output()).isZero();
         assertThat(run.output()).contains("FULL-SPEED-SYNC OK");

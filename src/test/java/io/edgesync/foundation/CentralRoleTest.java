@@ -28,6 +28,8 @@ class CentralRoleTest {
 
     @Test
     void centralProcessDoesNotServeDeviceEndpoints() {
+        // Given the gateway running as the central process
+        // When a device endpoint is called, then it is not there: a 404 problem
         given()
                 .contentType(ContentType.JSON)
                 .body("{}")
@@ -40,7 +42,10 @@ class CentralRoleTest {
 
     @Test
     void centralProcessIsReadyAndObservable() {
+        // Given the gateway running as the central process
+        // Then it reports itself ready
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        // And it serves its metrics
         given().when().get("/q/metrics").then().statusCode(200);
     }
 }

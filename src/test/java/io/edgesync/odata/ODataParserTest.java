@@ -142,16 +142,19 @@ class ODataParserTest {
             (updatedAt+ge+datetimeoffset'2024-05-01T10:00:00.000Z')        | (updatedAt ge 2024-05-01T10:00:00.000Z)
             """)
     void filterParsesIntoTheExpectedTree(String filter, String expected) {
+        // When the filter is parsed, then it gives the expected tree
         assertThat(render(ODataParser.parseFilter(filter, LIMITS))).isEqualTo(expected);
     }
 
     @Test
     void tabsAreWhitespace() {
+        // When a filter with tabs between its words is parsed, then the tabs count as whitespace
         assertThat(render(ODataParser.parseFilter("text\teq\t'a'", LIMITS))).isEqualTo("(text eq 'a')");
     }
 
     @Test
     void keywordsInsideStringLiteralsAreText() {
+        // When a string literal holds keywords, then they parse as text
         assertThat(render(ODataParser.parseFilter("text eq 'a and b or not c eq null'", LIMITS)))
                 .isEqualTo("(text eq 'a and b or not c eq null')");
     }
@@ -185,8 +188,10 @@ class ODataParserTest {
             cast(datetimeoffset'2024-05-01T10:00:00Z',Edm.DateTimeOffset) | 2024-05-01T10:00:00.000Z
             """)
     void dateLiteralsBecomeUtcInstantsTruncatedToMilliseconds(String literal, String expected) {
+        // When a filter compares updatedAt with the date literal
         Expr filter = ODataParser.parseFilter("updatedAt ge " + literal, LIMITS);
 
+        // Then the literal is a date-time in UTC, truncated to the millisecond
         Expr right = ((Expr.Binary) filter).right();
         assertThat(right).isInstanceOf(Expr.DateTimeLiteral.class);
         Expr.DateTimeLiteral value = (Expr.DateTimeLiteral) right;
@@ -301,6 +306,7 @@ class ODataParserTest {
             price eq 1E99999999999999999999                      | the exponent of a number literal must be between -308 and 308
             """)
     void malformedFilterIsRejectedWithAClearMessage(String filter, String message) {
+        // When the malformed filter is parsed, then it is rejected with a message that explains why
         assertThatThrownBy(() -> ODataParser.parseFilter(filter, LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining(message);
@@ -325,6 +331,7 @@ class ODataParserTest {
     @ParameterizedTest
     @MethodSource("filtersWithControlCharacters")
     void controlAndNonAsciiCharactersOutsideLiteralsAreRejected(String filter, String message) {
+        // When the filter is parsed, then it is rejected with the expected message
         assertThatThrownBy(() -> ODataParser.parseFilter(filter, LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining(message);
@@ -332,15 +339,19 @@ class ODataParserTest {
 
     @Test
     void numberWithMoreThanOneHundredDigitsIsRejected() {
+        // Given a whole number of one hundred digits
         String hundred = "1".repeat(100);
+        // Then a filter with it parses, and so does one with a decimal number within the limit
         assertThat(render(ODataParser.parseFilter("price eq " + hundred, LIMITS))).isEqualTo("(price eq " + hundred
                 + ")");
         assertThat(render(ODataParser.parseFilter("price eq 1." + "5".repeat(98), LIMITS)))
                 .isEqualTo("(price eq 1." + "5".repeat(98) + ")");
 
+        // When the number has one digit more, then it is rejected
         assertThatThrownBy(() -> ODataParser.parseFilter("price eq " + hundred + "1", LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining("number literals may have at most 100 digits");
+        // And so is a decimal number of 101 digits
         assertThatThrownBy(() -> ODataParser.parseFilter("price eq 1." + "5".repeat(100), LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining("number literals may have at most 100 digits");
@@ -348,6 +359,7 @@ class ODataParserTest {
 
     @Test
     void unknownFunctionMessageNamesTheFunctionOnly() {
+        // When a filter calls an unknown function, then the message names the function and nothing else
         assertThatThrownBy(() -> ODataParser.parseFilter("foo(text) eq 1", LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessage("Unknown function 'foo' in $filter");
@@ -357,12 +369,16 @@ class ODataParserTest {
 
     @Test
     void filterAtMaxLengthIsAcceptedAndOneCharacterMoreIsRejected() {
+        // Given a filter of exactly the maximum length, 4096 characters
         String prefix = "text eq '";
         String atLimit = prefix + "x".repeat(LIMITS.maxLength() - prefix.length() - 1) + "'";
         assertThat(atLimit).hasSize(4096);
+        // Then it parses
         assertThat(ODataParser.parseFilter(atLimit, LIMITS)).isInstanceOf(Expr.Binary.class);
 
+        // When it is one character longer
         String overLimit = prefix + "x".repeat(LIMITS.maxLength() - prefix.length()) + "'";
+        // Then it is rejected, with its length and the limit in the message
         assertThatThrownBy(() -> ODataParser.parseFilter(overLimit, LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessage("$filter is too long: 4097 characters, the limit (maxLength) is 4096");
@@ -370,22 +386,29 @@ class ODataParserTest {
 
     @Test
     void customLimitsApply() {
+        // Given small limits: 20 characters, 2 levels of nesting, 2 items in an in list
         ODataLimits small = new ODataLimits(20, 2, 2);
 
+        // Then a longer filter is rejected for its length
         assertThatThrownBy(() -> ODataParser.parseFilter("text eq 'abcdefghijklmno'", small))
                 .hasMessageContaining("(maxLength) is 20");
+        // And three levels of nesting are too deep, while two parse
         assertThatThrownBy(() -> ODataParser.parseFilter("(((a eq 1)))", small))
                 .hasMessageContaining("maxDepth");
         assertThat(render(ODataParser.parseFilter("((a eq 1))", small))).isEqualTo("(a eq 1)");
+        // And an in list of three items is too long
         assertThatThrownBy(() -> ODataParser.parseFilter("a in (1,2,3)", small))
                 .hasMessageContaining("maxInListSize");
+        // And the length limit applies to $orderby too
         assertThatThrownBy(() -> ODataParser.parseOrderBy("a,b,c,d,e,f,g,h,i,j,k", small))
                 .hasMessageContaining("(maxLength) is 20");
     }
 
     @Test
     void invalidLimitsAreAProgrammingError() {
+        // Then a maximum length of zero is a programming error
         assertThatThrownBy(() -> new ODataLimits(0, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        // And the defaults are 4096 characters, 32 levels and 1000 items in an in list
         assertThat(ODataLimits.defaults()).isEqualTo(new ODataLimits(4096, 32, 1000));
     }
 
@@ -400,10 +423,14 @@ class ODataParserTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("nestingShapes")
     void nestingUpToMaxDepthIsAcceptedAndDeeperIsRejected(String shape, String open, String inner, String close) {
+        // Given the shape nested 32 times, the maximum depth
         String atLimit = open.repeat(32) + inner + close.repeat(32);
+        // Then it parses
         assertThat(ODataParser.parseFilter(atLimit, LIMITS)).isNotNull();
 
+        // When it is nested 33 times
         String tooDeep = open.repeat(33) + inner + close.repeat(33);
+        // Then it is rejected, with the limit and its name in the message
         assertThatThrownBy(() -> ODataParser.parseFilter(tooDeep, LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining("$filter is nested too deeply")
@@ -413,10 +440,13 @@ class ODataParserTest {
 
     @Test
     void veryDeepNestingIsRejectedWithoutStackOverflow() {
+        // Given 2,000 nested parentheses
         String deep = "(".repeat(2000) + "a eq 1" + ")".repeat(2000);
+        // When the filter is parsed, then it is rejected for its depth with an OData error, not a stack overflow
         Throwable thrown = catchThrowable(() -> ODataParser.parseFilter(deep, LIMITS));
         assertThat(thrown).isInstanceOf(ODataException.class).hasMessageContaining("maxDepth");
 
+        // And so is a filter of 200,000 opening parentheses under a generous length limit
         String deepHuge = "(".repeat(200_000);
         ODataLimits generous = new ODataLimits(1_000_000, 32, 1000);
         assertThat(catchThrowable(() -> ODataParser.parseFilter(deepHuge, generous)))
@@ -426,24 +456,30 @@ class ODataParserTest {
 
     @Test
     void longOperatorChainsAreNotNesting() {
+        // Given a chain of 400 comparisons joined by or, within the maximum length
         String chain = Stream.generate(() -> "a eq 1").limit(400).collect(Collectors.joining(" or "));
         assertThat(chain.length()).isLessThanOrEqualTo(4096);
 
+        // When it is parsed
         Expr parsed = ODataParser.parseFilter(chain, LIMITS);
 
+        // Then it parses into an or at the top, not rejected as nesting
         assertThat(parsed).isInstanceOf(Expr.Binary.class);
         assertThat(((Expr.Binary) parsed).operator()).isEqualTo(Expr.BinaryOp.OR);
     }
 
     @Test
     void inListUpToMaxInListSizeIsAcceptedAndLongerIsRejected() {
+        // Given an in list of 1000 items, the maximum
         String thousand = Stream.iterate(1, i -> i + 1)
                 .limit(1000)
                 .map(String::valueOf)
                 .collect(Collectors.joining(",", "price in (", ")"));
+        // When it is parsed, then it holds all 1000 items
         Expr parsed = ODataParser.parseFilter(thousand, new ODataLimits(10_000, 32, 1000));
         assertThat(((Expr.In) parsed).items()).hasSize(1000);
 
+        // When the list has one item more, then it is rejected with the limit in the message
         String thousandAndOne = thousand.replace("(1,", "(0,1,");
         assertThatThrownBy(() -> ODataParser.parseFilter(thousandAndOne, new ODataLimits(10_000, 32, 1000)))
                 .isInstanceOf(ODataException.class)
@@ -452,14 +488,18 @@ class ODataParserTest {
 
     @Test
     void memberNamesMayHave128CharactersButNotMore() {
+        // Given a member name of 128 characters
         String name128 = "a".repeat(128);
+        // Then a filter with it parses
         assertThat(ODataParser.parseFilter(name128 + " eq 1", LIMITS))
                 .isEqualTo(new Expr.Binary(Expr.BinaryOp.EQ, new Expr.Member(name128),
                         new Expr.NumberLiteral(java.math.BigDecimal.ONE)));
 
+        // And a name of 129 characters is rejected in a $filter
         assertThatThrownBy(() -> ODataParser.parseFilter("a".repeat(129) + " eq 1", LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessage("Syntax error in $filter at position 1: names may be at most 128 characters long");
+        // And in a $select
         assertThatThrownBy(() -> ODataParser.parseSelect("a".repeat(129), LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining("names may be at most 128 characters long");
@@ -467,9 +507,12 @@ class ODataParserTest {
 
     @Test
     void errorMessagesQuoteAtMostAShortExcerptOfTheInput() {
+        // Given an input with two names of 120 characters
         String longName = "x".repeat(120);
+        // When its parsing fails
         Throwable thrown = catchThrowable(() -> ODataParser.parseFilter("foo eq " + longName + " " + longName,
                 LIMITS));
+        // Then the message quotes no more than 40 characters of a name, followed by an ellipsis
         assertThat(thrown).isInstanceOf(ODataException.class);
         assertThat(thrown.getMessage()).contains("x".repeat(40) + "...").doesNotContain("x".repeat(41));
     }
@@ -491,8 +534,10 @@ class ODataParserTest {
             desc desc                      | desc desc
             """)
     void orderByParsesIntoMembersAndDirections(String orderBy, String expected) {
+        // When the $orderby is parsed
         List<OrderBy> parsed = ODataParser.parseOrderBy(orderBy, LIMITS);
 
+        // Then it gives the expected members and directions
         assertThat(parsed.stream()
                 .map(o -> o.member() + (o.descending() ? " desc" : " asc"))
                 .collect(Collectors.joining(", "))).isEqualTo(expected);
@@ -515,7 +560,9 @@ class ODataParserTest {
             text; DROP TABLE x             | unexpected character ';'
             """)
     void malformedOrderByIsRejected(String orderBy, String message) {
+        // Given the $orderby (an empty one written as U+0001 in the table)
         String input = "\u0001".equals(orderBy) ? "" : orderBy;
+        // When it is parsed, then it is rejected with the expected message
         assertThatThrownBy(() -> ODataParser.parseOrderBy(input, LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining(message);
@@ -534,6 +581,7 @@ class ODataParserTest {
             not,in                         | not,in
             """)
     void selectParsesIntoMemberNames(String select, String expected) {
+        // When the $select is parsed, then it gives the expected member names
         assertThat(String.join(",", ODataParser.parseSelect(select, LIMITS))).isEqualTo(expected);
     }
 
@@ -552,6 +600,7 @@ class ODataParserTest {
             Edm.String                     | 'Edm.String' is not a valid member name
             """)
     void malformedSelectIsRejected(String select, String message) {
+        // When the malformed $select is parsed, then it is rejected with the expected message
         assertThatThrownBy(() -> ODataParser.parseSelect(select, LIMITS))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining(message);
@@ -559,7 +608,9 @@ class ODataParserTest {
 
     @Test
     void emptySelectAndOrderByAreRejected() {
+        // Then an empty $select is rejected as empty
         assertThatThrownBy(() -> ODataParser.parseSelect(" ", LIMITS)).hasMessage("$select is empty");
+        // And so is a missing $orderby
         assertThatThrownBy(() -> ODataParser.parseOrderBy(null, LIMITS)).hasMessage("$orderby is empty");
     }
 
@@ -568,9 +619,11 @@ class ODataParserTest {
     @ParameterizedTest
     @ValueSource(strings = {"$filter", "$orderby", "$select"})
     void randomInputOnlyEverFailsWithODataException(String option) {
+        // Given 5,000 random inputs glued from fragments, from a seed per option
         Random random = new Random(4242 + option.hashCode());
         for (int i = 0; i < 5_000; i++) {
             String input = randomInput(random);
+            // When each is parsed as the option
             Throwable thrown = catchThrowable(() -> {
                 switch (option) {
                     case "$filter" -> ODataParser.parseFilter(input, LIMITS);
@@ -578,6 +631,7 @@ class ODataParserTest {
                     default -> ODataParser.parseSelect(input, LIMITS);
                 }
             });
+            // Then if it fails, it fails with an OData error whose message is safe to show a client
             if (thrown != null) {
                 assertThat(thrown).as("input %s", input).isInstanceOf(ODataException.class);
                 assertClientSafe(thrown.getMessage());

@@ -168,14 +168,17 @@ class SqlTranslatorPostgresTest {
             true                                             ~ a1 a2 a3 a4 a5 a6 a7
             """)
     void filterSelectsTheRightRows(String filter, String expectedIds) throws SQLException {
+        // When the filter is translated to SQL for the todoitem table
         SqlParams params = new SqlParams();
         String table = params.add("todoitem");
         String where = new SqlTranslator(SqlTranslatorTest.RESOLVER, params)
                 .where(ODataParser.parseFilter(filter, LIMITS));
 
+        // And that SQL runs on the seven fixture rows in PostgreSQL
         List<String> ids = query("SELECT r.id FROM sync_record r WHERE r.table_name = " + table + "::text AND "
                 + where + " ORDER BY r.id", params);
 
+        // Then it selects exactly the expected rows
         assertThat(ids).containsExactlyElementsOf(expected(expectedIds));
     }
 
@@ -190,12 +193,15 @@ class SqlTranslatorPostgresTest {
             mystery desc             ~ a3 a2 a1 a4 a5 a6 a7
             """)
     void orderByOrdersRowsWithNullsAsTheSmallestValues(String orderBy, String expectedIds) throws SQLException {
+        // When the $orderby is translated to SQL
         SqlParams params = new SqlParams();
         String order = new SqlTranslator(SqlTranslatorTest.RESOLVER, params)
                 .orderBy(ODataParser.parseOrderBy(orderBy, LIMITS));
 
+        // And the fixture rows are read in that order, ties broken by id
         List<String> ids = query("SELECT r.id FROM sync_record r ORDER BY " + order + ", r.id", params);
 
+        // Then they come in the expected order, nulls as the smallest values
         assertThat(ids).containsExactlyElementsOf(expected(expectedIds));
     }
 
@@ -206,14 +212,17 @@ class SqlTranslatorPostgresTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("injectionPayloads")
     void injectionPayloadIsComparedAsPlainText(String payload) throws SQLException {
+        // When a filter compares the text with an injection payload, for equality and with contains
         SqlParams params = new SqlParams();
         String where = new SqlTranslator(SqlTranslatorTest.RESOLVER, params).where(ODataParser.parseFilter(
                 "text eq '" + payload.replace("'", "''") + "' or contains(text, '" + payload.replace("'", "''")
                         + "')",
                 LIMITS));
 
+        // And that SQL runs on the fixture rows
         List<String> ids = query("SELECT r.id FROM sync_record r WHERE " + where + " ORDER BY r.id", params);
 
+        // Then it selects exactly the rows whose text contains the payload as plain text
         List<String> expected = TEXTS.entrySet()
                 .stream()
                 .filter(row -> row.getValue().contains(payload))
@@ -221,23 +230,27 @@ class SqlTranslatorPostgresTest {
                 .sorted()
                 .toList();
         assertThat(ids).isEqualTo(expected);
+        // And all seven rows are still there
         assertThat(query("SELECT count(*)::text FROM sync_record r", new SqlParams())).containsExactly("7");
     }
 
     @Test
     void randomWellFormedFiltersNeverFailInTheDatabase() throws SQLException {
+        // Given 1,500 random filters from the grammar, from a fixed seed
         Random random = new Random(11);
         int executed = 0;
         for (int i = 0; i < 1_500; i++) {
             String filter = new RandomFilter(random).bool(4);
             SqlParams params = new SqlParams();
             String where;
+            // When each is translated to SQL, skipping those refused as invalid OData
             try {
                 where = new SqlTranslator(SqlTranslatorTest.RESOLVER, params)
                         .where(ODataParser.parseFilter(filter, LIMITS));
             } catch (ODataException e) {
                 continue;
             }
+            // Then its SQL runs in the database without failing
             try {
                 query("SELECT r.id FROM sync_record r WHERE " + where, params);
             } catch (SQLException e) {
@@ -246,24 +259,29 @@ class SqlTranslatorPostgresTest {
             }
             executed++;
         }
+        // And more than 1,000 of them were run
         assertThat(executed).as("filters executed").isGreaterThan(1_000);
     }
 
     @Test
     void thePullIndexServesTheIncrementalPullCondition() throws SQLException {
+        // Given the incremental pull's condition and order, translated to SQL for the todoitem table
         SqlParams params = new SqlParams();
         String table = params.add("todoitem");
         String where = new SqlTranslator(SqlTranslatorTest.RESOLVER, params).where(ODataParser.parseFilter(
                 "(updatedAt ge datetimeoffset'2024-05-01T10:00:00.000Z')", LIMITS));
         String order = new SqlTranslator(SqlTranslatorTest.RESOLVER, params)
                 .orderBy(ODataParser.parseOrderBy("updatedAt", LIMITS));
+        // And sequential scans turned off
         try (Statement statement = connection.createStatement()) {
             statement.execute("SET enable_seqscan = off");
         }
         try {
+            // When PostgreSQL plans the pull
             List<String> plan = query("EXPLAIN SELECT r.id FROM sync_record r WHERE r.table_name = " + table
                     + "::text AND " + where + " ORDER BY " + order + ", r.id", params);
 
+            // Then the plan uses the pull index on updatedAt
             assertThat(String.join("\n", plan)).contains("sync_record_updated_at");
         } finally {
             try (Statement statement = connection.createStatement()) {

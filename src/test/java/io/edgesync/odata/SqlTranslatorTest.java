@@ -175,24 +175,32 @@ public class SqlTranslatorTest {
             text in ('a') eq true   ~ ((es_text((r.data -> $1::text)) IN ($2::text)) = $3::boolean) ~ 'text', 'a', true
             """)
     void filterTranslatesToParameterisedSql(String filter, String expectedSql, String expectedParams) {
+        // Given no bind values yet
         SqlParams params = new SqlParams();
 
+        // When the filter is translated to SQL
         String sql = new SqlTranslator(RESOLVER, params).where(ODataParser.parseFilter(filter, LIMITS));
 
+        // Then the SQL and its bind values are the expected ones
         assertThat(sql).isEqualTo(expectedSql);
         assertThat(render(params)).isEqualTo(expectedParams == null ? "" : expectedParams);
+        // And the SQL is built from the translator's fixed vocabulary only
         assertBuiltFromFixedVocabulary(sql, params);
     }
 
     @Test
     void literalsAreBoundAsJavaTypesTheDriverMapsToTheCasts() {
+        // Given no bind values yet
         SqlParams params = new SqlParams();
 
+        // When a filter with a string, a decimal, a boolean and a date-time with an offset is translated
         new SqlTranslator(RESOLVER, params).where(ODataParser.parseFilter(
                 "text eq 'a' and price gt 1.5M and complete eq true"
                         + " and updatedAt ge datetimeoffset'2024-05-01T12:00:00.1239999+02:00'",
                 LIMITS));
 
+        // Then the literals are bound as a String, a BigDecimal, a Boolean and an OffsetDateTime in UTC, to the
+        // millisecond
         assertThat(params.values()).containsExactly("text", "a", "price", new BigDecimal("1.5"), "complete", true,
                 OffsetDateTime.of(2024, 5, 1, 10, 0, 0, 123_000_000, ZoneOffset.UTC));
         assertThat(params.values().get(3)).isInstanceOf(BigDecimal.class);
@@ -202,11 +210,14 @@ public class SqlTranslatorTest {
 
     @Test
     void placeholdersContinueAfterParametersTheCallerAddedFirst() {
+        // Given a bind value the caller added first
         SqlParams params = new SqlParams();
         params.add("todoitem");
 
+        // When a filter is translated after it
         String sql = new SqlTranslator(RESOLVER, params).where(ODataParser.parseFilter("text eq 'a'", LIMITS));
 
+        // Then its placeholders start at $2, after the caller's
         assertThat(sql).isEqualTo("(es_text((r.data -> $2::text)) = $3::text)");
         assertThat(params.values()).containsExactly("todoitem", "text", "a");
     }
@@ -267,8 +278,10 @@ public class SqlTranslatorTest {
             price in ('a')                ~ Type error in $filter: cannot compare a number with a string using 'in'
             """)
     void untranslatableFilterIsRejected(String filter, String message) {
+        // Given a filter that parses
         Expr parsed = ODataParser.parseFilter(filter, LIMITS);
 
+        // When it is translated, then it is rejected with the expected message
         assertThatThrownBy(() -> new SqlTranslator(RESOLVER, new SqlParams()).where(parsed))
                 .isInstanceOf(ODataException.class)
                 .hasMessageStartingWith(message);
@@ -276,12 +289,16 @@ public class SqlTranslatorTest {
 
     @Test
     void replaceAcceptsAReplacementOfOneHundredCharactersButNotMore() {
+        // Given a replacement of one hundred characters
         String hundred = "x".repeat(100);
         SqlParams params = new SqlParams();
+        // When a replace with it is translated
         new SqlTranslator(RESOLVER, params)
                 .where(ODataParser.parseFilter("replace(text,'a','" + hundred + "') eq 'b'", LIMITS));
+        // Then the replacement is bound as a value
         assertThat(params.values()).contains(hundred);
 
+        // When the replacement is one character longer, then it is rejected
         Expr tooLong = ODataParser.parseFilter("replace(text,'a','" + hundred + "x') eq 'b'", LIMITS);
         assertThatThrownBy(() -> new SqlTranslator(RESOLVER, new SqlParams()).where(tooLong))
                 .isInstanceOf(ODataException.class)
@@ -290,8 +307,10 @@ public class SqlTranslatorTest {
 
     @Test
     void nullInAHandBuiltInListIsRejected() {
+        // Given an in list built by hand, with null in it
         Expr in = new Expr.In(new Expr.Member("text"), List.of(new Expr.StringLiteral("a"), new Expr.NullLiteral()));
 
+        // When it is translated, then it is rejected
         assertThatThrownBy(() -> new SqlTranslator(RESOLVER, new SqlParams()).where(in))
                 .isInstanceOf(ODataException.class)
                 .hasMessageContaining("null is not allowed in an 'in' list");
@@ -315,24 +334,31 @@ public class SqlTranslatorTest {
             """)
     void orderByTranslatesSystemColumnsPlainAndUserColumnsWithNullsOrder(String orderBy, String expectedSql,
             String expectedParams) {
+        // Given no bind values yet
         SqlParams params = new SqlParams();
 
+        // When the $orderby is translated to SQL
         String sql = new SqlTranslator(RESOLVER, params).orderBy(ODataParser.parseOrderBy(orderBy, LIMITS));
 
+        // Then the SQL and its bind values are the expected ones
         assertThat(sql).isEqualTo(expectedSql);
         assertThat(render(params)).isEqualTo(expectedParams == null ? "" : expectedParams);
+        // And the SQL is built from the translator's fixed vocabulary only
         assertBuiltFromFixedVocabulary(sql, params);
     }
 
     @Test
     void emptyOrderByTranslatesToNothing() {
+        // When an empty $orderby is translated, then the SQL is empty
         assertThat(new SqlTranslator(RESOLVER, new SqlParams()).orderBy(List.of())).isEmpty();
     }
 
     @Test
     void unknownOrderByMemberIsRejected() {
+        // Given an $orderby with a member the table does not have
         List<OrderBy> orderBy = ODataParser.parseOrderBy("updatedAt, nosuch desc", LIMITS);
 
+        // When it is translated, then it is rejected, naming the member
         assertThatThrownBy(() -> new SqlTranslator(RESOLVER, new SqlParams()).orderBy(orderBy))
                 .isInstanceOf(ODataException.class)
                 .hasMessage("Unknown member 'nosuch' in $orderby");
@@ -340,12 +366,15 @@ public class SqlTranslatorTest {
 
     @Test
     void whereAndOrderByOfOneStatementShareColumnParameters() {
+        // Given one translator for one statement
         SqlParams params = new SqlParams();
         SqlTranslator translator = new SqlTranslator(RESOLVER, params);
 
+        // When it translates a filter and an order on the same column
         String where = translator.where(ODataParser.parseFilter("startswith(text,'a')", LIMITS));
         String orderBy = translator.orderBy(ODataParser.parseOrderBy("text desc", LIMITS));
 
+        // Then both use the same placeholder for the column, bound once
         assertThat(where).isEqualTo("(starts_with(es_text((r.data -> $1::text)), $2::text))");
         assertThat(orderBy).isEqualTo("es_text((r.data -> $1::text)) DESC NULLS LAST");
         assertThat(params.values()).containsExactly("text", "a");
@@ -427,16 +456,20 @@ public class SqlTranslatorTest {
     @ParameterizedTest(name = "{0} <- {1}")
     @MethodSource("escapedPayloads")
     void injectionInAStringLiteralIsOnlyEverABindValue(String template, String payload) {
+        // Given a filter with the payload in a string literal, escaped by quote doubling
         String filter = template.replace("%s", payload.replace("'", "''"));
         SqlParams params = new SqlParams();
 
+        // When the filter is parsed and translated
         Throwable thrown = catchThrowable(() -> new SqlTranslator(RESOLVER, params)
                 .where(ODataParser.parseFilter(filter, LIMITS)));
 
+        // Then a payload with U+0000 in it is rejected, naming the character
         if (payload.indexOf('\u0000') >= 0) {
             assertThat(thrown).isInstanceOf(ODataException.class).hasMessageContaining("U+0000");
             return;
         }
+        // And any other payload translates, and is bound as a value
         assertThat(thrown).isNull();
         assertThat(params.values()).contains(payload);
     }
@@ -449,18 +482,22 @@ public class SqlTranslatorTest {
     @ParameterizedTest(name = "{0} <- {1}")
     @MethodSource("rawPayloads")
     void injectionAnywhereInAFilterIsRejectedOrBound(String template, String payload) {
+        // Given a filter with the payload put in raw, where it may break out of its literal or position
         String filter = template.replace("%s", payload);
         SqlParams params = new SqlParams();
         AtomicReference<String> sql = new AtomicReference<>();
 
+        // When the filter is parsed and translated
         Throwable thrown = catchThrowable(() -> sql.set(new SqlTranslator(RESOLVER, params)
                 .where(ODataParser.parseFilter(filter, LIMITS))));
 
+        // Then if it is rejected, it is with an OData error whose message is safe to show a client
         if (thrown != null) {
             assertThat(thrown).isInstanceOf(ODataException.class);
             ODataParserTest.assertClientSafe(thrown.getMessage());
             return;
         }
+        // And if it is not, the SQL is built from the fixed vocabulary only, without the payload in it
         assertBuiltFromFixedVocabulary(sql.get(), params);
         assertPayloadNotInSql(sql.get(), payload);
     }
@@ -472,11 +509,14 @@ public class SqlTranslatorTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("payloads")
     void injectionInOrderByAndSelectIsRejected(String payload) {
+        // When the payload is put in an $orderby, alone, after a member, as a direction or before one, then it is
+        // rejected
         for (String orderBy : List.of(payload, "text," + payload, "text " + payload, payload + " desc")) {
             assertThat(catchThrowable(() -> ODataParser.parseOrderBy(orderBy, LIMITS)))
                     .as("$orderby=%s", orderBy)
                     .isInstanceOf(ODataException.class);
         }
+        // And when it is a member of a $select, alone or after another, it is rejected too
         for (String select : List.of(payload, "text," + payload)) {
             assertThat(catchThrowable(() -> ODataParser.parseSelect(select, LIMITS)))
                     .as("$select=%s", select)
@@ -487,16 +527,19 @@ public class SqlTranslatorTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("payloads")
     void userColumnNamesOnlyEverReachSqlAsBindValues(String payload) {
-        // A resolver that knows any name, as a table with a dynamic schema could after a device wrote odd keys.
+        // Given a resolver that knows any name, as a table with a dynamic schema could after a device wrote odd keys
         ColumnResolver anything = member -> Optional.of(ResolvedColumn.user(member, ValueType.STRING));
         SqlParams params = new SqlParams();
         SqlTranslator translator = new SqlTranslator(anything, params);
 
+        // When a filter and an order on a column named as the payload are translated
         String where = translator.where(new Expr.Binary(Expr.BinaryOp.EQ, new Expr.Member(payload),
                 new Expr.StringLiteral("x")));
         String orderBy = translator.orderBy(List.of(new OrderBy(payload, true)));
 
+        // Then the name is only ever a bind value
         assertThat(params.values()).containsExactly(payload, "x");
+        // And the SQL is built from the fixed vocabulary only, without the payload in it
         assertBuiltFromFixedVocabulary(where, params);
         assertBuiltFromFixedVocabulary(orderBy, params);
         assertPayloadNotInSql(where + orderBy, payload);
@@ -504,9 +547,11 @@ public class SqlTranslatorTest {
 
     @Test
     void unknownMemberNamedLikeAnInjectionIsRejected() {
+        // Given a filter on a member named like an injection, which the table does not have
         Expr filter = new Expr.Binary(Expr.BinaryOp.EQ, new Expr.Member("x'; DROP TABLE sync_record; --"),
                 new Expr.NumberLiteral(BigDecimal.ONE));
 
+        // When it is translated, then it is rejected as an unknown member
         assertThatThrownBy(() -> new SqlTranslator(RESOLVER, new SqlParams()).where(filter))
                 .isInstanceOf(ODataException.class)
                 .hasMessage("Unknown member 'x'; DROP TABLE sync_record; --' in $filter");
@@ -516,14 +561,18 @@ public class SqlTranslatorTest {
 
     @Test
     void randomFiltersTranslateOrFailWithODataExceptionOnly() {
+        // Given 10,000 random inputs from a fixed seed
         Random random = new Random(7);
         int translated = 0;
         for (int i = 0; i < 10_000; i++) {
             String filter = ODataParserTest.randomInput(random);
             SqlParams params = new SqlParams();
             AtomicReference<String> sql = new AtomicReference<>();
+            // When each is parsed and translated
             Throwable thrown = catchThrowable(() -> sql.set(new SqlTranslator(RESOLVER, params)
                     .where(ODataParser.parseFilter(filter, LIMITS))));
+            // Then it either fails with an OData error whose message is safe to show a client, or translates to SQL
+            // built from the fixed vocabulary only
             if (thrown != null) {
                 assertThat(thrown).as("filter %s", filter).isInstanceOf(ODataException.class);
                 ODataParserTest.assertClientSafe(thrown.getMessage());
@@ -532,6 +581,7 @@ public class SqlTranslatorTest {
                 translated++;
             }
         }
+        // And some of them translate
         assertThat(translated).as("some random filters are valid").isPositive();
     }
 
@@ -547,38 +597,48 @@ public class SqlTranslatorTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("longChains")
     void longestFilterOfChainedOperatorsTranslatesOnASmallStack(String operator, String filter) throws Exception {
+        // Given a chain of one operator as long as a filter may be
         assertThat(filter.length()).isLessThanOrEqualTo(LIMITS.maxLength());
 
+        // When it is translated on a thread with a quarter of the usual stack
         String sql = onSmallStack(() -> new SqlTranslator(RESOLVER, new SqlParams())
                 .where(ODataParser.parseFilter(filter, LIMITS)));
 
+        // Then it translates to SQL
         assertThat(sql).startsWith("(");
     }
 
     @Test
     void handBuiltChainFarDeeperThanAnyQueryTranslatesOnASmallStack() throws Exception {
+        // Given a chain of 3,000 ors built by hand, far deeper than any query
         Expr chain = new Expr.Member("complete");
         for (int i = 0; i < 3000; i++) {
             chain = new Expr.Binary(Expr.BinaryOp.OR, chain, new Expr.Member("deleted"));
         }
         Expr filter = chain;
 
+        // When it is translated on a small stack
         String sql = onSmallStack(() -> new SqlTranslator(RESOLVER, new SqlParams()).where(filter));
 
+        // Then it translates, ending with the last or
         assertThat(sql).endsWith(" OR r.deleted)");
     }
 
     @Test
     void deepestNestingTheParserAllowsTranslates() throws Exception {
-        // 10 parentheses + 10 not + startswith + 11 tolower = 32 levels
+        // Given a filter nested as deep as the parser allows: 10 parentheses + 10 not + startswith + 11 tolower = 32
+        // levels
         String filter = "(".repeat(10) + "not ".repeat(10) + "startswith(" + "tolower(".repeat(11) + "text"
                 + ")".repeat(11) + ",'a')" + ")".repeat(10);
+        // And one level more is too deep for the parser
         assertThatThrownBy(() -> ODataParser.parseFilter("(" + filter + ")", LIMITS))
                 .hasMessageContaining("maxDepth");
 
+        // When the filter is translated on a small stack
         String sql = onSmallStack(() -> new SqlTranslator(RESOLVER, new SqlParams())
                 .where(ODataParser.parseFilter(filter, LIMITS)));
 
+        // Then it translates to SQL
         assertThat(sql).contains("starts_with");
     }
 

@@ -38,6 +38,8 @@ class AnonymousAccessOffTest {
 
     @Test
     void anyoneCannotMintAnAdminTokenOnceAnonymousAccessIsOff() {
+        // Given anonymous access off, though the profile still asks for development tokens
+        // When mallory asks for an admin token, then there is no such door: a 404
         given().contentType(ContentType.JSON)
                 .body("{\"subject\":\"mallory\",\"roles\":[\"admin\"]}")
                 .post("/dev/tokens")
@@ -47,24 +49,30 @@ class AnonymousAccessOffTest {
 
     @Test
     void metricsAreClosedToAnonymousCallersOnceAnonymousAccessIsOff() {
+        // When an anonymous caller asks for the metrics, then it is a 401
         assertThat(given().get("/q/metrics").statusCode()).isEqualTo(401);
     }
 
     @Test
     void anOriginNobodyListedGetsNoCrossOriginAccessOnceAnonymousAccessIsOff() {
+        // When an origin nobody listed sends a CORS preflight
         Response preflight = given().header("Origin", "https://evil.example")
                 .header("Access-Control-Request-Method", "GET")
                 .options("/tables/todoitem");
+        // Then the answer does not allow that origin
         assertThat(preflight.header("Access-Control-Allow-Origin")).isNotEqualTo("https://evil.example");
     }
 
     @Test
     void aChunkedPushWithoutATokenIsRefusedBeforeItsBodyIsRead() throws Exception {
+        // When a caller without a token starts a chunked push of 64 MiB
         ChunkedUpload.Answer answer = ChunkedUpload.send(RestAssured.port, "POST",
                 "/sync/v1/devices/" + UUID.randomUUID() + "/push", Map.of(), 64L << 20);
 
+        // Then it is refused with a 401 and a Bearer challenge
         assertThat(answer.status()).isEqualTo(401);
         assertThat(answer.header("WWW-Authenticate")).startsWith("Bearer");
+        // And the answer comes before the body is finished, less than 16 MiB into it
         assertThat(answer.bodyFinished()).isFalse();
         assertThat(answer.bytesSentBeforeAnswer()).isLessThan(16L << 20);
     }

@@ -18,12 +18,16 @@ class AnonymousModeTest {
 
     @Test
     void theAnonymousModeMintsDevelopmentTokensOpensMetricsAndAnyOrigin() {
+        // Given the gateway in its test default, anonymous mode with development tokens
+        // When alice asks for a development token, then she gets one
         given().contentType(ContentType.JSON)
                 .body("{\"subject\":\"alice\"}")
                 .post("/dev/tokens")
                 .then()
                 .statusCode(200);
+        // And the metrics answer without a token
         assertThat(given().get("/q/metrics").statusCode()).isEqualTo(200);
+        // And a CORS preflight from any origin is allowed for that origin
         Response preflight = given().header("Origin", "https://app.example")
                 .header("Access-Control-Request-Method", "GET")
                 .options("/tables/todoitem");

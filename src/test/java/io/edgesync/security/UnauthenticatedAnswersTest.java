@@ -34,10 +34,13 @@ class UnauthenticatedAnswersTest {
 
     @Test
     void everySurfaceAnswersACallerWithoutAValidTokenWithOneShapeOf401() {
+        // Given the secured gateway and a caller without a token, then one with a token that is not valid
         for (String token : Arrays.asList(null, "not.a.token")) {
             for (List<String> call : OUTSIDE_THE_TABLE_PROTOCOL) {
                 String attempt = call + " with token " + token;
+                // When the caller calls each surface outside the table protocol
                 Response answer = request(token, call.get(0)).request(call.get(0), call.get(1));
+                // Then each answers a 401 with a Bearer challenge, as a problem whose detail is the error message
                 assertThat(answer.statusCode()).as(attempt).isEqualTo(401);
                 assertThat(answer.getHeader("WWW-Authenticate")).as(attempt).isEqualTo("Bearer");
                 assertThat(answer.getContentType()).as(attempt).startsWith("application/problem+json");
@@ -48,8 +51,10 @@ class UnauthenticatedAnswersTest {
                         .isNotBlank()
                         .isEqualTo(body.getString("error"));
             }
-            // The table protocol's own reads answer in its shape, with the same challenge and message
+            // When the caller reads a table through the table protocol
             Response table = request(token, "GET").get("/tables/secured");
+            // Then it answers in the table protocol's own shape: a 401 with the same Bearer challenge and an error
+            // message
             assertThat(table.statusCode()).isEqualTo(401);
             assertThat(table.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
             assertThat(table.jsonPath().getString("error")).isNotBlank();

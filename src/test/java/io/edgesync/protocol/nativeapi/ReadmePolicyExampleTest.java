@@ -16,11 +16,13 @@ class ReadmePolicyExampleTest {
 
     @Test
     void theReadmeExampleIsTheCompiledTestPolicy() throws Exception {
+        // Given the first java block of the README
         String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
         int start = readme.indexOf("```java\n");
         assertThat(start).as("a java block in the README").isNotNegative();
         String example = readme.substring(start + "```java\n".length(), readme.indexOf("```", start + 7));
 
+        // Then the source of the test policy LongestTextWins ends with that block, word for word
         String source = Files.readString(Path.of("src/test/java/io/edgesync/protocol/nativeapi/LongestTextWins.java"),
                 StandardCharsets.UTF_8);
         assertThat(source).endsWith(example);

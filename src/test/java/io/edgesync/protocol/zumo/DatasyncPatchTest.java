@@ -24,6 +24,7 @@ class DatasyncPatchTest {
 
     @Test
     void aPatchWithAnObjectUpdatesTheGivenColumnsAndAJsonPatchDocumentIsA400() {
+        // Given a todo item "milk", not complete, created under 3.0.0
         String id = "patch-" + UUID.randomUUID();
         given().header("ZUMO-API-VERSION", "3.0.0")
                 .contentType(ContentType.JSON)
@@ -32,22 +33,25 @@ class DatasyncPatchTest {
                 .then()
                 .statusCode(201);
 
-        // A partial update: only the columns sent change
+        // When a PATCH under 3.0.0 sends a JSON object with only complete in it (a partial update)
         Response patched = given().header("ZUMO-API-VERSION", "3.0.0")
                 .contentType(ContentType.JSON)
                 .body("{\"complete\":true}")
                 .patch("/tables/todoitem/" + id);
+        // Then the answer has complete set and the text unchanged: only the columns sent change
         assertThat(patched.statusCode()).as(patched.asString()).isEqualTo(200);
         assertThat(patched.jsonPath().getBoolean("complete")).isTrue();
         assertThat(patched.jsonPath().getString("text")).isEqualTo("milk");
 
-        // A JSON Patch document is refused, and the row stays as it was
+        // When a JSON Patch document (an array of operations) is sent instead
         Response jsonPatch = given().header("ZUMO-API-VERSION", "3.0.0")
                 .contentType("application/json-patch+json")
                 .body("[{\"op\":\"replace\",\"path\":\"/text\",\"value\":\"bread\"}]")
                 .patch("/tables/todoitem/" + id);
+        // Then it is a 400 that says why
         assertThat(jsonPatch.statusCode()).as(jsonPatch.asString()).isEqualTo(400);
         assertThat(jsonPatch.jsonPath().getString("detail")).isNotBlank();
+        // And the row keeps its text
         assertThat(given().header("ZUMO-API-VERSION", "3.0.0")
                 .get("/tables/todoitem/" + id)
                 .jsonPath()

@@ -26,23 +26,29 @@ class DeletedRecordUpdateTest {
 
     @Test
     void underClientWinsAnUpdateOfADeletedRecordBringsItBack() {
+        // Given a record of a client-wins table, inserted and then deleted through a device
         String device = "deleted-cw-" + UUID.randomUUID();
         String id = insertAndDelete("cp_client", device);
 
+        // When the device sends its offline change to the record with a PATCH under 2.0.0
         Response patched = zumo(device).body("{\"id\":\"" + id + "\",\"text\":\"changed offline\"}")
                 .patch("/tables/cp_client/" + id);
 
+        // Then the record is back, not deleted, with the device's change
         assertThat(patched.statusCode()).as(patched.asString()).isEqualTo(200);
         assertThat(patched.jsonPath().getBoolean("deleted")).isFalse();
         assertThat(patched.jsonPath().getString("text")).isEqualTo("changed offline");
+        // And the device's queue records the update once, as applied
         assertThat(updatesIn(device)).containsExactly("applied");
     }
 
     @Test
     void underServerWinsAnUpdateOfADeletedRecordAnswersAsTheProtocolSaysAndIsQueuedOnce() {
+        // Given a record of a server-wins table, inserted and then deleted through a device
         String device = "deleted-sw-" + UUID.randomUUID();
         String id = insertAndDelete("cp_server", device);
 
+        // When the device changes the record with a PATCH under 2.0.0, and again with a PUT under 3.0.0
         Response v2 = zumo(device).body("{\"id\":\"" + id + "\",\"text\":\"changed offline\"}")
                 .patch("/tables/cp_server/" + id);
         Response v3 = given().header("ZUMO-API-VERSION", "3.0.0")
@@ -51,8 +57,10 @@ class DeletedRecordUpdateTest {
                 .body("{\"id\":\"" + id + "\",\"text\":\"changed offline\"}")
                 .put("/tables/cp_server/" + id);
 
+        // Then each version answers as its protocol says for a deleted record: 404 under 2.0.0, 410 under 3.0.0
         assertThat(v2.statusCode()).as(v2.asString()).isEqualTo(404);
         assertThat(v3.statusCode()).as(v3.asString()).isEqualTo(410);
+        // And the device's queue records each of the two updates once, neither of them applied
         assertThat(updatesIn(device)).hasSize(2).doesNotContain("applied");
     }
 

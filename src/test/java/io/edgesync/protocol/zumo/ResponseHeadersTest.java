@@ -23,11 +23,14 @@ class ResponseHeadersTest {
 
     @Test
     void everyHeaderOfATableAnswerComesOnce() throws Exception {
+        // Given a list, a missing row, a bad filter and an unknown table, under both protocol versions
         for (String path : List.of("/tables/todoitem", "/tables/todoitem/no-such-id",
                 "/tables/todoitem?$filter=bad%20eq",
                 "/tables/no.such")) {
             for (String version : List.of("2.0.0", "3.0.0")) {
+                // When each is asked for over a raw socket
                 List<String> names = headerNames(path, version);
+                // Then every header of the answer comes once, cache-control among them
                 assertThat(names).as(version + " " + path).doesNotHaveDuplicates().contains("cache-control");
             }
         }
