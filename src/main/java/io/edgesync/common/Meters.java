@@ -14,23 +14,33 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class Meters {
 
-    private static final Map<String, String> HELP = Map.of(
-            "edgesync.operations", "Write operations of devices (table protocol and native API), by table and outcome",
-            "edgesync.conflicts", "Conflicts decided, by table, conflict policy, decision and where they were decided",
-            "edgesync.pull.rows", "Rows returned to pulling devices, by table and protocol",
-            "edgesync.events.published", "CUD and change events published to Kafka from an outbox, by topic and outbox",
-            "edgesync.events.invalid", "Kafka records that could not be read as events and were skipped, by topic",
-            "edgesync.changes.consumed", "Changes of the central change stream applied at this edge, by outcome",
-            "edgesync.central.events", "CUD events the central service arbitrated, by table and outcome",
-            "edgesync.changes.propagation",
-            "Time from a change's write at the edge where it was made to its application here from the change stream,"
-                    + " by outcome: applied (a change of another edge) or confirmed (the echo of this edge's own)",
-            "edgesync.consumer.lag",
-            "Records of a partition this process's consumer has not read yet, as it last learnt from its fetches,"
-                    + " by consumer (cud: the central service; changes: this edge's change stream), topic and partition",
-            "edgesync.tombstones.purged",
-            "Tombstones purged, by stage: columns (every active device had pulled past them,"
-                    + " or their retention passed; an id-only tombstone stays) and id (the id-only tombstone went)");
+    private static final Map<String, String> HELP = Map.ofEntries(
+            Map.entry("edgesync.operations",
+                    "Write operations of devices (table protocol and native API), by table and outcome"),
+            Map.entry("edgesync.conflicts",
+                    "Conflicts decided, by table, conflict policy, decision and where they were decided"),
+            Map.entry("edgesync.pull.rows", "Rows returned to pulling devices, by table and protocol"),
+            Map.entry("edgesync.events.published",
+                    "CUD and change events published to Kafka from an outbox, by topic and outbox"),
+            Map.entry("edgesync.events.invalid",
+                    "Kafka records that could not be read as events and were skipped, by topic"),
+            Map.entry("edgesync.changes.consumed",
+                    "Changes of the central change stream applied at this edge, by outcome"),
+            Map.entry("edgesync.central.events", "CUD events the central service arbitrated, by table and outcome"),
+            Map.entry("edgesync.changes.propagation",
+                    "Time from a change's write at the edge where it was made to its application here from the change"
+                            + " stream, by outcome: applied (a change of another edge) or confirmed (the echo of this"
+                            + " edge's own)"),
+            Map.entry("edgesync.consumer.lag",
+                    "Records of a partition this process's consumer has not read yet, as it last learnt from its"
+                            + " fetches, by consumer (cud: the central service; changes: this edge's change stream),"
+                            + " topic and partition"),
+            Map.entry("edgesync.tombstones.purged",
+                    "Tombstones purged, by stage: columns (every active device had pulled past them, or their"
+                            + " retention passed; an id-only tombstone stays) and id (the id-only tombstone went)"),
+            Map.entry("edgesync.tables.analyzed",
+                    "Tables of the database analyzed by the gateway because they changed more since their last"
+                            + " ANALYZE than they then held (tables growing from empty)"));
 
     private Meters() {
     }

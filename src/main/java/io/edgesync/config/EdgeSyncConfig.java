@@ -94,6 +94,15 @@ public interface EdgeSyncConfig {
         /** How often the tombstone purge runs, in seconds. */
         @WithDefault("300")
         int purgeIntervalSeconds();
+
+        /**
+         * How often, in seconds, the gateway looks for tables of its database that have changed more since their last
+         * {@code ANALYZE} than they held then (a table growing from empty in its first minutes), and analyzes them at
+         * once instead of waiting for autovacuum: statements planned while a table was nearly empty would otherwise
+         * keep scanning it whole. {@code 0} turns it off.
+         */
+        @WithDefault("10")
+        int statisticsCheckSeconds();
     }
 
     /** A table declared in configuration. */
