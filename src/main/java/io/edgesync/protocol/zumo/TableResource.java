@@ -2,12 +2,8 @@ package io.edgesync.protocol.zumo;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.Function;
 
 import jakarta.ws.rs.Consumes;
@@ -48,27 +44,18 @@ import io.edgesync.cache.VisibilityHorizon;
 import io.edgesync.common.DatabaseAvailability;
 import io.edgesync.common.Deadlines;
 import io.edgesync.common.JsonPolicy;
-import io.edgesync.common.Meters;
 import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
-import io.edgesync.odata.Expr;
-import io.edgesync.odata.ODataException;
-import io.edgesync.odata.ODataLimits;
-import io.edgesync.odata.ODataParser;
-import io.edgesync.odata.OrderBy;
-import io.edgesync.odata.ResolvedColumn;
 import io.edgesync.security.TableAccess;
 import io.edgesync.sync.WriteCall;
 import io.edgesync.sync.WriteRequest;
 import io.edgesync.sync.WriteService;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.tuples.Tuple2;
 
 /**
  * The table protocol of existing client SDKs: Azure Mobile Apps ({@code ZUMO-API-VERSION: 2.0.0}) and Datasync
@@ -106,18 +93,15 @@ public class TableResource {
     static final String INSTALLATION_ID = "X-ZUMO-INSTALLATION-ID";
 
     private final TableCatalog catalog;
-    private final RecordStore store;
-    private final VisibilityHorizon visibility;
     private final WriteService writes;
     private final ZumoAnswers answers;
     private final DeviceQueue devices;
     private final TableAccess access;
-    private final MeterRegistry metrics;
     private final TableResponses responses;
+    private final TableQueries queries;
     private final ObjectReader bodyReader;
     private final EdgeSyncConfig.Protocol protocol;
     private final EdgeSyncConfig.Limits limits;
-    private final ODataLimits odataLimits;
     private final Duration requestTimeout;
 
     public TableResource(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility,
@@ -125,21 +109,17 @@ public class TableResource {
             ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics, DatabaseAvailability databases) {
         this.catalog = catalog;
         this.requestTimeout = Duration.ofMillis(config.limits().requestTimeoutMillis());
-        this.store = store;
-        this.visibility = visibility;
         this.writes = writes;
         this.answers = answers;
         this.devices = devices;
         this.access = access;
-        this.metrics = metrics;
         this.responses = new TableResponses(json, writer, config.protocol(), databases);
+        this.queries = new TableQueries(catalog, store, visibility, devices, metrics, responses, config);
         this.bodyReader = json.reader()
                 .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
         this.protocol = config.protocol();
         this.limits = config.limits();
-        this.odataLimits = new ODataLimits(limits.maxQueryLength(), limits.maxFilterDepth(),
-                ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
     }
 
     // ---------------------------------------------------------------------------------------------------- queries
@@ -153,115 +133,7 @@ public class TableResource {
             @Context HttpHeaders headers) {
         return handle(uri, headers, request -> requireTable(request, tableName, false)
                 .call(table -> bindDevice(request))
-                .chain(table -> queryTable(request, table, true)));
-    }
-
-    private Uni<Response> queryTable(TableRequest request, TableInfo table, boolean retryWithFreshMetadata) {
-        TablePaging paging = TablePaging.of(request, protocol, limits.maxSkip());
-        Optional<Expr> filter;
-        List<OrderBy> orderBy;
-        Optional<List<ResolvedColumn>> select;
-        try {
-            filter = request.query()
-                    .first("$filter")
-                    .filter(f -> !f.isBlank())
-                    .map(f -> ODataParser.parseFilter(f, odataLimits));
-            orderBy = request.query()
-                    .first("$orderby")
-                    .filter(o -> !o.isBlank())
-                    .map(o -> ODataParser.parseOrderBy(o, odataLimits))
-                    .orElse(List.of());
-            select = request.query()
-                    .first("$select")
-                    .filter(s -> !s.isBlank())
-                    .map(s -> resolveSelect(table, ODataParser.parseSelect(s, odataLimits)));
-        } catch (ODataException e) {
-            return retryOrFail(request, table, retryWithFreshMetadata, e);
-        }
-        int limit = paging.limit();
-        boolean withCount = paging.withCount();
-        boolean includeDeleted = request.includeDeleted();
-        Optional<WatermarkPaging.Rewritten> watermark = WatermarkPaging.rewrite(filter, orderBy, paging.skip());
-        Optional<Expr> pageFilter = watermark.map(w -> Optional.of(w.filter())).orElse(filter);
-        long pageSkip = watermark.map(WatermarkPaging.Rewritten::skip).orElse(paging.skip());
-        try {
-            // Translate before waiting for the horizon: an invalid query is an error at once.
-            store.queryStatement(table, request.scope(), OptionalLong.empty(), pageFilter, orderBy, includeDeleted,
-                    pageSkip, limit);
-        } catch (ODataException e) {
-            return retryOrFail(request, table, retryWithFreshMetadata, e);
-        }
-        // A pull (ordered by updatedAt, or from a watermark) reads only settled changes: below the horizon (ADR 0003).
-        Uni<Optional<VisibilityHorizon.Visible>> horizon = table.persisted() && WatermarkPaging.isPull(filter, orderBy)
-                ? visibility.forPull(table.name()).map(Optional::of)
-                : Uni.createFrom().item(Optional.empty());
-        return horizon.chain(visible -> {
-            Optional<RecordStore.Page> known = visible.flatMap(v -> UpToDatePulls.answer(v, filter, pageFilter,
-                    request.scope(), includeDeleted, limit));
-            if (known.isPresent() && (!withCount || UpToDatePulls.countIsZero(filter))) {
-                // The device is up to date: nothing above its watermark is visible, which the horizon knows.
-                return Uni.createFrom()
-                        .item(Tuple2.of(known.get(), withCount ? Optional.of(0L) : Optional.<Long>empty()));
-            }
-            OptionalLong clip = visible.map(v -> OptionalLong.of(v.horizon())).orElse(OptionalLong.empty());
-            return Uni.combine()
-                    .all()
-                    .unis(store.queryRecords(table, request.scope(), clip, pageFilter, orderBy, includeDeleted,
-                            pageSkip, limit),
-                            withCount
-                                    ? store.countRecords(table, request.scope(), clip, filter, includeDeleted)
-                                            .map(Optional::of)
-                                    : Uni.createFrom().item(Optional.<Long>empty()))
-                    .asTuple();
-        })
-                .invoke(result -> trackPull(request, table, filter, result.getItem1()))
-                .invoke(result -> Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol",
-                        request.isV2() ? "zumo-v2" : "zumo-v3").increment(result.getItem1().records().size()))
-                .map(result -> responses.page(request, table, select, result.getItem1(), result.getItem2(),
-                        paging.nextQuery(request, result.getItem1(), orderBy)));
-    }
-
-    /**
-     * A ZUMO device's incremental pull moves its replica record: the pull's filter without its watermark is the query
-     * id, the newest updatedAt it received the watermark. Runs after the answer, and never fails the request.
-     */
-    private void trackPull(TableRequest request, TableInfo table, Optional<Expr> filter, RecordStore.Page page) {
-        Optional<String> device = deviceId(request);
-        if (device.isEmpty()) {
-            return;
-        }
-        Uni<Void> tracking = Uni.createFrom().voidItem();
-        Optional<Instant> watermark = filter.flatMap(WatermarkPaging::watermarkOf);
-        if (watermark.isPresent() && table.persisted()) {
-            Instant pulledTo = page.records().isEmpty()
-                    ? watermark.get()
-                    : page.records().get(page.records().size() - 1).updatedAt();
-            String queryId = PullQueries.queryId(request.query().first("$filter").orElse(""));
-            tracking = tracking.chain(() -> devices.recordPull(device.get(), table.name(), queryId, pulledTo,
-                    null, page.records().size()));
-        }
-        tracking.subscribe().with(done -> {
-        }, failure -> Log.warnf("Could not record the pull of device %s: %s", device.get(),
-                failure.getMessage()));
-    }
-
-    private Uni<Response> retryOrFail(TableRequest request, TableInfo table, boolean retry, ODataException e) {
-        if (retry && table.persisted() && e.getMessage() != null && e.getMessage().startsWith("Unknown member")) {
-            // Another gateway instance may have added the column: look again before calling it unknown.
-            return catalog.reloadTable(table.name())
-                    .chain(fresh -> queryTable(request, fresh.orElse(table), false));
-        }
-        throw e;
-    }
-
-    private List<ResolvedColumn> resolveSelect(TableInfo table, List<String> members) {
-        List<ResolvedColumn> columns = new ArrayList<>();
-        for (String member : members) {
-            columns.add(table.resolver()
-                    .resolve(member)
-                    .orElseThrow(() -> new ODataException("Unknown member '" + member + "' in $select")));
-        }
-        return columns;
+                .chain(table -> queries.query(request, table)));
     }
 
     @GET
@@ -275,17 +147,7 @@ public class TableResource {
             @Context UriInfo uri, @Context HttpHeaders headers) {
         return handle(uri, headers, request -> requireTable(request, tableName, false)
                 .call(table -> bindDevice(request))
-                .chain(table -> store.findRecord(table, id)
-                        .map(found -> responses.found(request, table,
-                                found.filter(record -> request.scope().includes(record.owner())),
-                                () -> select(request, table)))));
-    }
-
-    private Optional<List<ResolvedColumn>> select(TableRequest request, TableInfo table) {
-        return request.query()
-                .first("$select")
-                .filter(s -> !s.isBlank())
-                .map(s -> resolveSelect(table, ODataParser.parseSelect(s, odataLimits)));
+                .chain(table -> queries.find(request, table, id)));
     }
 
     // ---------------------------------------------------------------------------------------------------- writes
@@ -423,7 +285,7 @@ public class TableResource {
                 answers);
     }
 
-    private static Optional<String> deviceId(TableRequest request) {
+    static Optional<String> deviceId(TableRequest request) {
         return request.header(INSTALLATION_ID).filter(DeviceIds::isValid);
     }
 
