@@ -166,15 +166,8 @@ final class Propagation {
             Buffer body = pushBody(TABLE, ids, text, bench.runId + "-" + prefix + n);
             String uri = "/sync/v1/devices/s5-writer-" + bench.runId + "-" + (n % writers) + "/push";
             return writer.send(HttpMethod.POST, uri, json, body).whenComplete((response, failure) -> {
-                if (intended < measureFrom) {
-                    return;
-                }
-                if (failure != null) {
-                    pushes.failure(Http.describe(failure));
-                } else if (response.status() != 200) {
-                    pushes.failure("HTTP " + response.status());
-                } else {
-                    pushes.success(System.nanoTime() - intended, batch);
+                if (intended >= measureFrom) {
+                    recordPush(pushes, response, failure, intended, batch);
                 }
             });
         }, inFlight, (int) Math.max(50, requestsPerSecond * 5));
@@ -274,15 +267,8 @@ final class Propagation {
                     }
                     String uri = "/sync/v1/devices/s5-burst-" + bench.runId + "-" + device + "/push";
                     return writer.send(HttpMethod.POST, uri, json, pushBody(TABLE, ids, text, bench.runId + "-b" + n))
-                            .whenComplete((response, failure) -> {
-                                if (failure != null) {
-                                    pushes.failure(Http.describe(failure));
-                                } else if (response.status() != 200) {
-                                    pushes.failure("HTTP " + response.status());
-                                } else {
-                                    pushes.success(System.nanoTime() - intended, batch);
-                                }
-                            });
+                            .whenComplete((response, failure) -> recordPush(pushes, response, failure, intended,
+                                    batch));
                 }, bench.progress, bench.cpu);
         long settleUntil = System.nanoTime() + BURST_SETTLE.toNanos();
         while (!sent.isEmpty() && System.nanoTime() < settleUntil) {
@@ -321,6 +307,18 @@ final class Propagation {
     static final String BURST_CENTRAL = "scenario 5 burst: central service";
 
     /** "{verb} N CUD events in S s (R events/s)" from a count and a span in seconds. */
+    /** A push's outcome: its latency from the intended send time, or why it failed. */
+    private static void recordPush(Stats pushes, Http.Response response, Throwable failure, long intended,
+            int batch) {
+        if (failure != null) {
+            pushes.failure(Http.describe(failure));
+        } else if (response.status() != 200) {
+            pushes.failure("HTTP " + response.status());
+        } else {
+            pushes.success(System.nanoTime() - intended, batch);
+        }
+    }
+
     private static String rate(Pool db, String sql, String verb) {
         try {
             io.vertx.sqlclient.Row row = Pg.execute(db, sql, Duration.ofSeconds(30)).iterator().next();

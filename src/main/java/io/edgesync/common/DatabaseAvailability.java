@@ -45,6 +45,14 @@ public class DatabaseAvailability {
         return DatabaseErrors.classify(failure);
     }
 
+    /**
+     * The failure as the caller gets it, when it is not the server's own: a caller's failure
+     * ({@link ErrorTable#callerFailure}) or the database's ({@link #classify}).
+     */
+    public Optional<DomainException> knownFailure(Throwable failure) {
+        return ErrorTable.callerFailure(failure).or(() -> classify(failure));
+    }
+
     /** The database answered: ends an outage requests saw, with one line. */
     public void reachable() {
         Instant since = outageSince.getAndSet(null);

@@ -74,7 +74,7 @@ public class ProblemExceptionMappers {
 
     @ServerExceptionMapper
     public Response mapUnexpected(Throwable e) {
-        Optional<DomainException> known = ErrorTable.callerFailure(e).or(() -> databases.classify(e));
+        Optional<DomainException> known = databases.knownFailure(e);
         if (known.isPresent()) {
             return mapDomainException(known.get());
         }

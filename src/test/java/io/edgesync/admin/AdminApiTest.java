@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.testsupport.InfrastructureResource;
@@ -27,6 +26,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
+import static io.edgesync.testsupport.NativePush.ops;
+import static io.edgesync.testsupport.NativePush.push;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -482,18 +483,6 @@ class AdminApiTest {
                 .statusCode(201)
                 .extract()
                 .path("version");
-    }
-
-    private static JsonNode push(String device, ArrayNode operations) throws Exception {
-        return NativePush.push(device, operations);
-    }
-
-    private static ArrayNode ops(ObjectNode... operations) {
-        ArrayNode array = JSON.createArrayNode();
-        for (ObjectNode operation : operations) {
-            array.add(operation);
-        }
-        return array;
     }
 
     private static ObjectNode op(String operationId, String table, String kind, String id, String text,

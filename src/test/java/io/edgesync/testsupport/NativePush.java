@@ -38,6 +38,15 @@ public final class NativePush {
         return operation;
     }
 
+    /** The operations of one batch, in order. */
+    public static ArrayNode ops(ObjectNode... operations) {
+        ArrayNode batch = JSON.createArrayNode();
+        for (ObjectNode operation : operations) {
+            batch.add(operation);
+        }
+        return batch;
+    }
+
     /** Pushes {@code operations} as one batch of {@code device}; the answer must be a 200, whose body it returns. */
     public static JsonNode push(String device, ArrayNode operations) throws JsonProcessingException {
         ObjectNode body = JSON.createObjectNode();

@@ -140,7 +140,7 @@ final class TableQueries {
      * id, the newest updatedAt it received the watermark. Runs after the answer, and never fails the request.
      */
     private void trackPull(TableRequest request, TableInfo table, Optional<Expr> filter, RecordStore.Page page) {
-        Optional<String> device = TableResource.deviceId(request);
+        Optional<String> device = request.deviceId();
         if (device.isEmpty()) {
             return;
         }

@@ -12,10 +12,14 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.UriInfo;
 
 import io.edgesync.cache.RowScope;
+import io.edgesync.device.DeviceIds;
 import io.edgesync.security.Caller;
 
 /** One table-protocol request: its protocol version, its raw query and the headers that matter. */
 public final class TableRequest {
+
+    /** The header the Azure clients send with a per-install GUID: the device id of ZUMO traffic. */
+    static final String INSTALLATION_ID = "X-ZUMO-INSTALLATION-ID";
 
     private final ProtocolVersion version;
     private final QueryString query;
@@ -72,6 +76,14 @@ public final class TableRequest {
 
     public Optional<String> header(String name) {
         return Optional.ofNullable(headers.getHeaderString(name)).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    /**
+     * The device behind the request: its {@code X-ZUMO-INSTALLATION-ID} (the per-install GUID the Azure clients send),
+     * when it sends a valid one.
+     */
+    public Optional<String> deviceId() {
+        return header(INSTALLATION_ID).filter(DeviceIds::isValid);
     }
 
     public Optional<String> contentType() {

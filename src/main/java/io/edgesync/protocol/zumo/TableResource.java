@@ -48,7 +48,6 @@ import io.edgesync.common.Problem;
 import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
-import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.security.TableAccess;
 import io.edgesync.sync.WriteCall;
@@ -88,9 +87,6 @@ import io.smallrye.mutiny.Uni;
         @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)),
         @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableError.class))})
 public class TableResource {
-
-    /** The header the Azure clients send with a per-install GUID: the device id of ZUMO traffic. */
-    static final String INSTALLATION_ID = "X-ZUMO-INSTALLATION-ID";
 
     private final TableCatalog catalog;
     private final WriteService writes;
@@ -281,12 +277,8 @@ public class TableResource {
 
     /** The caller, and the device behind a table request: its {@code X-ZUMO-INSTALLATION-ID}, when it sends one. */
     private WriteCall call(TableRequest request) {
-        return new WriteCall(request.caller(), deviceId(request), protocolOf(request), clientVersion(request),
+        return new WriteCall(request.caller(), request.deviceId(), protocolOf(request), clientVersion(request),
                 answers);
-    }
-
-    static Optional<String> deviceId(TableRequest request) {
-        return request.header(INSTALLATION_ID).filter(DeviceIds::isValid);
     }
 
     private static String protocolOf(TableRequest request) {
@@ -301,7 +293,7 @@ public class TableResource {
 
     /** A read through a device records it as seen and binds it to its first user (403 for another user). */
     private Uni<Void> bindDevice(TableRequest request) {
-        return deviceId(request)
+        return request.deviceId()
                 .map(id -> devices.touchDevice(id, protocolOf(request), clientVersion(request).orElse(null),
                         request.caller().subject()))
                 .orElseGet(() -> Uni.createFrom().voidItem());

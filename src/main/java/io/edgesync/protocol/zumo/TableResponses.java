@@ -169,7 +169,7 @@ final class TableResponses {
             return protocolException.in(version);
         }
         // (the database's: the request's own values or query, a data exception, a string too long, or a busy database)
-        Optional<DomainException> known = ErrorTable.callerFailure(e).or(() -> databases.classify(e));
+        Optional<DomainException> known = databases.knownFailure(e);
         if (known.isPresent()) {
             DomainException failure = known.get();
             return new TableProtocolException(version, ErrorTable.status(failure.kind()), failure.getMessage(),

@@ -29,6 +29,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
+import static io.edgesync.testsupport.NativePush.ops;
+import static io.edgesync.testsupport.NativePush.push;
 import static io.restassured.RestAssured.given;
 import static java.time.temporal.ChronoUnit.MILLIS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -531,18 +533,6 @@ class NativeSyncTest {
                 .statusCode(200)
                 .extract()
                 .asString());
-    }
-
-    private static JsonNode push(String device, ArrayNode operations) throws Exception {
-        return NativePush.push(device, operations);
-    }
-
-    private static ArrayNode ops(ObjectNode... operations) {
-        ArrayNode array = JSON.createArrayNode();
-        for (ObjectNode operation : operations) {
-            array.add(operation);
-        }
-        return array;
     }
 
     private static ObjectNode op(String operationId, String table, String kind, String id, ObjectNode item,
