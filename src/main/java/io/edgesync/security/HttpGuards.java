@@ -32,6 +32,12 @@ import io.vertx.ext.web.RoutingContext;
 public class HttpGuards {
 
     private static final Set<HttpMethod> READS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+    /**
+     * The operator console (static files under {@code /console/}): its own scripts, styles and calls of this origin
+     * only; nothing inline, nothing from elsewhere, not in a frame.
+     */
+    static final String CONSOLE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            + " connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     private final RateLimits rateLimits;
     private final boolean rateLimited;
@@ -167,7 +173,9 @@ public class HttpGuards {
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("X-Frame-Options", "DENY");
         headers.set("Referrer-Policy", "no-referrer");
-        if (!path.startsWith("/q/swagger-ui") && !path.startsWith("/q/dev")) {
+        if (path.equals("/console") || path.startsWith("/console/")) {
+            headers.set("Content-Security-Policy", CONSOLE_POLICY);
+        } else if (!path.startsWith("/q/swagger-ui") && !path.startsWith("/q/dev")) {
             headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         }
         if ("https".equals(context.request().scheme())) {
