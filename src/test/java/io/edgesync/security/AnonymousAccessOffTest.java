@@ -5,11 +5,11 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.edgesync.testsupport.AnonymousOff;
 import io.edgesync.testsupport.ChunkedUpload;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
@@ -24,17 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * access for origins nobody listed, no request body read from a caller without a token.
  */
 @QuarkusTest
-@TestProfile(AnonymousAccessOffTest.AnonymousOff.class)
+@TestProfile(AnonymousOff.class)
 @WithTestResource(InfrastructureResource.class)
 class AnonymousAccessOffTest {
-
-    /** The test profile (like the local default: development tokens on) with only anonymous access turned off. */
-    public static class AnonymousOff implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("%test.edgesync.security.anonymous", "false");
-        }
-    }
 
     @Test
     void anyoneCannotMintAnAdminTokenOnceAnonymousAccessIsOff() {
