@@ -15,8 +15,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.LogCapture;
 import io.edgesync.testsupport.NativePush;
 import io.edgesync.testsupport.TestInfrastructure;
+import io.edgesync.testsupport.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
@@ -274,6 +276,41 @@ class ConsoleApiTest {
                 .then()
                 .statusCode(400)
                 .body("detail", containsString("record's id"));
+    }
+
+    @Test
+    void everyActionIsLoggedWithWhoDidIt() throws Exception {
+        // Given a device with two parked operations
+        String device = device();
+        push(device, ops(update("op-1", "todoitem", "missing-" + UUID.randomUUID(), "x", null),
+                update("op-2", "todoitem", "missing-" + UUID.randomUUID(), "y", null)));
+        JsonNode parked = getJson(given().queryParam("status", "parked"), "/admin/devices/" + device + "/operations");
+        long first = parked.at("/items/0/seq").asLong();
+        long second = parked.at("/items/1/seq").asLong();
+        String admin = "ops-" + UUID.randomUUID();
+
+        try (LogCapture log = LogCapture.start()) {
+            // When an administrator signed in retries one, an anonymous one discards the other, and the first forgets
+            // the device
+            given().header("Authorization", "Bearer " + TestTokens.token(admin, "admin"))
+                    .post("/admin/devices/{d}/operations/{s}/retry", device, first)
+                    .then()
+                    .statusCode(200);
+            given().post("/admin/devices/{d}/operations/{s}/discard", device, second).then().statusCode(200);
+            given().header("Authorization", "Bearer " + TestTokens.token(admin, "admin"))
+                    .queryParam("force", true)
+                    .delete("/admin/devices/{d}", device)
+                    .then()
+                    .statusCode(204);
+
+            // Then each action is one log line that names who did it
+            assertThat(log.messages()).filteredOn(message -> message.contains(device))
+                    .containsExactly(
+                            "Administrator " + admin + " retried parked operation " + first + " of device " + device
+                                    + ": parked",
+                            "An anonymous administrator discarded parked operation " + second + " of device " + device,
+                            "Administrator " + admin + " forgot device " + device + " (1 parked operation(s) dropped)");
+        }
     }
 
     @Test
