@@ -52,16 +52,29 @@ public class AdminRepository {
         }
     }
 
-    /** Up to {@code fetch} devices by id, after {@code afterId} when given. */
-    public Uni<List<DeviceRow>> findDevices(Optional<String> afterId, int fetch) {
+    /**
+     * Up to {@code fetch} devices by id, after {@code afterId} when given, and only those whose id or user contains
+     * {@code search} (case-insensitively) when given.
+     */
+    public Uni<List<DeviceRow>> findDevices(Optional<String> afterId, Optional<String> search, int fetch) {
+        List<Object> params = new ArrayList<>(List.of(fetch));
+        List<String> conditions = new ArrayList<>();
+        afterId.ifPresent(id -> {
+            params.add(id);
+            conditions.add("id > $" + params.size());
+        });
+        search.ifPresent(text -> {
+            params.add(text.toLowerCase(java.util.Locale.ROOT));
+            conditions.add("(strpos(lower(id), $%1$d) > 0 OR strpos(lower(user_id), $%1$d) > 0)"
+                    .formatted(params.size()));
+        });
         String sql = """
                 SELECT id, protocol, client_version, user_id, first_seen, last_seen FROM device
                 %s
                 ORDER BY id
-                LIMIT $1""".formatted(afterId.isPresent() ? "WHERE id > $2" : "");
-        Tuple params = afterId.isPresent() ? Tuple.of(fetch, afterId.get()) : Tuple.of(fetch);
+                LIMIT $1""".formatted(where(conditions));
         return pool.preparedQuery(sql)
-                .execute(params)
+                .execute(Tuple.tuple(params))
                 .map(rows -> map(rows, AdminRepository::deviceRow));
     }
 
@@ -142,7 +155,7 @@ public class AdminRepository {
 
     /** What the conflict log listing is narrowed to. */
     record ConflictFilter(Optional<String> table, Optional<String> deviceId, Optional<String> source,
-            Optional<Long> beforeId) {
+            Optional<String> policy, Optional<Instant> since, Optional<Instant> until, Optional<Long> beforeId) {
     }
 
     /** Up to {@code fetch} conflict log entries, newest first. */
@@ -162,20 +175,31 @@ public class AdminRepository {
             params.add(source);
             conditions.add("source = $" + params.size());
         });
+        filter.policy().ifPresent(policy -> {
+            params.add(policy);
+            conditions.add("policy = $" + params.size());
+        });
+        filter.since().ifPresent(since -> {
+            params.add(OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
+            conditions.add("detected_at >= $" + params.size());
+        });
+        filter.until().ifPresent(until -> {
+            params.add(OffsetDateTime.ofInstant(until, ZoneOffset.UTC));
+            conditions.add("detected_at < $" + params.size());
+        });
         filter.beforeId().ifPresent(beforeId -> {
             // Keyset on (detected_at, id), so the (table_name, detected_at) and (device_id, detected_at) indexes serve
             params.add(beforeId);
             conditions.add("(detected_at, id) < (SELECT c.detected_at, c.id FROM sync_conflict c WHERE c.id = $"
                     + params.size() + ")");
         });
-        String where = conditions.isEmpty() ? "" : "WHERE " + String.join(" AND ", conditions);
         return pool.preparedQuery("""
                 SELECT id, detected_at, source, table_name, record_id, device_id, operation_id, policy, decision,
                        base_version, client_item::text, server_item::text, result_item::text
                 FROM sync_conflict
                 %s
                 ORDER BY detected_at DESC, id DESC
-                LIMIT $1""".formatted(where))
+                LIMIT $1""".formatted(where(conditions)))
                 .execute(Tuple.tuple(params))
                 .map(rows -> map(rows, row -> new AdminConflict(row.getLong(0), instant(row, 1), row.getString(2),
                         row.getString(3), row.getString(4), row.getString(5), row.getString(6), row.getString(7),
@@ -197,6 +221,77 @@ public class AdminRepository {
                     Row row = rows.iterator().next();
                     return new QueueGauges(row.getLong(0), row.getLong(1));
                 });
+    }
+
+    /** A persisted table's rows: live ones, tombstones, the newest change, how far its tombstones were purged. */
+    record TableRow(String name, String displayName, boolean declared, boolean softDelete, long rows,
+            long tombstones, Instant lastChange) {
+    }
+
+    public Uni<List<TableRow>> findTables() {
+        return pool
+                .preparedQuery(
+                        """
+                                SELECT t.name, t.display_name, t.declared, t.soft_delete, s.live, s.tombstones, s.last_change
+                                FROM sync_table t
+                                CROSS JOIN LATERAL (
+                                    SELECT count(*) FILTER (WHERE NOT r.deleted) AS live, count(*) FILTER (WHERE r.deleted) AS tombstones,
+                                           max(r.updated_at) AS last_change
+                                    FROM sync_record r WHERE r.table_name = t.name) s
+                                ORDER BY t.name""")
+                .execute()
+                .map(rows -> map(rows, row -> new TableRow(row.getString(0), row.getString(1), row.getBoolean(2),
+                        row.getBoolean(3), row.getLong(4), row.getLong(5), instant(row, 6))));
+    }
+
+    /**
+     * What the gateway keeps of one record: its row in the cache (if any), the master's row where the central service
+     * shares the database, and whether any queue entry or outbox row ever named it.
+     */
+    record RecordFacts(Optional<ExplainedRecord> edge, Optional<ExplainedRecord> central, long changeSeq,
+            boolean everWritten) {
+    }
+
+    /** A record's state in one store. */
+    record ExplainedRecord(String version, Instant updatedAt, boolean deleted, String ownerId,
+            boolean columnsPurged) {
+    }
+
+    public Uni<RecordFacts> findRecordFacts(String table, String id) {
+        return pool.preparedQuery("""
+                SELECT r.version, r.updated_at, r.deleted, r.owner_id, r.columns_purged, r.change_seq,
+                       c.version, c.updated_at, c.deleted,
+                       EXISTS (SELECT 1 FROM device_operation o WHERE o.table_name = $1 AND o.record_id = $2)
+                           OR EXISTS (SELECT 1 FROM outbox_event e WHERE e.table_name = $1 AND e.record_id = $2)
+                FROM (SELECT 1) one
+                LEFT JOIN sync_record r ON r.table_name = $1 AND r.id = $2
+                LEFT JOIN central_record c ON c.table_name = $1 AND c.id = $2""")
+                .execute(Tuple.of(table, id))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    Optional<ExplainedRecord> edge = Optional.ofNullable(row.getString(0))
+                            .map(version -> new ExplainedRecord(version, instant(row, 1), row.getBoolean(2),
+                                    row.getString(3), row.getBoolean(4)));
+                    Optional<ExplainedRecord> central = Optional.ofNullable(row.getString(6))
+                            .map(version -> new ExplainedRecord(version, instant(row, 7), row.getBoolean(8), null,
+                                    false));
+                    Long changeSeq = row.getLong(5);
+                    return new RecordFacts(edge, central, changeSeq == null ? 0 : changeSeq, row.getBoolean(9));
+                });
+    }
+
+    /** A device's parked operations on one record, in its order. */
+    public Uni<List<AdminOperation>> findParkedOnRecord(String deviceId, String table, String id) {
+        return pool.preparedQuery("SELECT " + OPERATION_COLUMNS + """
+                 FROM device_operation
+                WHERE device_id = $1 AND table_name = $2 AND record_id = $3 AND status = 'parked'
+                ORDER BY seq""")
+                .execute(Tuple.of(deviceId, table, id))
+                .map(rows -> map(rows, this::operation));
+    }
+
+    private static String where(List<String> conditions) {
+        return conditions.isEmpty() ? "" : "WHERE " + String.join(" AND ", conditions);
     }
 
     private static DeviceRow deviceRow(Row row) {

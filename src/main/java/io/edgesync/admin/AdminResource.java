@@ -1,5 +1,7 @@
 package io.edgesync.admin;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +30,7 @@ import io.edgesync.config.ActiveIn;
 import io.edgesync.config.Role;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.device.QueuedOperation;
+import io.edgesync.security.TableAccess;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -56,9 +59,53 @@ public class AdminResource {
     private static final Set<String> CONFLICT_SOURCES = Set.of("edge", "central");
 
     private final AdminService admin;
+    private final OverviewService overview;
+    private final TableAccess access;
 
-    public AdminResource(AdminService admin) {
+    public AdminResource(AdminService admin, OverviewService overview, TableAccess access) {
         this.admin = admin;
+        this.overview = overview;
+        this.access = access;
+    }
+
+    @GET
+    @Path("/overview")
+    @Operation(summary = "The process, its readiness checks and its activity over the last ten minutes")
+    @APIResponse(responseCode = "200", description = "The overview; poll it every intervalSeconds")
+    public Uni<AdminOverview> showOverview() {
+        return overview.overview();
+    }
+
+    @GET
+    @Path("/tables")
+    @Operation(summary = "List the tables with their rows, tombstones, newest change, policy and access")
+    @APIResponse(responseCode = "200", description = "Every table, by name")
+    public Uni<AdminTables> listTables() {
+        return admin.listTables().map(AdminTables::new);
+    }
+
+    /**
+     * Every table.
+     *
+     * @param items the tables, by name
+     */
+    public record AdminTables(List<AdminTable> items) {
+    }
+
+    @GET
+    @Path("/explain")
+    @Operation(summary = "Whether a device holds a record's current version, and why not")
+    @APIResponse(responseCode = "200", description = "The answer with the facts it rests on")
+    @APIResponse(responseCode = "400", description = "A parameter is missing or invalid", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "Unknown table or device", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<AdminExplanation> explain(@Parameter(description = "The table") @QueryParam("table") String table,
+            @Parameter(description = "The record's id") @QueryParam("id") String id,
+            @Parameter(description = "The device") @QueryParam("device") String device) {
+        String tableName = present(table).orElseThrow(() -> DomainException.invalid("Give the table: ?table="));
+        String recordId = present(id).orElseThrow(() -> DomainException.invalid("Give the record's id: &id="));
+        String deviceId = validDeviceId(
+                present(device).orElseThrow(() -> DomainException.invalid("Give the device: &device=")));
+        return admin.explain(tableName, recordId, deviceId);
     }
 
     @GET
@@ -68,10 +115,11 @@ public class AdminResource {
     @APIResponse(responseCode = "400", description = "Invalid limit or cursor", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<AdminPage<AdminDevice>> listDevices(
             @Parameter(description = "Page size, 1 to 1000 (default 100)") @QueryParam("limit") String limit,
-            @Parameter(description = "Cursor: the previous page's next (devices with a greater id)") @QueryParam("after") String after) {
+            @Parameter(description = "Cursor: the previous page's next (devices with a greater id)") @QueryParam("after") String after,
+            @Parameter(description = "Only devices whose id or user contains this text (case-insensitively)") @QueryParam("q") String search) {
         int pageSize = pageSize(limit);
         Optional<String> afterId = Optional.ofNullable(after).filter(id -> !id.isEmpty());
-        return admin.listDevices(afterId, pageSize);
+        return admin.listDevices(afterId, present(search).map(String::trim), pageSize);
     }
 
     @GET
@@ -108,7 +156,8 @@ public class AdminResource {
     @APIResponse(responseCode = "404", description = "No parked operation at that position", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<AdminOperation> retryParkedOperation(@PathParam("deviceId") String deviceId,
             @PathParam("seq") long seq) {
-        return admin.retryParkedOperation(validDeviceId(deviceId), seq);
+        String id = validDeviceId(deviceId);
+        return actor().chain(actor -> admin.retryParkedOperation(id, seq, actor));
     }
 
     @POST
@@ -119,7 +168,8 @@ public class AdminResource {
     @APIResponse(responseCode = "404", description = "No parked operation at that position (also when already discarded)", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<AdminOperation> discardParkedOperation(@PathParam("deviceId") String deviceId,
             @PathParam("seq") long seq) {
-        return admin.discardParkedOperation(validDeviceId(deviceId), seq);
+        String id = validDeviceId(deviceId);
+        return actor().chain(actor -> admin.discardParkedOperation(id, seq, actor));
     }
 
     @DELETE
@@ -131,7 +181,8 @@ public class AdminResource {
     @APIResponse(responseCode = "409", description = "The device has parked operations and force is not set", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Void> forgetDevice(@PathParam("deviceId") String deviceId,
             @Parameter(description = "Forget it even with parked operations, which are dropped") @QueryParam("force") boolean force) {
-        return admin.forgetDevice(validDeviceId(deviceId), force);
+        String id = validDeviceId(deviceId);
+        return actor().chain(actor -> admin.forgetDevice(id, force, actor));
     }
 
     @GET
@@ -143,6 +194,9 @@ public class AdminResource {
             @Parameter(description = "Only this table") @QueryParam("table") String table,
             @Parameter(description = "Only this device") @QueryParam("deviceId") String deviceId,
             @Parameter(description = "Only conflicts decided at the edge or at central") @QueryParam("source") String source,
+            @Parameter(description = "Only conflicts of tables with this policy (server-wins, client-wins, ...)") @QueryParam("policy") String policy,
+            @Parameter(description = "Only conflicts decided at or after this instant (ISO-8601)") @QueryParam("since") String since,
+            @Parameter(description = "Only conflicts decided before this instant (ISO-8601)") @QueryParam("until") String until,
             @Parameter(description = "Page size, 1 to 1000 (default 100)") @QueryParam("limit") String limit,
             @Parameter(description = "Cursor: the previous page's next (older conflicts)") @QueryParam("before") String before) {
         Optional<String> device = present(deviceId).map(AdminResource::validDeviceId);
@@ -155,7 +209,8 @@ public class AdminResource {
         Optional<Long> beforeId = present(before).map(value -> parseCursor(value, "before"));
         int pageSize = pageSize(limit);
         return admin.listConflicts(new AdminRepository.ConflictFilter(present(table).map(TableInfo::key), device,
-                from, beforeId), pageSize);
+                from, present(policy), present(since).map(value -> instant(value, "since")),
+                present(until).map(value -> instant(value, "until")), beforeId), pageSize);
     }
 
     private static int pageSize(String limit) {
@@ -215,6 +270,22 @@ public class AdminResource {
             // answered below
         }
         throw DomainException.invalid(name + " must be a cursor from a previous page");
+    }
+
+    private static Instant instant(String value, String name) {
+        try {
+            return Instant.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw DomainException.invalid(name + " must be an ISO-8601 instant, such as 2026-12-06T10:00:00Z");
+        }
+    }
+
+    /** Who acts, for the log line of an action: the caller's subject, or anonymous. */
+    private Uni<String> actor() {
+        return access.currentCaller()
+                .map(caller -> caller.subject()
+                        .map(subject -> "Administrator " + subject)
+                        .orElse("An anonymous administrator"));
     }
 
     private static Optional<String> present(String value) {

@@ -1,13 +1,21 @@
 package io.edgesync.admin;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.edgesync.cache.TableCatalog;
+import io.edgesync.cache.TableInfo;
 import io.edgesync.common.DomainException;
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.protocol.nativeapi.PushService;
+import io.edgesync.security.TableAccess;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -23,17 +31,26 @@ public class AdminService {
     private final AdminRepository repository;
     private final DeviceQueue deviceQueue;
     private final PushService push;
+    private final TableCatalog catalog;
+    private final TableAccess access;
+    private final ConflictPolicies policies;
+    private final EdgeSyncConfig.Tables tables;
 
-    public AdminService(Pool pool, AdminRepository repository, DeviceQueue deviceQueue, PushService push) {
+    public AdminService(Pool pool, AdminRepository repository, DeviceQueue deviceQueue, PushService push,
+            TableCatalog catalog, TableAccess access, ConflictPolicies policies, EdgeSyncConfig config) {
         this.pool = pool;
         this.repository = repository;
         this.deviceQueue = deviceQueue;
         this.push = push;
+        this.catalog = catalog;
+        this.access = access;
+        this.policies = policies;
+        this.tables = config.tables();
     }
 
-    /** Devices by id, with their queue depth and replica records. */
-    public Uni<AdminPage<AdminDevice>> listDevices(Optional<String> afterId, int limit) {
-        return repository.findDevices(afterId, limit + 1)
+    /** Devices by id, with their queue depth and replica records; when searching, only those it finds. */
+    public Uni<AdminPage<AdminDevice>> listDevices(Optional<String> afterId, Optional<String> search, int limit) {
+        return repository.findDevices(afterId, search, limit + 1)
                 .map(rows -> AdminPage.of(rows, limit, AdminRepository.DeviceRow::id))
                 .chain(page -> withState(page.items())
                         .map(devices -> new AdminPage<>(devices, page.hasMore(), page.next())));
@@ -54,29 +71,29 @@ public class AdminService {
     }
 
     /** Re-applies a parked operation to the current state; the queue entry is updated in place. */
-    public Uni<AdminOperation> retryParkedOperation(String deviceId, long seq) {
+    public Uni<AdminOperation> retryParkedOperation(String deviceId, long seq, String actor) {
         return push.retryParkedOperation(deviceId, seq)
-                .invoke(result -> Log.infof("Retried parked operation %d of device %s: %s", seq, deviceId,
+                .invoke(result -> Log.infof("%s retried parked operation %d of device %s: %s", actor, seq, deviceId,
                         result.path("status").asText()))
                 .chain(() -> repository.findOperation(deviceId, seq))
                 .map(operation -> operation.orElseThrow(() -> noParkedOperation(deviceId, seq)));
     }
 
     /** Gives up on a parked operation: it stays in the queue as discarded, and no longer holds its table back. */
-    public Uni<AdminOperation> discardParkedOperation(String deviceId, long seq) {
+    public Uni<AdminOperation> discardParkedOperation(String deviceId, long seq, String actor) {
         return pool.withTransaction(tx -> deviceQueue.discardParked(tx, deviceId, seq))
                 .chain(discarded -> discarded
                         ? repository.findOperation(deviceId, seq)
                         : Uni.createFrom().<Optional<AdminOperation>>failure(noParkedOperation(deviceId, seq)))
                 .map(operation -> operation.orElseThrow(() -> noParkedOperation(deviceId, seq)))
-                .invoke(() -> Log.infof("Discarded parked operation %d of device %s", seq, deviceId));
+                .invoke(() -> Log.infof("%s discarded parked operation %d of device %s", actor, seq, deviceId));
     }
 
     /**
      * Forgets a device: its queue and replica records are deleted (the conflict log keeps its entries). Refused while
      * operations are parked, unless forced.
      */
-    public Uni<Void> forgetDevice(String deviceId, boolean force) {
+    public Uni<Void> forgetDevice(String deviceId, boolean force, String actor) {
         return pool.withTransaction(tx -> deviceQueue.lockKnownDevice(tx, deviceId)
                 .chain(exists -> exists
                         ? deviceQueue.countParked(tx, deviceId)
@@ -88,8 +105,8 @@ public class AdminService {
                                         + " parked operation(s); retry or discard them, or forget it with force=true"));
                     }
                     return deviceQueue.deleteDevice(tx, deviceId)
-                            .invoke(() -> Log.infof("Forgot device %s (%d parked operation(s) dropped)", deviceId,
-                                    parked));
+                            .invoke(() -> Log.infof("%s forgot device %s (%d parked operation(s) dropped)", actor,
+                                    deviceId, parked));
                 }))
                 .invoke(() -> deviceQueue.forgetDevice(deviceId))
                 .replaceWithVoid();
@@ -99,6 +116,50 @@ public class AdminService {
     public Uni<AdminPage<AdminConflict>> listConflicts(AdminRepository.ConflictFilter filter, int limit) {
         return repository.findConflicts(filter, limit + 1)
                 .map(conflicts -> AdminPage.of(conflicts, limit, conflict -> Long.toString(conflict.id())));
+    }
+
+    /**
+     * Every table: the persisted ones with their rows, tombstones and newest change, and declared tables not written
+     * yet.
+     */
+    public Uni<List<AdminTable>> listTables() {
+        return repository.findTables().map(rows -> {
+            Map<String, AdminTable> byName = new TreeMap<>();
+            for (AdminRepository.TableRow row : rows) {
+                byName.put(row.name(), table(row.name(), row.displayName(), row.rows(), row.tombstones(),
+                        row.lastChange(), row.declared(), row.softDelete()));
+            }
+            tables.declared()
+                    .forEach((name, declared) -> byName.computeIfAbsent(TableInfo.key(name),
+                            key -> table(key, name, 0, 0, null, true, declared.softDelete())));
+            return List.copyOf(byName.values());
+        });
+    }
+
+    private AdminTable table(String name, String displayName, long rows, long tombstones, Instant lastChange,
+            boolean declared, boolean softDelete) {
+        return new AdminTable(name, displayName, rows, tombstones, lastChange, policies.forTable(name).name(),
+                access.rowsPerUser(name), access.openToAnonymous(name), declared, softDelete);
+    }
+
+    /** Whether device {@code deviceId} holds the current version of record {@code recordId} of {@code table}. */
+    public Uni<AdminExplanation> explain(String tableName, String recordId, String deviceId) {
+        return catalog.findTable(tableName)
+                .map(found -> found.filter(TableInfo::persisted)
+                        .orElseThrow(() -> DomainException.notFound("The table '" + tableName
+                                + "' does not exist on this gateway (nothing was written to it)")))
+                .chain(table -> requireDevice(deviceId).chain(device -> Uni.combine()
+                        .all()
+                        .unis(repository.findReplicas(List.of(deviceId)),
+                                repository.findRecordFacts(table.name(), recordId),
+                                repository.findParkedOnRecord(deviceId, table.name(), recordId))
+                        .with((replicas, facts, parked) -> RecordExplainer.explain(new RecordExplainer.Facts(
+                                table.displayName(), recordId, access.rowsPerUser(table.name()), device,
+                                replicas.getOrDefault(deviceId, List.of())
+                                        .stream()
+                                        .filter(replica -> replica.table().equals(table.name()))
+                                        .toList(),
+                                facts, parked)))));
     }
 
     private Uni<AdminRepository.DeviceRow> requireDevice(String deviceId) {

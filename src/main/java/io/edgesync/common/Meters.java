@@ -20,6 +20,9 @@ public final class Meters {
             Map.entry("edgesync.conflicts",
                     "Conflicts decided, by table, conflict policy, decision and where they were decided"),
             Map.entry("edgesync.pull.rows", "Rows returned to pulling devices, by table and protocol"),
+            Map.entry("edgesync.pulls",
+                    "Pages answered to pulling devices (table protocol queries and native pulls), by table and"
+                            + " protocol"),
             Map.entry("edgesync.events.published",
                     "CUD and change events published to Kafka from an outbox, by topic and outbox"),
             Map.entry("edgesync.events.invalid",

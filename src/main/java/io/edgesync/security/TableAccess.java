@@ -90,6 +90,18 @@ public class TableAccess {
         return roles.isEmpty() || roles.get().stream().anyMatch(caller::hasRole);
     }
 
+    /** Whether rows of {@code table} (a name or lookup key) belong to the user who inserted them. */
+    public boolean rowsPerUser(String table) {
+        return perUser(tables.declaredTable(table));
+    }
+
+    /** Whether callers without a token may use {@code table} (a name or lookup key). */
+    public boolean openToAnonymous(String table) {
+        return security.anonymous() || tables.declaredTable(table)
+                .map(EdgeSyncConfig.DeclaredTable::anonymous)
+                .orElse(false);
+    }
+
     private static boolean perUser(Optional<EdgeSyncConfig.DeclaredTable> declared) {
         return declared.map(EdgeSyncConfig.DeclaredTable::perUser).orElse(true);
     }

@@ -10,15 +10,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.LogCapture;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -37,25 +36,8 @@ class DatabaseOutageTest {
 
     @Test
     void whileTheDatabaseIsDownRequestsAnswer503FastAndTheOutageIsLoggedOnce() throws Exception {
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel().intValue() >= Level.INFO.intValue()) {
-                    logged.add(record);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger gateway = Logger.getLogger("");
-        gateway.addHandler(capture);
+        LogCapture capture = LogCapture.start();
+        List<LogRecord> logged = capture.records();
         String device = "outage-" + UUID.randomUUID();
         InfrastructureResource.databaseProxy().cut();
         try {
@@ -96,7 +78,7 @@ class DatabaseOutageTest {
                     .extracting(r -> r.getLoggerName() + ": " + r.getMessage())
                     .isEmpty();
         } finally {
-            gateway.removeHandler(capture);
+            capture.close();
         }
         // And the gateway is ready again (the tests after this one need it)
         Awaitility.await("ready again")

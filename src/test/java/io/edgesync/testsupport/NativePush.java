@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 
 import static io.restassured.RestAssured.given;
 
@@ -49,9 +50,19 @@ public final class NativePush {
 
     /** Pushes {@code operations} as one batch of {@code device}; the answer must be a 200, whose body it returns. */
     public static JsonNode push(String device, ArrayNode operations) throws JsonProcessingException {
+        return push(given(), device, operations);
+    }
+
+    /** Pushes {@code operations} as one batch of {@code device}, signed in as {@code user} (a test token). */
+    public static JsonNode pushAs(String user, String device, ArrayNode operations) throws JsonProcessingException {
+        return push(given().header("Authorization", "Bearer " + TestTokens.token(user)), device, operations);
+    }
+
+    private static JsonNode push(RequestSpecification request, String device, ArrayNode operations)
+            throws JsonProcessingException {
         ObjectNode body = JSON.createObjectNode();
         body.set("operations", operations);
-        return JSON.readTree(given().contentType(ContentType.JSON)
+        return JSON.readTree(request.contentType(ContentType.JSON)
                 .body(body.toString())
                 .post("/sync/v1/devices/{d}/push", device)
                 .then()

@@ -188,6 +188,7 @@ public class PullService {
         body.put("hasMore", hasMore);
         Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol", "native")
                 .increment(pageRecords.size());
+        Meters.counter(metrics, "edgesync.pulls", "table", table.name(), "protocol", "native").increment();
         return new PageResult(body, position, pageRecords.size());
     }
 

@@ -129,10 +129,15 @@ final class TableQueries {
                     .asTuple();
         })
                 .invoke(result -> trackPull(request, table, filter, result.getItem1()))
-                .invoke(result -> Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol",
-                        request.isV2() ? "zumo-v2" : "zumo-v3").increment(result.getItem1().records().size()))
+                .invoke(result -> countPull(request, table, result.getItem1().records().size()))
                 .map(result -> responses.page(request, table, select, result.getItem1(), result.getItem2(),
                         paging.nextQuery(request, result.getItem1(), orderBy)));
+    }
+
+    private void countPull(TableRequest request, TableInfo table, int rows) {
+        String protocolName = request.isV2() ? "zumo-v2" : "zumo-v3";
+        Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol", protocolName).increment(rows);
+        Meters.counter(metrics, "edgesync.pulls", "table", table.name(), "protocol", protocolName).increment();
     }
 
     /**
