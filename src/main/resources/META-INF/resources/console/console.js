@@ -132,7 +132,6 @@ function showSignIn(error) {
             return;
         }
         setToken(token);
-        announce('Signed in: loading the page again.');
         render(true);
         probeAnonymous();
     });

@@ -117,13 +117,20 @@ export function showError(region, error) {
 }
 
 /** Announces {@code message} in the console's polite live region (for outcomes of actions). */
+let announcementTimer = null;
+
 export function announce(message) {
     const announcer = document.getElementById('announcer');
     if (announcer) {
         announcer.textContent = '';
-        // a new text node after clearing, so that screen readers announce a repeated message too
-        window.setTimeout(() => {
+        window.clearTimeout(announcementTimer);
+        // a new text node after clearing, so that screen readers announce a repeated message too; it goes away
+        // after a while so that it is not taken for news on the next page
+        announcementTimer = window.setTimeout(() => {
             announcer.textContent = message;
+            announcementTimer = window.setTimeout(() => {
+                announcer.textContent = '';
+            }, 10000);
         }, 30);
     }
 }

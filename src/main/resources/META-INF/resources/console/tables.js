@@ -27,7 +27,7 @@ export async function tablesPage(main, context) {
         h('td', { class: 'num' }, number(item.tombstones, 0)),
         h('td', {}, time(item.lastChange)),
         h('td', {}, item.policy || '—'),
-        h('td', {}, item.perUser ? 'per user' : 'shared'),
+        h('td', {}, item.perUser ? 'each user' : 'everyone (shared)'),
         h('td', {}, yesNo(item.anonymous)),
         h('td', {}, yesNo(item.declared)),
         h('td', {}, yesNo(item.softDelete)),
@@ -36,6 +36,6 @@ export async function tablesPage(main, context) {
     main.appendChild(items.length === 0
         ? h('p', { class: 'muted' }, 'No tables yet.')
         : table(`${items.length} table${items.length === 1 ? '' : 's'}`,
-            ['Table', 'Rows', 'Tombstones', 'Last change', 'Conflict policy', 'Rows', 'Anonymous access',
+            ['Table', 'Rows', 'Tombstones', 'Last change', 'Conflict policy', 'Rows belong to', 'Anonymous access',
                 'Declared', 'Soft delete', ''], rows, { id: 'tables-table' }));
 }
