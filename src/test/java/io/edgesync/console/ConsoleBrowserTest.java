@@ -122,6 +122,24 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void theGatewaysRootOpensTheConsoleUnderAPolicyThatAllowsOnlyItsOwnFiles() {
+        // When a browser opens the root of the gateway
+        browser.open(console.toString().replace("/console/", "/"));
+
+        // Then it lands on the console's overview
+        browser.visible(By.cssSelector("nav a[data-route='overview'][aria-current='page']"));
+        assertThat(browser.driver().getCurrentUrl()).endsWith("/console/#/overview");
+
+        // And the page's content security policy allows scripts and styles of the gateway only, none inline
+        String policy = given().get("/console/").then().statusCode(200).extract().header("Content-Security-Policy");
+        assertThat(policy).contains("script-src 'self'")
+                .contains("style-src 'self'")
+                .contains("connect-src 'self'")
+                .doesNotContain("unsafe-inline")
+                .doesNotContain("unsafe-eval");
+    }
+
+    @Test
     void devicesAreFoundByPartOfTheirIdWithTheirParkedOperations() throws Exception {
         // Given two devices whose ids share a part nobody else's has, one of them with a parked operation
         String part = UUID.randomUUID().toString().substring(0, 13);
