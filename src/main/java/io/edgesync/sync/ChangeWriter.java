@@ -3,6 +3,8 @@ package io.edgesync.sync;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -38,6 +40,7 @@ import io.vertx.pgclient.PgException;
 class ChangeWriter {
 
     private final ObjectMapper json;
+    private final ConcurrentMap<String, String> singleWriteStatements = new ConcurrentHashMap<>();
 
     ChangeWriter(ObjectMapper json) {
         this.json = json;
@@ -98,43 +101,61 @@ class ChangeWriter {
         String id = params.add(write.id());
         String version = params.add(write.version());
         String kind = params.add(write.kind());
-        String deviceCte = write.device()
-                .map(device -> "device_row AS (" + DeviceQueue.register(params.add(device.deviceId()),
-                        params.add(device.clientVersion().orElse(null)), params.add(device.protocol()),
-                        params.add(device.user().orElse(null)), "1") + ")")
-                .orElse("device_row AS (SELECT 0::bigint AS next_seq)");
-        String written;
-        if (write.kind().equals(WriteRequest.INSERT)) {
-            String data = params.add(write.data().toString());
-            String owner = params.add(write.scope().ownerOfNewRows().orElse(null));
-            written = RecordStore.insertOneCtes("device_row", table, id, data, version, owner);
+        Optional<List<String>> device = write.device()
+                .map(queued -> List.of(params.add(queued.deviceId()),
+                        params.add(queued.clientVersion().orElse(null)), params.add(queued.protocol()),
+                        params.add(queued.user().orElse(null))));
+        boolean insert = write.kind().equals(WriteRequest.INSERT);
+        String data;
+        String owner;
+        String required;
+        String inScope;
+        Optional<String> merge;
+        if (insert) {
+            data = params.add(write.data().toString());
+            owner = params.add(write.scope().ownerOfNewRows().orElse(null));
+            required = null;
+            inScope = null;
+            merge = Optional.empty();
         } else {
-            String required = params.add(write.requiredVersion().orElse(null));
-            String inScope = write.scope().condition("c.owner_id", params);
-            Optional<String> data = write.kind().equals(WriteRequest.DELETE)
-                    ? Optional.empty()
-                    : Optional.of(params.add(write.data().toString()));
-            Optional<String> merge = data.map(d -> params.add(write.merge()));
-            written = RecordStore.updateOneCtes("device_row", table, id, required, inScope, data, merge, version);
+            owner = null;
+            required = params.add(write.requiredVersion().orElse(null));
+            inScope = write.scope().condition("c.owner_id", params);
+            data = write.kind().equals(WriteRequest.DELETE) ? null : params.add(write.data().toString());
+            merge = Optional.ofNullable(data).map(d -> params.add(write.merge()));
         }
         String base = params.add(write.baseVersion().orElse(null));
         String operationId = params.add(write.operationId());
         String queueDevice = params.add(write.device().map(QueuedDevice::deviceId).orElse(null));
         String item = params.add(write.device().flatMap(QueuedDevice::item).map(ObjectNode::toString).orElse(null));
-        String answer = params.add(write.device().map(device -> device.answer().toString()).orElse(null));
+        String answer = params.add(write.device().map(queued -> queued.answer().toString()).orElse(null));
         String addedColumns = params.add(write.addedColumns());
         String keep = params.add(write.keepVersion());
-        String tail = String.join(",\n",
-                EdgeOutbox.appendWrittenCte("written", kind, base, queueDevice, operationId),
-                DeviceQueue.appendWrittenCte("written", "device_row", kind, base, queueDevice, operationId, item,
-                        answer),
-                TableCatalog.addWrittenColumnsCte("written", table, addedColumns),
-                RecordVersions.keepWrittenCte("kept_versions", "written", keep))
-                + """
+        // The text depends only on the write's shape (the placeholders are numbered in the same order every time):
+        // built once per shape, so that a write does not format a statement of several kilobytes anew.
+        String shape = device.isPresent() + "|" + write.kind() + "|" + inScope + "|" + (data != null) + "|"
+                + merge.isPresent();
+        String sql = singleWriteStatements.computeIfAbsent(shape, key -> {
+            String deviceCte = device
+                    .map(ph -> "device_row AS (" + DeviceQueue.register(ph.get(0), ph.get(1), ph.get(2), ph.get(3),
+                            "1") + ")")
+                    .orElse("device_row AS (SELECT 0::bigint AS next_seq)");
+            String written = insert
+                    ? RecordStore.insertOneCtes("device_row", table, id, data, version, owner)
+                    : RecordStore.updateOneCtes("device_row", table, id, required, inScope,
+                            Optional.ofNullable(data), merge, version);
+            String tail = String.join(",\n",
+                    EdgeOutbox.appendWrittenCte("written", kind, base, queueDevice, operationId),
+                    DeviceQueue.appendWrittenCte("written", "device_row", kind, base, queueDevice, operationId,
+                            item, answer),
+                    TableCatalog.addWrittenColumnsCte("written", table, addedColumns),
+                    RecordVersions.keepWrittenCte("kept_versions", "written", keep))
+                    + """
 
-                        SELECT es_require((SELECT count(*) FROM written) = 1) AS as_expected, %s
-                        FROM (SELECT 1) one LEFT JOIN written r ON TRUE""".formatted(RecordStore.SELECT_COLUMNS);
-        String sql = "WITH " + deviceCte + ",\n" + written + ",\n" + tail;
+                            SELECT es_require((SELECT count(*) FROM written) = 1) AS as_expected, %s
+                            FROM (SELECT 1) one LEFT JOIN written r ON TRUE""".formatted(RecordStore.SELECT_COLUMNS);
+            return "WITH " + deviceCte + ",\n" + written + ",\n" + tail;
+        });
         return pool.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))
                 .map(rows -> Optional.of(RecordStore.toStoredRecord(rows.iterator().next(), json)))

@@ -314,6 +314,16 @@ class ConsoleApiTest {
     }
 
     @Test
+    void openApiDescribesTheConsolesEndpointsWithTheirSchemas() {
+        // Given the gateway's OpenAPI document / When it is read
+        String openapi = given().get("/q/openapi").then().statusCode(200).extract().asString();
+
+        // Then it has the console's endpoints and their answers' schemas
+        assertThat(openapi).contains("/admin/overview", "/admin/tables", "/admin/explain", "AdminOverview",
+                "AdminExplanation", "AdminTable", "filtered-by-owner");
+    }
+
+    @Test
     void theRootOfAnEdgeLeadsToTheConsole() {
         // Given an edge / When a browser opens its root / Then it is sent to the console
         given().redirects().follow(false).get("/").then().statusCode(302).header("Location", equalTo("/console/"));
