@@ -220,8 +220,9 @@ export async function conflictsPage(main, context) {
 
 function conflictRows(conflict) {
     const detailId = `conflict-${conflict.id}`;
+    const what = `conflict ${conflict.id} on ${conflict.table}/${conflict.recordId}`;
     const toggle = h('button', { type: 'button', class: 'secondary toggle', 'aria-expanded': 'false',
-        'aria-controls': detailId }, 'Show sides');
+        'aria-controls': detailId, 'aria-label': `Show the sides of ${what}` }, 'Show sides');
     const detailCell = h('td', { colspan: 8 });
     const detail = h('tr', { id: detailId, class: 'detail', hidden: true }, detailCell);
     toggle.addEventListener('click', () => {
@@ -232,6 +233,7 @@ function conflictRows(conflict) {
         detail.hidden = !open;
         toggle.setAttribute('aria-expanded', String(open));
         toggle.textContent = open ? 'Hide sides' : 'Show sides';
+        toggle.setAttribute('aria-label', `${open ? 'Hide' : 'Show'} the sides of ${what}`);
     });
     const row = h('tr', { 'data-conflict': conflict.id, 'data-record': conflict.recordId },
         h('th', { scope: 'row' }, time(conflict.detectedAt)),

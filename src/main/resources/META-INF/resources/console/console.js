@@ -150,6 +150,12 @@ signOutButton.addEventListener('click', () => {
     render(true);
 });
 
+// The skip link moves the focus to the page's content; following it as a link would change the route.
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    main.focus();
+});
+
 window.addEventListener('hashchange', () => render(true));
 if (!window.location.hash) {
     history.replaceState(null, '', '#/overview');

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 
@@ -137,6 +139,34 @@ class ConsoleBrowserTest {
                 .contains("connect-src 'self'")
                 .doesNotContain("unsafe-inline")
                 .doesNotContain("unsafe-eval");
+    }
+
+    @Test
+    void theNavigationWorksWithTheKeyboardWithAVisibleFocus() {
+        // Given the console's overview, freshly loaded
+        browser.open("about:blank");
+        open("#/overview");
+        browser.visible(By.cssSelector("[data-metric='writesPerSecond']"));
+
+        // When the operator tabs past the skip link to the second page of the navigation
+        Actions keyboard = new Actions(browser.driver());
+        keyboard.sendKeys(Keys.TAB).perform();
+        assertThat(focused().getText()).isEqualTo("Skip to content");
+        keyboard.sendKeys(Keys.TAB).sendKeys(Keys.TAB).perform();
+
+        // Then that link has the focus, visibly
+        WebElement devices = focused();
+        assertThat(devices.getText()).isEqualTo("Devices");
+        assertThat(devices.getCssValue("outline-style")).isEqualTo("solid");
+
+        // When Enter is pressed, the devices page shows and the focus moves to its heading
+        keyboard.sendKeys(Keys.ENTER).perform();
+        browser.until(d -> "h1".equals(focused().getTagName()) && focused().getText().equals("Devices"));
+        assertThat(devices.getAttribute("aria-current")).isEqualTo("page");
+    }
+
+    private WebElement focused() {
+        return browser.driver().switchTo().activeElement();
     }
 
     @Test
