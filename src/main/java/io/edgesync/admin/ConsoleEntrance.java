@@ -12,7 +12,7 @@ import io.edgesync.config.Role;
 
 /**
  * The way into the operator console, whose page the gateway serves as static resources under {@value #CONSOLE}: the
- * root of an edge leads there.
+ * root of an edge, and the console's address without its final slash, lead there.
  */
 @Path("/")
 @ActiveIn(Role.EDGE)
@@ -24,6 +24,18 @@ public class ConsoleEntrance {
     @GET
     @Operation(hidden = true)
     public Response root() {
+        return toConsole();
+    }
+
+    /** The console's address without its slash, as people type it. */
+    @GET
+    @Path("console")
+    @Operation(hidden = true)
+    public Response console() {
+        return toConsole();
+    }
+
+    private static Response toConsole() {
         return Response.status(Response.Status.FOUND).header(HttpHeaders.LOCATION, CONSOLE).build();
     }
 }

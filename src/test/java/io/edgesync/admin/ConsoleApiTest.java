@@ -327,6 +327,13 @@ class ConsoleApiTest {
     void theRootOfAnEdgeLeadsToTheConsole() {
         // Given an edge / When a browser opens its root / Then it is sent to the console
         given().redirects().follow(false).get("/").then().statusCode(302).header("Location", equalTo("/console/"));
+        given().redirects()
+                .follow(false)
+                .get("/console")
+                .then()
+                .statusCode(302)
+                .header("Location", equalTo("/console/"));
+        given().get("/console/").then().statusCode(200).contentType(containsString("text/html"));
     }
 
     /** Pulls the table natively until Explain gives {@code reason} (the new record settles below the horizon). */
