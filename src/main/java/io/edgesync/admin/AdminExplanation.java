@@ -17,7 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param record the record as this gateway's cache holds it; null when it holds none
  * @param device the device
  * @param replicas how far the device has pulled this table, per query
- * @param parked the device's parked operations on this record
+ * @param parkedOperations the device's parked operations on this record
  */
 @Schema(description = "Whether a device holds a record's current version, and why not")
 public record AdminExplanation(String table, String recordId, String deviceId, boolean current,
@@ -25,7 +25,7 @@ public record AdminExplanation(String table, String recordId, String deviceId, b
                 "current", "not-pulled", "never-pulled", "filtered-by-owner", "tombstone-purged",
                 "not-arrived", "parked", "unknown-record"}) String reason,
         String message, RecordState record, DeviceState device, List<AdminReplica> replicas,
-        List<AdminOperation> parked){
+        List<AdminOperation> parkedOperations){
 
     /** The reasons, by code. */
     public enum Reason {

@@ -127,7 +127,7 @@ function renderExplanation(explanation) {
                     h('td', { class: 'num' }, replica.pulledRows ?? '—'),
                     h('td', {}, time(replica.lastPull))))));
 
-    const parked = explanation.parked || [];
+    const parked = explanation.parkedOperations || [];
     const parkedSection = h('section', { 'aria-labelledby': 'explain-parked-title' },
         h('h2', { id: 'explain-parked-title' }, 'Parked operations on this record'),
         parked.length === 0 ? h('p', { class: 'muted' }, 'None.')

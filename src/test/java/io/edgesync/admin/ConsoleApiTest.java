@@ -224,7 +224,7 @@ class ConsoleApiTest {
 
         // Then the parked operation is the reason
         assertThat(answer.get("reason").asText()).isEqualTo("parked");
-        assertThat(answer.get("parked")).hasSize(1);
+        assertThat(answer.get("parkedOperations")).hasSize(1);
         assertThat(answer.get("record").isNull()).isTrue();
     }
 

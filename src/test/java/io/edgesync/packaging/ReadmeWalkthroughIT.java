@@ -38,7 +38,8 @@ import static org.hamcrest.Matchers.equalTo;
 class ReadmeWalkthroughIT {
 
     /** Sections whose blocks the walkthrough pastes, in README order, into one shell (variables carry over). */
-    private static final List<String> PASTED = List.of("Table protocol", "Native sync API", "Security");
+    private static final List<String> PASTED = List.of("Table protocol", "Native sync API", "Admin API",
+            "Security");
 
     /** Sections whose blocks are not pasted, and why. */
     private static final Map<String, String> NOT_PASTED = Map.of(
@@ -107,7 +108,8 @@ class ReadmeWalkthroughIT {
                 .doesNotContain("\"parked\"")
                 .doesNotContain("\"error\"")
                 .contains("\"hasMore\":false")
-                .contains("event:ready");
+                .contains("event:ready")
+                .contains("\"recordId\":\"n1\",\"deviceId\":\"phone-1\"");
 
         // When the user stops it in that terminal (Ctrl+C, or closing the terminal: every process of the terminal's
         // group gets the signal; SIGTERM here because a harness started in the background ignores SIGINT, and so
