@@ -1,6 +1,7 @@
 // Conflicts: the conflict log with filters, newest first; a conflict opens to both sides and the result, field by field.
 import { api } from './api.js';
-import { errorRegion, h, heading, replace, showError, time } from './dom.js';
+import { pageThrough } from './paging.js';
+import { errorRegion, h, heading, replace, time } from './dom.js';
 
 const PAGE_SIZE = 50;
 const POLICIES = ['server-wins', 'client-wins', 'last-writer-wins', 'merge'];
@@ -182,40 +183,19 @@ export async function conflictsPage(main, context) {
             body)),
         count, more);
 
-    let before = null;
-    let shown = 0;
-    async function load() {
-        more.disabled = true;
-        try {
-            const page = await api('/admin/conflicts', {
-                params: {
-                    table: params.get('table'), deviceId: params.get('deviceId'), policy: params.get('policy'),
-                    source: params.get('source'), since: params.get('since'), until: params.get('until'),
-                    limit: PAGE_SIZE, before,
-                },
-            });
-            if (!context.isCurrent()) {
-                return;
-            }
-            showError(error, null);
-            for (const conflict of page.items || []) {
-                body.append(...conflictRows(conflict));
-                shown++;
-            }
-            before = page.hasMore ? page.next : null;
-            more.hidden = !page.hasMore;
-            count.textContent = shown === 0 ? 'No conflicts match.' : `${shown} conflict${shown === 1 ? '' : 's'} shown`
-                + (page.hasMore ? ', older ones available.' : '.');
-        } catch (e) {
-            if (!e.isAuthProblem) {
-                showError(error, e);
-            }
-        } finally {
-            more.disabled = false;
-        }
-    }
-    more.addEventListener('click', load);
-    await load();
+    await pageThrough({
+        context, error, more, count,
+        fetchPage: (before) => api('/admin/conflicts', {
+            params: {
+                table: params.get('table'), deviceId: params.get('deviceId'), policy: params.get('policy'),
+                source: params.get('source'), since: params.get('since'), until: params.get('until'),
+                limit: PAGE_SIZE, before,
+            },
+        }),
+        render: (conflict) => body.append(...conflictRows(conflict)),
+        describe: (shown, hasMore) => (shown === 0 ? 'No conflicts match.'
+            : `${shown} conflict${shown === 1 ? '' : 's'} shown` + (hasMore ? ', older ones available.' : '.')),
+    });
 }
 
 function conflictRows(conflict) {

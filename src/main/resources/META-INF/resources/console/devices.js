@@ -1,5 +1,6 @@
 // Devices: the list with search, and one device's page with its replicas, queue, retry, discard and forgetting.
 import { api } from './api.js';
+import { pageThrough } from './paging.js';
 import {
     announce, confirmDialog, errorRegion, facts, h, heading, number, replace, showError, table, time,
 } from './dom.js';
@@ -60,43 +61,24 @@ export async function devicesPage(main, context) {
             body));
     replace(main, heading('Devices'), form, error, list, count, more);
 
-    let next = null;
-    let shown = 0;
-    async function load() {
-        more.disabled = true;
-        try {
-            const page = await api('/admin/devices', { params: { q, limit: PAGE_SIZE, after: next } });
-            if (!context.isCurrent()) {
-                return;
-            }
-            showError(error, null);
-            for (const device of page.items || []) {
-                const queue = device.queue || {};
-                body.appendChild(h('tr', { 'data-device': device.id },
-                    h('th', { scope: 'row' }, deviceLink(device.id)),
-                    h('td', {}, device.userId || h('span', { class: 'muted' }, '—')),
-                    h('td', {}, device.protocol || '—'),
-                    h('td', {}, device.clientVersion || '—'),
-                    h('td', {}, time(device.lastSeen)),
-                    h('td', { class: 'num' }, number(queue.total, 0)),
-                    h('td', { class: 'num' }, parkedCell(queue)),
-                    h('td', {}, replicaSummary(device.replicas))));
-                shown++;
-            }
-            next = page.hasMore ? page.next : null;
-            more.hidden = !page.hasMore;
-            count.textContent = shown === 0 ? 'No devices.' : `${shown} device${shown === 1 ? '' : 's'} shown`
-                + (page.hasMore ? ', more available.' : '.');
-        } catch (e) {
-            if (!e.isAuthProblem) {
-                showError(error, e);
-            }
-        } finally {
-            more.disabled = false;
-        }
-    }
-    more.addEventListener('click', load);
-    await load();
+    await pageThrough({
+        context, error, more, count,
+        fetchPage: (after) => api('/admin/devices', { params: { q, limit: PAGE_SIZE, after } }),
+        render: (device) => {
+            const queue = device.queue || {};
+            body.appendChild(h('tr', { 'data-device': device.id },
+                h('th', { scope: 'row' }, deviceLink(device.id)),
+                h('td', {}, device.userId || h('span', { class: 'muted' }, '—')),
+                h('td', {}, device.protocol || '—'),
+                h('td', {}, device.clientVersion || '—'),
+                h('td', {}, time(device.lastSeen)),
+                h('td', { class: 'num' }, number(queue.total, 0)),
+                h('td', { class: 'num' }, parkedCell(queue)),
+                h('td', {}, replicaSummary(device.replicas))));
+        },
+        describe: (shown, hasMore) => (shown === 0 ? 'No devices.'
+            : `${shown} device${shown === 1 ? '' : 's'} shown` + (hasMore ? ', more available.' : '.')),
+    });
 }
 
 export async function devicePage(main, context) {

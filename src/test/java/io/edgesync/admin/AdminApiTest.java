@@ -23,11 +23,12 @@ import io.edgesync.testsupport.NativePush;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
 import static io.edgesync.testsupport.NativePush.ops;
 import static io.edgesync.testsupport.NativePush.push;
+import static io.edgesync.testsupport.ZumoRequests.insertThroughZumo;
+import static io.edgesync.testsupport.ZumoRequests.zumo;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -468,21 +469,6 @@ class AdminApiTest {
 
     private static String uniqueTable() {
         return "adm" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    }
-
-    private static RequestSpecification zumo(String installation) {
-        return given().header("ZUMO-API-VERSION", "2.0.0")
-                .header("X-ZUMO-INSTALLATION-ID", installation)
-                .contentType(ContentType.JSON);
-    }
-
-    private static String insertThroughZumo(String installation, String table, String id, String text) {
-        return zumo(installation).body("{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}")
-                .post("/tables/" + table)
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("version");
     }
 
     private static ObjectNode op(String operationId, String table, String kind, String id, String text,

@@ -15,9 +15,8 @@ import java.util.List;
 import java.util.UUID;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -38,10 +37,11 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.restassured.specification.RequestSpecification;
 
 import static io.edgesync.testsupport.NativePush.ops;
 import static io.edgesync.testsupport.NativePush.push;
+import static io.edgesync.testsupport.ZumoRequests.insertThroughZumo;
+import static io.edgesync.testsupport.ZumoRequests.zumo;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,34 +56,20 @@ class ConsoleBrowserTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Browser browser;
+    @RegisterExtension
+    static final Browser.PerClass CHROMIUM = new Browser.PerClass();
 
     @TestHTTPResource("/console/")
     URL console;
-
-    @BeforeEach
-    void startBrowser() {
-        if (browser == null) {
-            browser = Browser.start();
-        }
-    }
-
-    @AfterAll
-    static void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-            browser = null;
-        }
-    }
 
     @Test
     void overviewShowsTheGatewayAndItsWritesFigureFollowsWrites() throws Exception {
         // Given the console's overview of an anonymous gateway
         open("#/overview");
-        assertThat(browser.textUntil(By.cssSelector("ul.checks"), text -> text.contains("Kafka")))
+        assertThat(browser().textUntil(By.cssSelector("ul.checks"), text -> text.contains("Kafka")))
                 .contains("Database")
                 .contains("UP");
-        assertThat(browser.visible(By.id("anonymous-banner")).getText()).contains("anyone can use this console");
+        assertThat(browser().visible(By.id("anonymous-banner")).getText()).contains("anyone can use this console");
         long writesBefore = figure("totalWrites");
 
         // When a device keeps writing
@@ -92,45 +78,45 @@ class ConsoleBrowserTest {
         for (int batch = 0; batch < 60 && isZero(writes); batch++) {
             push(device, ops(insert("op-" + batch, "todoitem", UUID.randomUUID().toString(), "write " + batch)));
             Thread.sleep(250);
-            writes = browser.visible(By.cssSelector("[data-metric='writesPerSecond']")).getText();
+            writes = browser().visible(By.cssSelector("[data-metric='writesPerSecond']")).getText();
         }
 
         // Then the writes figure shows writes per second, the total grew, and every chart is drawn
-        assertThat(writes).as("writes per second while writing; %s", browser.browserLog()).matches("[0-9.]+");
+        assertThat(writes).as("writes per second while writing; %s", browser().browserLog()).matches("[0-9.]+");
         assertThat(Double.parseDouble(writes)).isPositive();
-        browser.until(d -> figure("totalWrites") > writesBefore);
-        assertThat(browser.visible(By.cssSelector("[data-metric='edgeId']")).getText()).isNotBlank();
-        assertThat(browser.driver().findElements(By.cssSelector("figure.metric svg.chart"))).hasSize(7);
+        browser().until(d -> figure("totalWrites") > writesBefore);
+        assertThat(browser().visible(By.cssSelector("[data-metric='edgeId']")).getText()).isNotBlank();
+        assertThat(browser().driver().findElements(By.cssSelector("figure.metric svg.chart"))).hasSize(7);
         for (String metric : List.of("pullsPerSecond", "conflictsPerMinute", "outboxDepth", "outboxOldestAgeSeconds",
                 "consumerLag", "propagationMillis")) {
-            assertThat(browser.driver().findElements(By.cssSelector("[data-metric='" + metric + "']")))
+            assertThat(browser().driver().findElements(By.cssSelector("[data-metric='" + metric + "']")))
                     .as(metric)
                     .hasSize(1);
         }
-        browser.until(d -> !d.findElements(By.cssSelector("figure.metric svg.chart path.line")).isEmpty());
-        browser.screenshot("overview");
+        browser().until(d -> !d.findElements(By.cssSelector("figure.metric svg.chart path.line")).isEmpty());
+        browser().screenshot("overview");
 
         // And on a tablet's width the same page still fits
-        browser.resize(800, 1100);
+        browser().resize(800, 1100);
         try {
-            browser.visible(By.cssSelector("[data-metric='writesPerSecond']"));
-            Long scrollWidth = (Long) browser.script(
+            browser().visible(By.cssSelector("[data-metric='writesPerSecond']"));
+            Long scrollWidth = (Long) browser().script(
                     "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
             assertThat(scrollWidth).as("horizontal overflow at 800px").isLessThanOrEqualTo(0L);
-            browser.screenshot("overview-tablet");
+            browser().screenshot("overview-tablet");
         } finally {
-            browser.resize(Browser.WIDTH, Browser.HEIGHT);
+            browser().resize(Browser.WIDTH, Browser.HEIGHT);
         }
     }
 
     @Test
     void theGatewaysRootOpensTheConsoleUnderAPolicyThatAllowsOnlyItsOwnFiles() {
         // When a browser opens the root of the gateway
-        browser.open(console.toString().replace("/console/", "/"));
+        browser().open(console.toString().replace("/console/", "/"));
 
         // Then it lands on the console's overview
-        browser.visible(By.cssSelector("nav a[data-route='overview'][aria-current='page']"));
-        assertThat(browser.driver().getCurrentUrl()).endsWith("/console/#/overview");
+        browser().visible(By.cssSelector("nav a[data-route='overview'][aria-current='page']"));
+        assertThat(browser().driver().getCurrentUrl()).endsWith("/console/#/overview");
 
         // And the page's content security policy allows scripts and styles of the gateway only, none inline
         String policy = given().get("/console/").then().statusCode(200).extract().header("Content-Security-Policy");
@@ -144,12 +130,12 @@ class ConsoleBrowserTest {
     @Test
     void theNavigationWorksWithTheKeyboardWithAVisibleFocus() {
         // Given the console's overview, freshly loaded
-        browser.open("about:blank");
+        browser().open("about:blank");
         open("#/overview");
-        browser.visible(By.cssSelector("[data-metric='writesPerSecond']"));
+        browser().visible(By.cssSelector("[data-metric='writesPerSecond']"));
 
         // When the operator tabs past the skip link to the second page of the navigation
-        Actions keyboard = new Actions(browser.driver());
+        Actions keyboard = new Actions(browser().driver());
         keyboard.sendKeys(Keys.TAB).perform();
         assertThat(focused().getText()).isEqualTo("Skip to content");
         keyboard.sendKeys(Keys.TAB).sendKeys(Keys.TAB).perform();
@@ -161,12 +147,12 @@ class ConsoleBrowserTest {
 
         // When Enter is pressed, the devices page shows and the focus moves to its heading
         keyboard.sendKeys(Keys.ENTER).perform();
-        browser.until(d -> "h1".equals(focused().getTagName()) && focused().getText().equals("Devices"));
+        browser().until(d -> "h1".equals(focused().getTagName()) && focused().getText().equals("Devices"));
         assertThat(devices.getAttribute("aria-current")).isEqualTo("page");
     }
 
     private WebElement focused() {
-        return browser.driver().switchTo().activeElement();
+        return browser().driver().switchTo().activeElement();
     }
 
     @Test
@@ -180,22 +166,22 @@ class ConsoleBrowserTest {
 
         // When an administrator searches the devices for that part
         open("#/devices");
-        WebElement search = browser.visible(By.id("device-search"));
+        WebElement search = browser().visible(By.id("device-search"));
         search.sendKeys(part);
-        browser.driver().findElement(By.cssSelector("form[role='search'] button[type='submit']")).click();
+        browser().driver().findElement(By.cssSelector("form[role='search'] button[type='submit']")).click();
 
         // Then exactly those two are listed, the parked one highlighted with its count
-        browser.until(d -> d.findElements(By.cssSelector("#devices-table tbody tr")).size() == 2
+        browser().until(d -> d.findElements(By.cssSelector("#devices-table tbody tr")).size() == 2
                 && d.getCurrentUrl().contains("q="));
-        List<WebElement> rows = browser.driver().findElements(By.cssSelector("#devices-table tbody tr"));
+        List<WebElement> rows = browser().driver().findElements(By.cssSelector("#devices-table tbody tr"));
         assertThat(rows).extracting(row -> row.getAttribute("data-device")).containsExactly(parked, settled);
         assertThat(rows.get(0).findElement(By.cssSelector(".parked")).getText()).contains("1 parked");
         assertThat(rows.get(1).findElements(By.cssSelector(".parked"))).isEmpty();
-        browser.screenshot("devices");
+        browser().screenshot("devices");
 
         // And the device's link leads to its page
         rows.get(0).findElement(By.linkText(parked)).click();
-        browser.textUntil(By.tagName("h1"), text -> text.equals("Device " + parked));
+        browser().textUntil(By.tagName("h1"), text -> text.equals("Device " + parked));
     }
 
     @Test
@@ -209,32 +195,32 @@ class ConsoleBrowserTest {
 
         // When an administrator opens the device's page and shows its parked operations
         open("#/devices/" + device);
-        browser.visible(By.cssSelector("#operations-table tr[data-operation='op-2']"));
-        new Select(browser.driver().findElement(By.id("operations-status"))).selectByValue("parked");
-        browser.until(d -> d.findElements(By.cssSelector("#operations-table tbody tr[data-seq]")).size() == 2);
-        assertThat(browser.driver()
+        browser().visible(By.cssSelector("#operations-table tr[data-operation='op-2']"));
+        new Select(browser().driver().findElement(By.id("operations-status"))).selectByValue("parked");
+        browser().until(d -> d.findElements(By.cssSelector("#operations-table tbody tr[data-seq]")).size() == 2);
+        assertThat(browser().driver()
                 .findElement(By.cssSelector("#operations-table tr[data-operation='op-2']"))
                 .getText()).contains("does not exist");
 
         // And retries the first
-        browser.driver().findElement(By.cssSelector("tr[data-operation='op-1'] button.retry")).click();
+        browser().driver().findElement(By.cssSelector("tr[data-operation='op-1'] button.retry")).click();
 
         // Then its row and the outcome say it is applied now
-        browser.textUntil(By.cssSelector("tr[data-operation='op-1'] .status"), "applied"::equals);
-        browser.textUntil(By.id("operation-outcome"), text -> text.contains("retried: now applied"));
-        assertThat(browser.driver().findElements(By.cssSelector("tr[data-operation='op-1'] button.retry"))).isEmpty();
+        browser().textUntil(By.cssSelector("tr[data-operation='op-1'] .status"), "applied"::equals);
+        browser().textUntil(By.id("operation-outcome"), text -> text.contains("retried: now applied"));
+        assertThat(browser().driver().findElements(By.cssSelector("tr[data-operation='op-1'] button.retry"))).isEmpty();
 
         // When the second is discarded, which asks for confirmation first
-        browser.driver().findElement(By.cssSelector("tr[data-operation='op-2'] button.discard")).click();
-        WebElement dialog = browser.visible(By.cssSelector("dialog.confirm"));
+        browser().driver().findElement(By.cssSelector("tr[data-operation='op-2'] button.discard")).click();
+        WebElement dialog = browser().visible(By.cssSelector("dialog.confirm"));
         assertThat(dialog.getText()).contains("Discard operation");
         dialog.findElement(By.cssSelector("button[value='confirm']")).click();
 
         // Then it shows as discarded, and the gateway holds nothing parked for the device
-        browser.textUntil(By.cssSelector("tr[data-operation='op-2'] .status"), "discarded"::equals);
-        browser.textUntil(By.id("operation-outcome"), text -> text.contains("discarded: now discarded"));
+        browser().textUntil(By.cssSelector("tr[data-operation='op-2'] .status"), "discarded"::equals);
+        browser().textUntil(By.id("operation-outcome"), text -> text.contains("discarded: now discarded"));
         assertThat(adminJson("/admin/devices/" + device).at("/queue/parked").asLong()).isZero();
-        browser.screenshot("device");
+        browser().screenshot("device");
     }
 
     @Test
@@ -243,21 +229,21 @@ class ConsoleBrowserTest {
         String device = device();
         push(device, ops(update("op-1", "todoitem", "missing-" + UUID.randomUUID(), "x")));
         open("#/devices/" + device);
-        browser.visible(By.cssSelector("#operations-table tr[data-operation='op-1']"));
+        browser().visible(By.cssSelector("#operations-table tr[data-operation='op-1']"));
 
         // When an administrator forgets it and confirms
-        browser.driver().findElement(By.id("forget-device")).click();
-        browser.visible(By.cssSelector("dialog.confirm button[value='confirm']")).click();
+        browser().driver().findElement(By.id("forget-device")).click();
+        browser().visible(By.cssSelector("dialog.confirm button[value='confirm']")).click();
 
         // Then the gateway's refusal is shown, with the offer to force it
-        browser.textUntil(By.cssSelector("main .error"), text -> text.contains("409") && text.contains("parked"));
+        browser().textUntil(By.cssSelector("main .error"), text -> text.contains("409") && text.contains("parked"));
 
         // When the administrator forces it and confirms again
-        browser.visible(By.id("forget-device-force")).click();
-        browser.visible(By.cssSelector("dialog.confirm button[value='confirm']")).click();
+        browser().visible(By.id("forget-device-force")).click();
+        browser().visible(By.cssSelector("dialog.confirm button[value='confirm']")).click();
 
         // Then the device is gone and the console says so
-        browser.textUntil(By.id("announcer"), text -> text.contains("forgotten"));
+        browser().textUntil(By.id("announcer"), text -> text.contains("forgotten"));
         given().get("/admin/devices/{id}", device).then().statusCode(404);
     }
 
@@ -275,15 +261,15 @@ class ConsoleBrowserTest {
 
         // When an administrator filters the conflicts by that table and opens the conflict
         open("#/conflicts");
-        browser.visible(By.id("filter-table")).sendKeys(table);
-        browser.driver().findElement(By.cssSelector("#conflict-filters button[type='submit']")).click();
-        WebElement row = browser.visible(By.cssSelector("#conflicts-table tr[data-record='c1']"));
+        browser().visible(By.id("filter-table")).sendKeys(table);
+        browser().driver().findElement(By.cssSelector("#conflict-filters button[type='submit']")).click();
+        WebElement row = browser().visible(By.cssSelector("#conflicts-table tr[data-record='c1']"));
         WebElement toggle = row.findElement(By.cssSelector("button.toggle"));
         toggle.click();
 
         // Then client, server and result are side by side, the text marked as differing in words, not colour alone
         assertThat(toggle.getAttribute("aria-expanded")).isEqualTo("true");
-        WebElement text = browser
+        WebElement text = browser()
                 .visible(By.cssSelector("#conflicts-table tr.detail table.sides tr[data-field='text']"));
         assertThat(text.getAttribute("class")).contains("differs");
         assertThat(text.findElement(By.tagName("th")).getText()).contains("differs");
@@ -291,11 +277,11 @@ class ConsoleBrowserTest {
         assertThat(cells.get(0).getText()).isEqualTo("client side");
         assertThat(cells.get(1).getText()).isEqualTo("server side");
         assertThat(cells.get(2).getText()).isEqualTo("server side");
-        WebElement id = browser.driver()
+        WebElement id = browser().driver()
                 .findElement(By.cssSelector("#conflicts-table tr.detail table.sides tr[data-meta='id']"));
         assertThat(id.getAttribute("class")).doesNotContain("differs");
         assertThat(id.getText()).doesNotContain("differs");
-        browser.screenshot("conflicts");
+        browser().screenshot("conflicts");
     }
 
     @Test
@@ -317,8 +303,8 @@ class ConsoleBrowserTest {
         filterConflicts(installation, "server-wins", since);
 
         // Then the conflict is there, and the window went to the gateway as an instant
-        browser.visible(By.cssSelector("#conflicts-table tr[data-record='" + id + "']"));
-        String sent = URLDecoder.decode(browser.driver().getCurrentUrl().replaceAll(".*[?&]since=([^&]*).*", "$1"),
+        browser().visible(By.cssSelector("#conflicts-table tr[data-record='" + id + "']"));
+        String sent = URLDecoder.decode(browser().driver().getCurrentUrl().replaceAll(".*[?&]since=([^&]*).*", "$1"),
                 StandardCharsets.UTF_8);
         assertThat(Instant.parse(sent)).isEqualTo(before);
 
@@ -327,9 +313,9 @@ class ConsoleBrowserTest {
                 .truncatedTo(ChronoUnit.SECONDS)
                 .toString();
         filterConflicts(installation, "server-wins", later);
-        browser.textUntil(By.cssSelector("main p[role='status']"), text -> text.contains("No conflicts match"));
+        browser().textUntil(By.cssSelector("main p[role='status']"), text -> text.contains("No conflicts match"));
         filterConflicts(installation, "client-wins", since);
-        browser.textUntil(By.cssSelector("main p[role='status']"), text -> text.contains("No conflicts match"));
+        browser().textUntil(By.cssSelector("main p[role='status']"), text -> text.contains("No conflicts match"));
     }
 
     @Test
@@ -344,15 +330,15 @@ class ConsoleBrowserTest {
         open("#/tables");
 
         // Then the table shows its live rows and tombstones, and the declared sample table is there
-        WebElement row = browser.visible(By.cssSelector("#tables-table tr[data-table='" + table + "']"));
+        WebElement row = browser().visible(By.cssSelector("#tables-table tr[data-table='" + table + "']"));
         List<WebElement> cells = row.findElements(By.tagName("td"));
         assertThat(cells.get(0).getText()).isEqualTo("1");
         assertThat(cells.get(1).getText()).isEqualTo("1");
         assertThat(cells.get(4).getText()).isEqualTo("each user");
         assertThat(cells.get(6).getText()).isEqualTo("no");
-        WebElement todo = browser.visible(By.cssSelector("#tables-table tr[data-table='todoitem']"));
+        WebElement todo = browser().visible(By.cssSelector("#tables-table tr[data-table='todoitem']"));
         assertThat(todo.findElements(By.tagName("td")).get(6).getText()).isEqualTo("yes");
-        browser.screenshot("tables");
+        browser().screenshot("tables");
     }
 
     @Test
@@ -366,11 +352,11 @@ class ConsoleBrowserTest {
 
         // When an administrator asks from the device's page whether the device has it
         open("#/devices/" + device);
-        browser.visible(By.cssSelector("a.explain-link")).click();
-        browser.visible(By.id("explain-record")).sendKeys(record);
-        assertThat(browser.driver().findElement(By.id("explain-table")).getAttribute("value")).isEqualTo(table);
-        assertThat(browser.driver().findElement(By.id("explain-device")).getAttribute("value")).isEqualTo(device);
-        browser.driver().findElement(By.cssSelector("#explain-form button[type='submit']")).click();
+        browser().visible(By.cssSelector("a.explain-link")).click();
+        browser().visible(By.id("explain-record")).sendKeys(record);
+        assertThat(browser().driver().findElement(By.id("explain-table")).getAttribute("value")).isEqualTo(table);
+        assertThat(browser().driver().findElement(By.id("explain-device")).getAttribute("value")).isEqualTo(device);
+        browser().driver().findElement(By.cssSelector("#explain-form button[type='submit']")).click();
 
         // Then the verdict is current
         WebElement verdict = verdict(null);
@@ -380,8 +366,8 @@ class ConsoleBrowserTest {
         // When another device changes the record: not pulled
         push(device(), ops(update("op-1", table, record, "second")));
         assertThat(explainInConsole(table, record, device)).contains("Not pulled yet").contains("next pull brings it");
-        assertThat(browser.driver().findElement(By.id("verdict")).getAttribute("data-current")).isEqualTo("false");
-        browser.screenshot("explain");
+        assertThat(browser().driver().findElement(By.id("verdict")).getAttribute("data-current")).isEqualTo("false");
+        browser().screenshot("explain");
 
         // When the device that never pulled that table is asked about: never pulled
         String other = device();
@@ -402,7 +388,7 @@ class ConsoleBrowserTest {
         String missing = "missing-" + UUID.randomUUID();
         push(device, ops(update("op-2", table, missing, "parked")));
         assertThat(explainInConsole(table, missing, device)).contains("Parked").contains("does not exist");
-        assertThat(browser.driver()
+        assertThat(browser().driver()
                 .findElements(By.cssSelector("#explain-answer section[aria-labelledby="
                         + "'explain-parked-title'] tbody tr")))
                 .hasSize(1);
@@ -439,15 +425,15 @@ class ConsoleBrowserTest {
         open("#/explain?table=todoitem&id=x&device=" + device());
 
         // Then the problem the gateway answered is shown
-        browser.textUntil(By.cssSelector("main .error"), text -> text.contains("404"));
+        browser().textUntil(By.cssSelector("main .error"), text -> text.contains("404"));
     }
 
     private void open(String route) {
-        browser.open(console + route);
+        browser().open(console + route);
     }
 
     private long figure(String metric) {
-        String text = browser.visible(By.cssSelector("[data-metric='" + metric + "']")).getText();
+        String text = browser().visible(By.cssSelector("[data-metric='" + metric + "']")).getText();
         return text.matches("[0-9]+") ? Long.parseLong(text) : -1;
     }
 
@@ -456,41 +442,41 @@ class ConsoleBrowserTest {
     }
 
     private void filterConflicts(String device, String policy, String since) {
-        WebElement deviceInput = browser.visible(By.id("filter-device"));
+        WebElement deviceInput = browser().visible(By.id("filter-device"));
         deviceInput.clear();
         deviceInput.sendKeys(device);
-        WebElement policyInput = browser.driver().findElement(By.id("filter-policy"));
+        WebElement policyInput = browser().driver().findElement(By.id("filter-policy"));
         policyInput.clear();
         policyInput.sendKeys(policy);
-        WebElement sinceInput = browser.driver().findElement(By.id("filter-since"));
-        browser.script("arguments[0].value = arguments[1];", sinceInput, since);
-        WebElement status = browser.driver().findElement(By.cssSelector("main p[role='status']"));
-        browser.driver().findElement(By.cssSelector("#conflict-filters button[type='submit']")).click();
-        browser.until(ExpectedConditions.stalenessOf(status));
-        browser.textUntil(By.cssSelector("main p[role='status']"), text -> !text.isEmpty());
+        WebElement sinceInput = browser().driver().findElement(By.id("filter-since"));
+        browser().script("arguments[0].value = arguments[1];", sinceInput, since);
+        WebElement status = browser().driver().findElement(By.cssSelector("main p[role='status']"));
+        browser().driver().findElement(By.cssSelector("#conflict-filters button[type='submit']")).click();
+        browser().until(ExpectedConditions.stalenessOf(status));
+        browser().textUntil(By.cssSelector("main p[role='status']"), text -> !text.isEmpty());
     }
 
     /** Fills the Explain form, submits it, and answers the text of the verdict. */
     private String explainInConsole(String table, String record, String device) {
-        if (browser.driver().findElements(By.id("explain-form")).isEmpty()) {
+        if (browser().driver().findElements(By.id("explain-form")).isEmpty()) {
             open("#/explain");
         }
         for (String[] field : List.of(new String[]{"explain-table", table}, new String[]{"explain-record", record},
                 new String[]{"explain-device", device})) {
-            WebElement input = browser.visible(By.id(field[0]));
+            WebElement input = browser().visible(By.id(field[0]));
             input.clear();
             input.sendKeys(field[1]);
         }
-        List<WebElement> previous = browser.driver().findElements(By.id("verdict"));
-        browser.driver().findElement(By.cssSelector("#explain-form button[type='submit']")).click();
+        List<WebElement> previous = browser().driver().findElements(By.id("verdict"));
+        browser().driver().findElement(By.cssSelector("#explain-form button[type='submit']")).click();
         return verdict(previous.isEmpty() ? null : previous.get(0)).getText();
     }
 
     private WebElement verdict(WebElement previous) {
         if (previous != null) {
-            browser.until(ExpectedConditions.stalenessOf(previous));
+            browser().until(ExpectedConditions.stalenessOf(previous));
         }
-        return browser.visible(By.cssSelector("#verdict[data-reason]"));
+        return browser().visible(By.cssSelector("#verdict[data-reason]"));
     }
 
     /** Pulls the table as the device until the gateway says the device has the record (the horizon may hold it). */
@@ -563,18 +549,7 @@ class ConsoleBrowserTest {
         return body.toString();
     }
 
-    private static RequestSpecification zumo(String installation) {
-        return given().header("ZUMO-API-VERSION", "2.0.0")
-                .header("X-ZUMO-INSTALLATION-ID", installation)
-                .contentType(ContentType.JSON);
-    }
-
-    private static String insertThroughZumo(String installation, String table, String id, String text) {
-        return zumo(installation).body("{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}")
-                .post("/tables/" + table)
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("version");
+    private static Browser browser() {
+        return CHROMIUM.browser();
     }
 }

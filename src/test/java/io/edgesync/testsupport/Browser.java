@@ -14,6 +14,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
@@ -181,6 +184,32 @@ public final class Browser implements AutoCloseable {
         } finally {
             service.stop();
             deleteTree(profile);
+        }
+    }
+
+    /**
+     * One browser for all the tests of a class, registered with {@code @RegisterExtension}: started before the first
+     * (or the class is skipped when Chromium is missing), closed after the last.
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+
+        private Browser browser;
+
+        public Browser browser() {
+            return browser;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            browser = Browser.start();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            if (browser != null) {
+                browser.close();
+                browser = null;
+            }
         }
     }
 
