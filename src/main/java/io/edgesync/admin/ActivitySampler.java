@@ -76,6 +76,12 @@ public class ActivitySampler {
         return new AdminOverview.Totals((long) now.writes, (long) now.pulls, (long) now.conflicts);
     }
 
+    /** The device queues' gauges as last counted. */
+    public AdminOverview.Queues queues() {
+        return new AdminOverview.Queues((long) sumOfGauges("edgesync.queue.parked"),
+                (long) sumOfGauges("edgesync.devices.active"));
+    }
+
     /** Takes the sample of the interval that ends {@code at}. */
     synchronized void sample(Instant at) {
         Reading now = read();

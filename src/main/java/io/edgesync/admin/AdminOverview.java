@@ -16,11 +16,12 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param checks every readiness check with its status
  * @param intervalSeconds the time between two samples
  * @param totals counts since the process started
+ * @param queues the device queues now
  * @param samples the activity, one sample per interval, oldest first, up to the last ten minutes
  */
 @Schema(description = "The process, its readiness and its activity over the last minutes")
 public record AdminOverview(String role, String edgeId, boolean anonymous, Instant startedAt, long uptimeSeconds,
-        List<Check> checks, int intervalSeconds, Totals totals, List<Sample> samples) {
+        List<Check> checks, int intervalSeconds, Totals totals, Queues queues, List<Sample> samples) {
 
     /**
      * One readiness check.
@@ -39,6 +40,15 @@ public record AdminOverview(String role, String edgeId, boolean anonymous, Insta
      * @param conflicts conflicts decided
      */
     public record Totals(long writes, long pulls, long conflicts) {
+    }
+
+    /**
+     * The device queues, as last counted (every few seconds).
+     *
+     * @param parkedOperations operations parked across devices, waiting for an administrator
+     * @param activeDevices devices seen in the last day
+     */
+    public record Queues(long parkedOperations, long activeDevices) {
     }
 
     /**

@@ -53,10 +53,11 @@ public class AdminRepository {
     }
 
     /**
-     * Up to {@code fetch} devices by id, after {@code afterId} when given, and only those whose id or user contains
-     * {@code search} (case-insensitively) when given.
+     * Up to {@code fetch} devices by id, after {@code afterId} when given, only those whose id or user contains
+     * {@code search} (case-insensitively) when given, and only those with parked operations when {@code parkedOnly}.
      */
-    public Uni<List<DeviceRow>> findDevices(Optional<String> afterId, Optional<String> search, int fetch) {
+    public Uni<List<DeviceRow>> findDevices(Optional<String> afterId, Optional<String> search, boolean parkedOnly,
+            int fetch) {
         List<Object> params = new ArrayList<>(List.of(fetch));
         List<String> conditions = new ArrayList<>();
         afterId.ifPresent(id -> {
@@ -68,6 +69,11 @@ public class AdminRepository {
             conditions.add("(strpos(lower(id), $%1$d) > 0 OR strpos(lower(user_id), $%1$d) > 0)"
                     .formatted(params.size()));
         });
+        if (parkedOnly) {
+            // (the partial index device_operation_parked holds exactly these operations)
+            conditions.add("EXISTS (SELECT 1 FROM device_operation o WHERE o.device_id = device.id"
+                    + " AND o.status = 'parked')");
+        }
         String sql = """
                 SELECT id, protocol, client_version, user_id, first_seen, last_seen FROM device
                 %s

@@ -116,10 +116,11 @@ public class AdminResource {
     public Uni<AdminPage<AdminDevice>> listDevices(
             @Parameter(description = "Page size, 1 to 1000 (default 100)") @QueryParam("limit") String limit,
             @Parameter(description = "Cursor: the previous page's next (devices with a greater id)") @QueryParam("after") String after,
-            @Parameter(description = "Only devices whose id or user contains this text (case-insensitively)") @QueryParam("q") String search) {
+            @Parameter(description = "Only devices whose id or user contains this text (case-insensitively)") @QueryParam("q") String search,
+            @Parameter(description = "Only devices with parked operations (stuck devices)") @QueryParam("parked") boolean parkedOnly) {
         int pageSize = pageSize(limit);
         Optional<String> afterId = Optional.ofNullable(after).filter(id -> !id.isEmpty());
-        return admin.listDevices(afterId, present(search).map(String::trim), pageSize);
+        return admin.listDevices(afterId, present(search).map(String::trim), parkedOnly, pageSize);
     }
 
     @GET

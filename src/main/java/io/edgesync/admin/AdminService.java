@@ -48,9 +48,13 @@ public class AdminService {
         this.tables = config.tables();
     }
 
-    /** Devices by id, with their queue depth and replica records; when searching, only those it finds. */
-    public Uni<AdminPage<AdminDevice>> listDevices(Optional<String> afterId, Optional<String> search, int limit) {
-        return repository.findDevices(afterId, search, limit + 1)
+    /**
+     * Devices by id, with their queue depth and replica records; when searching, only those it finds; when asked, only
+     * those with parked operations.
+     */
+    public Uni<AdminPage<AdminDevice>> listDevices(Optional<String> afterId, Optional<String> search,
+            boolean parkedOnly, int limit) {
+        return repository.findDevices(afterId, search, parkedOnly, limit + 1)
                 .map(rows -> AdminPage.of(rows, limit, AdminRepository.DeviceRow::id))
                 .chain(page -> withState(page.items())
                         .map(devices -> new AdminPage<>(devices, page.hasMore(), page.next())));

@@ -42,7 +42,8 @@ public class OverviewService {
             return new AdminOverview(config.role().name().toLowerCase(Locale.ROOT), identity.edgeId(),
                     config.security().anonymous(), activity.startedAt(),
                     Duration.between(activity.startedAt(), now).toSeconds(), checks(readiness.getPayload()),
-                    (int) ActivitySampler.INTERVAL.toSeconds(), activity.totals(), activity.samples());
+                    (int) ActivitySampler.INTERVAL.toSeconds(), activity.totals(), activity.queues(),
+                    activity.samples());
         });
     }
 

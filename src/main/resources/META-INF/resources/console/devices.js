@@ -36,7 +36,9 @@ function replicaSummary(replicas) {
 
 export async function devicesPage(main, context) {
     const q = context.route.params.get('q') || '';
+    const parkedOnly = context.route.params.get('parked') === 'true';
     const error = errorRegion();
+    const stuck = h('input', { type: 'checkbox', id: 'device-parked', name: 'parked', checked: parkedOnly });
     const search = h('input', { type: 'search', id: 'device-search', name: 'q', value: q,
         'aria-describedby': 'device-search-help' });
     const form = h('form', { class: 'filters', role: 'search' },
@@ -44,18 +46,28 @@ export async function devicesPage(main, context) {
             h('label', { for: 'device-search' }, 'Search devices'),
             search,
             h('span', { id: 'device-search-help', class: 'hint' }, 'Part of a device id or user id')),
+        h('div', { class: 'field checkbox' }, stuck,
+            h('label', { for: 'device-parked' }, 'Only devices with parked operations')),
         h('div', { class: 'field buttons' }, h('button', { type: 'submit' }, 'Search')));
     form.addEventListener('submit', (event) => {
         event.preventDefault();
+        const query = new URLSearchParams();
         const value = search.value.trim();
-        window.location.hash = value ? `#/devices?q=${encodeURIComponent(value)}` : '#/devices';
+        if (value) {
+            query.set('q', value);
+        }
+        if (stuck.checked) {
+            query.set('parked', 'true');
+        }
+        window.location.hash = `#/devices${query.toString() ? `?${query}` : ''}`;
     });
     const body = h('tbody', {});
     const count = h('p', { class: 'muted', role: 'status' });
     const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'More devices');
     const list = h('div', { class: 'table-wrap' },
         h('table', { id: 'devices-table' },
-            h('caption', {}, q ? `Devices matching “${q}”` : 'Devices, by id'),
+            h('caption', {}, (q ? `Devices matching “${q}”` : 'Devices, by id')
+                + (parkedOnly ? ', only those with parked operations' : '')),
             h('thead', {}, h('tr', {}, ['Device', 'User', 'Protocol', 'Client version', 'Last seen', 'Operations',
                 'Parked', 'Replicas (table: watermark)'].map((title) => h('th', { scope: 'col' }, title)))),
             body));
@@ -63,7 +75,9 @@ export async function devicesPage(main, context) {
 
     await pageThrough({
         context, error, more, count,
-        fetchPage: (after) => api('/admin/devices', { params: { q, limit: PAGE_SIZE, after } }),
+        fetchPage: (after) => api('/admin/devices', {
+            params: { q, parked: parkedOnly ? 'true' : null, limit: PAGE_SIZE, after },
+        }),
         render: (device) => {
             const queue = device.queue || {};
             body.appendChild(h('tr', { 'data-device': device.id },

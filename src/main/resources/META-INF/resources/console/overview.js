@@ -62,6 +62,7 @@ export async function overviewPage(main) {
 
 function renderSummary(section, overview) {
     const totals = overview.totals || {};
+    const queues = overview.queues || {};
     replace(section, h('h2', { id: 'summary-title' }, 'Gateway'), facts([
         ['Role', h('span', { 'data-metric': 'role' }, overview.role || '—')],
         ['Edge id', h('span', { 'data-metric': 'edgeId' }, overview.edgeId || '—')],
@@ -71,7 +72,18 @@ function renderSummary(section, overview) {
         ['Writes since start', h('span', { 'data-metric': 'totalWrites' }, number(totals.writes, 0))],
         ['Pulls since start', h('span', { 'data-metric': 'totalPulls' }, number(totals.pulls, 0))],
         ['Conflicts since start', h('span', { 'data-metric': 'totalConflicts' }, number(totals.conflicts, 0))],
+        ['Parked operations', parkedLink(queues.parkedOperations)],
+        ['Devices active today', h('span', { 'data-metric': 'activeDevices' }, number(queues.activeDevices, 0))],
     ]));
+}
+
+/** Parked operations wait for an administrator: when there are any, the figure leads to the stuck devices. */
+function parkedLink(parked) {
+    const figure = h('span', { 'data-metric': 'parkedOperations' }, number(parked, 0));
+    if (!parked) {
+        return figure;
+    }
+    return h('a', { href: '#/devices?parked=true', class: 'parked' }, figure, ' — show stuck devices');
 }
 
 function renderChecks(section, checks) {

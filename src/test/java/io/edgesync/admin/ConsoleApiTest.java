@@ -98,6 +98,25 @@ class ConsoleApiTest {
     }
 
     @Test
+    void stuckDevicesAreFoundByTheirParkedOperationsAndCountedInTheOverview() throws Exception {
+        // Given two devices sharing a marker, one of them with a parked operation
+        String marker = UUID.randomUUID().toString().substring(0, 8);
+        String stuck = "console-" + marker + "-stuck";
+        push(stuck, ops(update("op-1", "todoitem", "missing-" + UUID.randomUUID(), "x", null)));
+        push("console-" + marker + "-fine", ops(insert("op-1", "todoitem", UUID.randomUUID().toString())));
+
+        // When an administrator lists the devices with parked operations among them
+        JsonNode found = getJson(given().queryParam("q", marker).queryParam("parked", true), "/admin/devices");
+
+        // Then only the stuck one is listed, and the overview counts parked operations (every few seconds)
+        assertThat(found.findValuesAsText("id")).containsExactly(stuck);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(
+                        getJson(given(), "/admin/overview").at("/queues/parkedOperations").asLong()).isPositive());
+    }
+
+    @Test
     void conflictsAreFilteredByPolicyAndTime() throws Exception {
         // Given a conflict on a server-wins table, decided after a known instant
         Instant before = Instant.now().minusSeconds(1);

@@ -224,6 +224,32 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void anOperatorFindsAStuckDeviceFromTheOverviewAndRetriesItsParkedOperation() throws Exception {
+        // Given a device whose update of a record not yet there is parked, and the record then written
+        String device = device();
+        String id = "late-" + UUID.randomUUID();
+        push(device, ops(update("op-1", "todoitem", id, "mine")));
+        push(device(), ops(insert("op-1", "todoitem", id, "first")));
+
+        // When the operator follows the overview's parked operations (counted every few seconds) to the stuck devices
+        open("#/overview");
+        browser().until(d -> !d.findElements(By.cssSelector("a.parked[href='#/devices?parked=true']")).isEmpty());
+        browser().driver().findElement(By.cssSelector("a.parked[href='#/devices?parked=true']")).click();
+        browser().visible(By.cssSelector("#devices-table"));
+        assertThat(browser().driver().findElement(By.id("device-parked")).isSelected()).isTrue();
+
+        // And narrows them down to this device, opens it and retries its operation
+        WebElement search = browser().driver().findElement(By.id("device-search"));
+        search.sendKeys(device, Keys.ENTER);
+        browser().visible(By.cssSelector("#devices-table tr[data-device='" + device + "'] a")).click();
+        browser().visible(By.cssSelector("tr[data-operation='op-1'] button.retry")).click();
+
+        // Then the operation is applied, and the device is no longer among the stuck ones
+        browser().textUntil(By.cssSelector("tr[data-operation='op-1'] .status"), "applied"::equals);
+        assertThat(adminJson("/admin/devices?parked=true&q=" + device).get("items")).isEmpty();
+    }
+
+    @Test
     void forgettingADeviceWithParkedOperationsOffersToForceIt() throws Exception {
         // Given a device with a parked operation
         String device = device();
