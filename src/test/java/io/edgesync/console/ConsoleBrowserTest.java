@@ -11,7 +11,9 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.awaitility.Awaitility;
@@ -149,6 +151,30 @@ class ConsoleBrowserTest {
         keyboard.sendKeys(Keys.ENTER).perform();
         browser().until(d -> "h1".equals(focused().getTagName()) && focused().getText().equals("Devices"));
         assertThat(devices.getAttribute("aria-current")).isEqualTo("page");
+    }
+
+    @Test
+    void everyTextOfEveryPageMeetsTheContrastOfWcagAa() throws Exception {
+        // Given the script that measures the contrast of each visible text against its background
+        String measure = new String(ConsoleBrowserTest.class.getResourceAsStream("/console/contrast.js")
+                .readAllBytes(), StandardCharsets.UTF_8);
+        String device = device();
+        push(device, ops(update("op-1", "todoitem", "missing-" + UUID.randomUUID(), "parked")));
+
+        // When each page is shown with its content (and the banner of the anonymous gateway)
+        Map<String, List<Object>> belowAa = new LinkedHashMap<>();
+        for (String[] page : new String[][]{{"#/overview", "[data-metric='writesPerSecond']"},
+                {"#/devices", "#devices-table"}, {"#/devices/" + device, "#operations-table"},
+                {"#/conflicts", "#conflicts-table"}, {"#/tables", "main table"},
+                {"#/explain?table=todoitem&id=x&device=" + device, ".verdict"}}) {
+            open(page[0]);
+            browser().visible(By.cssSelector(page[1]));
+            Object failures = browser().script(measure);
+            belowAa.put(page[0], failures instanceof List<?> list ? List.copyOf(list) : List.of(failures));
+        }
+
+        // Then no text is below 4.5:1 (3:1 when large)
+        assertThat(belowAa).allSatisfy((page, failures) -> assertThat(failures).as(page).isEmpty());
     }
 
     private WebElement focused() {
