@@ -263,16 +263,17 @@ public class AdminRepository {
             boolean columnsPurged) {
     }
 
-    public Uni<RecordFacts> findRecordFacts(String table, String id) {
+    public Uni<RecordFacts> findRecordFacts(String table, String id, String deviceId) {
         return pool.preparedQuery("""
                 SELECT r.version, r.updated_at, r.deleted, r.owner_id, r.columns_purged, r.change_seq,
                        c.version, c.updated_at, c.deleted,
-                       EXISTS (SELECT 1 FROM device_operation o WHERE o.table_name = $1 AND o.record_id = $2)
-                           OR EXISTS (SELECT 1 FROM outbox_event e WHERE e.table_name = $1 AND e.record_id = $2)
+                       EXISTS (SELECT 1 FROM outbox_event e WHERE e.table_name = $1 AND e.record_id = $2)
+                           OR EXISTS (SELECT 1 FROM device_operation o
+                                      WHERE o.device_id = $3 AND o.table_name = $1 AND o.record_id = $2)
                 FROM (SELECT 1) one
                 LEFT JOIN sync_record r ON r.table_name = $1 AND r.id = $2
                 LEFT JOIN central_record c ON c.table_name = $1 AND c.id = $2""")
-                .execute(Tuple.of(table, id))
+                .execute(Tuple.of(table, id, deviceId))
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     Optional<ExplainedRecord> edge = Optional.ofNullable(row.getString(0))

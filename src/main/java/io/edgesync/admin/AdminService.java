@@ -155,7 +155,7 @@ public class AdminService {
                 .chain(table -> requireDevice(deviceId).chain(device -> Uni.combine()
                         .all()
                         .unis(repository.findReplicas(List.of(deviceId)),
-                                repository.findRecordFacts(table.name(), recordId),
+                                repository.findRecordFacts(table.name(), recordId, deviceId),
                                 repository.findParkedOnRecord(deviceId, table.name(), recordId))
                         .with((replicas, facts, parked) -> RecordExplainer.explain(new RecordExplainer.Facts(
                                 table.displayName(), recordId, access.rowsPerUser(table.name()), device,
