@@ -99,11 +99,7 @@ public final class BenchMain {
             props.put("edgesync.edge.id", "edge1");
             // The per-device limiter would cap one simulated device at 100 requests/s; the benchmark measures capacity.
             props.put("edgesync.limits.rate-limit.enabled", "false");
-            o.given().forEach((key, value) -> {
-                if (key.startsWith("gateway-prop.")) {
-                    props.put(key.substring("gateway-prop.".length()), value);
-                }
-            });
+            props.putAll(o.withPrefix("gateway-prop."));
             String heap = o.text("gateway-heap", "1g");
             GatewayProcess gateway = GatewayProcess.start("gateway", appDir, bench.outDir, heap, jvm, props);
             bench.progress.phaseDone();

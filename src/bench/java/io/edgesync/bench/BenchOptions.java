@@ -41,6 +41,8 @@ final class BenchOptions {
               --gateway-prop.KEY=VAL  a system property for the gateway (e.g. --gateway-prop.edgesync.role=edge);
                                       ...edgesync.embedded.postgres.statement-statistics=true adds each step's
                                       (and scenario 5's each rate's) most expensive PostgreSQL statements
+              --edge2-prop.KEY=VAL    a system property for scenario 5's edge 2 (e.g.
+                                      --edge2-prop.edgesync.notifications.coalesce-millis=20)
 
             Per scenario (--s<N>.<key>=<value>, durations like 20s or 1m):
               1 ZUMO insert+update:   concurrency=16,64 duration=15s warmup=5s size=100 tables=1
@@ -129,6 +131,17 @@ final class BenchOptions {
     /** Every option given, for the report. */
     Map<String, String> given() {
         return Map.copyOf(values);
+    }
+
+    /** The options {@code <prefix>KEY=VAL} given, as KEY to VAL (system properties for a process). */
+    Map<String, String> withPrefix(String prefix) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        values.forEach((key, value) -> {
+            if (key.startsWith(prefix)) {
+                properties.put(key.substring(prefix.length()), value);
+            }
+        });
+        return properties;
     }
 
     static Duration parseDuration(String text) {

@@ -70,6 +70,7 @@ final class Propagation {
         props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + pgPort + "/" + database);
         props.put("quarkus.datasource.username", "postgres");
         props.put("kafka.bootstrap.servers", kafka);
+        props.putAll(o.withPrefix("edge2-prop."));
         String heap = o.text("s5.edge2-heap", "512m");
         try (GatewayProcess edge2 = GatewayProcess.start("edge2", appDir, bench.outDir, heap, List.of(), props);
                 Http writer = bench.http(edge1.uri(), 64);
