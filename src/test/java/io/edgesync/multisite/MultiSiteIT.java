@@ -330,13 +330,7 @@ class MultiSiteIT {
         // Given Bob on edge 1 and Alice on edge 2, inserting the same id at the same moment (neither edge can know)
         String bob = "bob-" + UUID.randomUUID();
         String alice = "alice-" + UUID.randomUUID();
-        String id = UUID.randomUUID().toString();
-        CountDownLatch go = new CountDownLatch(1);
-        CompletableFuture<Response> bobs = sendAfter(go, () -> insert(edge1, bob, id, "BOB SECRET written on edge1"));
-        CompletableFuture<Response> alices = sendAfter(go, () -> insert(edge2, alice, id, "alice's, written on edge2"));
-        go.countDown();
-        assertThat(bobs.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
-        assertThat(alices.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+        String id = insertOneIdOnBothEdges(bob, alice);
 
         // When central has decided whose id it is and both edges have its row
         Awaitility.await("edges take the master row")
@@ -581,6 +575,34 @@ class MultiSiteIT {
     // ---------------------------------------------------------------------------------------------------- helpers
 
     /** Sends {@code request} once {@code go} opens, from another thread. */
+    /**
+     * Bob inserts an id on edge 1 while Alice inserts it on edge 2, until both edges accept it (neither knew of the
+     * other's row): when one request is late enough for the other's row to have reached its edge, that edge rightly
+     * answers 409, and the race is run again with a new id. Returns the id both edges accepted.
+     */
+    private static String insertOneIdOnBothEdges(String bob, String alice) throws Exception {
+        List<Integer> answers = new ArrayList<>();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            String id = UUID.randomUUID().toString();
+            CountDownLatch go = new CountDownLatch(1);
+            CompletableFuture<Response> bobs = sendAfter(go,
+                    () -> insert(edge1, bob, id, "BOB SECRET written on edge1"));
+            CompletableFuture<Response> alices = sendAfter(go,
+                    () -> insert(edge2, alice, id, "alice's, written on edge2"));
+            go.countDown();
+            int bobsStatus = bobs.get(30, TimeUnit.SECONDS).statusCode();
+            int alicesStatus = alices.get(30, TimeUnit.SECONDS).statusCode();
+            if (bobsStatus == 201 && alicesStatus == 201) {
+                return id;
+            }
+            // only "the id exists" may keep one of them from inserting, and never both
+            assertThat(List.of(bobsStatus, alicesStatus)).containsExactlyInAnyOrder(201, 409);
+            answers.add(bobsStatus);
+            answers.add(alicesStatus);
+        }
+        throw new AssertionError("In five races one edge always knew the other's row already: " + answers);
+    }
+
     private static CompletableFuture<Response> sendAfter(CountDownLatch go, Supplier<Response> request) {
         return CompletableFuture.supplyAsync(() -> {
             try {
