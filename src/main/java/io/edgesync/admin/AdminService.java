@@ -143,7 +143,7 @@ public class AdminService {
     private AdminTable table(String name, String displayName, long rows, long tombstones, Instant lastChange,
             boolean declared, boolean softDelete) {
         return new AdminTable(name, displayName, rows, tombstones, lastChange, policies.forTable(name).name(),
-                access.rowsPerUser(name), access.openToAnonymous(name), declared, softDelete);
+                access.rowsPerUser(name), access.allowsAnonymous(name), declared, softDelete);
     }
 
     /** Whether device {@code deviceId} holds the current version of record {@code recordId} of {@code table}. */

@@ -95,13 +95,6 @@ public class TableAccess {
         return perUser(tables.declaredTable(table));
     }
 
-    /** Whether callers without a token may use {@code table} (a name or lookup key). */
-    public boolean openToAnonymous(String table) {
-        return security.anonymous() || tables.declaredTable(table)
-                .map(EdgeSyncConfig.DeclaredTable::anonymous)
-                .orElse(false);
-    }
-
     private static boolean perUser(Optional<EdgeSyncConfig.DeclaredTable> declared) {
         return declared.map(EdgeSyncConfig.DeclaredTable::perUser).orElse(true);
     }
