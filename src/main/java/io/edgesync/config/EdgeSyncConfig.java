@@ -153,6 +153,9 @@ public interface EdgeSyncConfig {
     /** Authentication and authorisation. */
     Security security();
 
+    /** Sign-in through identity providers ({@code /.auth/login/{provider}}) and the session tokens it gives. */
+    AuthConfig auth();
+
     interface Security {
 
         /**

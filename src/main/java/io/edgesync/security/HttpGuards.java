@@ -175,6 +175,9 @@ public class HttpGuards {
         headers.set("Referrer-Policy", "no-referrer");
         if (path.equals("/console") || path.startsWith("/console/")) {
             headers.set("Content-Security-Policy", CONSOLE_POLICY);
+        } else if (path.startsWith("/.auth/")) {
+            // the sign-in popup's page hands its result over with a script of this origin
+            headers.set("Content-Security-Policy", "default-src 'none'; script-src 'self'; frame-ancestors 'none'");
         } else if (!path.startsWith("/q/swagger-ui") && !path.startsWith("/q/dev")) {
             headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         }

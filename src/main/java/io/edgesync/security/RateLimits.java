@@ -35,7 +35,8 @@ final class RateLimits {
     }
 
     static boolean appliesTo(String normalizedPath) {
-        return normalizedPath.startsWith("/tables/") || normalizedPath.startsWith("/sync/");
+        return normalizedPath.startsWith("/tables/") || normalizedPath.startsWith("/sync/")
+                || normalizedPath.startsWith("/.auth/");
     }
 
     /** Takes the request's tokens; a refusal when a bucket is empty. */
