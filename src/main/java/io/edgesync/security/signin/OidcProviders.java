@@ -31,7 +31,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgesync.common.DomainException;
 import io.edgesync.common.ServiceUnavailableException;
-import io.edgesync.config.AuthConfig;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.security.AccessDeniedException;
 import io.quarkus.logging.Log;
@@ -58,7 +57,7 @@ public class OidcProviders {
             SignatureAlgorithm.RS384, SignatureAlgorithm.RS512, SignatureAlgorithm.PS256, SignatureAlgorithm.PS384,
             SignatureAlgorithm.PS512, SignatureAlgorithm.ES256, SignatureAlgorithm.ES384, SignatureAlgorithm.ES512);
 
-    private final Map<String, AuthConfig.Provider> providers;
+    private final Map<String, EdgeSyncConfig.Auth.Provider> providers;
     private final ObjectMapper json;
     private final HttpClient http;
     private final int clockSkewSeconds;
@@ -103,8 +102,8 @@ public class OidcProviders {
     }
 
     /** The configuration of provider {@code name}; 404 when there is no such provider. */
-    public AuthConfig.Provider provider(String name) {
-        AuthConfig.Provider provider = providers.get(name);
+    public EdgeSyncConfig.Auth.Provider provider(String name) {
+        EdgeSyncConfig.Auth.Provider provider = providers.get(name);
         if (provider == null) {
             throw DomainException.notFound("No identity provider named '" + name + "' is configured");
         }
@@ -121,7 +120,7 @@ public class OidcProviders {
      * token issued as a JWT for a configured audience; {@code nonce}, when given, must be the token's.
      */
     public VerifiedUser verify(String name, String token, Optional<String> nonce) {
-        AuthConfig.Provider provider = provider(name);
+        EdgeSyncConfig.Auth.Provider provider = provider(name);
         DefaultJWTParser parser = discover(name).parser().orElseThrow(() -> unavailable(name));
         JsonWebToken jwt;
         try {
@@ -169,7 +168,7 @@ public class OidcProviders {
     }
 
     private TokenSet callTokenEndpoint(String name, Map<String, String> form) {
-        AuthConfig.Provider provider = provider(name);
+        EdgeSyncConfig.Auth.Provider provider = provider(name);
         String endpoint = endpoints(name).tokenEndpoint()
                 .orElseThrow(() -> DomainException.invalid("Provider '" + name + "' has no token endpoint"));
         form.put("client_id", provider.clientId());
@@ -214,7 +213,7 @@ public class OidcProviders {
     }
 
     private Discovered discover(String name) {
-        AuthConfig.Provider provider = provider(name);
+        EdgeSyncConfig.Auth.Provider provider = provider(name);
         Discovered known = discovered.get(name);
         Instant now = Instant.now();
         if (known != null && (known.endpoints().isPresent()
@@ -231,7 +230,7 @@ public class OidcProviders {
         return fresh;
     }
 
-    private Discovered fetchDiscovery(String name, AuthConfig.Provider provider, Instant now) {
+    private Discovered fetchDiscovery(String name, EdgeSyncConfig.Auth.Provider provider, Instant now) {
         String issuer = LocalIssuer.resolve(provider.issuer());
         String url = (issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
                 + "/.well-known/openid-configuration";
@@ -262,7 +261,7 @@ public class OidcProviders {
         }
     }
 
-    private DefaultJWTParser parser(AuthConfig.Provider provider, Endpoints endpoints) {
+    private DefaultJWTParser parser(EdgeSyncConfig.Auth.Provider provider, Endpoints endpoints) {
         JWTAuthContextInfo context = new JWTAuthContextInfo();
         context.setIssuedBy(endpoints.issuer());
         context.setPublicKeyLocation(endpoints.jwksUri());
@@ -295,7 +294,7 @@ public class OidcProviders {
     }
 
     /** The gateway roles of a user: the provider's roles claim, mapped when a mapping is configured. */
-    static List<String> roles(AuthConfig.Provider provider, Map<String, Object> claims) {
+    static List<String> roles(EdgeSyncConfig.Auth.Provider provider, Map<String, Object> claims) {
         if (provider.rolesClaim().isEmpty()) {
             return List.of();
         }

@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import io.edgesync.config.AuthConfig;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.quarkus.logging.Log;
@@ -59,7 +58,7 @@ public class SessionKeys {
 
     private final Pool pool;
     private final Vertx vertx;
-    private final AuthConfig.Session config;
+    private final EdgeSyncConfig.Auth.Session config;
     private final boolean enabled;
     private final SecureRandom random = new SecureRandom();
     private volatile List<SigningKey> keys = List.of();

@@ -15,7 +15,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.edgesync.config.AuthConfig;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.security.DevKeys;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
@@ -39,7 +38,7 @@ public class SessionTokens {
     static final String SESSION_CLAIM = "sid";
 
     private final SessionKeys keys;
-    private final AuthConfig.Session config;
+    private final EdgeSyncConfig.Auth.Session config;
     private final String audience;
     private final int clockSkewSeconds;
     private final ObjectMapper json;

@@ -23,7 +23,7 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.edgesync.common.DomainException;
-import io.edgesync.config.AuthConfig;
+import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.security.AccessDeniedException;
 import io.quarkus.logging.Log;
 
@@ -129,7 +129,7 @@ public class SignInService {
      * @param completion how the result is handed over
      */
     public Start start(String provider, URI callback, String redirectTarget, Completion completion) {
-        AuthConfig.Provider settings = providers.provider(provider);
+        EdgeSyncConfig.Auth.Provider settings = providers.provider(provider);
         String authorizationEndpoint = providers.endpoints(provider)
                 .authorizationEndpoint()
                 .orElseThrow(() -> DomainException
