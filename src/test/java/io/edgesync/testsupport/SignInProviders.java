@@ -8,15 +8,12 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
  * The test profile of sign-in: tokens required (anonymous access off) and identity providers backed by a real OpenID
- * Connect provider run as a child process ({@link OidcProvider}), one issuer per configured provider name:
- * <ul>
- * <li>{@code idp}: the provider apps sign in with, client id {@link #CLIENT_ID}, roles from the {@code roles} claim with
- * {@code Sync.Admins} mapped to the gateway's {@code admin}, redirects allowed to {@link #APP_URL} only;
- * <li>{@code short}: tokens that expire after {@link OidcProvider#SHORT_LIVED_EXPIRY};
- * <li>{@code expired}: tokens issued already expired;
- * <li>{@code down}: a provider that cannot be reached.
- * </ul>
- * Session signing keys rotate every {@link #KEY_ROTATION_SECONDS} seconds here, so that a test sees a rotation.
+ * Connect provider run as a child process ({@link OidcProvider}), one issuer per configured provider name: <ul>
+ * <li>{@code idp}: the provider apps sign in with, client id {@link #CLIENT_ID}, roles from the {@code roles} claim
+ * with {@code Sync.Admins} mapped to the gateway's {@code admin}, redirects allowed to {@link #APP_URL} only;
+ * <li>{@code short}: tokens that expire after {@link OidcProvider#SHORT_LIVED_EXPIRY}; <li>{@code expired}: tokens
+ * issued already expired; <li>{@code down}: a provider that cannot be reached. </ul> Session signing keys rotate every
+ * {@link #KEY_ROTATION_SECONDS} seconds here, so that a test sees a rotation.
  */
 public class SignInProviders implements QuarkusTestProfile {
 

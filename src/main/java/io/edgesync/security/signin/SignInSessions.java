@@ -35,7 +35,8 @@ public class SignInSessions {
         return pool.preparedQuery("""
                 INSERT INTO auth_session (session_id, provider, user_id, roles, claims, refresh_token,
                                           provider_expires_at)
-                VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)""")
+                VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7)""")
+                // (the claims go as text: a string parameter of a jsonb column would be stored as a JSON string)
                 .execute(Tuple.tuple()
                         .addString(session.sessionId())
                         .addString(session.provider())

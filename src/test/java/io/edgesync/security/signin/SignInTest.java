@@ -72,7 +72,8 @@ class SignInTest {
     }
 
     private static Response readTodo(String sessionToken, String id) {
-        return given().header("ZUMO-API-VERSION", "2.0.0").header("X-ZUMO-AUTH", sessionToken)
+        return given().header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-AUTH", sessionToken)
                 .get("/tables/todoitem/" + id);
     }
 
@@ -117,8 +118,8 @@ class SignInTest {
         String expired = oidc().tokens(OidcProvider.EXPIRED, CLIENT_ID, mallory, Map.of()).idToken();
         String forged = resignedWithAnotherKey(oidc().tokens("idp", CLIENT_ID, mallory, Map.of()).idToken());
         // When each is posted to the provider it claims, then each is a 401 with a JSON message, and no session
-        for (String[] attempt : List.of(new String[] { "idp", otherIssuer }, new String[] { "idp", otherAudience },
-                new String[] { "expired", expired }, new String[] { "idp", forged })) {
+        for (String[] attempt : List.of(new String[]{"idp", otherIssuer}, new String[]{"idp", otherAudience},
+                new String[]{"expired", expired}, new String[]{"idp", forged})) {
             Response answer = signIn(attempt[0], "{\"id_token\":\"" + attempt[1] + "\"}");
             assertThat(answer.statusCode()).as(attempt[0]).isEqualTo(401);
             assertThat(answer.jsonPath().getInt("code")).isEqualTo(401);
@@ -156,8 +157,10 @@ class SignInTest {
         assertThat(start.statusCode()).isEqualTo(302);
         URI authorize = URI.create(start.header("Location"));
         Map<String, String> query = OidcProvider.queryParameters(authorize);
-        assertThat(query).containsKeys("state", "nonce", "code_challenge").containsEntry("client_id", CLIENT_ID)
-                .containsEntry("code_challenge_method", "S256").containsEntry("response_type", "code");
+        assertThat(query).containsKeys("state", "nonce", "code_challenge")
+                .containsEntry("client_id", CLIENT_ID)
+                .containsEntry("code_challenge_method", "S256")
+                .containsEntry("response_type", "code");
         String cookie = start.cookie(STATE_COOKIE);
         assertThat(cookie).isNotBlank();
         // When dave signs in at the provider, which is an admin there
@@ -206,15 +209,31 @@ class SignInTest {
     @Test
     void onlyAllowListedRedirectsAndOriginsAreServed() {
         // When a sign-in asks to end at a URL or origin nobody allowed
-        given().redirects().follow(false).queryParam("post_login_redirect_url", "https://evil.example/")
-                .get("/.auth/login/idp").then().statusCode(400);
-        given().redirects().follow(false).queryParam("post_login_redirect_url", SignInProviders.APP_ORIGIN + "/other")
-                .get("/.auth/login/idp").then().statusCode(400);
-        given().redirects().follow(false).queryParam("post_login_redirect_url", "//evil.example/")
-                .get("/.auth/login/idp").then().statusCode(400);
-        given().redirects().follow(false).queryParam("completion_type", "postMessage")
+        given().redirects()
+                .follow(false)
+                .queryParam("post_login_redirect_url", "https://evil.example/")
+                .get("/.auth/login/idp")
+                .then()
+                .statusCode(400);
+        given().redirects()
+                .follow(false)
+                .queryParam("post_login_redirect_url", SignInProviders.APP_ORIGIN + "/other")
+                .get("/.auth/login/idp")
+                .then()
+                .statusCode(400);
+        given().redirects()
+                .follow(false)
+                .queryParam("post_login_redirect_url", "//evil.example/")
+                .get("/.auth/login/idp")
+                .then()
+                .statusCode(400);
+        given().redirects()
+                .follow(false)
+                .queryParam("completion_type", "postMessage")
                 .queryParam("completion_origin", "https://evil.example")
-                .get("/.auth/login/idp").then().statusCode(400);
+                .get("/.auth/login/idp")
+                .then()
+                .statusCode(400);
         // Then each is refused; the gateway's own done page is always fine
         given().redirects().follow(false).get("/.auth/login/idp").then().statusCode(302);
     }
@@ -229,7 +248,9 @@ class SignInTest {
                 .get("/.auth/login/idp");
         URI callback = oidc().login(URI.create(start.header("Location")), unique("frank"), Map.of());
         // When the provider sends the popup back
-        Response page = given().redirects().follow(false).cookie(STATE_COOKIE, start.cookie(STATE_COOKIE))
+        Response page = given().redirects()
+                .follow(false)
+                .cookie(STATE_COOKIE, start.cookie(STATE_COOKIE))
                 .get(callback.toString());
         // Then its page holds the LoginCompleted message for that origin, posted by a script of the gateway
         page.then().statusCode(200).contentType(ContentType.HTML);
@@ -244,8 +265,11 @@ class SignInTest {
         // Given a session opened by the server-directed flow (the provider gave a refresh token)
         Response start = given().redirects().follow(false).get("/.auth/login/idp");
         URI callback = oidc().login(URI.create(start.header("Location")), unique("grace"), Map.of());
-        String location = given().redirects().follow(false).cookie(STATE_COOKIE, start.cookie(STATE_COOKIE))
-                .get(callback.toString()).header("Location");
+        String location = given().redirects()
+                .follow(false)
+                .cookie(STATE_COOKIE, start.cookie(STATE_COOKIE))
+                .get(callback.toString())
+                .header("Location");
         String session = URLDecoder.decode(location.substring(location.indexOf("#token=") + 7),
                 StandardCharsets.UTF_8).replaceAll(".*\"authenticationToken\":\"([^\"]+)\".*", "$1");
         // When the app refreshes it
@@ -270,7 +294,9 @@ class SignInTest {
     void aSessionOfAProviderTokenWithoutRefreshEndsWhenThatTokenExpires() throws Exception {
         // Given a session opened with a provider token that lives a few seconds (no refresh token)
         String id = oidc().tokens(OidcProvider.SHORT_LIVED, CLIENT_ID, unique("heidi"), Map.of()).idToken();
-        String session = signIn("short", "{\"id_token\":\"" + id + "\"}").then().statusCode(200).extract()
+        String session = signIn("short", "{\"id_token\":\"" + id + "\"}").then()
+                .statusCode(200)
+                .extract()
                 .path("authenticationToken");
         // When it is refreshed while the provider token is valid, then that works
         given().header("X-ZUMO-AUTH", session).get("/.auth/refresh").then().statusCode(200);
@@ -310,7 +336,9 @@ class SignInTest {
         String id = oidc().tokens("idp", CLIENT_ID, unique("ken"), Map.of()).idToken();
         String session;
         try (LogCapture log = LogCapture.start()) {
-            session = signIn("idp", "{\"id_token\":\"" + id + "\"}").then().statusCode(200).extract()
+            session = signIn("idp", "{\"id_token\":\"" + id + "\"}").then()
+                    .statusCode(200)
+                    .extract()
                     .path("authenticationToken");
             signIn("expired", "{\"id_token\":\"" + id + "\"}").then().statusCode(401);
             // Then no line holds the provider's token or the session token
