@@ -2,18 +2,24 @@
 
 /*
  * Plain HTTP access to the gateway's table endpoints (no SDK), used by the story to check what the server holds
- * and to change rows "from another client". Every request carries ZUMO-API-VERSION: 2.0.0.
+ * and to change rows "from another client". Every request carries ZUMO-API-VERSION: 2.0.0, and the user's session
+ * token as X-ZUMO-AUTH when the story runs signed in.
  */
 
 const API_VERSION = '2.0.0';
 
 class GatewayHttp {
-    constructor(baseUrl) {
+    /** authToken: a session token of the gateway, sent as X-ZUMO-AUTH as the SDK sends it; none when omitted. */
+    constructor(baseUrl, authToken) {
         this.baseUrl = baseUrl.replace(/\/+$/, '');
+        this.authToken = authToken || null;
     }
 
     async request(method, path, body, headers) {
         const requestHeaders = Object.assign({ 'ZUMO-API-VERSION': API_VERSION }, headers || {});
+        if (this.authToken) {
+            requestHeaders['X-ZUMO-AUTH'] = this.authToken;
+        }
         let payload;
         if (body !== undefined) {
             payload = JSON.stringify(body);

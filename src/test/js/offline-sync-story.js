@@ -11,6 +11,12 @@
  * carries a run-unique marker in `text` and a random UUID id, and every pull filters on that marker, so rows that
  * other tests write into the shared `todoitem` table cannot disturb it.
  *
+ * Signed in: with STORY_LOGIN_PROVIDER and STORY_LOGIN_ID_TOKEN (an id token of that provider) in the environment,
+ * the story first signs in as the SDK does (client.login(provider, {id_token}) -> POST /.auth/login/{provider}),
+ * every further device signs in with the kept session token (client.login(token) -> POST /.auth/login), the plain
+ * HTTP checks send the session token too, and a last step signs in a second user (STORY_OTHER_ID_TOKEN) who must see
+ * none of the first user's rows.
+ *
  * Exit code 0 and a last line "OFFLINE-SYNC-STORY OK" when every step passes; otherwise exit code 1 and a line
  * "OFFLINE-SYNC-STORY FAILED at step <step>: <what>".
  */
@@ -46,12 +52,20 @@ if (!baseUrl || !/^https?:\/\//.test(baseUrl)) {
     process.exit(2);
 }
 
+const LOGIN = process.env.STORY_LOGIN_PROVIDER ? {
+    provider: process.env.STORY_LOGIN_PROVIDER,
+    idToken: process.env.STORY_LOGIN_ID_TOKEN,
+    otherIdToken: process.env.STORY_OTHER_ID_TOKEN,
+} : null;
+
 const RUN = 'jsc-' + crypto.randomBytes(6).toString('hex');
 const QUERY_ID = 'story-' + RUN;
 const http = new GatewayHttp(baseUrl);
 const wire = new WireRecorder((line) => console.log(line));
 const labels = new Map();
 let currentStep = 'startup';
+/** The session token of the signed-in user, when the story runs signed in. */
+let sessionToken = null;
 
 function log(line) {
     console.log('    ' + line);
@@ -271,6 +285,11 @@ async function newDevice(tableName, withRecorder) {
     const store = new MemoryStore();
     await store.defineTable({ name: tableName, columnDefinitions: LOCAL_COLUMNS });
     let client = new MobileServiceClient(baseUrl);
+    if (sessionToken) {
+        // a device of the same user signs in with the kept token, as apps do at start (before the recorder)
+        const user = await client.login(sessionToken);
+        checkEqual(user.mobileServiceAuthenticationToken, sessionToken, 'the session token after a login with it');
+    }
     if (withRecorder) {
         client = client.withFilter(wire.filter);
     }
@@ -297,6 +316,22 @@ async function main() {
     let store;
     let context;
     let table;
+
+    if (LOGIN) {
+        await step('sign in with the provider\'s id token, as the SDK does', async () => {
+            const client = new MobileServiceClient(baseUrl);
+            const user = await client.login(LOGIN.provider, { id_token: LOGIN.idToken });
+            check(typeof user.userId === 'string' && user.userId.startsWith(LOGIN.provider + ':'),
+                () => 'the signed-in user should be named by the provider: ' + format(user));
+            checkEqual(client.currentUser.userId, user.userId, 'the client\'s current user');
+            check(typeof user.mobileServiceAuthenticationToken === 'string' &&
+                user.mobileServiceAuthenticationToken.split('.').length === 3,
+                () => 'the SDK should keep the gateway\'s session token: ' + format(user));
+            sessionToken = user.mobileServiceAuthenticationToken;
+            http.authToken = sessionToken;
+            log('signed in as ' + user.userId);
+        });
+    }
 
     await step('0: the gateway answers the v2 table protocol', async () => {
         const response = await http.request('GET', '/tables/' + TABLE + '?$top=1');
@@ -736,6 +771,34 @@ async function main() {
         await todoItem.pull(ownRows('TodoItem'), 'TodoItem-' + RUN);
         await expectLocalMatchesServer(device.store, 'TodoItem', 'after the second pull through TodoItem');
     });
+
+    if (LOGIN) {
+        await step('10: a second user signs in and sees none of the first user\'s rows', async () => {
+            const mine = await serverRows(true);
+            check(mine.size > 0, 'the first user should have rows of this run on the server');
+            // the second user's own phone: another installation of the app (a device belongs to its first user)
+            MobileServiceClient._applicationInstallationId = crypto.randomUUID();
+            const client = new MobileServiceClient(baseUrl);
+            const other = await client.login(LOGIN.provider, { id_token: LOGIN.otherIdToken });
+            const first = new MobileServiceClient(baseUrl);
+            const firstUser = await first.login(sessionToken);
+            check(other.userId !== firstUser.userId, () => 'two users, one id: ' + other.userId);
+            const otherHttp = new GatewayHttp(baseUrl, other.mobileServiceAuthenticationToken);
+            for (const id of mine.keys()) {
+                const response = await otherHttp.getItem(TABLE, id, true);
+                check(response.status === 404,
+                    () => 'the second user must not read ' + label(id) + ': ' + response.describe());
+            }
+            const seen = await otherHttp.query(TABLE, "indexof(text,'" + RUN + "') ge 0", true);
+            checkEqual(seen.status === 200 ? seen.json.length : seen.describe(), 0, 'rows of this run the second user sees');
+            const store = new MemoryStore();
+            await store.defineTable({ name: TABLE, columnDefinitions: LOCAL_COLUMNS });
+            const context = client.getSyncContext();
+            await context.initialize(store);
+            await client.getSyncTable(TABLE).pull(ownRows(TABLE), 'other-' + RUN);
+            checkEqual(localOwnRows(store, TABLE).length, 0, 'rows of this run in the second user\'s pull');
+        });
+    }
 }
 
 function reportFailure(error) {

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -100,11 +101,18 @@ final class NodeScripts {
 
     /** Runs a command in target/js-compat, logging each output line as it comes, and kills it after the timeout. */
     static Run run(String tag, List<String> command, Duration timeout) throws Exception {
+        return run(tag, command, timeout, Map.of());
+    }
+
+    /** {@link #run(String, List, Duration)} with further environment variables (not logged: they may be secrets). */
+    static Run run(String tag, List<String> command, Duration timeout, Map<String, String> environment)
+            throws Exception {
         Log.infof("[%s] $ %s", tag, String.join(" ", command));
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(WORK_DIR.toFile())
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         process.getOutputStream().close();
         StringBuilder output = new StringBuilder();
         Thread reader = new Thread(() -> {
