@@ -39,7 +39,9 @@ class TableOwnersTest {
             Map.entry("central_record", "central/CentralStore.java"),
             Map.entry("central_event", "central/CentralStore.java"),
             Map.entry("central_table", "central/CentralStore.java"),
-            Map.entry("central_outbox", "central/CentralStore.java")));
+            Map.entry("central_outbox", "central/CentralStore.java"),
+            Map.entry("auth_signing_key", "security/signin/SessionKeys.java"),
+            Map.entry("auth_session", "security/signin/SignInSessions.java")));
 
     private static final Pattern WRITE = Pattern.compile("\\b(?:INSERT\\s+INTO|DELETE\\s+FROM|UPDATE)\\s+([a-z_]+)\\b");
     private static final Pattern CREATE_TABLE = Pattern

@@ -58,6 +58,8 @@ import io.smallrye.common.annotation.Blocking;
 @ActiveIn(Role.EDGE)
 @Blocking
 @Tag(name = "Sign-in (App Service authentication)")
+@APIResponse(responseCode = "429", ref = "TooManyRequests")
+@APIResponse(responseCode = "500", ref = "InternalError")
 public class AuthResource {
 
     /** The cookie that keeps a server-directed sign-in's state until the provider sends the browser back. */
@@ -109,10 +111,10 @@ public class AuthResource {
     @RequestBody(description = "The provider's token: {\"id_token\": ...}, {\"access_token\": ...} or"
             + " {\"authorization_code\": ..., \"redirect_uri\": ..., \"code_verifier\": ...}")
     @APIResponse(responseCode = "200", description = "The session token and the user", content = @Content(schema = @Schema(implementation = LoginResponse.class)))
-    @APIResponse(responseCode = "400", description = "No token in the body", content = @Content(schema = @Schema(implementation = AuthError.class)))
-    @APIResponse(responseCode = "401", description = "The provider's token is not valid", content = @Content(schema = @Schema(implementation = AuthError.class)))
-    @APIResponse(responseCode = "404", description = "No such provider", content = @Content(schema = @Schema(implementation = AuthError.class)))
-    @APIResponse(responseCode = "503", description = "The provider cannot be reached", content = @Content(schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "400", description = "No token in the body", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "401", description = "The provider's token is not valid", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "404", description = "No such provider", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "503", description = "The provider cannot be reached", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
     public LoginResponse signInWithProviderToken(@PathParam("provider") String provider, String body) {
         return LoginResponse.of(signIn.signInWithProviderToken(provider, parse(body)));
     }
@@ -124,7 +126,7 @@ public class AuthResource {
     @Operation(summary = "Sign in again with a session token the app kept")
     @RequestBody(description = "{\"authenticationToken\": ...}")
     @APIResponse(responseCode = "200", description = "The session token and the user", content = @Content(schema = @Schema(implementation = LoginResponse.class)))
-    @APIResponse(responseCode = "401", description = "Not a valid session token", content = @Content(schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "401", description = "Not a valid session token", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
     public LoginResponse signInWithSessionToken(String body) {
         JsonNode token = parse(body).get("authenticationToken");
         if (token == null || !token.isTextual() || token.asText().isBlank()) {
@@ -137,8 +139,8 @@ public class AuthResource {
     @Path("/login/{provider}")
     @Operation(summary = "Sign in through the provider's pages (server-directed flow)")
     @APIResponse(responseCode = "302", description = "To the provider's sign-in page")
-    @APIResponse(responseCode = "400", description = "A redirect target or origin that is not allowed", content = @Content(schema = @Schema(implementation = AuthError.class)))
-    @APIResponse(responseCode = "404", description = "No such provider", content = @Content(schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "400", description = "A redirect target or origin that is not allowed", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "404", description = "No such provider", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
     public Response startSignIn(@PathParam("provider") String provider,
             @QueryParam("post_login_redirect_url") String redirectUrl,
             @QueryParam("post_login_redirect_uri") String redirectUri,
@@ -181,7 +183,7 @@ public class AuthResource {
     @Operation(summary = "Where the provider sends the browser back (server-directed flow)")
     @APIResponse(responseCode = "302", description = "To the app's URL, with the result in the fragment")
     @APIResponse(responseCode = "200", description = "The popup's page that hands the result to the app")
-    @APIResponse(responseCode = "401", description = "A sign-in that was not started here or took too long", content = @Content(schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "401", description = "A sign-in that was not started here or took too long", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
     public Response finishSignIn(@PathParam("provider") String provider, @QueryParam("code") String code,
             @QueryParam("state") String state, @QueryParam("error") String error,
             @CookieParam(STATE_COOKIE) String cookie, @Context UriInfo uri) {
@@ -238,7 +240,7 @@ public class AuthResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The signed-in user's provider, id and claims")
     @APIResponse(responseCode = "200", description = "One entry, for the session of the token sent", content = @Content(schema = @Schema(implementation = MeEntry[].class)))
-    @APIResponse(responseCode = "401", description = "No valid session token", content = @Content(schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "401", description = "No valid session token", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
     public List<MeEntry> me(@HeaderParam("X-ZUMO-AUTH") String zumoAuth,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         SignInService.Me me = signIn.me(sessionToken(zumoAuth, authorization));
@@ -259,7 +261,7 @@ public class AuthResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "A fresh session token while the provider session lasts")
     @APIResponse(responseCode = "200", description = "The new session token and the user", content = @Content(schema = @Schema(implementation = LoginResponse.class)))
-    @APIResponse(responseCode = "401", description = "No valid session token, or the provider session ended", content = @Content(schema = @Schema(implementation = AuthError.class)))
+    @APIResponse(responseCode = "401", description = "No valid session token, or the provider session ended", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AuthError.class)))
     public LoginResponse refresh(@HeaderParam("X-ZUMO-AUTH") String zumoAuth,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return LoginResponse.of(signIn.refresh(sessionToken(zumoAuth, authorization)));
