@@ -1,5 +1,6 @@
 package io.edgesync.security;
 
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -20,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Turning anonymous access off closes every development door the local default opens, whatever the configuration
- * profile says: no development tokens (the profile still asks for them here), metrics for admins only, no cross-origin
- * access for origins nobody listed, no request body read from a caller without a token.
+ * profile says: no development tokens (the profile still asks for them here) and no development sign-in provider,
+ * metrics for admins only, no cross-origin access for origins nobody listed, no request body read from a caller without
+ * a token.
  */
 @QuarkusTest
 @TestProfile(AnonymousOff.class)
@@ -37,6 +39,26 @@ class AnonymousAccessOffTest {
                 .post("/dev/tokens")
                 .then()
                 .statusCode(404);
+    }
+
+    @Test
+    void theDevelopmentSignInProviderIsGoneOnceAnonymousAccessIsOff() {
+        // Given anonymous access off, though the profile still configures the development provider
+        // When anyone asks for its discovery document, its page or a token for mallory as admin
+        Response discovery = given().get("/dev/oidc/.well-known/openid-configuration");
+        Response page = given().get("/dev/oidc/authorize?response_type=code&client_id=x&redirect_uri=http://a.test/");
+        Response token = given().formParam("grant_type", "password")
+                .formParam("client_id", "edgesync-local")
+                .formParam("username", "mallory")
+                .formParam("roles", "admin")
+                .post("/dev/oidc/token");
+
+        // Then there is no such door: 404 problems, and no token
+        for (Response answer : List.of(discovery, page, token)) {
+            assertThat(answer.statusCode()).isEqualTo(404);
+            assertThat(answer.contentType()).startsWith("application/problem+json");
+            assertThat(answer.asString()).doesNotContain("id_token");
+        }
     }
 
     @Test
