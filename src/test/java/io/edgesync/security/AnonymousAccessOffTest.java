@@ -52,6 +52,8 @@ class AnonymousAccessOffTest {
                 .formParam("username", "mallory")
                 .formParam("roles", "admin")
                 .post("/dev/oidc/token");
+        // or signs in with it
+        Response signIn = given().redirects().follow(false).get("/.auth/login/dev");
 
         // Then there is no such door: 404 problems, and no token
         for (Response answer : List.of(discovery, page, token)) {
@@ -59,6 +61,9 @@ class AnonymousAccessOffTest {
             assertThat(answer.contentType()).startsWith("application/problem+json");
             assertThat(answer.asString()).doesNotContain("id_token");
         }
+        // and no such provider
+        assertThat(signIn.statusCode()).isEqualTo(404);
+        assertThat(signIn.jsonPath().getString("message")).contains("No identity provider named 'dev'");
     }
 
     @Test

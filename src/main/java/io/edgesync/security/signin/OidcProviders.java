@@ -33,6 +33,7 @@ import io.edgesync.common.DomainException;
 import io.edgesync.common.ServiceUnavailableException;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.security.AccessDeniedException;
+import io.edgesync.security.DevTokenResource;
 import io.quarkus.logging.Log;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
@@ -65,7 +66,14 @@ public class OidcProviders {
 
     public OidcProviders(EdgeSyncConfig config, ObjectMapper json,
             @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "5") int clockSkewSeconds) {
-        this.providers = config.auth().providers();
+        // a provider served by this gateway (the development provider) exists only where development tokens do
+        boolean localProviders = DevTokenResource.enabled(config.security());
+        this.providers = config.auth()
+                .providers()
+                .entrySet()
+                .stream()
+                .filter(entry -> localProviders || !LocalIssuer.isLocal(entry.getValue().issuer()))
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
         this.json = json;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(CONNECT_TIMEOUT)
