@@ -1,10 +1,18 @@
 package io.edgesync.security.signin;
 
+import java.net.CookieManager;
+import java.net.CookiePolicy;
 import java.net.URI;
+import java.net.URL;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +28,7 @@ import io.edgesync.testsupport.LogCapture;
 import io.edgesync.testsupport.OidcProvider;
 import io.edgesync.testsupport.SignInProviders;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -42,6 +51,9 @@ class SignInTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String STATE_COOKIE = "EdgeSyncLoginState";
+
+    @TestHTTPResource("/")
+    URL root;
 
     private static OidcProvider oidc() {
         return SignInProviders.Provider.oidc();
@@ -186,6 +198,44 @@ class SignInTest {
         assertThat(me.asString()).doesNotContain("refresh_token").doesNotContain(session);
         // And the same callback cannot be used twice: the cookie is cleared, and the code is spent
         assertThat(finish.getDetailedCookie(STATE_COOKIE).getMaxAge()).isZero();
+    }
+
+    @Test
+    void aBrowserLikeClientKeepingItsCookiesFollowsEveryRedirectToTheApp() throws Exception {
+        // Given an HTTP client with a cookie jar, which follows each redirect itself as a browser would
+        HttpClient browser = HttpClient.newBuilder()
+                .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        String user = unique("walter");
+        // When it opens the sign-in page of the app's provider
+        HttpResponse<String> answer = browser.send(HttpRequest.newBuilder(URI.create(
+                root + ".auth/login/idp?post_login_redirect_url=" + SignInProviders.APP_URL)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        List<Integer> statuses = new ArrayList<>();
+        URI current = URI.create(root + ".auth/login/idp");
+        for (int hop = 0; hop < 6 && answer.statusCode() == 302; hop++) {
+            statuses.add(answer.statusCode());
+            current = current.resolve(answer.headers().firstValue("Location").orElseThrow());
+            if (current.toString().startsWith(SignInProviders.APP_URL)) {
+                break;
+            }
+            answer = browser.send(HttpRequest.newBuilder(current).build(), HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() == 200 && current.getPath().endsWith("/authorize")) {
+                // the provider's sign-in form, filled in and sent back to the same address
+                statuses.add(200);
+                answer = browser.send(HttpRequest.newBuilder(current)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString("username=" + user + "&claims="
+                                + URLEncoder.encode("{\"aud\":\"" + CLIENT_ID + "\"}", StandardCharsets.UTF_8)))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+            }
+        }
+        // Then it went gateway -> provider (form) -> gateway callback -> app, and the app got its token
+        assertThat(statuses).containsExactly(302, 200, 302, 302);
+        assertThat(current.toString()).startsWith(SignInProviders.APP_URL + "#token=");
+        assertThat(URLDecoder.decode(current.getRawFragment(), StandardCharsets.UTF_8))
+                .contains("\"userId\":\"idp:" + user + "\"", "\"authenticationToken\":\"");
     }
 
     @Test
