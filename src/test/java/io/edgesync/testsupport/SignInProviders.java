@@ -1,5 +1,8 @@
 package io.edgesync.testsupport;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 
@@ -18,9 +21,19 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 public class SignInProviders implements QuarkusTestProfile {
 
     public static final String CLIENT_ID = "edgesync-app";
-    public static final String APP_URL = "http://localhost:4280/app/";
-    public static final String APP_ORIGIN = "http://localhost:4280";
+    /** A port free when the tests start, for an app page a test may serve (the browser's popup sign-in). */
+    public static final int APP_PORT = freePort();
+    public static final String APP_ORIGIN = "http://localhost:" + APP_PORT;
+    public static final String APP_URL = APP_ORIGIN + "/app/";
     public static final int KEY_ROTATION_SECONDS = 6;
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @Override
     public Map<String, String> getConfigOverrides() {

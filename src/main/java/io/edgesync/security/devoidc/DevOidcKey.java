@@ -1,7 +1,6 @@
 package io.edgesync.security.devoidc;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,12 +12,11 @@ import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import io.edgesync.security.signin.Jwks;
 
 /**
  * The signing key of the development provider: the local key pair that also signs development tokens
@@ -72,22 +70,6 @@ final class DevOidcKey {
 
     /** The public key as a JSON Web Key Set of one key. */
     Map<String, Object> jwks() {
-        Map<String, Object> jwk = new LinkedHashMap<>();
-        jwk.put("kty", "RSA");
-        jwk.put("kid", KID);
-        jwk.put("use", "sig");
-        jwk.put("alg", "RS256");
-        jwk.put("n", unsigned(publicKey.getModulus()));
-        jwk.put("e", unsigned(publicKey.getPublicExponent()));
-        return Map.of("keys", List.of(jwk));
-    }
-
-    /** A big-endian unsigned integer in base64url, as JWK wants its RSA members. */
-    private static String unsigned(BigInteger value) {
-        byte[] bytes = value.toByteArray();
-        if (bytes.length > 1 && bytes[0] == 0) {
-            bytes = Arrays.copyOfRange(bytes, 1, bytes.length);
-        }
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return Jwks.keySet(Map.of(KID, publicKey));
     }
 }

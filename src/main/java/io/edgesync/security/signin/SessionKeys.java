@@ -122,18 +122,9 @@ public class SessionKeys {
 
     /** The public keys that verify session tokens now, as a JSON Web Key Set. */
     public Map<String, Object> jwks() {
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (SigningKey key : keys) {
-            Map<String, Object> jwk = new LinkedHashMap<>();
-            jwk.put("kty", "RSA");
-            jwk.put("use", "sig");
-            jwk.put("alg", "RS256");
-            jwk.put("kid", key.kid());
-            jwk.put("n", base64Url(key.publicKey().getModulus().toByteArray()));
-            jwk.put("e", base64Url(key.publicKey().getPublicExponent().toByteArray()));
-            list.add(jwk);
-        }
-        return Map.of("keys", list);
+        Map<String, RSAPublicKey> publicKeys = new LinkedHashMap<>();
+        keys.forEach(key -> publicKeys.put(key.kid(), key.publicKey()));
+        return Jwks.keySet(publicKeys);
     }
 
     /** Whether a sign-out ended the session {@code sessionId} (known here within a refresh interval). */
@@ -213,15 +204,5 @@ public class SessionKeys {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Session signing key " + row.getString(0) + " cannot be read", e);
         }
-    }
-
-    /** A key component as a JWK wants it: unsigned big-endian, without the sign byte of {@code BigInteger}. */
-    private static String base64Url(byte[] bytes) {
-        int start = 0;
-        while (start < bytes.length - 1 && bytes[start] == 0) {
-            start++;
-        }
-        byte[] trimmed = java.util.Arrays.copyOfRange(bytes, start, bytes.length);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(trimmed);
     }
 }

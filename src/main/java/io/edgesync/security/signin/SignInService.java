@@ -192,13 +192,7 @@ public class SignInService {
      * window, while the provider session lasts (its refresh token still works, or its own token has not expired).
      */
     public SignedIn refresh(String authenticationToken) {
-        JsonWebToken jwt = verifySession(authenticationToken, true);
-        String sessionId = jwt.getClaim(SessionTokens.SESSION_CLAIM);
-        SignInSession session = sessions.findOpen(sessionId)
-                .await()
-                .atMost(WAIT)
-                .orElseThrow(() -> new AccessDeniedException(DomainException.Kind.UNAUTHENTICATED,
-                        "The session has ended: sign in again"));
+        SignInSession session = openSession(verifySession(authenticationToken, true));
         Optional<String> newRefreshToken = Optional.empty();
         Optional<Instant> providerExpiry = Optional.empty();
         if (session.refreshToken().isPresent()) {
@@ -217,7 +211,7 @@ public class SignInService {
             throw new AccessDeniedException(DomainException.Kind.UNAUTHENTICATED,
                     "The provider session has ended: sign in again");
         }
-        sessions.refreshed(sessionId, newRefreshToken, providerExpiry).await().atMost(WAIT);
+        sessions.refreshed(session.sessionId(), newRefreshToken, providerExpiry).await().atMost(WAIT);
         SessionTokens.Issued issued = tokens.issue(session).await().atMost(WAIT);
         return new SignedIn(issued.token(), session.userId(), issued.expiresAt());
     }
@@ -230,12 +224,7 @@ public class SignInService {
     /** {@code /.auth/me} for a valid session token. */
     public Me me(String authenticationToken) {
         JsonWebToken jwt = verifySession(authenticationToken, false);
-        String sessionId = jwt.getClaim(SessionTokens.SESSION_CLAIM);
-        SignInSession session = sessions.findOpen(sessionId)
-                .await()
-                .atMost(WAIT)
-                .orElseThrow(() -> new AccessDeniedException(DomainException.Kind.UNAUTHENTICATED,
-                        "The session has ended: sign in again"));
+        SignInSession session = openSession(jwt);
         return new Me(session.provider(), session.userId(), session.roles(), session.claims(),
                 Instant.ofEpochSecond(jwt.getExpirationTime()));
     }
@@ -331,6 +320,16 @@ public class SignInService {
         SessionTokens.Issued issued = tokens.issue(session).await().atMost(WAIT);
         Log.infof("%s signed in with %s", user.userId(), user.provider());
         return new SignedIn(issued.token(), user.userId(), issued.expiresAt());
+    }
+
+    /** The session of a verified session token, unless it has ended. */
+    private SignInSession openSession(JsonWebToken jwt) {
+        String sessionId = jwt.getClaim(SessionTokens.SESSION_CLAIM);
+        return sessions.findOpen(sessionId)
+                .await()
+                .atMost(WAIT)
+                .orElseThrow(() -> new AccessDeniedException(DomainException.Kind.UNAUTHENTICATED,
+                        "The session has ended: sign in again"));
     }
 
     private JsonWebToken verifySession(String token, boolean allowRefreshWindow) {
