@@ -278,7 +278,7 @@ public class OidcProviders {
                 .orElse(List.of(provider.clientId()))));
         context.setSignatureAlgorithm(ALGORITHMS);
         context.setClockSkew(clockSkewSeconds);
-        // a key the provider just published (a rotation) is fetched at once, at most every 30 s
+        // keys are read again hourly, and at once for a key id not known yet (a rotation), at most once a minute
         context.setForcedJwksRefreshInterval(1);
         context.setJwksRefreshInterval(60);
         context.setRequireNamedPrincipal(false);

@@ -195,6 +195,7 @@ public class SignInService {
         SignInSession session = openSession(verifySession(authenticationToken, true));
         Optional<String> newRefreshToken = Optional.empty();
         Optional<Instant> providerExpiry = Optional.empty();
+        List<String> roles = session.roles();
         if (session.refreshToken().isPresent()) {
             OidcProviders.TokenSet tokenSet = providers.refresh(session.provider(), session.refreshToken().get());
             newRefreshToken = tokenSet.refreshToken();
@@ -206,13 +207,17 @@ public class SignInService {
                             "The provider answered for another user: sign in again");
                 }
                 providerExpiry = user.expiresAt();
+                // the roles the provider gives now: a role taken away there is gone at the next refresh
+                roles = user.roles();
             }
         } else if (session.providerExpiresAt().map(expiry -> expiry.isBefore(Instant.now())).orElse(true)) {
             throw new AccessDeniedException(DomainException.Kind.UNAUTHENTICATED,
                     "The provider session has ended: sign in again");
         }
-        sessions.refreshed(session.sessionId(), newRefreshToken, providerExpiry).await().atMost(WAIT);
-        SessionTokens.Issued issued = tokens.issue(session).await().atMost(WAIT);
+        sessions.refreshed(session.sessionId(), newRefreshToken, providerExpiry, roles).await().atMost(WAIT);
+        SignInSession renewed = new SignInSession(session.sessionId(), session.provider(), session.userId(), roles,
+                session.claims(), Optional.empty(), providerExpiry.or(session::providerExpiresAt));
+        SessionTokens.Issued issued = tokens.issue(renewed).await().atMost(WAIT);
         return new SignedIn(issued.token(), session.userId(), issued.expiresAt());
     }
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -57,14 +58,15 @@ public class SignInSessions {
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(decode(rows.iterator().next())));
     }
 
-    /** Records a refresh: the provider's new refresh token and expiry, when it gave them. */
-    public Uni<Void> refreshed(String sessionId, Optional<String> refreshToken, Optional<Instant> providerExpiresAt) {
+    /** Records a refresh: the provider's new refresh token and expiry, when it gave them, and the roles now. */
+    public Uni<Void> refreshed(String sessionId, Optional<String> refreshToken, Optional<Instant> providerExpiresAt,
+            List<String> roles) {
         return pool.preparedQuery("""
                 UPDATE auth_session SET refreshed_at = now(), refresh_token = coalesce($2, refresh_token),
-                       provider_expires_at = coalesce($3, provider_expires_at)
+                       provider_expires_at = coalesce($3, provider_expires_at), roles = $4
                 WHERE session_id = $1""")
                 .execute(Tuple.of(sessionId, refreshToken.orElse(null),
-                        providerExpiresAt.map(SignInSessions::utc).orElse(null)))
+                        providerExpiresAt.map(SignInSessions::utc).orElse(null), roles.toArray(String[]::new)))
                 .replaceWithVoid();
     }
 

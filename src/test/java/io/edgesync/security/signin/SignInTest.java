@@ -314,7 +314,8 @@ class SignInTest {
     void aSessionIsRefreshedThroughTheProviderAndEndsAtSignOut() {
         // Given a session opened by the server-directed flow (the provider gave a refresh token)
         Response start = given().redirects().follow(false).get("/.auth/login/idp");
-        URI callback = oidc().login(URI.create(start.header("Location")), unique("grace"), Map.of());
+        URI callback = oidc().login(URI.create(start.header("Location")), unique("grace"),
+                Map.of("roles", List.of("Sync.Admins")));
         String location = given().redirects()
                 .follow(false)
                 .cookie(STATE_COOKIE, start.cookie(STATE_COOKIE))
@@ -330,6 +331,8 @@ class SignInTest {
         assertThat(fresh).isNotEqualTo(session);
         assertThat(refreshed.jsonPath().getString("user.userId")).startsWith("idp:grace-");
         insertTodo(fresh, UUID.randomUUID().toString(), "after refresh").then().statusCode(201);
+        // with the roles the provider gives at the refresh
+        given().header("X-ZUMO-AUTH", fresh).get("/admin/overview").then().statusCode(200);
         // When the user signs out
         Response logout = given().redirects().follow(false).header("X-ZUMO-AUTH", fresh).get("/.auth/logout");
         // Then the session's tokens are refused everywhere, also for a refresh
