@@ -257,6 +257,25 @@ class SignInTest {
     }
 
     @Test
+    void whatLooksLikeASessionTokenButIsNotOneIsRefused() {
+        // Given a sign-in's state cookie (signed with the session key) and a session token with a changed payload
+        String cookie = given().redirects().follow(false).get("/.auth/login/idp").cookie(STATE_COOKIE);
+        String session = sessionTokenOf(unique("oscar"));
+        String[] parts = session.split("\\.");
+        String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+                .replaceAll("\"sub\":\"[^\"]+\"", "\"sub\":\"idp:somebody-else\"");
+        String changed = parts[0] + "." + Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+        // When either is sent as a session token, then it is a 401, on the tables and at /.auth
+        for (String token : List.of(cookie, changed)) {
+            insertTodo(token, UUID.randomUUID().toString(), "forged").then().statusCode(401);
+            given().header("X-ZUMO-AUTH", token).get("/.auth/me").then().statusCode(401);
+            given().header("X-ZUMO-AUTH", token).get("/.auth/refresh").then().statusCode(401);
+        }
+    }
+
+    @Test
     void onlyAllowListedRedirectsAndOriginsAreServed() {
         // When a sign-in asks to end at a URL or origin nobody allowed
         given().redirects()
