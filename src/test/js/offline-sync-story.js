@@ -14,8 +14,8 @@
  * Signed in: with STORY_LOGIN_PROVIDER and STORY_LOGIN_ID_TOKEN (an id token of that provider) in the environment,
  * the story first signs in as the SDK does (client.login(provider, {id_token}) -> POST /.auth/login/{provider}),
  * every further device signs in with the kept session token (client.login(token) -> POST /.auth/login), the plain
- * HTTP checks send the session token too, and a last step signs in a second user (STORY_OTHER_ID_TOKEN) who must see
- * none of the first user's rows.
+ * HTTP checks send the session token too, and a last step signs in a second user with an access token
+ * (STORY_OTHER_ACCESS_TOKEN, client.login(provider, {access_token})) who must see none of the first user's rows.
  *
  * Exit code 0 and a last line "OFFLINE-SYNC-STORY OK" when every step passes; otherwise exit code 1 and a line
  * "OFFLINE-SYNC-STORY FAILED at step <step>: <what>".
@@ -55,7 +55,7 @@ if (!baseUrl || !/^https?:\/\//.test(baseUrl)) {
 const LOGIN = process.env.STORY_LOGIN_PROVIDER ? {
     provider: process.env.STORY_LOGIN_PROVIDER,
     idToken: process.env.STORY_LOGIN_ID_TOKEN,
-    otherIdToken: process.env.STORY_OTHER_ID_TOKEN,
+    otherAccessToken: process.env.STORY_OTHER_ACCESS_TOKEN,
 } : null;
 
 const RUN = 'jsc-' + crypto.randomBytes(6).toString('hex');
@@ -779,7 +779,7 @@ async function main() {
             // the second user's own phone: another installation of the app (a device belongs to its first user)
             MobileServiceClient._applicationInstallationId = crypto.randomUUID();
             const client = new MobileServiceClient(baseUrl);
-            const other = await client.login(LOGIN.provider, { id_token: LOGIN.otherIdToken });
+            const other = await client.login(LOGIN.provider, { access_token: LOGIN.otherAccessToken });
             const first = new MobileServiceClient(baseUrl);
             const firstUser = await first.login(sessionToken);
             check(other.userId !== firstUser.userId, () => 'two users, one id: ' + other.userId);

@@ -37,18 +37,19 @@ class JsClientSignInTest {
 
     @Test
     void theJsClientSignsInWithTheProvidersTokenAndSyncsAsThatUser() throws Exception {
-        // Given Node.js with the SDK, and id tokens the provider issued to two users of the app
+        // Given Node.js with the SDK, an id token the provider issued to one user and an access token to another
         Path node = NodeScripts.prepare();
         OidcProvider oidc = SignInProviders.Provider.oidc();
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String first = oidc.tokens("idp", SignInProviders.CLIENT_ID, "olivia-" + suffix, Map.of()).idToken();
-        String second = oidc.tokens("idp", SignInProviders.CLIENT_ID, "peter-" + suffix, Map.of()).idToken();
+        String second = oidc.tokens("idp", SignInProviders.CLIENT_ID, "peter-" + suffix, Map.of()).accessToken();
 
         // When the story signs in with the first and runs, with tokens required
         String baseUrl = root.toString().replaceAll("/+$", "");
         NodeScripts.Run story = NodeScripts.run("signed-in story",
                 List.of(node.toString(), "offline-sync-story.js", baseUrl), STORY_TIMEOUT,
-                Map.of("STORY_LOGIN_PROVIDER", "idp", "STORY_LOGIN_ID_TOKEN", first, "STORY_OTHER_ID_TOKEN", second));
+                Map.of("STORY_LOGIN_PROVIDER", "idp", "STORY_LOGIN_ID_TOKEN", first, "STORY_OTHER_ACCESS_TOKEN",
+                        second));
 
         // Then every step passed, the sign-ins and the second user's view included
         assertThat(story.exitCode()).as("exit code of the signed-in story%s; output:%n%s", story.timeoutNote(),
