@@ -176,8 +176,8 @@ class FilterEvaluatorAgreesWithPostgresTest {
     private static Connection connection;
     private static final Map<String, ObjectNode> EXACT_ROWS = new LinkedHashMap<>();
     /**
-     * The row with a number written with trailing zeros in a string column ("2.50"): only an exact parse keeps them,
-     * so it is left out of the rows parsed with doubles (documented on FilterEvaluator).
+     * The row with a number written with trailing zeros in a string column ("2.50"): only an exact parse keeps them, so
+     * it is left out of the rows parsed with doubles (documented on FilterEvaluator).
      */
     private static final String WRITTEN_SCALE_ROW = "r13";
     private static final Map<String, ObjectNode> DOUBLE_ROWS = new LinkedHashMap<>();
