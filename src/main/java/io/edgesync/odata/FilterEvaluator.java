@@ -82,7 +82,7 @@ public final class FilterEvaluator {
      */
     public static FilterEvaluator of(Expr filter, ColumnResolver columns) {
         new SqlTranslator(columns, new SqlParams()).where(filter);
-        return new FilterEvaluator(new Compiler(columns).emit(filter, T.BOOLEAN).node());
+        return new FilterEvaluator(new Compiler(columns).emit(filter, ExprType.BOOLEAN).node());
     }
 
     /**
@@ -107,21 +107,6 @@ public final class FilterEvaluator {
     }
 
     // ---- the compiled form
-
-    /** Types as the translator sees them. */
-    private enum T {
-        STRING, NUMBER, BOOLEAN, DATETIME, NULL, UNKNOWN;
-
-        static T of(ValueType type) {
-            return switch (type) {
-                case STRING -> STRING;
-                case NUMBER -> NUMBER;
-                case BOOLEAN -> BOOLEAN;
-                case DATETIME -> DATETIME;
-                case UNKNOWN -> UNKNOWN;
-            };
-        }
-    }
 
     /**
      * A compiled expression: its value for a row as a String, BigDecimal, Boolean or Instant, or null for SQL's NULL.
@@ -153,54 +138,19 @@ public final class FilterEvaluator {
             this.columns = columns;
         }
 
-        private T typeOf(Expr e) {
-            if (e instanceof Expr.StringLiteral) {
-                return T.STRING;
-            }
-            if (e instanceof Expr.NumberLiteral) {
-                return T.NUMBER;
-            }
-            if (e instanceof Expr.BooleanLiteral) {
-                return T.BOOLEAN;
-            }
-            if (e instanceof Expr.DateTimeLiteral) {
-                return T.DATETIME;
-            }
-            if (e instanceof Expr.NullLiteral) {
-                return T.NULL;
-            }
-            if (e instanceof Expr.Member m) {
-                return T.of(resolve(m.name()).type());
-            }
-            if (e instanceof Expr.Unary u) {
-                return u.operator() == Expr.UnaryOp.NOT ? T.BOOLEAN : T.NUMBER;
-            }
-            if (e instanceof Expr.Binary b) {
-                return b.operator().isArithmetic() ? T.NUMBER : T.BOOLEAN;
-            }
-            if (e instanceof Expr.Call c) {
-                return T.of(c.function().resultType());
-            }
-            return T.BOOLEAN;
+        private ExprType typeOf(Expr e) {
+            return ExprType.of(e, name -> resolve(name).type());
         }
 
-        private static T unify(T a, T b) {
-            if (a == b) {
-                return a;
+        private static ExprType unify(ExprType a, ExprType b) {
+            ExprType common = ExprType.unify(a, b);
+            if (common == null) {
+                throw new ODataException("Type error in " + FILTER + ": cannot compare these operands");
             }
-            if (a == T.UNKNOWN) {
-                return b;
-            }
-            if (b == T.UNKNOWN) {
-                return a;
-            }
-            if ((a == T.STRING && b == T.DATETIME) || (a == T.DATETIME && b == T.STRING)) {
-                return T.DATETIME;
-            }
-            throw new ODataException("Type error in " + FILTER + ": cannot compare these operands");
+            return common;
         }
 
-        Compiled emit(Expr e, T want) {
+        Compiled emit(Expr e, ExprType want) {
             if (e instanceof Expr.Member m) {
                 return Compiled.of(member(m, want));
             }
@@ -209,7 +159,7 @@ public final class FilterEvaluator {
                     throw unsupported("a string literal with the NUL character",
                             "PostgreSQL text cannot hold it, so the query fails");
                 }
-                if (want == T.DATETIME) {
+                if (want == ExprType.DATETIME) {
                     return Compiled.constant(ODataLiterals.dateOrDateTime(s.value())
                             .orElseThrow(() -> new ODataException("Type error in " + FILTER + ": '"
                                     + ODataLexer.excerpt(s.value()) + "' is used as a date-time but is not one"))
@@ -220,7 +170,7 @@ public final class FilterEvaluator {
             if (e instanceof Expr.NullLiteral) {
                 throw new ODataException("Type error in " + FILTER + ": null can only be compared with 'eq' or 'ne'");
             }
-            T have = typeOf(e);
+            ExprType have = typeOf(e);
             if (have != want) {
                 throw unsupported("a string expression compared with a date-time",
                         "PostgreSQL reads date-time text more leniently than the evaluator can");
@@ -249,17 +199,17 @@ public final class FilterEvaluator {
             throw new IllegalStateException("unexpected expression " + e);
         }
 
-        private Node member(Expr.Member m, T want) {
+        private Node member(Expr.Member m, ExprType want) {
             ResolvedColumn column = resolve(m.name());
-            T have = T.of(column.type());
+            ExprType have = ExprType.of(column.type());
             String key = column.name();
-            if (have == T.STRING && want == T.DATETIME) {
+            if (have == ExprType.STRING && want == ExprType.DATETIME) {
                 throw unsupported("the string column '" + ODataLexer.excerpt(m.name()) + "' compared with a date-time",
                         "PostgreSQL reads date-time text more leniently than the evaluator can");
             }
             // a system column is read as its own type; a user column as the type wanted, like the es_* helpers
-            T read = column.isSystem() && have != T.UNKNOWN ? have : want;
-            if (read == T.UNKNOWN) {
+            ExprType read = column.isSystem() && have != ExprType.UNKNOWN ? have : want;
+            if (read == ExprType.UNKNOWN) {
                 throw unsupported("a comparison of two columns of unknown type ('" + ODataLexer.excerpt(m.name())
                         + "')", "PostgreSQL compares their raw JSON values");
             }
@@ -268,13 +218,13 @@ public final class FilterEvaluator {
 
         private Compiled unary(Expr.Unary u) {
             if (u.operator() == Expr.UnaryOp.NOT) {
-                Node operand = emit(u.operand(), T.BOOLEAN).node();
+                Node operand = emit(u.operand(), ExprType.BOOLEAN).node();
                 return Compiled.of(row -> {
                     Boolean value = (Boolean) operand.eval(row);
                     return value == null ? null : !value;
                 });
             }
-            Compiled operand = emit(u.operand(), T.NUMBER);
+            Compiled operand = emit(u.operand(), ExprType.NUMBER);
             return new Compiled(row -> {
                 BigDecimal value = (BigDecimal) operand.node().eval(row);
                 return value == null ? null : value.negate();
@@ -284,8 +234,8 @@ public final class FilterEvaluator {
         private Compiled binary(Expr.Binary b) {
             BinaryOp op = b.operator();
             if (op.isLogical()) {
-                Node l = emit(b.left(), T.BOOLEAN).node();
-                Node r = emit(b.right(), T.BOOLEAN).node();
+                Node l = emit(b.left(), ExprType.BOOLEAN).node();
+                Node r = emit(b.right(), ExprType.BOOLEAN).node();
                 return Compiled.of(op == BinaryOp.AND ? row -> and(l, r, row) : row -> or(l, r, row));
             }
             if (op.isArithmetic()) {
@@ -324,8 +274,8 @@ public final class FilterEvaluator {
                 throw unsupported("'div'", "PostgreSQL rounds a numeric quotient to a scale taken from how the"
                         + " operands were written, which a parsed row does not keep");
             }
-            Compiled l = emit(b.left(), T.NUMBER);
-            Compiled r = emit(b.right(), T.NUMBER);
+            Compiled l = emit(b.left(), ExprType.NUMBER);
+            Compiled r = emit(b.right(), ExprType.NUMBER);
             boolean integer = l.integer() && r.integer();
             return new Compiled(row -> {
                 BigDecimal a = (BigDecimal) l.node().eval(row);
@@ -358,17 +308,17 @@ public final class FilterEvaluator {
 
         private Compiled comparison(Expr.Binary b) {
             BinaryOp op = b.operator();
-            T lt = typeOf(b.left());
-            T rt = typeOf(b.right());
-            if (lt == T.NULL || rt == T.NULL) {
+            ExprType lt = typeOf(b.left());
+            ExprType rt = typeOf(b.right());
+            if (lt == ExprType.NULL || rt == ExprType.NULL) {
                 boolean isNull = op == BinaryOp.EQ;
-                if (lt == T.NULL && rt == T.NULL) {
+                if (lt == ExprType.NULL && rt == ExprType.NULL) {
                     return Compiled.constant(isNull);
                 }
-                Node test = nullTest(lt == T.NULL ? b.right() : b.left());
+                Node test = nullTest(lt == ExprType.NULL ? b.right() : b.left());
                 return Compiled.of(isNull ? test : row -> !(Boolean) test.eval(row));
             }
-            T type = unify(lt, rt);
+            ExprType type = unify(lt, rt);
             Node l = emit(b.left(), type).node();
             Node r = emit(b.right(), type).node();
             return Compiled.of(row -> {
@@ -408,7 +358,7 @@ public final class FilterEvaluator {
         }
 
         private Compiled in(Expr.In in) {
-            T type = typeOf(in.value());
+            ExprType type = typeOf(in.value());
             for (Expr item : in.items()) {
                 type = unify(type, typeOf(item));
             }
@@ -438,7 +388,7 @@ public final class FilterEvaluator {
                 case TOUPPER -> string1(a, FilterEvaluator::asciiUpper);
                 case TRIM -> string1(a, FilterEvaluator::trimSpaces);
                 case LENGTH -> {
-                    Node s = emit(a.get(0), T.STRING).node();
+                    Node s = emit(a.get(0), ExprType.STRING).node();
                     yield new Compiled(row -> {
                         String v = (String) s.eval(row);
                         return v == null ? null : BigDecimal.valueOf(v.codePointCount(0, v.length()));
@@ -455,8 +405,8 @@ public final class FilterEvaluator {
                 case STARTSWITH -> bool2(a.get(0), a.get(1), String::startsWith);
                 case ENDSWITH -> bool2(a.get(0), a.get(1), String::endsWith);
                 case INDEXOF -> {
-                    Node s = emit(a.get(0), T.STRING).node();
-                    Node t = emit(a.get(1), T.STRING).node();
+                    Node s = emit(a.get(0), ExprType.STRING).node();
+                    Node t = emit(a.get(1), ExprType.STRING).node();
                     yield new Compiled(row -> {
                         String v = (String) s.eval(row);
                         String w = (String) t.eval(row);
@@ -482,7 +432,7 @@ public final class FilterEvaluator {
         }
 
         private Compiled string1(List<Expr> a, UnaryOperator<String> f) {
-            Node s = emit(a.get(0), T.STRING).node();
+            Node s = emit(a.get(0), ExprType.STRING).node();
             return Compiled.of(row -> {
                 String v = (String) s.eval(row);
                 return v == null ? null : f.apply(v);
@@ -490,8 +440,8 @@ public final class FilterEvaluator {
         }
 
         private Compiled string2(List<Expr> a, BinaryOperator<String> f) {
-            Node l = emit(a.get(0), T.STRING).node();
-            Node r = emit(a.get(1), T.STRING).node();
+            Node l = emit(a.get(0), ExprType.STRING).node();
+            Node r = emit(a.get(1), ExprType.STRING).node();
             return Compiled.of(row -> {
                 String x = (String) l.eval(row);
                 String y = (String) r.eval(row);
@@ -500,8 +450,8 @@ public final class FilterEvaluator {
         }
 
         private Compiled bool2(Expr first, Expr second, BiPredicate<String, String> f) {
-            Node l = emit(first, T.STRING).node();
-            Node r = emit(second, T.STRING).node();
+            Node l = emit(first, ExprType.STRING).node();
+            Node r = emit(second, ExprType.STRING).node();
             return Compiled.of(row -> {
                 String x = (String) l.eval(row);
                 String y = (String) r.eval(row);
@@ -510,9 +460,9 @@ public final class FilterEvaluator {
         }
 
         private Compiled replace(List<Expr> a) {
-            Node s = emit(a.get(0), T.STRING).node();
-            Node from = emit(a.get(1), T.STRING).node();
-            Node to = emit(a.get(2), T.STRING).node();
+            Node s = emit(a.get(0), ExprType.STRING).node();
+            Node from = emit(a.get(1), ExprType.STRING).node();
+            Node to = emit(a.get(2), ExprType.STRING).node();
             return Compiled.of(row -> {
                 String v = (String) s.eval(row);
                 String f = (String) from.eval(row);
@@ -537,9 +487,9 @@ public final class FilterEvaluator {
          * from zero.
          */
         private Compiled substring(List<Expr> a) {
-            Node s = emit(a.get(0), T.STRING).node();
-            Node start = emit(a.get(1), T.NUMBER).node();
-            Node length = a.size() > 2 ? emit(a.get(2), T.NUMBER).node() : null;
+            Node s = emit(a.get(0), ExprType.STRING).node();
+            Node start = emit(a.get(1), ExprType.NUMBER).node();
+            Node length = a.size() > 2 ? emit(a.get(2), ExprType.NUMBER).node() : null;
             return Compiled.of(row -> {
                 String v = (String) s.eval(row);
                 int from = clampedInteger((BigDecimal) start.eval(row), SUBSTR_MAX_START);
@@ -560,7 +510,7 @@ public final class FilterEvaluator {
         }
 
         private Compiled datePart(List<Expr> a, ToIntFunction<LocalDateTime> field) {
-            Node t = emit(a.get(0), T.DATETIME).node();
+            Node t = emit(a.get(0), ExprType.DATETIME).node();
             return Compiled.of(row -> {
                 Instant v = (Instant) t.eval(row);
                 return v == null
@@ -571,7 +521,7 @@ public final class FilterEvaluator {
         }
 
         private Compiled rounding(Expr.Call c, List<Expr> a, RoundingMode mode) {
-            Compiled n = emit(a.get(0), T.NUMBER);
+            Compiled n = emit(a.get(0), ExprType.NUMBER);
             if (n.integer()) {
                 throw unsupported("'" + c.function().odataName() + "' of an integer such as length or indexof",
                         "PostgreSQL computes it in floating point");
@@ -592,7 +542,7 @@ public final class FilterEvaluator {
     // ---- values
 
     /** A JSON value read as {@code type}, as the es_* helpers read JSONB. */
-    private static Object read(JsonNode value, T type, String column) {
+    private static Object read(JsonNode value, ExprType type, String column) {
         if (value == null || value.isNull()) {
             return null;
         }

@@ -31,26 +31,6 @@ public final class SqlTranslator {
     private static final int MAX_REPLACEMENT_LENGTH = 100;
 
     /** The type of an SQL expression as far as translation cares. */
-    private enum Type {
-        STRING("a string"), NUMBER("a number"), BOOLEAN("a boolean"), DATETIME("a date-time"), NULL("null"), UNKNOWN(
-                "a column of unknown type");
-
-        private final String description;
-
-        Type(String description) {
-            this.description = description;
-        }
-
-        static Type of(ValueType type) {
-            return switch (type) {
-                case STRING -> STRING;
-                case NUMBER -> NUMBER;
-                case BOOLEAN -> BOOLEAN;
-                case DATETIME -> DATETIME;
-                case UNKNOWN -> UNKNOWN;
-            };
-        }
-    }
 
     private final ColumnResolver columns;
     private final SqlParams params;
@@ -68,7 +48,7 @@ public final class SqlTranslator {
      * @throws ODataException for an unknown member or an expression that has no meaningful translation
      */
     public String where(Expr filter) {
-        String sql = emit(filter, Type.BOOLEAN, "the whole expression");
+        String sql = emit(filter, ExprType.BOOLEAN, "the whole expression");
         return isParenthesised(sql) ? sql : "(" + sql + ")";
     }
 
@@ -86,7 +66,7 @@ public final class SqlTranslator {
             if (column.isSystem()) {
                 items.add(column.systemSql().orElseThrow() + (item.descending() ? " DESC" : " ASC"));
             } else {
-                items.add(typed(raw(column), Type.of(column.type()))
+                items.add(typed(raw(column), ExprType.of(column.type()))
                         + (item.descending() ? " DESC NULLS LAST" : " ASC NULLS FIRST"));
             }
         }
@@ -95,58 +75,13 @@ public final class SqlTranslator {
 
     // ---- typing
 
-    /** The natural type of an expression; shallow, so it costs O(1) at every node. */
-    private Type typeOf(Expr e) {
-        if (e instanceof Expr.StringLiteral) {
-            return Type.STRING;
-        }
-        if (e instanceof Expr.NumberLiteral) {
-            return Type.NUMBER;
-        }
-        if (e instanceof Expr.BooleanLiteral) {
-            return Type.BOOLEAN;
-        }
-        if (e instanceof Expr.DateTimeLiteral) {
-            return Type.DATETIME;
-        }
-        if (e instanceof Expr.NullLiteral) {
-            return Type.NULL;
-        }
-        if (e instanceof Expr.Member m) {
-            return Type.of(resolve(m.name(), FILTER).type());
-        }
-        if (e instanceof Expr.Unary u) {
-            return u.operator() == Expr.UnaryOp.NOT ? Type.BOOLEAN : Type.NUMBER;
-        }
-        if (e instanceof Expr.Binary b) {
-            return b.operator().isArithmetic() ? Type.NUMBER : Type.BOOLEAN;
-        }
-        if (e instanceof Expr.Call c) {
-            return Type.of(c.function().resultType());
-        }
-        return Type.BOOLEAN;
+    /** The natural type of an expression ({@link ExprType#of(Expr, java.util.function.Function)}). */
+    private ExprType typeOf(Expr e) {
+        return ExprType.of(e, name -> resolve(name, FILTER).type());
     }
 
-    /** The common type two compared operands are read as, or null when they cannot be compared. */
-    private static Type unify(Type a, Type b) {
-        if (a == b) {
-            return a;
-        }
-        if (a == Type.UNKNOWN) {
-            return b;
-        }
-        if (b == Type.UNKNOWN) {
-            return a;
-        }
-        if ((a == Type.STRING && b == Type.DATETIME) || (a == Type.DATETIME && b == Type.STRING)) {
-            // date-times stored or written as strings
-            return Type.DATETIME;
-        }
-        return null;
-    }
-
-    private static boolean convertible(Type have, Type want) {
-        return have == want || (have == Type.STRING && want == Type.DATETIME);
+    private static boolean convertible(ExprType have, ExprType want) {
+        return have == want || (have == ExprType.STRING && want == ExprType.DATETIME);
     }
 
     // ---- emission
@@ -156,27 +91,27 @@ public final class SqlTranslator {
      *
      * @param role what {@code e} is to its parent, for error messages ("the arguments of 'tolower'")
      */
-    private String emit(Expr e, Type want, String role) {
+    private String emit(Expr e, ExprType want, String role) {
         if (e instanceof Expr.Member m) {
             return member(m, want, role);
         }
         if (e instanceof Expr.StringLiteral s) {
-            if (want == Type.STRING) {
+            if (want == ExprType.STRING) {
                 return param(s.value(), "text");
             }
-            if (want == Type.DATETIME) {
+            if (want == ExprType.DATETIME) {
                 return param(ODataLiterals.dateOrDateTime(s.value())
                         .orElseThrow(() -> new ODataException("Type error in " + FILTER + ": '"
                                 + ODataLexer.excerpt(s.value()) + "' is used as a date-time but is not one"
                                 + " (expected " + ODataLiterals.DATE_TIME_FORMAT_HINT + ")")),
                         "timestamptz");
             }
-            throw typeError(role, want, Type.STRING);
+            throw typeError(role, want, ExprType.STRING);
         }
         if (e instanceof Expr.NullLiteral) {
             throw new ODataException("Type error in " + FILTER + ": null can only be compared with 'eq' or 'ne'");
         }
-        Type have = typeOf(e);
+        ExprType have = typeOf(e);
         if (!convertible(have, want)) {
             throw typeError(role, want, have);
         }
@@ -221,11 +156,11 @@ public final class SqlTranslator {
      * The left operand of a chain link: emitted now, or, when it is the link below in the chain, its SQL already
      * emitted in its natural type.
      */
-    private String left(Expr e, String emitted, Type want, String role) {
+    private String left(Expr e, String emitted, ExprType want, String role) {
         if (emitted == null) {
             return emit(e, want, role);
         }
-        Type have = typeOf(e);
+        ExprType have = typeOf(e);
         if (!convertible(have, want)) {
             throw typeError(role, want, have);
         }
@@ -236,13 +171,13 @@ public final class SqlTranslator {
         BinaryOp op = b.operator();
         String role = "the operands of '" + op.keyword() + "'";
         if (op.isLogical()) {
-            String l = left(b.left(), leftSql, Type.BOOLEAN, role);
-            String r = emit(b.right(), Type.BOOLEAN, role);
+            String l = left(b.left(), leftSql, ExprType.BOOLEAN, role);
+            String r = emit(b.right(), ExprType.BOOLEAN, role);
             return "(" + l + (op == BinaryOp.AND ? " AND " : " OR ") + r + ")";
         }
         if (op.isArithmetic()) {
-            String l = left(b.left(), leftSql, Type.NUMBER, role);
-            String r = emit(b.right(), Type.NUMBER, role);
+            String l = left(b.left(), leftSql, ExprType.NUMBER, role);
+            String r = emit(b.right(), ExprType.NUMBER, role);
             return switch (op) {
                 case ADD -> "(" + l + " + " + r + ")";
                 case SUB -> "(" + l + " - " + r + ")";
@@ -257,21 +192,21 @@ public final class SqlTranslator {
 
     private String comparison(Expr.Binary b, String leftSql, String role) {
         BinaryOp op = b.operator();
-        Type lt = typeOf(b.left());
-        Type rt = typeOf(b.right());
-        if (lt == Type.NULL || rt == Type.NULL) {
+        ExprType lt = typeOf(b.left());
+        ExprType rt = typeOf(b.right());
+        if (lt == ExprType.NULL || rt == ExprType.NULL) {
             if (op != BinaryOp.EQ && op != BinaryOp.NE) {
                 throw new ODataException(
                         "Type error in " + FILTER + ": null can only be compared with 'eq' or 'ne', not '"
                                 + op.keyword() + "'");
             }
             boolean isNull = op == BinaryOp.EQ;
-            if (lt == Type.NULL && rt == Type.NULL) {
+            if (lt == ExprType.NULL && rt == ExprType.NULL) {
                 return isNull ? "(NULL IS NULL)" : "(NULL IS NOT NULL)";
             }
-            return lt == Type.NULL ? nullTest(b.right(), null, isNull) : nullTest(b.left(), leftSql, isNull);
+            return lt == ExprType.NULL ? nullTest(b.right(), null, isNull) : nullTest(b.left(), leftSql, isNull);
         }
-        Type type = unify(lt, rt);
+        ExprType type = ExprType.unify(lt, rt);
         if (type == null) {
             throw new ODataException("Type error in " + FILTER + ": cannot compare " + lt.description + " with "
                     + rt.description + " using '" + op.keyword() + "'");
@@ -305,17 +240,18 @@ public final class SqlTranslator {
     }
 
     private String in(Expr.In in, String valueSql) {
-        Type type = typeOf(in.value());
+        ExprType type = typeOf(in.value());
         for (Expr item : in.items()) {
-            Type itemType = typeOf(item);
-            if (itemType == Type.NULL) {
+            ExprType itemType = typeOf(item);
+            if (itemType == ExprType.NULL) {
                 throw new ODataException("Type error in " + FILTER
                         + ": null is not allowed in an 'in' list; use 'eq null' instead");
             }
-            Type common = unify(type, itemType);
+            ExprType common = ExprType.unify(type, itemType);
             if (common == null) {
-                throw new ODataException("Type error in " + FILTER + ": cannot compare " + type.description + " with "
-                        + itemType.description + " using 'in'");
+                throw new ODataException(
+                        "Type error in " + FILTER + ": cannot compare " + type.description + " with "
+                                + itemType.description + " using 'in'");
             }
             type = common;
         }
@@ -330,50 +266,54 @@ public final class SqlTranslator {
 
     private String unary(Expr.Unary u) {
         if (u.operator() == Expr.UnaryOp.NOT) {
-            return "(NOT " + emit(u.operand(), Type.BOOLEAN, "the operand of 'not'") + ")";
+            return "(NOT " + emit(u.operand(), ExprType.BOOLEAN, "the operand of 'not'") + ")";
         }
-        return "(- " + emit(u.operand(), Type.NUMBER, "the operand of '-'") + ")";
+        return "(- " + emit(u.operand(), ExprType.NUMBER, "the operand of '-'") + ")";
     }
 
     private String call(Expr.Call c) {
         List<Expr> a = c.arguments();
         String role = "the arguments of '" + c.function().odataName() + "'";
         return switch (c.function()) {
-            case TOLOWER -> "lower(" + emit(a.get(0), Type.STRING, role) + ")";
-            case TOUPPER -> "upper(" + emit(a.get(0), Type.STRING, role) + ")";
-            case TRIM -> "btrim(" + emit(a.get(0), Type.STRING, role) + ")";
-            case LENGTH -> "char_length(" + emit(a.get(0), Type.STRING, role) + ")";
+            case TOLOWER -> "lower(" + emit(a.get(0), ExprType.STRING, role) + ")";
+            case TOUPPER -> "upper(" + emit(a.get(0), ExprType.STRING, role) + ")";
+            case TRIM -> "btrim(" + emit(a.get(0), ExprType.STRING, role) + ")";
+            case LENGTH -> "char_length(" + emit(a.get(0), ExprType.STRING, role) + ")";
             // es_concat and es_replace refuse to build strings past a bound (a few kilobytes of nested calls would
             // otherwise build gigabytes); see the migration that creates them.
-            case CONCAT -> "es_concat(" + emit(a.get(0), Type.STRING, role) + ", " + emit(a.get(1), Type.STRING, role)
-                    + ")";
+            case CONCAT ->
+                "es_concat(" + emit(a.get(0), ExprType.STRING, role) + ", " + emit(a.get(1), ExprType.STRING, role)
+                        + ")";
             case SUBSTRINGOF -> {
                 // substringof(a, b) is "b contains a"
-                String needle = emit(a.get(0), Type.STRING, role);
-                String haystack = emit(a.get(1), Type.STRING, role);
+                String needle = emit(a.get(0), ExprType.STRING, role);
+                String haystack = emit(a.get(1), ExprType.STRING, role);
                 yield "(strpos(" + haystack + ", " + needle + ") > 0)";
             }
-            case CONTAINS -> "(strpos(" + emit(a.get(0), Type.STRING, role) + ", " + emit(a.get(1), Type.STRING, role)
-                    + ") > 0)";
-            case STARTSWITH -> "starts_with(" + emit(a.get(0), Type.STRING, role) + ", "
-                    + emit(a.get(1), Type.STRING, role) + ")";
+            case CONTAINS ->
+                "(strpos(" + emit(a.get(0), ExprType.STRING, role) + ", " + emit(a.get(1), ExprType.STRING, role)
+                        + ") > 0)";
+            case STARTSWITH -> "starts_with(" + emit(a.get(0), ExprType.STRING, role) + ", "
+                    + emit(a.get(1), ExprType.STRING, role) + ")";
             case ENDSWITH -> {
-                String s = emit(a.get(0), Type.STRING, role);
+                String s = emit(a.get(0), ExprType.STRING, role);
                 // No string function takes a boolean, so the suffix cannot contain another endswith: repeating its
                 // SQL cannot grow the statement exponentially.
-                String suffix = emit(a.get(1), Type.STRING, role);
+                String suffix = emit(a.get(1), ExprType.STRING, role);
                 yield "(right(" + s + ", char_length(" + suffix + ")) = " + suffix + ")";
             }
-            case INDEXOF -> "(strpos(" + emit(a.get(0), Type.STRING, role) + ", " + emit(a.get(1), Type.STRING, role)
-                    + ") - 1)";
+            case INDEXOF ->
+                "(strpos(" + emit(a.get(0), ExprType.STRING, role) + ", " + emit(a.get(1), ExprType.STRING, role)
+                        + ") - 1)";
             case REPLACE -> {
                 if (!(a.get(2) instanceof Expr.StringLiteral replacement)
                         || replacement.value().length() > MAX_REPLACEMENT_LENGTH) {
                     throw new ODataException("The third argument of 'replace' in " + FILTER
                             + " must be a string literal of at most " + MAX_REPLACEMENT_LENGTH + " characters");
                 }
-                yield "es_replace(" + emit(a.get(0), Type.STRING, role) + ", " + emit(a.get(1), Type.STRING, role)
-                        + ", " + emit(replacement, Type.STRING, role) + ")";
+                yield "es_replace(" + emit(a.get(0), ExprType.STRING, role) + ", "
+                        + emit(a.get(1), ExprType.STRING, role)
+                        + ", " + emit(replacement, ExprType.STRING, role) + ")";
             }
             case SUBSTRING -> substring(a, role);
             case YEAR -> datePart("YEAR", a.get(0), role);
@@ -381,11 +321,11 @@ public final class SqlTranslator {
             case DAY -> datePart("DAY", a.get(0), role);
             case HOUR -> datePart("HOUR", a.get(0), role);
             case MINUTE -> datePart("MINUTE", a.get(0), role);
-            case SECOND -> "FLOOR(EXTRACT(SECOND FROM (" + emit(a.get(0), Type.DATETIME, role)
+            case SECOND -> "FLOOR(EXTRACT(SECOND FROM (" + emit(a.get(0), ExprType.DATETIME, role)
                     + " AT TIME ZONE 'UTC')))::numeric";
-            case FLOOR -> "floor(" + emit(a.get(0), Type.NUMBER, role) + ")";
-            case CEILING -> "ceil(" + emit(a.get(0), Type.NUMBER, role) + ")";
-            case ROUND -> "round(" + emit(a.get(0), Type.NUMBER, role) + ")";
+            case FLOOR -> "floor(" + emit(a.get(0), ExprType.NUMBER, role) + ")";
+            case CEILING -> "ceil(" + emit(a.get(0), ExprType.NUMBER, role) + ")";
+            case ROUND -> "round(" + emit(a.get(0), ExprType.NUMBER, role) + ")";
         };
     }
 
@@ -395,40 +335,40 @@ public final class SqlTranslator {
      * 0 and a negative length as 0 (substr rejects negative lengths).
      */
     private String substring(List<Expr> a, String role) {
-        String s = emit(a.get(0), Type.STRING, role);
-        String start = "(LEAST(GREATEST(" + emit(a.get(1), Type.NUMBER, role) + ", 0), 2147483646) + 1)::integer";
+        String s = emit(a.get(0), ExprType.STRING, role);
+        String start = "(LEAST(GREATEST(" + emit(a.get(1), ExprType.NUMBER, role) + ", 0), 2147483646) + 1)::integer";
         if (a.size() == 2) {
             return "substr(" + s + ", " + start + ")";
         }
-        String length = "LEAST(GREATEST(" + emit(a.get(2), Type.NUMBER, role) + ", 0), 2147483647)::integer";
+        String length = "LEAST(GREATEST(" + emit(a.get(2), ExprType.NUMBER, role) + ", 0), 2147483647)::integer";
         return "substr(" + s + ", " + start + ", " + length + ")";
     }
 
     private String datePart(String field, Expr e, String role) {
-        return "EXTRACT(" + field + " FROM (" + emit(e, Type.DATETIME, role) + " AT TIME ZONE 'UTC'))::numeric";
+        return "EXTRACT(" + field + " FROM (" + emit(e, ExprType.DATETIME, role) + " AT TIME ZONE 'UTC'))::numeric";
     }
 
-    private String member(Expr.Member m, Type want, String role) {
+    private String member(Expr.Member m, ExprType want, String role) {
         ResolvedColumn column = resolve(m.name(), FILTER);
-        Type have = Type.of(column.type());
+        ExprType have = ExprType.of(column.type());
         if (column.isSystem()) {
             String sql = column.systemSql().orElseThrow();
-            if (have == want || have == Type.UNKNOWN || want == Type.UNKNOWN) {
+            if (have == want || have == ExprType.UNKNOWN || want == ExprType.UNKNOWN) {
                 return sql;
             }
-            if (have == Type.STRING && want == Type.DATETIME) {
+            if (have == ExprType.STRING && want == ExprType.DATETIME) {
                 return "es_ts(" + sql + ")";
             }
             throw memberTypeError(role, want, m.name(), have);
         }
-        if (have == Type.UNKNOWN || convertible(have, want)) {
+        if (have == ExprType.UNKNOWN || convertible(have, want)) {
             return typed(raw(column), want);
         }
         throw memberTypeError(role, want, m.name(), have);
     }
 
     /** A user column's raw JSONB value read as {@code type}. */
-    private static String typed(String raw, Type type) {
+    private static String typed(String raw, ExprType type) {
         return switch (type) {
             case STRING -> "es_text(" + raw + ")";
             case NUMBER -> "es_num(" + raw + ")";
@@ -453,12 +393,13 @@ public final class SqlTranslator {
                         + option));
     }
 
-    private static ODataException typeError(String role, Type want, Type have) {
-        return new ODataException("Type error in " + FILTER + ": " + role + " must be " + want.description + ", found "
-                + have.description);
+    private static ODataException typeError(String role, ExprType want, ExprType have) {
+        return new ODataException(
+                "Type error in " + FILTER + ": " + role + " must be " + want.description + ", found "
+                        + have.description);
     }
 
-    private static ODataException memberTypeError(String role, Type want, String member, Type have) {
+    private static ODataException memberTypeError(String role, ExprType want, String member, ExprType have) {
         return new ODataException("Type error in " + FILTER + ": " + role + " must be " + want.description
                 + ", found '" + ODataLexer.excerpt(member) + "' (" + have.description + ")");
     }

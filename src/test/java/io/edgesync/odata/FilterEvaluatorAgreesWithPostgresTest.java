@@ -2,18 +2,14 @@ package io.edgesync.odata;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -50,7 +44,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FilterEvaluatorAgreesWithPostgresTest {
 
     private static final ODataLimits LIMITS = ODataLimits.defaults();
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$(\\d+)");
     private static final String TABLE = "scoped";
 
     /** A sync table with system columns and a user column of every type. */
@@ -394,33 +387,8 @@ class FilterEvaluatorAgreesWithPostgresTest {
                 + " ORDER BY r.id", params);
     }
 
-    /** Runs SQL with {@code $n} placeholders through JDBC, which wants {@code ?} in order of appearance. */
     private static List<String> query(String sql, SqlParams params) throws SQLException {
-        Matcher m = PLACEHOLDER.matcher(sql);
-        List<Object> binds = new ArrayList<>();
-        StringBuilder jdbc = new StringBuilder();
-        while (m.find()) {
-            binds.add(params.values().get(Integer.parseInt(m.group(1)) - 1));
-            m.appendReplacement(jdbc, "?");
-        }
-        m.appendTail(jdbc);
-        try (PreparedStatement statement = connection.prepareStatement(jdbc.toString())) {
-            for (int i = 0; i < binds.size(); i++) {
-                Object value = binds.get(i);
-                if (value instanceof BigDecimal || value instanceof Boolean || value instanceof OffsetDateTime) {
-                    statement.setObject(i + 1, value);
-                } else {
-                    statement.setString(i + 1, (String) value);
-                }
-            }
-            List<String> rows = new ArrayList<>();
-            try (ResultSet result = statement.executeQuery()) {
-                while (result.next()) {
-                    rows.add(result.getString(1));
-                }
-            }
-            return rows;
-        }
+        return TranslatedQueries.query(connection, sql, params);
     }
 
     private static void insert(String id, String data, String createdAt, String updatedAt, boolean deleted)

@@ -204,6 +204,8 @@ class FilterEvaluatorTest {
             2024-05-01T10:00:00.1234567Z
             2024-05-01T24:00:00Z
             2024-05-01T10:00Z
+            2024-05-01x10:00:00Z
+            2024-05-01E10:00:00Z
             """)
     void aStoredDateTimePostgresMightReadOtherwiseFailsTheEvaluation(String stored) throws JsonProcessingException {
         // Given a date-time column holding a text that starts with a date but is not a full ISO-8601 instant

@@ -2,25 +2,19 @@ package io.edgesync.odata;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +35,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SqlTranslatorPostgresTest {
 
     private static final ODataLimits LIMITS = ODataLimits.defaults();
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$(\\d+)");
 
     /** The string values of the "text" column in the fixture. */
     private static final Map<String, String> TEXTS = Map.of("a1", "abc", "a2", "Abd", "a3", "xyz", "a6", "it's 100%",
@@ -366,33 +359,8 @@ class SqlTranslatorPostgresTest {
         return ids == null ? List.of() : Arrays.asList(ids.trim().split("\\s+"));
     }
 
-    /** Runs SQL with {@code $n} placeholders through JDBC, which wants {@code ?} in order of appearance. */
     private static List<String> query(String sql, SqlParams params) throws SQLException {
-        Matcher m = PLACEHOLDER.matcher(sql);
-        List<Object> binds = new ArrayList<>();
-        StringBuilder jdbc = new StringBuilder();
-        while (m.find()) {
-            binds.add(params.values().get(Integer.parseInt(m.group(1)) - 1));
-            m.appendReplacement(jdbc, "?");
-        }
-        m.appendTail(jdbc);
-        try (PreparedStatement statement = connection.prepareStatement(jdbc.toString())) {
-            for (int i = 0; i < binds.size(); i++) {
-                Object value = binds.get(i);
-                if (value instanceof BigDecimal || value instanceof Boolean || value instanceof OffsetDateTime) {
-                    statement.setObject(i + 1, value);
-                } else {
-                    statement.setString(i + 1, (String) value);
-                }
-            }
-            List<String> rows = new ArrayList<>();
-            try (ResultSet result = statement.executeQuery()) {
-                while (result.next()) {
-                    rows.add(result.getString(1));
-                }
-            }
-            return rows;
-        }
+        return TranslatedQueries.query(connection, sql, params);
     }
 
     private static void insert(String id, String data, String updatedAt, boolean deleted) throws SQLException {
