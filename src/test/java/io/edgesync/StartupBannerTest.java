@@ -53,6 +53,11 @@ class StartupBannerTest {
             }
 
             @Override
+            public String edgeRole() {
+                return "edge";
+            }
+
+            @Override
             public boolean devTokens() {
                 return devTokens;
             }

@@ -284,6 +284,14 @@ public interface EdgeSyncConfig {
         String adminRole();
 
         /**
+         * Role of the edges' own tokens: the central role's API for edges ({@code /central/v1/*}, the master rows an
+         * edge backfills from) answers only to it, or to anyone where the whole gateway is anonymous. Devices never
+         * have it; keep that API off their network too.
+         */
+        @WithDefault("edge")
+        String edgeRole();
+
+        /**
          * Addresses (IPs or CIDR ranges) of the reverse proxies in front of the gateway: only from these are the
          * {@code X-Forwarded-For}, {@code -Host} and {@code -Proto} headers believed (the client address the rate
          * limits count, and the scheme and host of next links and {@code Location}). Requests from anywhere else are

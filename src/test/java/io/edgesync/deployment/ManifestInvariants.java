@@ -826,6 +826,22 @@ final class ManifestInvariants {
             if (!"edge".equals(role) && openToAll) {
                 violations.add(describe(deployment) + ": " + role + " is open to everyone; only edges serve devices");
             }
+            if ("central".equals(role)) {
+                // the API for edges (/central/v1/*): the edges reach it, nobody else but monitoring
+                boolean fromEdges = edgeSyncDeployments().stream()
+                        .filter(other -> "edge".equals(podLabels(other).get(COMPONENT_LABEL)))
+                        .allMatch(edge -> rules.stream()
+                                .filter(r -> allowsPort(r, app.httpPort()))
+                                .anyMatch(r -> r.getFrom() != null && r.getFrom()
+                                        .stream()
+                                        .anyMatch(peer -> peer.getNamespaceSelector() == null
+                                                && peer.getPodSelector() != null
+                                                && selects(matchLabels(peer.getPodSelector()), podLabels(edge)))));
+                if (!fromEdges) {
+                    violations.add(describe(deployment) + ": the edges cannot reach central's API for edges on "
+                            + app.httpPort());
+                }
+            }
             boolean otherPorts = rules.stream()
                     .anyMatch(r -> r.getPorts() == null || r.getPorts().isEmpty()
                             || r.getPorts().stream().anyMatch(p -> !isPort(p, app.httpPort())));
