@@ -47,7 +47,14 @@ public class ChangeStreamApplier {
         /** The cache already had this version: only its confirmation was recorded. */
         CONFIRMED,
         /** The cache already had this or a later central change of the record: nothing to do. */
-        STALE
+        STALE,
+        /**
+         * The change took a record this edge held out of its scope: the row became a tombstone here only (its devices
+         * pull it as deleted; it is not a change to send anywhere).
+         */
+        LEFT,
+        /** A change out of this edge's scope of a record it does not hold (or holds as a tombstone): nothing to do. */
+        OUT_OF_SCOPE
     }
 
     /**
@@ -80,15 +87,36 @@ public class ChangeStreamApplier {
      * @param changeMadeAt when the change was made (as its device said, or as its edge stamped it): what
      *     last-writer-wins compares a later change of this edge's devices with
      * @param keepVersion whether to keep the version as a merge base (the table's policy merges)
+     * @param leaving whether the change takes the record out of this edge's scope: where the edge holds it, it becomes
+     *     a local tombstone ({@link ReplicationOutcome#LEFT}); nothing is inserted for a record the edge does not hold
      */
     public record ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
             long masterSeq, Optional<String> owner, Optional<Instant> createdAt, Optional<Instant> changeMadeAt,
-            boolean keepVersion) {
+            boolean keepVersion, boolean leaving) {
+
+        /** A change within this edge's scope. */
+        public ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
+                long masterSeq, Optional<String> owner, Optional<Instant> createdAt, Optional<Instant> changeMadeAt,
+                boolean keepVersion) {
+            this(table, id, data, version, deleted, masterSeq, owner, createdAt, changeMadeAt, keepVersion, false);
+        }
 
         /** A change whose creation and change times are not known: a new row takes its local stamp's. */
         public ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
                 long masterSeq, Optional<String> owner) {
             this(table, id, data, version, deleted, masterSeq, owner, Optional.empty(), Optional.empty(), false);
+        }
+
+        /** The same change taking the record out of this edge's scope. */
+        public ReplicatedChange outOfScope() {
+            return new ReplicatedChange(table, id, data, version, deleted, masterSeq, owner, createdAt, changeMadeAt,
+                    false, true);
+        }
+
+        /** What a leaving change writes where the edge holds the record: the change's state as a tombstone. */
+        ReplicatedChange asLocalTombstone() {
+            return new ReplicatedChange(table, id, data, version, true, masterSeq, owner, createdAt, changeMadeAt,
+                    false, true);
         }
     }
 
@@ -103,13 +131,20 @@ public class ChangeStreamApplier {
     public Uni<List<ReplicationOutcome>> applyReplicatedChanges(List<ReplicatedChange> changes) {
         return resolve(changes).chain(batch -> {
             // The echoes of this edge's own writes (the most common change an edge gets back) are confirmed by one
-            // short statement, so they do not hold their records for the batch's transaction.
-            return store.confirmEchoes(batch.keys(), changes.stream().map(ReplicatedChange::masterSeq).toList())
+            // short statement, so they do not hold their records for the batch's transaction. (Not a change leaving
+            // the scope: the edge holds that version, and it goes.)
+            List<Integer> staying = IntStream.range(0, changes.size())
+                    .filter(i -> !changes.get(i).leaving())
+                    .boxed()
+                    .toList();
+            return store.confirmEchoes(staying.stream().map(batch.keys()::get).toList(),
+                    staying.stream().map(i -> changes.get(i).masterSeq()).toList())
                     .chain(confirmed -> {
                         List<Integer> rest = new ArrayList<>();
                         for (int i = 0; i < changes.size(); i++) {
                             String[] key = batch.keys().get(i);
-                            if (!confirmed.contains(RecordStore.versionKey(key[0], key[1], key[2]))) {
+                            if (changes.get(i).leaving()
+                                    || !confirmed.contains(RecordStore.versionKey(key[0], key[1], key[2]))) {
                                 rest.add(i);
                             }
                         }

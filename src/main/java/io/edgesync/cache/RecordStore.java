@@ -382,7 +382,7 @@ public class RecordStore {
      */
     Uni<Map<String, ReplicationPlan.State>> lockMasterStates(SqlClient tx, List<String[]> keys) {
         return tx.preparedQuery("""
-                SELECT r.table_name, r.id, r.version, r.master_seq FROM sync_record r
+                SELECT r.table_name, r.id, r.version, r.master_seq, r.deleted FROM sync_record r
                 JOIN unnest($1::text[], $2::text[]) AS k(table_name, id) ON r.table_name = k.table_name AND r.id = k.id
                 ORDER BY r.table_name, r.id FOR UPDATE OF r""")
                 .execute(Tuple.of(keys.stream().map(k -> k[0]).toArray(String[]::new),
@@ -391,7 +391,7 @@ public class RecordStore {
                     Map<String, ReplicationPlan.State> states = new HashMap<>();
                     for (Row row : rows) {
                         states.put(recordKey(row.getString(0), row.getString(1)),
-                                new ReplicationPlan.State(row.getString(2), row.getLong(3)));
+                                new ReplicationPlan.State(row.getString(2), row.getLong(3), row.getBoolean(4)));
                     }
                     return states;
                 });

@@ -28,9 +28,10 @@ import io.edgesync.cache.ChangeStreamApplier.ReplicationOutcome;
 final class ReplicationPlan {
 
     /**
-     * A record's state: its version and the master position of the last central change applied to or confirmed on it.
+     * A record's state: its version, the master position of the last central change applied to or confirmed on it, and
+     * whether it is a tombstone.
      */
-    record State(String version, long masterSeq) {
+    record State(String version, long masterSeq, boolean deleted) {
     }
 
     /**
@@ -103,22 +104,45 @@ final class ReplicationPlan {
             ReplicationOutcome outcome;
             if (state != null && state.masterSeq() >= change.masterSeq()) {
                 outcome = ReplicationOutcome.STALE;
+            } else if (change.leaving()) {
+                outcome = plan.leaving(key, table, change, state, states, ownWrites);
             } else if (state != null && (state.version().equals(change.version())
                     || plan.isOlderOwnWrite(key, table, change, state, ownWrites))) {
                 // The echo of this edge's write, or of an older write of this edge's devices while the cache holds a
                 // later one still on its way through central: applying it would take devices back in time until that
                 // one comes back too.
                 outcome = ReplicationOutcome.CONFIRMED;
-                states.put(key, new State(state.version(), change.masterSeq()));
+                states.put(key, new State(state.version(), change.masterSeq(), state.deleted()));
                 plan.confirmed(key, table, change);
             } else {
                 outcome = ReplicationOutcome.APPLIED;
-                states.put(key, new State(change.version(), change.masterSeq()));
+                states.put(key, new State(change.version(), change.masterSeq(), change.deleted()));
                 plan.applied(key, table, change, input.newColumns().get(i), locked.containsKey(key));
             }
             plan.outcomes.set(i, outcome);
         }
         return plan;
+    }
+
+    /**
+     * A change out of this edge's scope: a record held live becomes a local tombstone, unless the change is the echo of
+     * an older write of this edge's devices (the later one decides when it comes back); a record not held, or held as a
+     * tombstone, stays as it is (its master position moves).
+     */
+    private ReplicationOutcome leaving(String key, String table, ReplicatedChange change, State state,
+            Map<String, State> states, Optional<Map<String, Long>> ownWrites) {
+        if (state == null) {
+            return ReplicationOutcome.OUT_OF_SCOPE;
+        }
+        if (state.deleted() || (!state.version().equals(change.version())
+                && isOlderOwnWrite(key, table, change, state, ownWrites))) {
+            states.put(key, new State(state.version(), change.masterSeq(), state.deleted()));
+            confirmed(key, table, change);
+            return state.deleted() ? ReplicationOutcome.OUT_OF_SCOPE : ReplicationOutcome.CONFIRMED;
+        }
+        states.put(key, new State(change.version(), change.masterSeq(), true));
+        applied(key, table, change.asLocalTombstone(), Map.of(), input.locked().containsKey(key));
+        return ReplicationOutcome.LEFT;
     }
 
     private boolean isOlderOwnWrite(String key, String table, ReplicatedChange change, State state,

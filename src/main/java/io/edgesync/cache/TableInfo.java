@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.odata.ColumnResolver;
 import io.edgesync.odata.ResolvedColumn;
 import io.edgesync.odata.ValueType;
@@ -52,6 +53,17 @@ public record TableInfo(String name, String displayName, boolean softDelete, boo
      */
     public static TableInfo notYetCreated(String requestedName) {
         return new TableInfo(key(requestedName), requestedName, true, true, false, Map.of(), false, true);
+    }
+
+    /**
+     * A table as its configuration describes it, without reading the database: its declared columns, any other column
+     * typed by what it is compared with (for a filter that must mean the same everywhere the table lives).
+     */
+    public static TableInfo asConfigured(String table, Optional<EdgeSyncConfig.DeclaredTable> declaration) {
+        Map<String, ColumnType> columns = new LinkedHashMap<>();
+        declaration.ifPresent(declared -> declared.columns()
+                .forEach((column, type) -> columns.put(column, ColumnType.fromConfigName(type))));
+        return new TableInfo(key(table), table, true, true, !columns.isEmpty(), columns, true, true);
     }
 
     /** The lookup key of a table name. */

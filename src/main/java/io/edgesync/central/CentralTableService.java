@@ -204,7 +204,10 @@ public class CentralTableService {
                     .add(new CentralStore.OutboxMessage(CentralStore.CHANGES, table, id,
                             Optional.of(next.version()), EventCodec.encodeChange(new ChangeEvent(table, id, item,
                                     next.version(), next.deleted(), seq, Optional.of(event.id()), now, owner,
-                                    next.clientUpdatedAt(), Optional.of(event.time())))));
+                                    next.clientUpdatedAt(), Optional.of(event.time()), Optional.of(event.source()),
+                                    Optional.of(master.map(before -> ChangeEvent.Previous
+                                            .between(before.state().data(), next.data()))
+                                            .orElseGet(ChangeEvent.Previous::none))))));
             if (keepVersions) {
                 decided.kept().add(new RecordVersions.Kept(table, id, next.version(), next.data()));
                 versionsSeen.put(RecordStore.versionKey(table, id, next.version()), next.data());

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.edgesync.cache.ColumnType;
 import io.edgesync.cache.TableInfo;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.odata.Expr;
@@ -73,7 +71,8 @@ public class MasterRows {
                 .append(params.add(list.toArray(String[]::new)))
                 .append(")"));
         filter.ifPresent(expr -> where.append(" AND (")
-                .append(new SqlTranslator(columnsOf(table).resolver(), params).where(expr))
+                .append(new SqlTranslator(TableInfo.asConfigured(table, tables.declaredTable(table)).resolver(), params)
+                        .where(expr))
                 .append(")"));
         String sql = """
                 SELECT r.id, r.data::text AS data, r.version, r.deleted, r.created_at, r.updated_at, r.owner_id,
@@ -98,18 +97,6 @@ public class MasterRows {
                             : Optional.empty();
                     return new Page(page, next);
                 });
-    }
-
-    /**
-     * The columns a filter over {@code table} may name at central: the system properties, the declared columns with
-     * their types, and any other column (typed by what it is compared with; rows without it have null).
-     */
-    TableInfo columnsOf(String table) {
-        Map<String, ColumnType> columns = new LinkedHashMap<>();
-        tables.declaredTable(table)
-                .ifPresent(declared -> declared.columns()
-                        .forEach((column, type) -> columns.put(column, ColumnType.fromConfigName(type))));
-        return new TableInfo(TableInfo.key(table), table, true, true, !columns.isEmpty(), columns, true, true);
     }
 
     private Map<String, Object> readJson(String text) {

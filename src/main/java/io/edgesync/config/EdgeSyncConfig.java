@@ -104,6 +104,16 @@ public interface EdgeSyncConfig {
          */
         @WithDefault("10")
         int statisticsCheckSeconds();
+
+        /**
+         * The rows of a table that this edge holds, for tables that do not declare their own {@code edge-scope}:
+         * {@code all} (every row), or an OData {@code $filter} over the table's user columns and {@code id} (only the
+         * rows that match it, e.g. {@code region eq 'north'}): this edge skips changes of other rows, removes a row
+         * from its cache when it stops matching (its devices pull it as deleted; it stays intact everywhere else), and
+         * fills its cache from central when the scope is new. Without effect in the central role.
+         */
+        @WithDefault("all")
+        String defaultEdgeScope();
     }
 
     /** A table declared in configuration. */
@@ -125,6 +135,12 @@ public interface EdgeSyncConfig {
 
         /** This table's conflict policy; {@code edgesync.tables.default-conflict-policy} when absent. */
         Optional<String> conflictPolicy();
+
+        /**
+         * The rows of this table that this edge holds: {@code all}, or an OData {@code $filter} over the table's user
+         * columns and {@code id}; {@code edgesync.tables.default-edge-scope} when absent.
+         */
+        Optional<String> edgeScope();
 
         /**
          * When an operation on this table conflicts or fails in a native push, park the device's later operations on

@@ -15,6 +15,7 @@ import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.common.Meters;
 import io.edgesync.conflict.ConflictPolicies;
+import io.edgesync.scope.EdgeScopes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -45,13 +46,18 @@ public class EdgeChangeConsumer {
 
     private final ChangeStreamApplier records;
     private final ConflictPolicies policies;
+    private final EdgeScopes scopes;
+    private final String ownSource;
     private final MeterRegistry metrics;
     private final Timer appliedLatency;
     private final Timer confirmedLatency;
 
-    public EdgeChangeConsumer(ChangeStreamApplier records, ConflictPolicies policies, MeterRegistry metrics) {
+    public EdgeChangeConsumer(ChangeStreamApplier records, ConflictPolicies policies, EdgeScopes scopes,
+            EdgeIdentity identity, MeterRegistry metrics) {
         this.records = records;
         this.policies = policies;
+        this.scopes = scopes;
+        this.ownSource = identity.eventSource();
         this.metrics = metrics;
         // (looked up once: every change of the stream records into one of them)
         this.appliedLatency = Meters.timer(metrics, "edgesync.changes.propagation", "outcome", "applied");
@@ -60,7 +66,9 @@ public class EdgeChangeConsumer {
 
     /**
      * Applies consecutive records of one partition of the change stream in one transaction; blocks until it committed.
-     * Counts each change by outcome: {@code applied}, {@code confirmed}, {@code stale} or {@code tombstone}.
+     * Counts each change by outcome: {@code applied}, {@code confirmed}, {@code stale}, {@code tombstone}, {@code left}
+     * (it took a row this edge held out of its scope) or {@code out-of-scope} (a change of a row outside the scope,
+     * most of them skipped without reading the cache).
      */
     public void handleAll(List<ConsumerRecord<String, String>> batch,
             BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
@@ -73,10 +81,19 @@ public class EdgeChangeConsumer {
             }
             try {
                 ChangeEvent change = decode(record.value());
-                changes.add(new ChangeStreamApplier.ReplicatedChange(change.table(), change.id(), change.userColumns(),
-                        change.version(), change.deleted(), change.masterSeq(), change.owner(),
-                        change.createdAt(), change.changeMadeAt(),
-                        policies.keepsVersions(change.table())));
+                ChangeStreamApplier.ReplicatedChange replicated = new ChangeStreamApplier.ReplicatedChange(
+                        change.table(), change.id(), change.userColumns(), change.version(), change.deleted(),
+                        change.masterSeq(), change.owner(), change.createdAt(), change.changeMadeAt(),
+                        policies.keepsVersions(change.table()));
+                if (scopes.of(change.table()) instanceof EdgeScopes.Filter filter
+                        && !filter.matches(change.id(), replicated.data())) {
+                    if (!mayHoldBefore(change, filter)) {
+                        Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "out-of-scope").increment();
+                        continue;
+                    }
+                    replicated = replicated.outOfScope();
+                }
+                changes.add(replicated);
                 // (when the edge where the change was made wrote it: where its propagation starts; a publication of
                 // an older central has only the change's stamp, which runs ahead of the clock under heavy writes)
                 origins.add(change.originTime()
@@ -94,7 +111,7 @@ public class EdgeChangeConsumer {
                 .atMost(DB_TIMEOUT);
         Instant applied = Instant.now();
         for (int i = 0; i < outcomes.size(); i++) {
-            String outcome = outcomes.get(i).name().toLowerCase(Locale.ROOT);
+            String outcome = outcomes.get(i).name().toLowerCase(Locale.ROOT).replace('_', '-');
             Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome).increment();
             if (outcomes.get(i) != ChangeStreamApplier.ReplicationOutcome.STALE) {
                 Duration took = Duration.between(origins.get(i), applied);
@@ -102,6 +119,22 @@ public class EdgeChangeConsumer {
                         .record(took.isNegative() ? Duration.ZERO : took);
             }
         }
+    }
+
+    /**
+     * Whether this edge may hold the record of a change that does not match its scope: when one of its own devices made
+     * the change (the edge wrote it, whatever its scope), or when the record matched before the change. A change that
+     * does not say where it comes from or what the record was counts as held: the cache decides.
+     */
+    private boolean mayHoldBefore(ChangeEvent change, EdgeScopes.Filter filter) {
+        if (change.origin().map(ownSource::equals).orElse(true)) {
+            return true;
+        }
+        return change.previous()
+                .map(previous -> previous.columnsBefore(change.userColumns())
+                        .map(before -> filter.matches(change.id(), before))
+                        .orElse(false))
+                .orElse(true);
     }
 
     private static ChangeEvent decode(String value) {

@@ -115,6 +115,14 @@ public final class EventCodec {
         node.put("owner", change.owner().orElse(null));
         node.put("clientUpdatedAt", change.clientUpdatedAt().map(ProtocolDates::format).orElse(null));
         node.put("originTime", change.originTime().map(ProtocolDates::format).orElse(null));
+        change.origin().ifPresent(origin -> node.put("origin", origin));
+        change.previous().ifPresent(previous -> {
+            if (previous.existed()) {
+                node.set("previous", previous.changedColumns());
+            } else {
+                node.putNull("previous");
+            }
+        });
         return node.toString();
     }
 
@@ -141,7 +149,22 @@ public final class EventCodec {
         return new ChangeEvent(table, id, item, requiredText(node, "version"), deleted.asBoolean(),
                 masterSeq.asLong(), eventId, time, optionalText(node, "owner"),
                 optionalText(node, "clientUpdatedAt").map(value -> instant(value, "clientUpdatedAt")),
-                optionalText(node, "originTime").map(value -> instant(value, "originTime")));
+                optionalText(node, "originTime").map(value -> instant(value, "originTime")),
+                optionalText(node, "origin"), previous(node.get("previous")));
+    }
+
+    /** A change's {@code previous}: absent when not said, null for the record's first change, else an object. */
+    private static Optional<ChangeEvent.Previous> previous(JsonNode previous) {
+        if (previous == null) {
+            return Optional.empty();
+        }
+        if (previous.isNull()) {
+            return Optional.of(ChangeEvent.Previous.none());
+        }
+        if (!previous.isObject()) {
+            throw new EventFormatException("Change event whose previous is neither an object nor null");
+        }
+        return Optional.of(new ChangeEvent.Previous(true, (ObjectNode) previous));
     }
 
     // -------------------------------------------------------------------------------------------- conflict events

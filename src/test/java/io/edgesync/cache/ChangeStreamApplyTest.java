@@ -112,6 +112,41 @@ class ChangeStreamApplyTest {
         assertThat(row(table, id)).startsWith(v1 + "|" + (FAR + 4) + "|" + v1 + "|");
     }
 
+    @Test
+    void aChangeLeavingTheScopeTombstonesAHeldRecordOnlyAndNeverInsertsOne() throws Exception {
+        // Given a table of which this edge holds one record (a, in its scope) and not another (b)
+        String table = "apply" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String a = "a-" + UUID.randomUUID();
+        String b = "b-" + UUID.randomUUID();
+        assertThat(apply(List.of(change(table, a, "a1", FAR + 1, Optional.empty(), false))))
+                .containsExactly(ReplicationOutcome.APPLIED);
+
+        // When one batch takes both out of the scope, a again (a redelivery), then a out once more, later
+        List<ReplicationOutcome> outcomes = apply(List.of(
+                change(table, a, "a2", FAR + 2, Optional.empty(), true).outOfScope(),
+                change(table, b, "b1", FAR + 3, Optional.empty(), false).outOfScope(),
+                change(table, a, "a2", FAR + 2, Optional.empty(), true).outOfScope(),
+                change(table, a, "a3", FAR + 4, Optional.empty(), false).outOfScope()));
+
+        // Then a became a tombstone of the change's state (no merge base kept for it), b was not inserted, the
+        // redelivery was stale and the later change found a tombstone and only moved its position
+        assertThat(outcomes).containsExactly(ReplicationOutcome.LEFT, ReplicationOutcome.OUT_OF_SCOPE,
+                ReplicationOutcome.STALE, ReplicationOutcome.OUT_OF_SCOPE);
+        assertThat(row(table, a)).startsWith("a2|" + (FAR + 4) + "|a2|");
+        assertThat(query("SELECT deleted::text FROM sync_record WHERE table_name = ? AND id = ?", table, a))
+                .isEqualTo("true");
+        assertThat(query("SELECT count(*) FROM sync_record WHERE table_name = ? AND id = ?", table, b)).isEqualTo("0");
+        assertThat(query("SELECT count(*) FROM record_version WHERE table_name = ?", table)).isEqualTo("0");
+
+        // When a comes back into the scope
+        assertThat(apply(List.of(change(table, a, "a5", FAR + 5, Optional.empty(), false))))
+                .containsExactly(ReplicationOutcome.APPLIED);
+
+        // Then it is live again
+        assertThat(query("SELECT deleted::text || ' ' || version FROM sync_record WHERE table_name = ? AND id = ?",
+                table, a)).isEqualTo("false a5");
+    }
+
     private List<ReplicationOutcome> apply(List<ReplicatedChange> changes) {
         return records.applyReplicatedChanges(changes).await().atMost(Duration.ofSeconds(30));
     }

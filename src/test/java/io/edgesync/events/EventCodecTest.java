@@ -222,6 +222,44 @@ class EventCodecTest {
     }
 
     @Test
+    void theOriginEdgeAndThePreviousColumnsOfAChangeMatchTheSchemaAndReadBack() throws Exception {
+        // Given a record moved from region south to north (its note dropped, a tag added) by edge shop-17's device
+        ObjectNode before = JSON.createObjectNode().put("text", "x").put("region", "south").put("note", "n");
+        ObjectNode after = JSON.createObjectNode().put("text", "x").put("region", "north").put("tag", 3);
+        ChangeEvent.Previous previous = ChangeEvent.Previous.between(before, after);
+        ObjectNode item = Items.item("rec-1", after, CREATED, UPDATED, "djI=", false);
+        ChangeEvent change = new ChangeEvent("todoitem", "rec-1", item, "djI=", false, 9, Optional.of(EVENT_ID),
+                UPDATED, Optional.empty(), Optional.empty(), Optional.of(UPDATED),
+                Optional.of(EdgeIdentity.sourceOf("shop-17")), Optional.of(previous));
+        ChangeEvent first = new ChangeEvent("todoitem", "rec-2", Items.item("rec-2", after, CREATED, UPDATED, "djI=",
+                false), "djI=", false, 10, Optional.of(EVENT_ID),
+                UPDATED, Optional.empty(), Optional.empty(), Optional.of(UPDATED),
+                Optional.of(EdgeIdentity.sourceOf("shop-17")), Optional.of(ChangeEvent.Previous.none()));
+
+        // When they are encoded
+        String published = EventCodec.encodeChange(change);
+        String firstPublished = EventCodec.encodeChange(first);
+
+        // Then the change carries only the altered columns' previous values, and the first change a null previous
+        assertThat(JSON.readTree(published).path("origin").asText()).isEqualTo("edgesync://edge/shop-17");
+        assertThat(JSON.readTree(published).path("previous"))
+                .isEqualTo(JSON.readTree("{\"region\":\"south\",\"note\":\"n\",\"tag\":null}"));
+        assertThat(JSON.readTree(firstPublished).get("previous").isNull()).isTrue();
+        // And both match the schema and read back, the previous columns whole again
+        assertThat(EventSchemas.violations(EventSchemas.CHANGE_EVENT, JSON.readTree(published))).isEmpty();
+        assertThat(EventSchemas.violations(EventSchemas.CHANGE_EVENT, JSON.readTree(firstPublished))).isEmpty();
+        assertThat(EventCodec.decodeChange(published)).isEqualTo(change);
+        assertThat(EventCodec.decodeChange(firstPublished)).isEqualTo(first);
+        assertThat(EventCodec.decodeChange(published).previous().orElseThrow().columnsBefore(after)).contains(before);
+        assertThat(EventCodec.decodeChange(firstPublished).previous().orElseThrow().columnsBefore(after)).isEmpty();
+        // And an event of an older central service says neither
+        ObjectNode older = (ObjectNode) JSON.readTree(published);
+        older.remove(List.of("origin", "previous"));
+        assertThat(EventCodec.decodeChange(older.toString()).origin()).isEmpty();
+        assertThat(EventCodec.decodeChange(older.toString()).previous()).isEmpty();
+    }
+
+    @Test
     void heartbeatMatchesItsSchemaAndReadsBack() throws Exception {
         for (Heartbeat heartbeat : List.of(new Heartbeat("central-0", UPDATED, true, Optional.empty(), 3),
                 new Heartbeat("central-1", UPDATED, false, Optional.of("database unavailable"), 0))) {
