@@ -197,6 +197,27 @@ public class RecordStore {
     }
 
     /**
+     * A live row and the master position of the last central change applied to or confirmed on it.
+     */
+    public record HeldRow(StoredRecord record, long masterSeq) {
+    }
+
+    /**
+     * Up to {@code limit} live rows of a table after {@code afterId}, in id order: what an edge holds, as its scope
+     * sweep reads it.
+     */
+    public Uni<List<HeldRow>> liveRows(String table, String afterId, int limit) {
+        return pool.preparedQuery("SELECT " + COLUMNS + ", r.master_seq FROM sync_record r"
+                + " WHERE r.table_name = $1 AND NOT r.deleted AND r.id > $2 ORDER BY r.id LIMIT $3")
+                .execute(Tuple.of(table, afterId, limit))
+                .map(rows -> {
+                    List<HeldRow> held = new ArrayList<>();
+                    rows.forEach(row -> held.add(new HeldRow(toRecord(row), row.getLong("master_seq"))));
+                    return held;
+                });
+    }
+
+    /**
      * Reads and locks several records for the rest of the transaction, in (table, id) order so that two batches cannot
      * deadlock; records that do not exist are absent from the answer.
      *

@@ -102,7 +102,10 @@ final class ReplicationPlan {
             String key = RecordStore.recordKey(table, change.id());
             State state = states.get(key);
             ReplicationOutcome outcome;
-            if (state != null && state.masterSeq() >= change.masterSeq()) {
+            if (state != null && (state.masterSeq() > change.masterSeq() || (state.masterSeq() == change.masterSeq()
+                    && !(change.leaving() && state.version().equals(change.version()))))) {
+                // (a change leaving the scope at the record's own position and version is the edge's sweep of a scope
+                // that no longer holds the record: it applies)
                 outcome = ReplicationOutcome.STALE;
             } else if (change.leaving()) {
                 outcome = plan.leaving(key, table, change, state, states, ownWrites);
@@ -134,11 +137,17 @@ final class ReplicationPlan {
         if (state == null) {
             return ReplicationOutcome.OUT_OF_SCOPE;
         }
-        if (state.deleted() || (!state.version().equals(change.version())
-                && isOlderOwnWrite(key, table, change, state, ownWrites))) {
-            states.put(key, new State(state.version(), change.masterSeq(), state.deleted()));
+        if (state.deleted()) {
+            if (state.masterSeq() < change.masterSeq()) {
+                states.put(key, new State(state.version(), change.masterSeq(), true));
+                confirmed(key, table, change);
+            }
+            return ReplicationOutcome.OUT_OF_SCOPE;
+        }
+        if (!state.version().equals(change.version()) && isOlderOwnWrite(key, table, change, state, ownWrites)) {
+            states.put(key, new State(state.version(), change.masterSeq(), false));
             confirmed(key, table, change);
-            return state.deleted() ? ReplicationOutcome.OUT_OF_SCOPE : ReplicationOutcome.CONFIRMED;
+            return ReplicationOutcome.CONFIRMED;
         }
         states.put(key, new State(change.version(), change.masterSeq(), true));
         applied(key, table, change.asLocalTombstone(), Map.of(), input.locked().containsKey(key));

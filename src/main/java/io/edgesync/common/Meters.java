@@ -41,6 +41,13 @@ public final class Meters {
             Map.entry("edgesync.tombstones.purged",
                     "Tombstones purged, by stage: columns (every active device had pulled past them, or their"
                             + " retention passed; an id-only tombstone stays) and id (the id-only tombstone went)"),
+            Map.entry("edgesync.scope.backfill.rows",
+                    "Rows of central applied at this edge by the backfill of a table's scope, by table"),
+            Map.entry("edgesync.scope.backfill.duration",
+                    "Time a table's scope took to fill (sweep and backfill from central), by table"),
+            Map.entry("edgesync.scope.swept",
+                    "Rows this edge held that became local tombstones because a new scope of their table no longer"
+                            + " holds them, by table"),
             Map.entry("edgesync.tables.analyzed",
                     "Tables of the database analyzed by the gateway because they changed more since their last"
                             + " ANALYZE than they then held (tables growing from empty)"));

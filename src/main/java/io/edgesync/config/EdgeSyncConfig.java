@@ -334,6 +334,37 @@ public interface EdgeSyncConfig {
          * stay apart. Default: the host name.
          */
         Optional<String> id();
+
+        /** How this edge reaches the central role's API for edges, to fill the part of a table its scope holds. */
+        CentralApi central();
+    }
+
+    /** The central role's API for edges, as an edge calls it ({@code /central/v1/*}). */
+    interface CentralApi {
+
+        /**
+         * Base URL of the central role's HTTP API (e.g. {@code http://edgesync-central:8080}). Needed by an edge whose
+         * tables have a filter as {@code edge-scope}; in role {@code all} the process's own HTTP port when absent.
+         */
+        Optional<String> url();
+
+        /**
+         * Bearer token of this edge, with the role {@code edgesync.security.edge-role}; not needed when central runs in
+         * anonymous mode.
+         */
+        Optional<String> token();
+
+        /** Rows per page of a backfill: each page is applied in one transaction and then recorded as done. */
+        @WithDefault("500")
+        int pageSize();
+
+        /** How long a call to central may take before it counts as failed, in seconds. */
+        @WithDefault("30")
+        int timeoutSeconds();
+
+        /** Seconds between attempts while central cannot be reached. */
+        @WithDefault("5")
+        int retrySeconds();
     }
 
     /** Kafka topics and consumer groups. */

@@ -1,10 +1,6 @@
 package io.edgesync.security.signin;
 
-import java.util.Optional;
-
-import org.eclipse.microprofile.config.ConfigProvider;
-
-import io.quarkus.runtime.LaunchMode;
+import io.edgesync.config.OwnAddress;
 
 /**
  * An issuer configured as a path ({@code /dev/oidc}) names a provider this gateway serves itself, the local development
@@ -26,15 +22,6 @@ public final class LocalIssuer {
         if (!isLocal(issuer)) {
             return issuer;
         }
-        return "http://localhost:" + httpPort() + issuer;
-    }
-
-    /** The port the HTTP server listens on (the one it picked, when configured with 0). */
-    static int httpPort() {
-        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
-        String value = Optional.ofNullable(System.getProperty(key))
-                .or(() -> ConfigProvider.getConfig().getOptionalValue(key, String.class))
-                .orElse(LaunchMode.current() == LaunchMode.TEST ? "8081" : "8080");
-        return Integer.parseInt(value.trim());
+        return OwnAddress.baseUrl() + issuer;
     }
 }

@@ -1,0 +1,208 @@
+package io.edgesync.scope;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.edgesync.cache.ChangeStreamApplier;
+import io.edgesync.cache.ChangeStreamApplier.ReplicatedChange;
+import io.edgesync.cache.RecordStore;
+import io.edgesync.cache.TableInfo;
+import io.edgesync.common.Meters;
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.config.Role;
+import io.edgesync.conflict.ConflictPolicies;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Fills this edge's cache with the part of each table its scope holds, and takes out what it no longer holds, when the
+ * scope is new: at the first start with it, and whenever its text changes. Two steps, each resumable: <ol>
+ * <li><b>Sweep</b>: the live rows this edge holds that do not match the scope become local tombstones (as a change
+ * leaving the scope makes them; its devices pull them as deleted), page by page in id order.</li> <li><b>Backfill</b>:
+ * central's master rows that match, page by page in master-position order, are applied like changes of the change
+ * stream whose position is the row's. The stream's stale rule orders both: a change that arrives during the backfill is
+ * neither lost nor overwritten by an older row, and a row applied twice is applied once. After each page the position
+ * is recorded ({@code edge_scope}), so a backfill interrupted by a restart resumes there.</li> </ol> Pulls are answered
+ * meanwhile: a row the backfill applies gets a new stamp, so an incremental pull finds it later. While central cannot
+ * be reached the step is retried ({@code edgesync.edge.central.retry-seconds}), logged once.
+ */
+@ApplicationScoped
+public class ScopeBackfill {
+
+    private static final Logger LOG = Logger.getLogger(ScopeBackfill.class);
+    private static final int SWEEP_PAGE = 500;
+    private static final Duration FIRST_DELAY = Duration.ofSeconds(1);
+
+    private final EdgeSyncConfig config;
+    private final EdgeScopes scopes;
+    private final ScopeStore store;
+    private final ChangeStreamApplier applier;
+    private final RecordStore records;
+    private final CentralRowsClient central;
+    private final ConflictPolicies policies;
+    private final MeterRegistry metrics;
+    private final AtomicInteger running = new AtomicInteger();
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    private final Map<String, Uni<Void>> inFlight = new ConcurrentHashMap<>();
+
+    public ScopeBackfill(EdgeSyncConfig config, EdgeScopes scopes, ScopeStore store, ChangeStreamApplier applier,
+            RecordStore records, CentralRowsClient central, ConflictPolicies policies, MeterRegistry metrics) {
+        this.config = config;
+        this.scopes = scopes;
+        this.store = store;
+        this.applier = applier;
+        this.records = records;
+        this.central = central;
+        this.policies = policies;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Starts filling every declared table whose scope is a filter, a moment after the start (in role {@code all} it
+     * calls this process's own HTTP server, which starts listening after this event).
+     */
+    void start(@Observes StartupEvent started) {
+        if (!config.role().includes(Role.EDGE) || scopes.holdsEverything()) {
+            return;
+        }
+        Gauge.builder("edgesync.scope.backfills.running", running, AtomicInteger::get)
+                .description("Scope backfills (sweep and fill from central) running at this edge")
+                .register(metrics);
+        if (config.role() == Role.ALL) {
+            central.callOwnProcess();
+        }
+        if (!central.configured()) {
+            LOG.errorf("Tables with a filter as edge-scope are not filled from central: edgesync.edge.central.url is"
+                    + " not set; they fill from the change stream only");
+            return;
+        }
+        scopes.declaredScopes().forEach((table, scope) -> {
+            if (scope instanceof EdgeScopes.Filter filter) {
+                Uni.createFrom()
+                        .voidItem()
+                        .onItem()
+                        .delayIt()
+                        .by(FIRST_DELAY)
+                        .chain(() -> fill(table, filter, central))
+                        .subscribe()
+                        .with(done -> {
+                        }, failure -> LOG.errorf(failure, "The scope of table %s was not filled", table));
+            }
+        });
+    }
+
+    /**
+     * Fills {@code table} for its scope from {@code source}, retrying until done; one run per table at a time (a second
+     * call joins the first).
+     */
+    public Uni<Void> fill(String table, EdgeScopes.Filter scope, MasterRowsSource source) {
+        return inFlight.computeIfAbsent(table, t -> attempt(table, scope, source)
+                .onFailure()
+                .invoke(failure -> {
+                    if (failing.add(table)) {
+                        LOG.warnf("Filling the scope of table %s (%s) from central failed, retrying every %d s: %s",
+                                table, scope.text(), config.edge().central().retrySeconds(), failure.getMessage());
+                    }
+                })
+                .onFailure()
+                .retry()
+                .withBackOff(Duration.ofSeconds(config.edge().central().retrySeconds()),
+                        Duration.ofSeconds(config.edge().central().retrySeconds()))
+                .indefinitely()
+                .invoke(() -> {
+                    if (failing.remove(table)) {
+                        LOG.infof("The scope of table %s is filled again from central", table);
+                    }
+                })
+                .eventually(() -> {
+                    inFlight.remove(table);
+                })
+                .memoize()
+                .indefinitely());
+    }
+
+    /** One attempt: sweep and backfill from where the recorded state stands. */
+    Uni<Void> attempt(String table, EdgeScopes.Filter scope, MasterRowsSource source) {
+        return store.begin(table, scope.text()).chain(state -> {
+            if (state.swept() && state.backfillDone()) {
+                return Uni.createFrom().voidItem();
+            }
+            running.incrementAndGet();
+            Instant started = Instant.now();
+            Uni<Void> swept = state.swept()
+                    ? Uni.createFrom().voidItem()
+                    : sweep(table, scope, "").chain(() -> store.swept(table, scope.text()));
+            return swept.chain(() -> backfill(table, scope, source, state.backfillAfter()))
+                    .chain(() -> store.done(table, scope.text()))
+                    .invoke(() -> Meters.timer(metrics, "edgesync.scope.backfill.duration", "table", table)
+                            .record(Duration.between(started, Instant.now())))
+                    .eventually(() -> {
+                        running.decrementAndGet();
+                    });
+        });
+    }
+
+    /** Takes out, page by page, the live rows after {@code afterId} that do not match the scope. */
+    private Uni<Void> sweep(String table, EdgeScopes.Filter scope, String afterId) {
+        return records.liveRows(TableInfo.key(table), afterId, SWEEP_PAGE).chain(page -> {
+            if (page.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            List<ReplicatedChange> leaving = new ArrayList<>();
+            for (RecordStore.HeldRow held : page) {
+                if (!scope.matches(held.record().id(), held.record().data())) {
+                    leaving.add(new ReplicatedChange(table, held.record().id(), held.record().data(),
+                            held.record().version(), false, held.masterSeq(), held.record().owner(),
+                            Optional.of(held.record().createdAt()), held.record().clientUpdatedAt(), false)
+                            .outOfScope());
+                }
+            }
+            String last = page.get(page.size() - 1).record().id();
+            Uni<Void> applied = leaving.isEmpty()
+                    ? Uni.createFrom().voidItem()
+                    : applier.applyReplicatedChanges(leaving)
+                            .invoke(outcomes -> Meters.counter(metrics, "edgesync.scope.swept", "table", table)
+                                    .increment((double) outcomes.stream()
+                                            .filter(o -> o == ChangeStreamApplier.ReplicationOutcome.LEFT)
+                                            .count()))
+                            .replaceWithVoid();
+            return page.size() < SWEEP_PAGE ? applied : applied.chain(() -> sweep(table, scope, last));
+        });
+    }
+
+    /** Applies central's matching rows after {@code after}, page by page, recording the position after each. */
+    private Uni<Void> backfill(String table, EdgeScopes.Filter scope, MasterRowsSource source, long after) {
+        int limit = config.edge().central().pageSize();
+        return source.page(table, after, limit, scope.text()).chain(page -> {
+            List<ReplicatedChange> changes = page.rows()
+                    .stream()
+                    .map(row -> new ReplicatedChange(table, row.id(), row.data(), row.version(), row.deleted(),
+                            row.position(), row.owner(), Optional.of(row.createdAt()), Optional.of(row.updatedAt()),
+                            policies.keepsVersions(table)))
+                    .toList();
+            if (changes.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            long last = page.rows().get(page.rows().size() - 1).position();
+            Uni<Void> applied = applier.applyReplicatedChanges(changes)
+                    .chain(outcomes -> store.advanced(table, scope.text(), last, changes.size()))
+                    .invoke(() -> Meters.counter(metrics, "edgesync.scope.backfill.rows", "table", table)
+                            .increment(changes.size()));
+            return page.next().isEmpty() ? applied : applied.chain(() -> backfill(table, scope, source, last));
+        });
+    }
+}

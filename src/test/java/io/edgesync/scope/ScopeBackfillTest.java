@@ -1,0 +1,186 @@
+package io.edgesync.scope;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.edgesync.cache.ChangeStreamApplier;
+import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.TestInfrastructure;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A table's scope is filled from central's master rows over central's HTTP API for edges (this process's own, role
+ * {@code all}): only the rows of the scope, resumed after an interruption where it stopped, nothing missing or applied
+ * twice; and the rows the edge held that the scope no longer holds are swept out as local tombstones.
+ */
+@QuarkusTest
+@WithTestResource(InfrastructureResource.class)
+class ScopeBackfillTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TABLE = "regional";
+    private static final Duration WITHIN = Duration.ofSeconds(60);
+
+    @Inject
+    ScopeBackfill backfill;
+
+    @Inject
+    ScopeStore store;
+
+    @Inject
+    EdgeScopes scopes;
+
+    @Inject
+    CentralRowsClient central;
+
+    @Inject
+    ChangeStreamApplier applier;
+
+    /** The fill of the table that the application starts with is over, so that the test's own runs are alone. */
+    @BeforeEach
+    void startFillDone() {
+        Awaitility.await("the scope filled at start")
+                .atMost(WITHIN)
+                .until(() -> store.find(TABLE)
+                        .await()
+                        .atMost(WITHIN)
+                        .map(ScopeStore.State::backfillDone)
+                        .orElse(false));
+    }
+
+    @Test
+    void aBackfillInterruptedHalfwayResumesWhereItStoppedAndEndsWithEveryRowOfTheScopeOnce() throws Exception {
+        // Given master rows at central that this edge never received: four of the north, three of the south
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> north = new ArrayList<>();
+        List<String> south = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            String id = "bf-" + run + "-" + i;
+            (i % 2 == 0 ? north : south).add(id);
+            insertAtCentral(id, i % 2 == 0 ? "north" : "south", "v-" + id);
+        }
+        long expected = Long.parseLong(query("SELECT count(*) FROM central_record WHERE table_name = ?"
+                + " AND data->>'region' = 'north'", TABLE));
+        EdgeScopes.Filter scope = (EdgeScopes.Filter) scopes.of(TABLE);
+        store.restart(TABLE).await().atMost(WITHIN);
+
+        // When a backfill in pages of 2 loses central after its first page
+        AtomicInteger calls = new AtomicInteger();
+        MasterRowsSource failingAfterOnePage = (table, after, limit, filter) -> calls.incrementAndGet() == 1
+                ? central.page(table, after, 2, filter)
+                : Uni.createFrom().failure(new IllegalStateException("central went away"));
+        assertThatThrownBy(() -> backfill.attempt(TABLE, scope, failingAfterOnePage).await().atMost(WITHIN))
+                .hasMessageContaining("central went away");
+
+        // Then the first page is recorded, and the backfill is not done
+        ScopeStore.State halfway = store.find(TABLE).await().atMost(WITHIN).orElseThrow();
+        assertThat(halfway.swept()).isTrue();
+        assertThat(halfway.backfillDone()).isFalse();
+        assertThat(halfway.rowsApplied()).isEqualTo(2);
+        assertThat(halfway.backfillAfter()).isPositive();
+
+        // When it runs again with central back
+        List<Long> asked = new ArrayList<>();
+        MasterRowsSource recording = (table, after, limit, filter) -> {
+            asked.add(after);
+            return central.page(table, after, 2, filter);
+        };
+        backfill.attempt(TABLE, scope, recording).await().atMost(WITHIN);
+
+        // Then it resumed after the recorded position, applied every north row once and is done
+        assertThat(asked.get(0)).isEqualTo(halfway.backfillAfter());
+        ScopeStore.State done = store.find(TABLE).await().atMost(WITHIN).orElseThrow();
+        assertThat(done.backfillDone()).isTrue();
+        assertThat(done.finishedAt()).isPresent();
+        assertThat(done.rowsApplied()).isEqualTo(expected);
+        // And this edge holds the north rows with central's versions, and none of the south
+        for (String id : north) {
+            assertThat(here(id)).isEqualTo("live v-" + id);
+        }
+        for (String id : south) {
+            assertThat(here(id)).isEqualTo("absent");
+        }
+
+        // When it runs once more for the same scope
+        asked.clear();
+        backfill.fill(TABLE, scope, recording).await().atMost(WITHIN);
+
+        // Then there is nothing to do
+        assertThat(asked).isEmpty();
+    }
+
+    @Test
+    void rowsHeldBeforeTheScopeThatItNoLongerHoldsAreSweptOutAsLocalTombstones() throws Exception {
+        // Given this edge holds a south row and a north row from before its scope (as under scope all)
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String south = "sw-s-" + run;
+        String north = "sw-n-" + run;
+        applier.applyReplicatedChanges(List.of(
+                new ChangeStreamApplier.ReplicatedChange(TABLE, south, JSON.createObjectNode().put("region", "south"),
+                        "v-" + south, false, 1, Optional.empty()),
+                new ChangeStreamApplier.ReplicatedChange(TABLE, north, JSON.createObjectNode().put("region", "north"),
+                        "v-" + north, false, 1, Optional.empty())))
+                .await()
+                .atMost(WITHIN);
+        EdgeScopes.Filter scope = (EdgeScopes.Filter) scopes.of(TABLE);
+        store.restart(TABLE).await().atMost(WITHIN);
+
+        // When the scope is filled again
+        backfill.fill(TABLE, scope, central).await().atMost(WITHIN);
+
+        // Then the south row is a tombstone of its version here, the north one live
+        assertThat(here(south)).isEqualTo("deleted v-" + south);
+        assertThat(here(north)).isEqualTo("live v-" + north);
+        assertThat(store.find(TABLE).await().atMost(WITHIN).orElseThrow().swept()).isTrue();
+    }
+
+    private static void insertAtCentral(String id, String region, String version) throws Exception {
+        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE)) {
+            try (PreparedStatement table = connection
+                    .prepareStatement("INSERT INTO central_table (name) VALUES (?) ON CONFLICT DO NOTHING")) {
+                table.setString(1, TABLE);
+                table.executeUpdate();
+            }
+            try (PreparedStatement row = connection.prepareStatement("""
+                    INSERT INTO central_record (table_name, id, data, created_at, updated_at, version, deleted,
+                                                master_seq)
+                    VALUES (?, ?, ?::jsonb, now(), now(), ?, false, nextval('central_master_seq'))""")) {
+                row.setString(1, TABLE);
+                row.setString(2, id);
+                row.setString(3, JSON.createObjectNode().put("region", region).toString());
+                row.setString(4, version);
+                row.executeUpdate();
+            }
+        }
+    }
+
+    /** The edge's row: "live <version>", "deleted <version>" or "absent". */
+    private static String here(String id) throws Exception {
+        String row = query("SELECT CASE WHEN deleted THEN 'deleted ' ELSE 'live ' END || version FROM sync_record"
+                + " WHERE table_name = ? AND id = ?", TABLE, id);
+        return row == null ? "absent" : row;
+    }
+
+    private static String query(String sql, String... params) throws Exception {
+        return TestInfrastructure.queryString(InfrastructureResource.DATABASE, sql, params);
+    }
+}
