@@ -197,6 +197,19 @@ public class RecordStore {
     }
 
     /**
+     * Drops the rows of {@code owners} from {@code tables} (lookup keys) at this edge only: an edge holding the rows of
+     * the users who come to it evicts those of users gone idle. Nothing is sent anywhere; central keeps them.
+     */
+    public Uni<Void> evictOwners(List<String> tables, List<String> owners) {
+        if (tables.isEmpty() || owners.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery("DELETE FROM sync_record WHERE table_name = ANY($1) AND owner_id = ANY($2)")
+                .execute(Tuple.of(tables.toArray(String[]::new), owners.toArray(String[]::new)))
+                .replaceWithVoid();
+    }
+
+    /**
      * A live row and the master position of the last central change applied to or confirmed on it.
      */
     public record HeldRow(StoredRecord record, long masterSeq) {

@@ -58,6 +58,15 @@ public class MasterRows {
         this.tables = config.tables();
     }
 
+    /** The names of the tables central holds rows of, in name order. */
+    public Uni<List<String>> tables() {
+        return pool.query("SELECT name FROM central_table ORDER BY name").execute().map(rows -> {
+            List<String> names = new ArrayList<>();
+            rows.forEach(row -> names.add(row.getString(0)));
+            return names;
+        });
+    }
+
     /**
      * Up to {@code limit} rows of {@code table} after {@code after}, matching {@code filter} when given and belonging
      * to one of {@code owners} when given.

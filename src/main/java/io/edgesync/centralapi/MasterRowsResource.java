@@ -39,7 +39,7 @@ import io.smallrye.mutiny.Uni;
  * ({@code edgesync.security.edge-role}) may read it; devices never have that role, and the network should keep them
  * away from central anyway.
  */
-@Path("/central/v1/tables/{table}/rows")
+@Path("/central/v1/tables")
 @Produces(MediaType.APPLICATION_JSON)
 @ActiveIn(Role.CENTRAL)
 @Tag(name = "Central API for edges")
@@ -66,7 +66,22 @@ public class MasterRowsResource {
                 ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
     }
 
+    /** The tables central holds rows of. */
+    public record Tables(List<String> tables) {
+    }
+
     @GET
+    @Operation(summary = "The tables central holds rows of, for an edge filling its cache")
+    @APIResponse(responseCode = "200", description = "The tables' names")
+    public Uni<Tables> tables() {
+        return access.currentCaller().chain(caller -> {
+            requireEdge(caller);
+            return rows.tables().map(Tables::new);
+        });
+    }
+
+    @GET
+    @Path("{table}/rows")
     @Operation(summary = "A table's master rows after a master position, for an edge filling its cache")
     @APIResponse(responseCode = "200", description = "The rows, in position order, and where the next page starts")
     @APIResponse(responseCode = "400", description = "A filter, position, owner list or limit that is not valid", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

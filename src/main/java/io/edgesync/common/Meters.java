@@ -45,6 +45,9 @@ public final class Meters {
                     "Rows of central applied at this edge by the backfill of a table's scope, by table"),
             Map.entry("edgesync.scope.backfill.duration",
                     "Time a table's scope took to fill (sweep and backfill from central), by table"),
+            Map.entry("edgesync.scope.evictions",
+                    "Users evicted from this edge (their rows and their devices' replicas) after being idle longer"
+                            + " than edgesync.edge.owners.idle-days"),
             Map.entry("edgesync.scope.swept",
                     "Rows this edge held that became local tombstones because a new scope of their table no longer"
                             + " holds them, by table"),

@@ -107,7 +107,9 @@ public interface EdgeSyncConfig {
 
         /**
          * The rows of a table that this edge holds, for tables that do not declare their own {@code edge-scope}:
-         * {@code all} (every row), or an OData {@code $filter} over the table's user columns and {@code id} (only the
+         * {@code all} (every row); {@code owners} (the rows of the users who have pulled or written through this edge,
+         * fetched from central when a user first arrives, evicted after {@code edgesync.edge.owners.idle-days}; tables
+         * with rows per user only); or an OData {@code $filter} over the table's user columns and {@code id} (only the
          * rows that match it, e.g. {@code region eq 'north'}): this edge skips changes of other rows, removes a row
          * from its cache when it stops matching (its devices pull it as deleted; it stays intact everywhere else), and
          * fills its cache from central when the scope is new. Without effect in the central role.
@@ -137,8 +139,8 @@ public interface EdgeSyncConfig {
         Optional<String> conflictPolicy();
 
         /**
-         * The rows of this table that this edge holds: {@code all}, or an OData {@code $filter} over the table's user
-         * columns and {@code id}; {@code edgesync.tables.default-edge-scope} when absent.
+         * The rows of this table that this edge holds: {@code all}, {@code owners}, or an OData {@code $filter} over
+         * the table's user columns and {@code id}; {@code edgesync.tables.default-edge-scope} when absent.
          */
         Optional<String> edgeScope();
 
@@ -337,6 +339,39 @@ public interface EdgeSyncConfig {
 
         /** How this edge reaches the central role's API for edges, to fill the part of a table its scope holds. */
         CentralApi central();
+
+        /** The users whose rows this edge holds in tables whose {@code edge-scope} is {@code owners}. */
+        Owners owners();
+    }
+
+    /** Users of tables whose scope is {@code owners}: who arrives, how long a first pull waits, who is evicted. */
+    interface Owners {
+
+        /**
+         * How long a user's first pull at this edge waits for their rows to arrive from central before it answers 503
+         * with {@code Retry-After}; writes never wait.
+         */
+        @WithDefault("10")
+        int backfillWaitSeconds();
+
+        /**
+         * A user who has not pulled or written at this edge for this many days is evicted: their rows and their
+         * devices' replicas go from this edge (nowhere else), and come back by backfill when they return.
+         */
+        @WithDefault("30")
+        int idleDays();
+
+        /**
+         * How often, in seconds, this process reads which users the edge holds, so that users who arrived through
+         * another replica of the edge are held here too; a user's rows are fetched once more after twice this time, for
+         * the changes a replica skipped before it knew the user.
+         */
+        @WithDefault("5")
+        int refreshSeconds();
+
+        /** How often, in minutes, idle users are looked for and evicted. */
+        @WithDefault("60")
+        int evictionIntervalMinutes();
     }
 
     /** The central role's API for edges, as an edge calls it ({@code /central/v1/*}). */

@@ -429,6 +429,17 @@ public class DeviceQueue {
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
+    /**
+     * Forgets what the devices of {@code users} pulled (their replicas): an edge that evicts idle users has dropped
+     * their rows, so a device of theirs that comes back pulls them anew.
+     */
+    public Uni<Void> forgetReplicasOfUsers(List<String> users) {
+        return pool.preparedQuery("""
+                DELETE FROM device_replica WHERE device_id IN (SELECT id FROM device WHERE user_id = ANY($1))""")
+                .execute(Tuple.of(users.toArray(String[]::new)))
+                .replaceWithVoid();
+    }
+
     /** Deletes a device; its queue and replica records go with it (ON DELETE CASCADE), the conflict log stays. */
     public Uni<Boolean> deleteDevice(SqlClient tx, String deviceId) {
         return tx.preparedQuery("DELETE FROM device WHERE id = $1")

@@ -16,6 +16,7 @@ import io.edgesync.cache.TableCatalog;
 import io.edgesync.common.Meters;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.scope.EdgeScopes;
+import io.edgesync.scope.EdgeUsers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -47,13 +48,15 @@ public class EdgeChangeConsumer {
     private final ChangeStreamApplier records;
     private final ConflictPolicies policies;
     private final EdgeScopes scopes;
+    private final EdgeUsers users;
     private final String ownSource;
     private final MeterRegistry metrics;
     private final Timer appliedLatency;
     private final Timer confirmedLatency;
 
     public EdgeChangeConsumer(ChangeStreamApplier records, ConflictPolicies policies, EdgeScopes scopes,
-            EdgeIdentity identity, MeterRegistry metrics) {
+            EdgeUsers users, EdgeIdentity identity, MeterRegistry metrics) {
+        this.users = users;
         this.records = records;
         this.policies = policies;
         this.scopes = scopes;
@@ -85,7 +88,14 @@ public class EdgeChangeConsumer {
                         change.table(), change.id(), change.userColumns(), change.version(), change.deleted(),
                         change.masterSeq(), change.owner(), change.createdAt(), change.changeMadeAt(),
                         policies.keepsVersions(change.table()));
-                if (scopes.of(change.table()) instanceof EdgeScopes.Filter filter
+                EdgeScopes.Scope scope = scopes.of(change.table());
+                if (scope instanceof EdgeScopes.Owners && !users.holds(change.owner())
+                        && !change.origin().map(ownSource::equals).orElse(false)) {
+                    // a row of a user who has not come to this edge (a row's owner never changes)
+                    Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "out-of-scope").increment();
+                    continue;
+                }
+                if (scope instanceof EdgeScopes.Filter filter
                         && !filter.matches(change.id(), replicated.data())) {
                     if (!mayHoldBefore(change, filter)) {
                         Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "out-of-scope").increment();

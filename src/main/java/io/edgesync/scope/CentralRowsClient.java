@@ -20,12 +20,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.config.EdgeSyncConfig;
-import io.edgesync.config.OwnAddress;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The central role's API for edges over HTTP ({@code GET /central/v1/tables/{table}/rows}), with this edge's token.
- * Without {@code edgesync.edge.central.url} it calls this process (role {@code all}) once its HTTP server is up.
+ * The central role's API for edges over HTTP ({@code GET /central/v1/tables/{table}/rows}), at
+ * {@code edgesync.edge.central.url} with this edge's token ({@code edgesync.edge.central.token}).
  */
 @ApplicationScoped
 public class CentralRowsClient implements MasterRowsSource {
@@ -43,7 +42,6 @@ public class CentralRowsClient implements MasterRowsSource {
     private final ObjectMapper json;
     private final HttpClient http;
     private final Optional<String> configuredUrl;
-    private volatile boolean ownProcess;
 
     public CentralRowsClient(EdgeSyncConfig config, ObjectMapper json) {
         this.settings = config.edge().central();
@@ -52,35 +50,40 @@ public class CentralRowsClient implements MasterRowsSource {
         this.configuredUrl = settings.url().map(CentralRowsClient::withoutTrailingSlash);
     }
 
-    /** Whether a base URL is known (configured, or this process's own port in role {@code all}). */
+    /** Whether a base URL is configured. */
     public boolean configured() {
-        return baseUrl().isPresent();
+        return configuredUrl.isPresent();
     }
 
-    /**
-     * Calls this process when no URL is configured (role {@code all}), at the port its HTTP server listens on when the
-     * call is made (a server configured with port 0 picks one when it starts).
-     */
-    void callOwnProcess() {
-        ownProcess = true;
-    }
-
-    private Optional<String> baseUrl() {
-        return configuredUrl.or(() -> ownProcess ? Optional.of(OwnAddress.baseUrl()) : Optional.empty());
+    /** The names of the tables central holds rows of. */
+    public Uni<List<String>> tables() {
+        return get("/central/v1/tables").map(body -> {
+            List<String> names = new ArrayList<>();
+            read(body).path("tables").forEach(name -> names.add(name.asText()));
+            return names;
+        });
     }
 
     @Override
-    public Uni<Page> page(String table, long after, int limit, String filter) {
-        Optional<String> configured = baseUrl();
+    public Uni<Page> page(String table, long after, int limit, Query query) {
+        return get("/central/v1/tables/" + URLEncoder.encode(table, StandardCharsets.UTF_8) + "/rows?after=" + after
+                + "&limit=" + limit
+                + query.filter()
+                        .map(filter -> "&filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8))
+                        .orElse("")
+                + query.owner().map(owner -> "&owners=" + URLEncoder.encode(owner, StandardCharsets.UTF_8)).orElse(""))
+                .map(this::parse);
+    }
+
+    /** The body of central's 200 answer to a GET of {@code pathAndQuery}. */
+    private Uni<String> get(String pathAndQuery) {
+        Optional<String> configured = configuredUrl;
         if (configured.isEmpty()) {
             return Uni.createFrom()
                     .failure(new CentralUnavailableException("edgesync.edge.central.url is not set", null));
         }
         String base = configured.get();
-        URI uri = URI.create(base + "/central/v1/tables/" + URLEncoder.encode(table, StandardCharsets.UTF_8)
-                + "/rows?after=" + after + "&limit=" + limit + "&filter="
-                + URLEncoder.encode(filter, StandardCharsets.UTF_8));
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
                 .timeout(Duration.ofSeconds(settings.timeoutSeconds()))
                 .header("Accept", "application/json")
                 .GET();
@@ -96,13 +99,22 @@ public class CentralRowsClient implements MasterRowsSource {
                                 + response.statusCode() + ": " + body.substring(0, Math.min(200, body.length())),
                                 null);
                     }
-                    return parse(response.body());
+                    return response.body();
                 });
+    }
+
+    private JsonNode read(String body) {
+        try {
+            return json.readTree(body);
+        } catch (IOException e) {
+            throw new CentralUnavailableException("central answered something that is not JSON: " + e.getMessage(),
+                    e);
+        }
     }
 
     private Page parse(String body) {
         try {
-            JsonNode page = json.readTree(body);
+            JsonNode page = read(body);
             List<MasterRow> rows = new ArrayList<>();
             for (JsonNode row : page.path("rows")) {
                 rows.add(new MasterRow(row.path("id").asText(), (ObjectNode) row.path("data"),
@@ -112,7 +124,7 @@ public class CentralRowsClient implements MasterRowsSource {
             }
             JsonNode next = page.path("next");
             return new Page(rows, next.canConvertToLong() ? Optional.of(next.asLong()) : Optional.empty());
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new CentralUnavailableException("central answered a page that is not one: " + e.getMessage(), e);
         }
     }

@@ -21,9 +21,9 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * Which rows of each table this edge holds ({@code edgesync.tables.declared.<table>.edge-scope}, else
- * {@code edgesync.tables.default-edge-scope}): all of them, or those matching a filter. Every scope is parsed and
- * checked when the application starts, so a scope that cannot be evaluated exactly as PostgreSQL would stops the start
- * with the setting that names it.
+ * {@code edgesync.tables.default-edge-scope}): all of them, those of the users who came through this edge, or those
+ * matching a filter. Every scope is parsed and checked when the application starts, so a scope that cannot be evaluated
+ * exactly as PostgreSQL would stops the start with the setting that names it.
  */
 @ApplicationScoped
 public class EdgeScopes {
@@ -31,8 +31,11 @@ public class EdgeScopes {
     /** The keyword of the scope that holds every row. */
     public static final String ALL = "all";
 
+    /** The keyword of the scope that holds the rows of the users who came through this edge. */
+    public static final String OWNERS = "owners";
+
     /** The rows of a table that this edge holds. */
-    public sealed interface Scope permits All, Filter {
+    public sealed interface Scope permits All, Owners, Filter {
 
         /** The scope as configured: {@code all}, or the filter's text. */
         String text();
@@ -43,6 +46,14 @@ public class EdgeScopes {
         @Override
         public String text() {
             return ALL;
+        }
+    }
+
+    /** The rows of the users who have pulled or written through this edge (and the rows of nobody). */
+    public record Owners() implements Scope {
+        @Override
+        public String text() {
+            return OWNERS;
         }
     }
 
@@ -71,6 +82,7 @@ public class EdgeScopes {
     }
 
     private static final All EVERYTHING = new All();
+    private static final Owners USERS_HERE = new Owners();
 
     private final Map<String, Scope> declared = new LinkedHashMap<>();
     private final Scope fallback;
@@ -82,10 +94,16 @@ public class EdgeScopes {
         this.fallback = parse("edgesync.tables.default-edge-scope", tables.defaultEdgeScope(),
                 TableInfo.asConfigured("any", Optional.empty()), limits);
         tables.declared().forEach((table, declaration) -> {
+            String key = "edgesync.tables.declared." + table + ".edge-scope";
             Scope scope = declaration.edgeScope()
-                    .map(text -> parse("edgesync.tables.declared." + table + ".edge-scope", text,
-                            TableInfo.asConfigured(table, Optional.of(declaration)), limits))
+                    .map(text -> parse(key, text, TableInfo.asConfigured(table, Optional.of(declaration)), limits))
                     .orElse(fallback);
+            if (scope instanceof Owners && !declaration.perUser()) {
+                throw new IllegalStateException((declaration.edgeScope().isPresent()
+                        ? key
+                        : "edgesync.tables.default-edge-scope") + "='owners' cannot hold table " + table
+                        + ": its rows are shared (per-user=false), not the rows of users; use 'all' or a filter");
+            }
             declared.put(TableInfo.key(table), scope);
         });
     }
@@ -110,6 +128,11 @@ public class EdgeScopes {
         return fallback;
     }
 
+    /** Whether some table's scope is {@code owners}. */
+    public boolean holdsOwners() {
+        return fallback instanceof Owners || declared.values().stream().anyMatch(Owners.class::isInstance);
+    }
+
     /** Whether every table's scope is {@code all}: nothing to filter anywhere. */
     public boolean holdsEverything() {
         return fallback instanceof All && declared.values().stream().allMatch(All.class::isInstance);
@@ -119,6 +142,9 @@ public class EdgeScopes {
         String trimmed = text.strip();
         if (trimmed.equalsIgnoreCase(ALL)) {
             return EVERYTHING;
+        }
+        if (trimmed.equalsIgnoreCase(OWNERS)) {
+            return USERS_HERE;
         }
         if (trimmed.isEmpty()) {
             throw new IllegalStateException(key + " is empty: set 'all' or an OData filter");
@@ -130,8 +156,8 @@ public class EdgeScopes {
             return new Filter(trimmed, expr, FilterEvaluator.of(expr, userColumnsAndId));
         } catch (ODataException e) {
             throw new IllegalStateException(key + "='" + trimmed + "' is not a scope this edge can hold: "
-                    + e.getMessage() + " (a scope is 'all' or an OData filter over the table's user columns and id,"
-                    + " without div and without comparing two columns of undeclared type)", e);
+                    + e.getMessage() + " (a scope is 'all', 'owners' or an OData filter over the table's user columns"
+                    + " and id, without div and without comparing two columns of undeclared type)", e);
         }
     }
 }

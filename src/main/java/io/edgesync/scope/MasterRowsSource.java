@@ -29,6 +29,20 @@ public interface MasterRowsSource {
     record Page(List<MasterRow> rows, Optional<Long> next) {
     }
 
-    /** Up to {@code limit} rows of {@code table} matching {@code filter}, after master position {@code after}. */
-    Uni<Page> page(String table, long after, int limit, String filter);
+    /**
+     * Which rows: those matching an OData filter, or those of one user.
+     */
+    record Query(Optional<String> filter, Optional<String> owner) {
+
+        public static Query matching(String filter) {
+            return new Query(Optional.of(filter), Optional.empty());
+        }
+
+        public static Query ownedBy(String owner) {
+            return new Query(Optional.empty(), Optional.of(owner));
+        }
+    }
+
+    /** Up to {@code limit} rows of {@code table} of {@code query}, after master position {@code after}. */
+    Uni<Page> page(String table, long after, int limit, Query query);
 }

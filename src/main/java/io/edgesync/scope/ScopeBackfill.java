@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -52,7 +53,7 @@ public class ScopeBackfill {
     private final ScopeStore store;
     private final ChangeStreamApplier applier;
     private final RecordStore records;
-    private final CentralRowsClient central;
+    private final CentralSource central;
     private final ConflictPolicies policies;
     private final MeterRegistry metrics;
     private final AtomicInteger running = new AtomicInteger();
@@ -60,7 +61,7 @@ public class ScopeBackfill {
     private final Map<String, Uni<Void>> inFlight = new ConcurrentHashMap<>();
 
     public ScopeBackfill(EdgeSyncConfig config, EdgeScopes scopes, ScopeStore store, ChangeStreamApplier applier,
-            RecordStore records, CentralRowsClient central, ConflictPolicies policies, MeterRegistry metrics) {
+            RecordStore records, CentralSource central, ConflictPolicies policies, MeterRegistry metrics) {
         this.config = config;
         this.scopes = scopes;
         this.store = store;
@@ -71,10 +72,7 @@ public class ScopeBackfill {
         this.metrics = metrics;
     }
 
-    /**
-     * Starts filling every declared table whose scope is a filter, a moment after the start (in role {@code all} it
-     * calls this process's own HTTP server, which starts listening after this event).
-     */
+    /** Starts filling every declared table whose scope is a filter, a moment after the start. */
     void start(@Observes StartupEvent started) {
         if (!config.role().includes(Role.EDGE) || scopes.holdsEverything()) {
             return;
@@ -82,9 +80,6 @@ public class ScopeBackfill {
         Gauge.builder("edgesync.scope.backfills.running", running, AtomicInteger::get)
                 .description("Scope backfills (sweep and fill from central) running at this edge")
                 .register(metrics);
-        if (config.role() == Role.ALL) {
-            central.callOwnProcess();
-        }
         if (!central.configured()) {
             LOG.errorf("Tables with a filter as edge-scope are not filled from central: edgesync.edge.central.url is"
                     + " not set; they fill from the change stream only");
@@ -186,8 +181,18 @@ public class ScopeBackfill {
 
     /** Applies central's matching rows after {@code after}, page by page, recording the position after each. */
     private Uni<Void> backfill(String table, EdgeScopes.Filter scope, MasterRowsSource source, long after) {
+        return fetch(table, MasterRowsSource.Query.matching(scope.text()), source, after,
+                (last, rows) -> store.advanced(table, scope.text(), last, rows));
+    }
+
+    /**
+     * Applies central's rows of {@code query} after master position {@code after}, page by page, each as changes of the
+     * change stream at the row's position, calling {@code pageDone} with the page's last position and size after each.
+     */
+    Uni<Void> fetch(String table, MasterRowsSource.Query query, MasterRowsSource source, long after,
+            BiFunction<Long, Integer, Uni<Void>> pageDone) {
         int limit = config.edge().central().pageSize();
-        return source.page(table, after, limit, scope.text()).chain(page -> {
+        return source.page(table, after, limit, query).chain(page -> {
             List<ReplicatedChange> changes = page.rows()
                     .stream()
                     .map(row -> new ReplicatedChange(table, row.id(), row.data(), row.version(), row.deleted(),
@@ -199,10 +204,10 @@ public class ScopeBackfill {
             }
             long last = page.rows().get(page.rows().size() - 1).position();
             Uni<Void> applied = applier.applyReplicatedChanges(changes)
-                    .chain(outcomes -> store.advanced(table, scope.text(), last, changes.size()))
+                    .chain(outcomes -> pageDone.apply(last, changes.size()))
                     .invoke(() -> Meters.counter(metrics, "edgesync.scope.backfill.rows", "table", table)
                             .increment(changes.size()));
-            return page.next().isEmpty() ? applied : applied.chain(() -> backfill(table, scope, source, last));
+            return page.next().isEmpty() ? applied : applied.chain(() -> fetch(table, query, source, last, pageDone));
         });
     }
 }

@@ -40,6 +40,7 @@ import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
 import io.edgesync.events.EdgeOutbox;
 import io.edgesync.events.EventPipeline;
+import io.edgesync.scope.EdgeUsers;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -77,12 +78,14 @@ public class WriteService {
     private final EventPipeline events;
     private final ObjectMapper json;
     private final MeterRegistry metrics;
+    private final EdgeUsers users;
 
     public WriteService(Pool pool, TableCatalog catalog, ItemValidator validator, TableAccess access,
             ConflictPolicies policies, ConflictLog conflicts, RecordStore store, RecordVersions versions,
             DeviceQueue queue, ChangeWriter writer, VisibilityHorizon horizon, EventPipeline events, ObjectMapper json,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, EdgeUsers users) {
         this.pool = pool;
+        this.users = users;
         this.catalog = catalog;
         this.validator = validator;
         this.access = access;
@@ -278,6 +281,7 @@ public class WriteService {
         }
         try {
             TableAccess.Access allowed = access.authorize(call.caller(), table.get(), true);
+            users.beforeWrite(table.get().name(), call.caller().subject());
             RecordOperation operation = toOperation(call, request, kind, operationId, table.get(), allowed.scope());
             return new Prepared(request, operationId, table, Optional.of(operation), Optional.empty());
         } catch (DomainException e) {

@@ -42,7 +42,8 @@ class TableOwnersTest {
             Map.entry("central_outbox", "central/CentralStore.java"),
             Map.entry("auth_signing_key", "security/signin/SessionKeys.java"),
             Map.entry("auth_session", "security/signin/SignInSessions.java"),
-            Map.entry("edge_scope", "scope/ScopeStore.java")));
+            Map.entry("edge_scope", "scope/ScopeStore.java"),
+            Map.entry("edge_user", "scope/EdgeUsers.java")));
 
     private static final Pattern WRITE = Pattern.compile("\\b(?:INSERT\\s+INTO|DELETE\\s+FROM|UPDATE)\\s+([a-z_]+)\\b");
     private static final Pattern CREATE_TABLE = Pattern

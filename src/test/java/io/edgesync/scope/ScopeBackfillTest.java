@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,19 +19,24 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgesync.cache.ChangeStreamApplier;
+import io.edgesync.config.EdgeSyncConfig;
+import io.edgesync.config.OwnAddress;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.mutiny.Uni;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A table's scope is filled from central's master rows over central's HTTP API for edges (this process's own, role
- * {@code all}): only the rows of the scope, resumed after an interruption where it stopped, nothing missing or applied
- * twice; and the rows the edge held that the scope no longer holds are swept out as local tombstones.
+ * A table's scope is filled from central's master rows (in this process, role {@code all}; and over central's HTTP API
+ * for edges, as an edge of role {@code edge} reads them): only the rows of the scope, resumed after an interruption
+ * where it stopped, nothing missing or applied twice; and the rows the edge held that the scope no longer holds are
+ * swept out as local tombstones.
  */
 @QuarkusTest
 @WithTestResource(InfrastructureResource.class)
@@ -50,7 +56,7 @@ class ScopeBackfillTest {
     EdgeScopes scopes;
 
     @Inject
-    CentralRowsClient central;
+    CentralSource central;
 
     @Inject
     ChangeStreamApplier applier;
@@ -85,8 +91,8 @@ class ScopeBackfillTest {
 
         // When a backfill in pages of 2 loses central after its first page
         AtomicInteger calls = new AtomicInteger();
-        MasterRowsSource failingAfterOnePage = (table, after, limit, filter) -> calls.incrementAndGet() == 1
-                ? central.page(table, after, 2, filter)
+        MasterRowsSource failingAfterOnePage = (table, after, limit, query) -> calls.incrementAndGet() == 1
+                ? central.page(table, after, 2, query)
                 : Uni.createFrom().failure(new IllegalStateException("central went away"));
         assertThatThrownBy(() -> backfill.attempt(TABLE, scope, failingAfterOnePage).await().atMost(WITHIN))
                 .hasMessageContaining("central went away");
@@ -100,9 +106,9 @@ class ScopeBackfillTest {
 
         // When it runs again with central back
         List<Long> asked = new ArrayList<>();
-        MasterRowsSource recording = (table, after, limit, filter) -> {
+        MasterRowsSource recording = (table, after, limit, query) -> {
             asked.add(after);
-            return central.page(table, after, 2, filter);
+            return central.page(table, after, 2, query);
         };
         backfill.attempt(TABLE, scope, recording).await().atMost(WITHIN);
 
@@ -151,6 +157,41 @@ class ScopeBackfillTest {
         assertThat(here(south)).isEqualTo("deleted v-" + south);
         assertThat(here(north)).isEqualTo("live v-" + north);
         assertThat(store.find(TABLE).await().atMost(WITHIN).orElseThrow().swept()).isTrue();
+    }
+
+    @Test
+    void centralsApiForEdgesOverHttpAnswersWhatTheEdgeFillsFrom() throws Exception {
+        // Given an edge's client of central's API at this process's address, and a north and a south row at central
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        insertAtCentral("http-n-" + run, "north", "v-n-" + run);
+        insertAtCentral("http-s-" + run, "south", "v-s-" + run);
+        EdgeSyncConfig settings = new SmallRyeConfigBuilder().withMapping(EdgeSyncConfig.class)
+                .addDefaultSources()
+                .withSources(new PropertiesConfigSource(Map.of("edgesync.role", "edge", "edgesync.edge.central.url",
+                        OwnAddress.baseUrl() + "/"), "test", 500))
+                .build()
+                .getConfigMapping(EdgeSyncConfig.class);
+        CentralRowsClient http = new CentralRowsClient(settings, JSON);
+
+        // When it reads the tables and the north rows after the position before them, a row per page
+        List<String> tables = http.tables().await().atMost(WITHIN);
+        long before = Long.parseLong(query("SELECT master_seq - 1 FROM central_record WHERE id = ?", "http-n-" + run));
+        MasterRowsSource.Page first = http.page(TABLE, before, 1, MasterRowsSource.Query.matching("region eq 'north'"))
+                .await()
+                .atMost(WITHIN);
+
+        // Then it has the table, the north row with its columns, version and position, and no south row
+        assertThat(tables).contains(TABLE);
+        assertThat(first.rows()).hasSize(1);
+        assertThat(first.rows().get(0).id()).isEqualTo("http-n-" + run);
+        assertThat(first.rows().get(0).data().path("region").asText()).isEqualTo("north");
+        assertThat(first.rows().get(0).version()).isEqualTo("v-n-" + run);
+        assertThat(first.rows().get(0).position()).isEqualTo(before + 1);
+        assertThat(first.next()).contains(before + 1);
+        MasterRowsSource.Page rest = http.page(TABLE, before + 1, 100,
+                MasterRowsSource.Query.matching("region eq 'north'")).await().atMost(WITHIN);
+        assertThat(rest.rows()).extracting(MasterRowsSource.MasterRow::id).doesNotContain("http-s-" + run);
+        assertThat(rest.next()).isEmpty();
     }
 
     private static void insertAtCentral(String id, String region, String version) throws Exception {

@@ -26,6 +26,7 @@ import io.edgesync.device.DeviceIds;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.odata.SqlParams;
 import io.edgesync.protocol.zumo.ItemWriter;
+import io.edgesync.scope.EdgeUsers;
 import io.edgesync.security.Caller;
 import io.edgesync.security.TableAccess;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,10 +57,12 @@ public class PullService {
     private final MeterRegistry metrics;
     private final TableAccess tableAccess;
     private final VisibilityHorizon horizon;
+    private final EdgeUsers users;
 
     public PullService(Pool pool, TableCatalog catalog, DeviceQueue devices, ItemWriter writer, ObjectMapper json,
-            MeterRegistry metrics, TableAccess tableAccess, VisibilityHorizon horizon) {
+            MeterRegistry metrics, TableAccess tableAccess, VisibilityHorizon horizon, EdgeUsers users) {
         this.pool = pool;
+        this.users = users;
         this.horizon = horizon;
         this.catalog = catalog;
         this.devices = devices;
@@ -110,7 +113,8 @@ public class PullService {
                     TableInfo table = found.orElseThrow(
                             () -> DomainException.notFound("The table '" + tableName + "' does not exist"));
                     TableAccess.Access access = tableAccess.authorize(caller, table, false);
-                    return devices.touchDevice(deviceId, "native", null, caller.subject())
+                    return users.beforePull(table.name(), caller.subject())
+                            .chain(() -> devices.touchDevice(deviceId, "native", null, caller.subject()))
                             .chain(() -> table.persisted()
                                     ? horizon.forPull(table.name()).map(Optional::of)
                                     : Uni.createFrom().item(Optional.<VisibilityHorizon.Visible>empty()))

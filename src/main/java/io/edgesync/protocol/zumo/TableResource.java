@@ -49,6 +49,7 @@ import io.edgesync.config.ActiveIn;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.Role;
 import io.edgesync.device.DeviceQueue;
+import io.edgesync.scope.EdgeUsers;
 import io.edgesync.security.TableAccess;
 import io.edgesync.sync.WriteCall;
 import io.edgesync.sync.WriteRequest;
@@ -93,6 +94,7 @@ public class TableResource {
     private final ZumoAnswers answers;
     private final DeviceQueue devices;
     private final TableAccess access;
+    private final EdgeUsers users;
     private final TableResponses responses;
     private final TableQueries queries;
     private final ObjectReader bodyReader;
@@ -101,9 +103,11 @@ public class TableResource {
     private final Duration requestTimeout;
 
     public TableResource(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility,
-            WriteService writes, ZumoAnswers answers, DeviceQueue devices, TableAccess access, ItemWriter writer,
-            ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics, DatabaseAvailability databases) {
+            WriteService writes, ZumoAnswers answers, DeviceQueue devices, TableAccess access, EdgeUsers users,
+            ItemWriter writer, ObjectMapper json, EdgeSyncConfig config, MeterRegistry metrics,
+            DatabaseAvailability databases) {
         this.catalog = catalog;
+        this.users = users;
         this.requestTimeout = Duration.ofMillis(config.limits().requestTimeoutMillis());
         this.writes = writes;
         this.answers = answers;
@@ -329,7 +333,11 @@ public class TableResource {
                             "The table '" + abbreviate(tableName) + "' does not exist"));
                     request.scope(access.authorize(request.caller(), table, write).scope());
                     return table;
-                });
+                })
+                // (a user's first read at an edge that holds the rows of its users waits for them; writes do not)
+                .call(table -> write
+                        ? Uni.createFrom().voidItem()
+                        : users.beforePull(table.name(), request.caller().subject()));
     }
 
     private ObjectNode parseItem(TableRequest request, byte[] body) {

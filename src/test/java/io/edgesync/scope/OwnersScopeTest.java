@@ -1,0 +1,218 @@
+package io.edgesync.scope;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.edgesync.events.CudEvent;
+import io.edgesync.events.Items;
+import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.OtherEdge;
+import io.edgesync.testsupport.TestInfrastructure;
+import io.edgesync.testsupport.TestTokens;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.smallrye.mutiny.Uni;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An edge that holds the rows of the users who come to it ({@code edgesync.tables.declared.mine.edge-scope = owners} in
+ * the test configuration, first pulls waiting at most 3 s): a user's first pull finds the rows they wrote elsewhere,
+ * fetched from central; changes of users who never came are skipped; a user idle too long is evicted and gets the rows
+ * back on return.
+ */
+@QuarkusTest
+@WithTestResource(InfrastructureResource.class)
+class OwnersScopeTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TABLE = "mine";
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+
+    @Inject
+    EdgeUsers users;
+
+    @Inject
+    CentralSource central;
+
+    @Inject
+    MeterRegistry metrics;
+
+    @AfterEach
+    void centralAgain() {
+        users.fetchFrom(central);
+    }
+
+    @Test
+    void aRoamingUsersFirstPullFindsTheRowsTheyWroteElsewhereAndOnlyTheirs() throws Exception {
+        // Given rows Bob and Carol wrote through other edges, known to central only
+        String bob = "bob-" + UUID.randomUUID();
+        String carol = "carol-" + UUID.randomUUID();
+        List<String> bobs = List.of("b1-" + bob, "b2-" + bob, "b3-" + bob);
+        for (String id : bobs) {
+            insertAtCentral(id, bob, "v-" + id);
+        }
+        insertAtCentral("c1-" + carol, carol, "v-c1-" + carol);
+
+        // When Bob pulls at this edge for the first time
+        Response pull = pull(bob);
+
+        // Then he gets his rows, fetched from central while his pull waited, and this edge holds none of Carol's
+        assertThat(pull.statusCode()).as(pull.asString()).isEqualTo(200);
+        assertThat(pull.jsonPath().getList("id", String.class)).containsExactlyInAnyOrderElementsOf(bobs);
+        assertThat(here("c1-" + carol)).isEqualTo("absent");
+        assertThat(users.holds(Optional.of(bob))).isTrue();
+        assertThat(users.holds(Optional.of(carol))).isFalse();
+
+        // When another edge changes one of Bob's rows and one of Carol's
+        double skipped = outOfScope();
+        OtherEdge.publish(update(bobs.get(0), bob, "v-" + bobs.get(0), "v2-" + bobs.get(0)));
+        OtherEdge.publish(update("c1-" + carol, carol, "v-c1-" + carol, "v2-c1-" + carol));
+
+        // Then Bob's change is applied here, Carol's skipped
+        awaitHere(bobs.get(0), "live v2-" + bobs.get(0));
+        Awaitility.await("Carol's change consumed").atMost(WITHIN).until(() -> outOfScope() > skipped);
+        assertThat(here("c1-" + carol)).isEqualTo("absent");
+    }
+
+    @Test
+    void aFirstPullThatCentralCannotServeInTimeAnswers503WithRetryAfterAndWritesNeverWait() throws Exception {
+        // Given central answers this edge's fetches only with a failure after 5 s (as a call that times out)
+        users.fetchFrom((table, after, limit, query) -> Uni.createFrom()
+                .voidItem()
+                .onItem()
+                .delayIt()
+                .by(Duration.ofSeconds(5))
+                .chain(() -> Uni.createFrom().failure(new IllegalStateException("central did not answer in time"))));
+        String dana = "dana-" + UUID.randomUUID();
+
+        // When Dana writes, then pulls for the first time
+        long started = System.nanoTime();
+        given().header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-AUTH", TestTokens.token(dana))
+                .contentType("application/json")
+                .body("{\"id\":\"d1-" + dana + "\",\"text\":\"mine\"}")
+                .post("/tables/" + TABLE)
+                .then()
+                .statusCode(201);
+        long wrote = System.nanoTime();
+        Response pull = pull(dana);
+        long pulled = System.nanoTime();
+
+        // Then the write did not wait, and the pull answered 503 with Retry-After after the configured 3 s
+        assertThat(Duration.ofNanos(wrote - started)).isLessThan(Duration.ofSeconds(2));
+        assertThat(pull.statusCode()).as(pull.asString()).isEqualTo(503);
+        assertThat(pull.header("Retry-After")).isNotBlank();
+        assertThat(Duration.ofNanos(pulled - wrote)).isBetween(Duration.ofMillis(2500), Duration.ofSeconds(10));
+
+        // When central answers again
+        users.fetchFrom(central);
+
+        // Then her next pull gets her row
+        Awaitility.await("Dana's pull served").atMost(WITHIN).untilAsserted(() -> {
+            Response again = pull(dana);
+            assertThat(again.statusCode()).isEqualTo(200);
+            assertThat(again.jsonPath().getList("id", String.class)).containsExactly("d1-" + dana);
+        });
+    }
+
+    @Test
+    void aUserIdleTooLongIsEvictedHereOnlyAndGetsTheRowsBackOnReturn() throws Exception {
+        // Given Erin's rows, pulled here
+        String erin = "erin-" + UUID.randomUUID();
+        String id = "e1-" + erin;
+        insertAtCentral(id, erin, "v-" + id);
+        assertThat(pull(erin).jsonPath().getList("id", String.class)).containsExactly(id);
+
+        // When she has not been seen for longer than the idle days and the eviction runs
+        sql("UPDATE edge_user SET last_seen = now() - interval '400 days' WHERE user_id = ?", erin);
+        int evicted = users.evictIdle().await().atMost(WITHIN);
+
+        // Then her rows are gone from this edge, not from central, and this edge no longer holds her
+        assertThat(evicted).isGreaterThanOrEqualTo(1);
+        assertThat(here(id)).isEqualTo("absent");
+        assertThat(query("SELECT version FROM central_record WHERE table_name = ? AND id = ?", TABLE, id))
+                .isEqualTo("v-" + id);
+        assertThat(users.holds(Optional.of(erin))).isFalse();
+
+        // When she comes back
+        users.forgetFetched();
+        Response back = pull(erin);
+
+        // Then her rows are fetched again
+        assertThat(back.statusCode()).as(back.asString()).isEqualTo(200);
+        assertThat(back.jsonPath().getList("id", String.class)).containsExactly(id);
+    }
+
+    private static Response pull(String user) {
+        return given().header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-AUTH", TestTokens.token(user))
+                .get("/tables/" + TABLE);
+    }
+
+    private double outOfScope() {
+        Counter counter = metrics.find("edgesync.changes.consumed").tag("outcome", "out-of-scope").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static CudEvent update(String id, String owner, String base, String version) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        ObjectNode item = Items.item(id, JSON.createObjectNode().put("text", "changed elsewhere"), now, now, version,
+                false);
+        return CudEvent.of(UUID.randomUUID(), "edgesync://edge/edge-2", "update", now,
+                new CudEvent.Data(TABLE, id, item, Optional.of(base), version, Optional.of("edge-2-device"),
+                        Optional.of(UUID.randomUUID().toString()), Optional.of(owner), Optional.empty()));
+    }
+
+    private static void insertAtCentral(String id, String owner, String version) throws Exception {
+        sql("INSERT INTO central_table (name) VALUES (?) ON CONFLICT DO NOTHING", TABLE);
+        sql("""
+                INSERT INTO central_record (table_name, id, data, created_at, updated_at, version, deleted, master_seq,
+                                            owner_id)
+                VALUES (?, ?, '{"text":"written elsewhere"}', now(), now(), ?, false, nextval('central_master_seq'), ?)""",
+                TABLE, id, version, owner);
+    }
+
+    private static void sql(String statement, String... params) throws Exception {
+        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
+                PreparedStatement prepared = connection.prepareStatement(statement)) {
+            for (int i = 0; i < params.length; i++) {
+                prepared.setString(i + 1, params[i]);
+            }
+            prepared.executeUpdate();
+        }
+    }
+
+    private static void awaitHere(String id, String state) {
+        Awaitility.await("this edge holds " + id + " as " + state).atMost(WITHIN).until(() -> state.equals(here(id)));
+    }
+
+    private static String here(String id) throws Exception {
+        String row = query("SELECT CASE WHEN deleted THEN 'deleted ' ELSE 'live ' END || version FROM sync_record"
+                + " WHERE table_name = ? AND id = ?", TABLE, id);
+        return row == null ? "absent" : row;
+    }
+
+    private static String query(String sql, String... params) throws Exception {
+        return TestInfrastructure.queryString(InfrastructureResource.DATABASE, sql, params);
+    }
+}
