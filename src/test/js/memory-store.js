@@ -310,6 +310,33 @@ class MemoryStore {
             this._materialise(table, row));
     }
 
+    /**
+     * The whole store (every table's columns and stored rows) as JSON text, as a device's database file keeps it
+     * between two runs of an app; MemoryStore.restore(text) reads it back.
+     */
+    save() {
+        const tables = [];
+        this.tables.forEach((table, key) => tables.push({
+            key: key,
+            name: table.name,
+            columns: Array.from(table.columns.entries()),
+            rows: Array.from(table.rows.entries()),
+        }));
+        return JSON.stringify({ tables: tables });
+    }
+
+    /** A store as save() left it. */
+    static restore(text) {
+        const store = new MemoryStore();
+        for (const saved of JSON.parse(text).tables) {
+            const table = new Table(saved.name);
+            saved.columns.forEach(([key, column]) => table.columns.set(key, column));
+            saved.rows.forEach(([id, row]) => table.rows.set(id, row));
+            store.tables.set(saved.key, table);
+        }
+        return store;
+    }
+
     // ---- internals ----
 
     _run(work) {

@@ -26,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Runs the scripts of {@code src/test/js} with Node.js and the real Azure Mobile Apps JavaScript client SDK, installed
  * exactly as locked ({@code npm ci}) in a clean {@code target/js-compat}. Without Node.js a test is skipped, never
- * silently passed.
+ * silently passed. Public for the tests of other packages that drive the SDK against their own gateways.
  */
-final class NodeScripts {
+public final class NodeScripts {
 
     private static final Path SOURCES = Path.of("src", "test", "js");
     private static final Path WORK_DIR = Path.of("target", "js-compat");
@@ -38,7 +38,7 @@ final class NodeScripts {
     }
 
     /** The node executable, with the scripts and the SDK in place; aborts the test when Node.js is missing. */
-    static Path prepare() throws Exception {
+    public static Path prepare() throws Exception {
         Optional<Path> node = findOnPath("node");
         Optional<Path> npm = findOnPath("npm");
         if (node.isEmpty() || npm.isEmpty()) {
@@ -100,12 +100,12 @@ final class NodeScripts {
     }
 
     /** Runs a command in target/js-compat, logging each output line as it comes, and kills it after the timeout. */
-    static Run run(String tag, List<String> command, Duration timeout) throws Exception {
+    public static Run run(String tag, List<String> command, Duration timeout) throws Exception {
         return run(tag, command, timeout, Map.of());
     }
 
     /** {@link #run(String, List, Duration)} with further environment variables (not logged: they may be secrets). */
-    static Run run(String tag, List<String> command, Duration timeout, Map<String, String> environment)
+    public static Run run(String tag, List<String> command, Duration timeout, Map<String, String> environment)
             throws Exception {
         Log.infof("[%s] $ %s", tag, String.join(" ", command));
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -143,9 +143,9 @@ final class NodeScripts {
         }
     }
 
-    record Run(int exitCode, String output, Duration timedOutAfter) {
+    public record Run(int exitCode, String output, Duration timedOutAfter) {
 
-        String timeoutNote() {
+        public String timeoutNote() {
             return timedOutAfter == null ? "" : " (killed after " + timedOutAfter.toSeconds() + " s)";
         }
     }

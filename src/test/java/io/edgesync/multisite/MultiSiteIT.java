@@ -20,10 +20,12 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,6 +53,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgesync.cache.ProtocolDates;
+import io.edgesync.compat.NodeScripts;
 import io.edgesync.embedded.EmbeddedKafkaBroker;
 import io.edgesync.embedded.EmbeddedPostgresServer;
 import io.edgesync.embedded.Ports;
@@ -62,7 +67,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two edges with their own cache databases and one central service, three packaged-jar processes sharing one Kafka
- * broker and one PostgreSQL server (databases edge1, edge2, central), started once for all scenarios.
+ * broker and one PostgreSQL server (databases edge1, edge2, central), started once for all scenarios. Most scenarios
+ * use table todoitem, which every edge holds whole; the last ones table regional, of which edge 1 holds the north and
+ * edge 2 the south (edge scopes), each filling its part from central's API for edges with a token the test signs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiSiteIT {
@@ -70,6 +77,12 @@ class MultiSiteIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TABLE = "todoitem";
     private static final Duration CONVERGE = Duration.ofSeconds(60);
+    private static final String REGIONAL = SiteProcess.REGIONAL;
+    private static final String SCOPE_OF_REGIONAL = "edgesync.tables.declared." + REGIONAL + ".edge-scope";
+    /** The role of the edges' tokens at central: {@code edgesync.security.edge-role}, left at its default. */
+    private static final String EDGE_ROLE = "edge";
+    /** The admin role at central ({@code edgesync.security.admin-role}, at its default): readiness details. */
+    private static final String ADMIN_ROLE = "admin";
 
     private static Path root;
     private static EmbeddedPostgresServer postgres;
@@ -103,11 +116,19 @@ class MultiSiteIT {
         // One identity provider for every site: tokens the test signs with its key are valid at both edges.
         Map<String, String> verification = DevKeys.ensureKeys(root.resolve("jwt"));
         signingKey = privateKey(root.resolve("jwt").resolve(DevKeys.PRIVATE_KEY));
-        central = track(SiteProcess.central(root, postgres.reactiveUrl("central"), broker.bootstrapServers()));
+        // Central verifies them too and serves no caller without one: its API for edges answers only to the edges'
+        // tokens, which the test signs with the edges' role, and the details of its readiness only to the admin role
+        central = track(SiteProcess.central(root, postgres.reactiveUrl("central"), broker.bootstrapServers())
+                .with(verification)
+                .with(Map.of("edgesync.security.anonymous", "false"))
+                .withAdminToken(signedToken("operator", ADMIN_ROLE)));
+        // Each edge holds one region of table regional, filled from central's API for edges with its token
         edge1 = track(SiteProcess.edge("edge1", root, postgres.reactiveUrl("edge1"), broker.bootstrapServers())
-                .with(verification));
+                .with(verification)
+                .with(scopedTo("edge1", "region eq 'north'")));
         edge2 = track(SiteProcess.edge("edge2", root, postgres.reactiveUrl("edge2"), broker.bootstrapServers())
-                .with(verification));
+                .with(verification)
+                .with(scopedTo("edge2", "region eq 'south'")));
         Stream.of(central, edge1, edge2).forEach(SiteProcess::start);
         Stream.of(central, edge1, edge2).forEach(SiteProcess::awaitReady);
         Stream.of(central, edge1, edge2).forEach(MultiSiteIT::awaitEventsFlowing);
@@ -146,6 +167,23 @@ class MultiSiteIT {
     private static SiteProcess track(SiteProcess process) {
         processes.add(process);
         return process;
+    }
+
+    /** An edge's scope of table regional, and how it reaches central's API for edges: central's URL, its token. */
+    private static Map<String, String> scopedTo(String edgeId, String scope) {
+        return Map.of(SCOPE_OF_REGIONAL, scope,
+                "edgesync.edge.central.url", central.baseUrl(),
+                "edgesync.edge.central.token", signedToken(edgeId, EDGE_ROLE));
+    }
+
+    /** A token the test signs for a caller with one role, valid for longer than the test runs. */
+    private static String signedToken(String subject, String role) {
+        return Jwt.issuer(DevKeys.ISSUER)
+                .audience(DevKeys.AUDIENCE)
+                .subject(subject)
+                .groups(Set.of(role))
+                .expiresIn(Duration.ofHours(4))
+                .sign(signingKey);
     }
 
     // ---------------------------------------------------------------------------------------------------- scenarios
@@ -572,7 +610,277 @@ class MultiSiteIT {
         return instance.readiness().jsonPath().getString("checks.find { it.name == 'Kafka' }.data.'consumer.cud.lag'");
     }
 
+    // ------------------------------------------------------------------------------------ edge scopes (table regional)
+
+    @Test
+    @Order(8)
+    void rowsOfEveryRegionReachCentralAndEachEdgeHoldsTheRowsOfItsOwnRegionOnly() throws Exception {
+        // Given both edges running (edge 2 comes back if scenario 6 left it stopped): edge 1 holds the north of table
+        // regional, edge 2 the south
+        bothEdgesRunning();
+
+        // When devices of each edge write two rows of the north and two of the south
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> acknowledged = new LinkedHashMap<>();
+        Map<SiteProcess, List<String>> outsideItsRegion = Map.of(edge1, new ArrayList<>(), edge2, new ArrayList<>());
+        for (SiteProcess site : List.of(edge1, edge2)) {
+            for (String region : List.of("north", "south")) {
+                for (int i = 0; i < 2; i++) {
+                    String id = "reg-" + run + "-" + site.name() + "-" + region + "-" + i;
+                    String version = insertRegional(site, id, region);
+                    acknowledged.put(id, version);
+                    if (!region.equals(site == edge1 ? "north" : "south")) {
+                        outsideItsRegion.get(site).add(id + " " + version);
+                    }
+                }
+            }
+        }
+
+        // Then central holds every row, at the version its edge acknowledged
+        Awaitility.await("central holds every row")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(sorted(queryStrings("central", "SELECT id || ' ' || version"
+                        + " FROM central_record WHERE table_name = ? AND id LIKE ? AND NOT deleted", REGIONAL,
+                        "reg-" + run + "-%")))
+                        .isEqualTo(sorted(acknowledged.entrySet()
+                                .stream()
+                                .map(row -> row.getKey() + " " + row.getValue())
+                                .toList())));
+        // And edge 1's live rows of the table are exactly central's rows of the north (ids and versions), edge 2's
+        // exactly those of the south; the only other rows each holds are the rows its own devices wrote outside its
+        // region, as tombstones of central's version (its devices pull them as deleted): of the other edge's rows
+        // outside its region it holds nothing
+        Awaitility.await("each edge holds its region")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(regionalRows("edge1", false)).as("edge 1's live rows")
+                            .hasSize(4)
+                            .isEqualTo(centralRegionalRows("north"));
+                    assertThat(regionalRows("edge2", false)).as("edge 2's live rows")
+                            .hasSize(4)
+                            .isEqualTo(centralRegionalRows("south"));
+                    assertThat(regionalRows("edge1", true)).as("edge 1's tombstones")
+                            .isEqualTo(sorted(outsideItsRegion.get(edge1)));
+                    assertThat(regionalRows("edge2", true)).as("edge 2's tombstones")
+                            .isEqualTo(sorted(outsideItsRegion.get(edge2)));
+                });
+        // And the devices of each edge read the rows of its region only
+        assertThat(sorted(edge1.device("phone-1")
+                .get("/tables/" + REGIONAL + "?$top=1000")
+                .jsonPath()
+                .getList("region",
+                        String.class)))
+                .containsOnly("north")
+                .hasSize(4);
+        assertThat(sorted(edge2.device("phone-2")
+                .get("/tables/" + REGIONAL + "?$top=1000")
+                .jsonPath()
+                .getList("region",
+                        String.class)))
+                .containsOnly("south")
+                .hasSize(4);
+    }
+
+    @Test
+    @Order(9)
+    void aRowMovedOutOfEdge1sRegionLeavesTheLocalStoreOfItsJsClientAndIsLiveAtEdge2() throws Exception {
+        // Given a row of the north written through edge 1, and a device of edge 1 whose real JS client (Azure Mobile
+        // Apps SDK, offline store) has pulled the table incrementally: its local store holds the row, as edge 1's live
+        // rows are
+        bothEdgesRunning();
+        Path node = NodeScripts.prepare();
+        Path deviceStore = root.resolve("js-device-of-edge1-store.json");
+        String id = "moving-" + UUID.randomUUID();
+        String northVersion = insertRegional(edge1, id, "north");
+        Map<String, JsonNode> local = pullWithJsClient(node, edge1, deviceStore);
+        assertThat(local.get(id)).as("the row in the device's local store").isNotNull();
+        assertThat(local.get(id).path("version").asText()).isEqualTo(northVersion);
+        assertThat(local.get(id).path("region").asText()).isEqualTo("north");
+        assertThat(localRows(local)).isEqualTo(regionalRows("edge1", false));
+
+        // When a device of edge 1 moves it to the south (through edge 1: edge 2 never held the row, so its devices
+        // cannot change it)
+        Response moved = edge1.device("phone-1")
+                .contentType(ContentType.JSON)
+                .header("If-Match", "\"" + northVersion + "\"")
+                .body("{\"region\":\"south\"}")
+                .patch("/tables/" + REGIONAL + "/" + id);
+        assertThat(moved.statusCode()).as(moved.asString()).isEqualTo(200);
+        String southVersion = moved.path("version");
+
+        // Then central holds it live in the south, and edge 1, whose region it left, as a tombstone of that version
+        Awaitility.await("the move at central and at edge 1")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    assertThat(queryString("central", "SELECT version || ' ' || deleted || ' ' || (data->>'region')"
+                            + " FROM central_record WHERE table_name = ? AND id = ?", REGIONAL, id))
+                            .isEqualTo(southVersion + " false south");
+                    assertThat(queryString("edge1", "SELECT version || ' ' || deleted FROM sync_record"
+                            + " WHERE table_name = ? AND id = ?", REGIONAL, id)).isEqualTo(southVersion + " true");
+                });
+        // And a device of edge 2 reads it live, in the south
+        Awaitility.await("the row at edge 2")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    Response read = edge2.device("phone-2").get("/tables/" + REGIONAL + "/" + id);
+                    assertThat(read.statusCode()).isEqualTo(200);
+                    assertThat(read.path("version").toString()).isEqualTo(southVersion);
+                    assertThat(read.path("region").toString()).isEqualTo("south");
+                    assertThat((Boolean) read.path("deleted")).isFalse();
+                });
+
+        // And the JS client's next incremental pull at edge 1 takes it out of the device's local store (the SDK
+        // deletes locally what the gateway answers as deleted): the store holds edge 1's live rows again
+        local = pullWithJsClient(node, edge1, deviceStore);
+        assertThat(local).as("the device's local store").doesNotContainKey(id);
+        assertThat(localRows(local)).isEqualTo(regionalRows("edge1", false));
+    }
+
+    @Test
+    @Order(10)
+    void anEdgeRestartedWithAWiderScopeFillsItFromCentralsApiWithItsTokenAndKeepsWhatItHeld() throws Exception {
+        // Given rows of the east written through edge 1 while edge 2 held the south only: edge 2 skipped their changes
+        // (and committed its offsets past them), so the change stream will not bring them to it again
+        bothEdgesRunning();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        double skipped = consumedChanges(edge2, "out-of-scope");
+        List<String> east = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            east.add("east-" + run + "-" + i);
+            insertRegional(edge1, east.get(i), "east");
+        }
+        awaitAtCentral(east);
+        Awaitility.await("edge 2 skipped the east rows")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> consumedChanges(edge2, "out-of-scope") >= skipped + 3);
+        assertThat(queryLong("edge2", "SELECT count(*) FROM sync_record WHERE table_name = ? AND id LIKE ?", REGIONAL,
+                "east-" + run + "-%")).isZero();
+        // And two more written through edge 1 while edge 2 is down
+        edge2.stop();
+        for (int i = 3; i < 5; i++) {
+            east.add("east-" + run + "-" + i);
+            insertRegional(edge1, east.get(i), "east");
+        }
+        awaitAtCentral(east);
+
+        // When edge 2 restarts with the scope "the south or the east"
+        String wider = "region eq 'south' or region eq 'east'";
+        edge2.with(Map.of(SCOPE_OF_REGIONAL, wider)).start().awaitReady();
+
+        // Then it fills the new scope from central's API for edges: its live rows are exactly central's rows of the
+        // south and the east, every east row among them, and the south ones it held before still
+        Awaitility.await("edge 2 holds the south and the east")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    List<String> held = regionalRows("edge2", false);
+                    assertThat(held).isEqualTo(centralRegionalRows("south", "east"));
+                    assertThat(held.stream().map(row -> row.split(" ")[0]).toList()).containsAll(east);
+                    assertThat(centralRegionalRows("south")).isNotEmpty().isSubsetOf(held);
+                });
+        // And that was the backfill: recorded for the new scope, its sweep and fill done, every matching row of
+        // central applied (the east rows of before the stop could come no other way)
+        Awaitility.await("edge 2's backfill recorded")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(queryString("edge2", "SELECT scope || ' | ' || swept || ' '"
+                        + " || backfill_done || ' ' || rows_applied FROM edge_scope WHERE table_name = ?", REGIONAL))
+                        .isEqualTo(wider + " | true true " + centralRegionalRows("south", "east").size()));
+        // And central's API for edges answers to the edges' role only: not without a token, not to a device's token
+        assertThat(central.http().get("/central/v1/tables/" + REGIONAL + "/rows").statusCode()).isEqualTo(401);
+        assertThat(user(central, "a-device-user").get("/central/v1/tables/" + REGIONAL + "/rows").statusCode())
+                .isEqualTo(403);
+    }
+
     // ---------------------------------------------------------------------------------------------------- helpers
+
+    /** Edge 2 comes back when an earlier scenario stopped it (scenario 6 gives its place to edge 3). */
+    private static void bothEdgesRunning() {
+        for (SiteProcess edge : List.of(edge1, edge2)) {
+            if (!edge.running()) {
+                edge.start().awaitReady();
+                awaitEventsFlowing(edge);
+            }
+        }
+    }
+
+    /** A device of {@code site} inserts a row of table regional; returns the acknowledged version. */
+    private static String insertRegional(SiteProcess site, String id, String region) {
+        Response created = site.device("phone-of-" + site.name())
+                .contentType(ContentType.JSON)
+                .body("{\"id\":\"" + id + "\",\"region\":\"" + region + "\"}")
+                .post("/tables/" + REGIONAL);
+        assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+        return created.path("version");
+    }
+
+    /** An edge's rows of table regional, live or tombstones: "id version" each, sorted. */
+    private static List<String> regionalRows(String database, boolean deleted) throws SQLException {
+        return sorted(queryStrings(database, "SELECT id || ' ' || version FROM sync_record WHERE table_name = ? AND "
+                + (deleted ? "" : "NOT ") + "deleted", REGIONAL));
+    }
+
+    /** Central's live rows of table regional in these regions: "id version" each, sorted. */
+    private static List<String> centralRegionalRows(String... regions) throws SQLException {
+        List<String> params = new ArrayList<>(List.of(REGIONAL));
+        params.addAll(List.of(regions));
+        return sorted(queryStrings("central", "SELECT id || ' ' || version FROM central_record WHERE table_name = ?"
+                + " AND NOT deleted AND data->>'region' IN (" + String.join(", ", Collections.nCopies(regions.length,
+                        "?"))
+                + ")", params.toArray(String[]::new)));
+    }
+
+    private static void awaitAtCentral(List<String> ids) {
+        Awaitility.await("central holds " + ids)
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> queryLong("central", "SELECT count(*) FROM central_record WHERE table_name = ?"
+                        + " AND id = ANY(string_to_array(?, ','))", REGIONAL, String.join(",", ids)) == ids.size());
+    }
+
+    private static List<String> sorted(List<String> values) {
+        return values.stream().sorted().toList();
+    }
+
+    /** How many changes of the change stream {@code site} counted with this outcome (its metrics). */
+    private static double consumedChanges(SiteProcess site, String outcome) {
+        Matcher counter = Pattern.compile("^edgesync_changes_consumed_total\\{[^}]*outcome=\"" + outcome
+                + "\"[^}]*} (\\S+)$", Pattern.MULTILINE).matcher(site.http().get("/q/metrics").asString());
+        return counter.find() ? Double.parseDouble(counter.group(1)) : 0;
+    }
+
+    /**
+     * The real JS client of a device of {@code site} pulls table regional incrementally into its local store, which
+     * {@code store} keeps between runs ({@code src/test/js/regional-pull.js}); returns the local rows by id.
+     */
+    private static Map<String, JsonNode> pullWithJsClient(Path node, SiteProcess site, Path store) throws Exception {
+        NodeScripts.Run pull = NodeScripts.run("regional-pull", List.of(node.toString(), "regional-pull.js",
+                site.baseUrl(), store.toAbsolutePath().toString()), Duration.ofSeconds(60));
+        assertThat(pull.exitCode()).as("regional-pull.js%s; output:%n%s", pull.timeoutNote(), pull.output()).isZero();
+        String rows = pull.output()
+                .lines()
+                .filter(line -> line.startsWith("LOCAL-ROWS "))
+                .reduce((first, last) -> last)
+                .orElseThrow(() -> new AssertionError("no LOCAL-ROWS line in:\n" + pull.output()))
+                .substring("LOCAL-ROWS ".length());
+        Map<String, JsonNode> byId = new LinkedHashMap<>();
+        JSON.readTree(rows).forEach(row -> byId.put(row.path("id").asText(), row));
+        return byId;
+    }
+
+    /** A device's local rows as "id version", sorted. */
+    private static List<String> localRows(Map<String, JsonNode> local) {
+        return sorted(local.values()
+                .stream()
+                .map(row -> row.path("id").asText() + " " + row.path("version")
+                        .asText())
+                .toList());
+    }
 
     /** Sends {@code request} once {@code go} opens, from another thread. */
     /**

@@ -34,10 +34,14 @@ final class SiteProcess {
     /** When an edge calls its change stream stalled. */
     static final int STALLED_AFTER_SECONDS = 4;
 
+    /** The declared table that edge scopes hold by region. */
+    static final String REGIONAL = "regional";
+
     private final String name;
     private final Path workDir;
     private final int httpPort;
     private final Map<String, String> properties = new LinkedHashMap<>();
+    private String adminToken;
     private Process process;
     private int starts;
     private Path log;
@@ -62,6 +66,10 @@ final class SiteProcess {
         // Central beats every second and edges call the change stream stalled after STALLED_AFTER_SECONDS without one.
         properties.put("edgesync.events.heartbeat-interval-seconds", "1");
         properties.put("edgesync.events.stalled-after-seconds", Integer.toString(STALLED_AFTER_SECONDS));
+        // Table regional as every site of a deployment declares it: shared rows (not per user), a string column region
+        // that edge scopes filter on. Each edge's scope of it is its own setting.
+        properties.put("edgesync.tables.declared." + REGIONAL + ".per-user", "false");
+        properties.put("edgesync.tables.declared." + REGIONAL + ".columns.region", "string");
     }
 
     static SiteProcess edge(String edgeId, Path root, String databaseUrl, String bootstrapServers) {
@@ -81,9 +89,28 @@ final class SiteProcess {
         return name;
     }
 
+    /** Where this process answers HTTP (whether it runs or not). */
+    String baseUrl() {
+        return "http://localhost:" + httpPort;
+    }
+
+    /** Whether the process was started and has not stopped since. */
+    boolean running() {
+        return process != null && process.isAlive();
+    }
+
     /** Adds settings (system properties) for the next start. */
     SiteProcess with(Map<String, String> settings) {
         properties.putAll(settings);
+        return this;
+    }
+
+    /**
+     * A bearer token of the admin role for the test's readiness requests: a process that does not serve callers without
+     * a token shows the details of its checks to that role only.
+     */
+    SiteProcess withAdminToken(String token) {
+        this.adminToken = token;
         return this;
     }
 
@@ -162,9 +189,13 @@ final class SiteProcess {
         return http().header("ZUMO-API-VERSION", "2.0.0").header("X-ZUMO-INSTALLATION-ID", deviceId);
     }
 
-    /** The readiness document. */
+    /** The readiness document, with the details of its checks. */
     Response readiness() {
-        return http().get("/q/health/ready");
+        RequestSpecification request = http();
+        if (adminToken != null) {
+            request.header("Authorization", "Bearer " + adminToken);
+        }
+        return request.get("/q/health/ready");
     }
 
     /** The last lines of the current log, for failure messages. */
