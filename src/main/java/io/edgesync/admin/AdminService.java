@@ -15,6 +15,8 @@ import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.protocol.nativeapi.PushService;
+import io.edgesync.scope.EdgeScopes;
+import io.edgesync.scope.ScopeStore;
 import io.edgesync.security.TableAccess;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -35,10 +37,15 @@ public class AdminService {
     private final TableAccess access;
     private final ConflictPolicies policies;
     private final EdgeSyncConfig.Tables tables;
+    private final EdgeScopes scopes;
+    private final ScopeStore scopeStates;
 
     public AdminService(Pool pool, AdminRepository repository, DeviceQueue deviceQueue, PushService push,
-            TableCatalog catalog, TableAccess access, ConflictPolicies policies, EdgeSyncConfig config) {
+            TableCatalog catalog, TableAccess access, ConflictPolicies policies, EdgeSyncConfig config,
+            EdgeScopes scopes, ScopeStore scopeStates) {
         this.pool = pool;
+        this.scopes = scopes;
+        this.scopeStates = scopeStates;
         this.repository = repository;
         this.deviceQueue = deviceQueue;
         this.push = push;
@@ -127,23 +134,31 @@ public class AdminService {
      * yet.
      */
     public Uni<List<AdminTable>> listTables() {
-        return repository.findTables().map(rows -> {
+        return Uni.combine().all().unis(repository.findTables(), scopeStates.all()).asTuple().map(found -> {
+            Map<String, ScopeStore.State> fills = new TreeMap<>();
+            found.getItem2().forEach(state -> fills.put(state.table(), state));
             Map<String, AdminTable> byName = new TreeMap<>();
-            for (AdminRepository.TableRow row : rows) {
+            for (AdminRepository.TableRow row : found.getItem1()) {
                 byName.put(row.name(), table(row.name(), row.displayName(), row.rows(), row.tombstones(),
-                        row.lastChange(), row.declared(), row.softDelete()));
+                        row.lastChange(), row.declared(), row.softDelete(), fills));
             }
             tables.declared()
                     .forEach((name, declared) -> byName.computeIfAbsent(TableInfo.key(name),
-                            key -> table(key, name, 0, 0, null, true, declared.softDelete())));
+                            key -> table(key, name, 0, 0, null, true, declared.softDelete(), fills)));
             return List.copyOf(byName.values());
         });
     }
 
     private AdminTable table(String name, String displayName, long rows, long tombstones, Instant lastChange,
-            boolean declared, boolean softDelete) {
+            boolean declared, boolean softDelete, Map<String, ScopeStore.State> fills) {
+        EdgeScopes.Scope scope = scopes.of(name);
+        AdminTable.ScopeFill fill = Optional.ofNullable(fills.get(name))
+                .filter(state -> scope instanceof EdgeScopes.Filter && state.scope().equals(scope.text()))
+                .map(state -> new AdminTable.ScopeFill(state.swept(), state.backfillDone(), state.backfillAfter(),
+                        state.rowsApplied(), state.startedAt(), state.finishedAt().orElse(null)))
+                .orElse(null);
         return new AdminTable(name, displayName, rows, tombstones, lastChange, policies.forTable(name).name(),
-                access.rowsPerUser(name), access.allowsAnonymous(name), declared, softDelete);
+                access.rowsPerUser(name), access.allowsAnonymous(name), declared, softDelete, scope.text(), fill);
     }
 
     /** Whether device {@code deviceId} holds the current version of record {@code recordId} of {@code table}. */

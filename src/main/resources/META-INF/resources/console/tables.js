@@ -31,11 +31,25 @@ export async function tablesPage(main, context) {
         h('td', {}, yesNo(item.anonymous)),
         h('td', {}, yesNo(item.declared)),
         h('td', {}, yesNo(item.softDelete)),
+        h('td', {}, scopeOf(item)),
         h('td', {}, h('a', { href: `#/conflicts?table=${encodeURIComponent(item.name)}` }, 'Conflicts'))));
     loading.remove();
     main.appendChild(items.length === 0
         ? h('p', { class: 'muted' }, 'No tables yet.')
         : table(`${items.length} table${items.length === 1 ? '' : 's'}`,
             ['Table', 'Rows', 'Tombstones', 'Last change', 'Conflict policy', 'Rows belong to', 'Anonymous access',
-                'Declared', 'Soft delete', ''], rows, { id: 'tables-table' }));
+                'Declared', 'Soft delete', 'Held here', ''], rows, { id: 'tables-table' }));
+}
+
+/** The rows this edge holds of a table (its edge scope), and how far a filter scope is filled from central. */
+function scopeOf(item) {
+    const scope = item.scope === 'all' ? 'all rows'
+        : item.scope === 'owners' ? 'rows of users seen here' : `rows where ${item.scope}`;
+    if (!item.fill) {
+        return scope;
+    }
+    const state = item.fill.done
+        ? `filled ${time(item.fill.finishedAt)}`
+        : `filling: ${number(item.fill.rowsApplied, 0)} rows so far`;
+    return [scope, h('br'), h('span', { class: 'muted' }, state)];
 }

@@ -171,6 +171,19 @@ class ConsoleApiTest {
         assertThat(byName(tables, "cp_client").get("policy").asText()).isEqualTo("client-wins");
         assertThat(byName(tables, "shared_board").get("perUser").asBoolean()).isFalse();
         assertThat(byName(tables, "todoitem").get("declared").asBoolean()).isTrue();
+        // And each table the rows this edge holds of it: all, those of its users, or a filter's, with how far the filter
+        // was filled from central
+        assertThat(byName(tables, "todoitem").get("scope").asText()).isEqualTo("all");
+        assertThat(byName(tables, "todoitem").get("fill").isNull()).isTrue();
+        assertThat(byName(tables, "mine").get("scope").asText()).isEqualTo("owners");
+        JsonNode regional = byName(tables, "regional");
+        assertThat(regional.get("scope").asText()).isEqualTo("region eq 'north'");
+        Awaitility.await("the regional scope filled").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode fill = byName(getJson(given(), "/admin/tables").get("items"), "regional").get("fill");
+            assertThat(fill.get("swept").asBoolean()).isTrue();
+            assertThat(fill.get("done").asBoolean()).isTrue();
+            assertThat(fill.get("finishedAt").isNull()).isFalse();
+        });
     }
 
     @Test
