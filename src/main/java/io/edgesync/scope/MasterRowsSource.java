@@ -38,6 +38,10 @@ public interface MasterRowsSource {
             return new Query(Optional.of(filter), Optional.empty());
         }
 
+        public static Query everything() {
+            return new Query(Optional.empty(), Optional.empty());
+        }
+
         public static Query ownedBy(String owner) {
             return new Query(Optional.empty(), Optional.of(owner));
         }

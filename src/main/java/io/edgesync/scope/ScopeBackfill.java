@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -31,15 +32,16 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Fills this edge's cache with the part of each table its scope holds, and takes out what it no longer holds, when the
- * scope is new: at the first start with it, and whenever its text changes. Two steps, each resumable: <ol>
- * <li><b>Sweep</b>: the live rows this edge holds that do not match the scope become local tombstones (as a change
- * leaving the scope makes them; its devices pull them as deleted), page by page in id order.</li> <li><b>Backfill</b>:
- * central's master rows that match, page by page in master-position order, are applied like changes of the change
- * stream whose position is the row's. The stream's stale rule orders both: a change that arrives during the backfill is
- * neither lost nor overwritten by an older row, and a row applied twice is applied once. After each page the position
- * is recorded ({@code edge_scope}), so a backfill interrupted by a restart resumes there.</li> </ol> Pulls are answered
- * meanwhile: a row the backfill applies gets a new stamp, so an incremental pull finds it later. While central cannot
- * be reached the step is retried ({@code edgesync.edge.central.retry-seconds}), logged once.
+ * scope is new: at the first start with it, and whenever its text changes (back to {@code all} included: every row of
+ * central is applied again, the ones skipped meanwhile come back). Two steps, each resumable: <ol> <li><b>Sweep</b>:
+ * the live rows this edge holds that do not match the scope become local tombstones (as a change leaving the scope
+ * makes them; its devices pull them as deleted), page by page in id order.</li> <li><b>Backfill</b>: central's master
+ * rows that match, page by page in master-position order, are applied like changes of the change stream whose position
+ * is the row's. The stream's stale rule orders both: a change that arrives during the backfill is neither lost nor
+ * overwritten by an older row, and a row applied twice is applied once. After each page the position is recorded
+ * ({@code edge_scope}), so a backfill interrupted by a restart resumes there.</li> </ol> Pulls are answered meanwhile:
+ * a row the backfill applies gets a new stamp, so an incremental pull finds it later. While central cannot be reached
+ * the step is retried ({@code edgesync.edge.central.retry-seconds}), logged once.
  */
 @ApplicationScoped
 public class ScopeBackfill {
@@ -72,31 +74,63 @@ public class ScopeBackfill {
         this.metrics = metrics;
     }
 
-    /** Starts filling every declared table whose scope is a filter, a moment after the start. */
+    /**
+     * A moment after the start, fills every table whose scope is new: a filter (declared, or the default one for the
+     * tables central has), or {@code all} again after a filter or {@code owners} (the rows skipped meanwhile come
+     * back); a table whose scope is {@code owners} is recorded as such (its users' rows are fetched as they arrive).
+     */
     void start(@Observes StartupEvent started) {
-        if (!config.role().includes(Role.EDGE) || scopes.holdsEverything()) {
+        if (!config.role().includes(Role.EDGE)) {
             return;
         }
         Gauge.builder("edgesync.scope.backfills.running", running, AtomicInteger::get)
                 .description("Scope backfills (sweep and fill from central) running at this edge")
                 .register(metrics);
-        if (!central.configured()) {
-            LOG.errorf("Tables with a filter as edge-scope are not filled from central: edgesync.edge.central.url is"
-                    + " not set; they fill from the change stream only");
-            return;
-        }
+        Uni.createFrom()
+                .voidItem()
+                .onItem()
+                .delayIt()
+                .by(FIRST_DELAY)
+                .chain(this::newScopes)
+                .subscribe()
+                .with(tables -> {
+                    if (!tables.isEmpty() && !central.configured()) {
+                        LOG.errorf("Tables %s have a new edge-scope but are not filled from central:"
+                                + " edgesync.edge.central.url is not set; they follow the change stream only",
+                                tables.keySet());
+                        return;
+                    }
+                    tables.forEach((table, scope) -> fill(table, scope, central).subscribe()
+                            .with(done -> {
+                            }, failure -> LOG.errorf(failure, "The scope of table %s was not filled", table)));
+                }, failure -> LOG.warnf("The edge's scopes were not checked at start: %s", failure.getMessage()));
+    }
+
+    /** The tables to fill (or record) at start, by lookup key, with their scope now. */
+    Uni<Map<String, EdgeScopes.Scope>> newScopes() {
+        Map<String, EdgeScopes.Scope> tables = new TreeMap<>();
         scopes.declaredScopes().forEach((table, scope) -> {
-            if (scope instanceof EdgeScopes.Filter filter) {
-                Uni.createFrom()
-                        .voidItem()
-                        .onItem()
-                        .delayIt()
-                        .by(FIRST_DELAY)
-                        .chain(() -> fill(table, filter, central))
-                        .subscribe()
-                        .with(done -> {
-                        }, failure -> LOG.errorf(failure, "The scope of table %s was not filled", table));
+            if (!(scope instanceof EdgeScopes.All)) {
+                tables.put(table, scope);
             }
+        });
+        Uni<List<String>> central = scopes.defaultScope() instanceof EdgeScopes.All || !this.central.configured()
+                ? Uni.createFrom().item(List.of())
+                : this.central.tables();
+        return Uni.combine().all().unis(store.all(), central).asTuple().map(found -> {
+            for (String name : found.getItem2()) {
+                String table = TableInfo.key(name);
+                if (!scopes.declaredScopes().containsKey(table)) {
+                    tables.put(table, scopes.defaultScope());
+                }
+            }
+            for (ScopeStore.State state : found.getItem1()) {
+                EdgeScopes.Scope now = scopes.of(state.table());
+                if (now instanceof EdgeScopes.All && !state.scope().equals(now.text())) {
+                    tables.put(state.table(), now);
+                }
+            }
+            return tables;
         });
     }
 
@@ -104,7 +138,7 @@ public class ScopeBackfill {
      * Fills {@code table} for its scope from {@code source}, retrying until done; one run per table at a time (a second
      * call joins the first).
      */
-    public Uni<Void> fill(String table, EdgeScopes.Filter scope, MasterRowsSource source) {
+    public Uni<Void> fill(String table, EdgeScopes.Scope scope, MasterRowsSource source) {
         return inFlight.computeIfAbsent(table, t -> attempt(table, scope, source)
                 .onFailure()
                 .invoke(failure -> {
@@ -130,18 +164,29 @@ public class ScopeBackfill {
                 .indefinitely());
     }
 
-    /** One attempt: sweep and backfill from where the recorded state stands. */
-    Uni<Void> attempt(String table, EdgeScopes.Filter scope, MasterRowsSource source) {
+    /**
+     * One attempt from where the recorded state stands: for a filter the sweep, then central's matching rows; for
+     * {@code all} every row of central; for {@code owners} nothing now (each user's rows come when they arrive).
+     */
+    Uni<Void> attempt(String table, EdgeScopes.Scope scope, MasterRowsSource source) {
         return store.begin(table, scope.text()).chain(state -> {
             if (state.swept() && state.backfillDone()) {
                 return Uni.createFrom().voidItem();
             }
+            if (scope instanceof EdgeScopes.Owners) {
+                return store.swept(table, scope.text()).chain(() -> store.done(table, scope.text()));
+            }
             running.incrementAndGet();
             Instant started = Instant.now();
-            Uni<Void> swept = state.swept()
+            Uni<Void> swept = state.swept() || !(scope instanceof EdgeScopes.Filter filter)
                     ? Uni.createFrom().voidItem()
-                    : sweep(table, scope, "").chain(() -> store.swept(table, scope.text()));
-            return swept.chain(() -> backfill(table, scope, source, state.backfillAfter()))
+                    : sweep(table, filter, "");
+            MasterRowsSource.Query query = scope instanceof EdgeScopes.Filter filter
+                    ? MasterRowsSource.Query.matching(filter.text())
+                    : MasterRowsSource.Query.everything();
+            return swept.chain(() -> store.swept(table, scope.text()))
+                    .chain(() -> fetch(table, query, source, state.backfillAfter(),
+                            (last, rows) -> store.advanced(table, scope.text(), last, rows)))
                     .chain(() -> store.done(table, scope.text()))
                     .invoke(() -> Meters.timer(metrics, "edgesync.scope.backfill.duration", "table", table)
                             .record(Duration.between(started, Instant.now())))
@@ -177,12 +222,6 @@ public class ScopeBackfill {
                             .replaceWithVoid();
             return page.size() < SWEEP_PAGE ? applied : applied.chain(() -> sweep(table, scope, last));
         });
-    }
-
-    /** Applies central's matching rows after {@code after}, page by page, recording the position after each. */
-    private Uni<Void> backfill(String table, EdgeScopes.Filter scope, MasterRowsSource source, long after) {
-        return fetch(table, MasterRowsSource.Query.matching(scope.text()), source, after,
-                (last, rows) -> store.advanced(table, scope.text(), last, rows));
     }
 
     /**

@@ -160,6 +160,28 @@ class ScopeBackfillTest {
     }
 
     @Test
+    void aTableWhoseScopeIsAllAgainAfterAFilterGetsEveryRowOfCentralBack() throws Exception {
+        // Given a table this edge held a filter of before (its state says so) and central's rows of it, none held here
+        String table = "was_scoped_" + UUID.randomUUID().toString().substring(0, 8);
+        sql("INSERT INTO edge_scope (table_name, scope, swept, backfill_after, backfill_done) VALUES (?, ?, true, 0,"
+                + " true)", table, "region eq 'north'");
+        insertAtCentral(table, "a-" + table, "north", "v-a");
+        insertAtCentral(table, "b-" + table, "south", "v-b");
+
+        // When the edge looks for new scopes at start
+        Map<String, EdgeScopes.Scope> fresh = backfill.newScopes().await().atMost(WITHIN);
+
+        // Then the table is among them with scope all, and filling it brings every row of central
+        assertThat(fresh.get(table)).isInstanceOf(EdgeScopes.All.class);
+        backfill.fill(table, fresh.get(table), central).await().atMost(WITHIN);
+        assertThat(query("SELECT string_agg(id || ' ' || version, ',' ORDER BY id) FROM sync_record"
+                + " WHERE table_name = ? AND NOT deleted", table)).isEqualTo("a-" + table + " v-a,b-" + table + " v-b");
+        assertThat(store.find(table).await().atMost(WITHIN).orElseThrow().scope()).isEqualTo("all");
+        // And the next start finds nothing new for it
+        assertThat(backfill.newScopes().await().atMost(WITHIN)).doesNotContainKey(table);
+    }
+
+    @Test
     void centralsApiForEdgesOverHttpAnswersWhatTheEdgeFillsFrom() throws Exception {
         // Given an edge's client of central's API at this process's address, and a north and a south row at central
         String run = UUID.randomUUID().toString().substring(0, 8);
@@ -195,22 +217,37 @@ class ScopeBackfillTest {
     }
 
     private static void insertAtCentral(String id, String region, String version) throws Exception {
+        insertAtCentral(TABLE, id, region, version);
+    }
+
+    private static void insertAtCentral(String tableName, String id, String region, String version)
+            throws Exception {
         try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE)) {
             try (PreparedStatement table = connection
                     .prepareStatement("INSERT INTO central_table (name) VALUES (?) ON CONFLICT DO NOTHING")) {
-                table.setString(1, TABLE);
+                table.setString(1, tableName);
                 table.executeUpdate();
             }
             try (PreparedStatement row = connection.prepareStatement("""
                     INSERT INTO central_record (table_name, id, data, created_at, updated_at, version, deleted,
                                                 master_seq)
                     VALUES (?, ?, ?::jsonb, now(), now(), ?, false, nextval('central_master_seq'))""")) {
-                row.setString(1, TABLE);
+                row.setString(1, tableName);
                 row.setString(2, id);
                 row.setString(3, JSON.createObjectNode().put("region", region).toString());
                 row.setString(4, version);
                 row.executeUpdate();
             }
+        }
+    }
+
+    private static void sql(String statement, String... params) throws Exception {
+        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
+                PreparedStatement prepared = connection.prepareStatement(statement)) {
+            for (int i = 0; i < params.length; i++) {
+                prepared.setString(i + 1, params[i]);
+            }
+            prepared.executeUpdate();
         }
     }
 
