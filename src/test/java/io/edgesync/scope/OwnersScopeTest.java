@@ -1,10 +1,6 @@
 package io.edgesync.scope;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -16,15 +12,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.events.CudEvent;
-import io.edgesync.events.Items;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.OtherEdge;
-import io.edgesync.testsupport.TestInfrastructure;
 import io.edgesync.testsupport.TestTokens;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -46,7 +38,7 @@ class OwnersScopeTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TABLE = "mine";
-    private static final Duration WITHIN = Duration.ofSeconds(30);
+    private static final Duration WITHIN = EdgeRows.WITHIN;
 
     @Inject
     EdgeUsers users;
@@ -170,49 +162,32 @@ class OwnersScopeTest {
     }
 
     private double outOfScope() {
-        Counter counter = metrics.find("edgesync.changes.consumed").tag("outcome", "out-of-scope").counter();
-        return counter == null ? 0 : counter.count();
+        return EdgeRows.outOfScope(metrics);
     }
 
     private static CudEvent update(String id, String owner, String base, String version) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        ObjectNode item = Items.item(id, JSON.createObjectNode().put("text", "changed elsewhere"), now, now, version,
-                false);
-        return CudEvent.of(UUID.randomUUID(), "edgesync://edge/edge-2", "update", now,
-                new CudEvent.Data(TABLE, id, item, Optional.of(base), version, Optional.of("edge-2-device"),
-                        Optional.of(UUID.randomUUID().toString()), Optional.of(owner), Optional.empty()));
+        return EdgeRows.otherEdgeChange(TABLE, "update", id, JSON.createObjectNode().put("text", "changed elsewhere"),
+                Optional.of(base), version, Optional.of(owner));
     }
 
     private static void insertAtCentral(String id, String owner, String version) throws Exception {
-        sql("INSERT INTO central_table (name) VALUES (?) ON CONFLICT DO NOTHING", TABLE);
-        sql("""
-                INSERT INTO central_record (table_name, id, data, created_at, updated_at, version, deleted, master_seq,
-                                            owner_id)
-                VALUES (?, ?, '{"text":"written elsewhere"}', now(), now(), ?, false, nextval('central_master_seq'), ?)""",
-                TABLE, id, version, owner);
+        EdgeRows.insertAtCentral(TABLE, id, JSON.createObjectNode().put("text", "written elsewhere"), version,
+                Optional.of(owner));
     }
 
     private static void sql(String statement, String... params) throws Exception {
-        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
-                PreparedStatement prepared = connection.prepareStatement(statement)) {
-            for (int i = 0; i < params.length; i++) {
-                prepared.setString(i + 1, params[i]);
-            }
-            prepared.executeUpdate();
-        }
+        EdgeRows.sql(statement, params);
     }
 
     private static void awaitHere(String id, String state) {
-        Awaitility.await("this edge holds " + id + " as " + state).atMost(WITHIN).until(() -> state.equals(here(id)));
+        EdgeRows.awaitHere(TABLE, id, state);
     }
 
     private static String here(String id) throws Exception {
-        String row = query("SELECT CASE WHEN deleted THEN 'deleted ' ELSE 'live ' END || version FROM sync_record"
-                + " WHERE table_name = ? AND id = ?", TABLE, id);
-        return row == null ? "absent" : row;
+        return EdgeRows.here(TABLE, id);
     }
 
     private static String query(String sql, String... params) throws Exception {
-        return TestInfrastructure.queryString(InfrastructureResource.DATABASE, sql, params);
+        return EdgeRows.query(sql, params);
     }
 }

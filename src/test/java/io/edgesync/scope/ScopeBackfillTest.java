@@ -1,7 +1,5 @@
 package io.edgesync.scope;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +20,6 @@ import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.config.OwnAddress;
 import io.edgesync.testsupport.InfrastructureResource;
-import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.config.PropertiesConfigSource;
@@ -220,45 +217,19 @@ class ScopeBackfillTest {
         insertAtCentral(TABLE, id, region, version);
     }
 
-    private static void insertAtCentral(String tableName, String id, String region, String version)
-            throws Exception {
-        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE)) {
-            try (PreparedStatement table = connection
-                    .prepareStatement("INSERT INTO central_table (name) VALUES (?) ON CONFLICT DO NOTHING")) {
-                table.setString(1, tableName);
-                table.executeUpdate();
-            }
-            try (PreparedStatement row = connection.prepareStatement("""
-                    INSERT INTO central_record (table_name, id, data, created_at, updated_at, version, deleted,
-                                                master_seq)
-                    VALUES (?, ?, ?::jsonb, now(), now(), ?, false, nextval('central_master_seq'))""")) {
-                row.setString(1, tableName);
-                row.setString(2, id);
-                row.setString(3, JSON.createObjectNode().put("region", region).toString());
-                row.setString(4, version);
-                row.executeUpdate();
-            }
-        }
+    private static void insertAtCentral(String table, String id, String region, String version) throws Exception {
+        EdgeRows.insertAtCentral(table, id, JSON.createObjectNode().put("region", region), version, Optional.empty());
     }
 
     private static void sql(String statement, String... params) throws Exception {
-        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
-                PreparedStatement prepared = connection.prepareStatement(statement)) {
-            for (int i = 0; i < params.length; i++) {
-                prepared.setString(i + 1, params[i]);
-            }
-            prepared.executeUpdate();
-        }
+        EdgeRows.sql(statement, params);
     }
 
-    /** The edge's row: "live <version>", "deleted <version>" or "absent". */
     private static String here(String id) throws Exception {
-        String row = query("SELECT CASE WHEN deleted THEN 'deleted ' ELSE 'live ' END || version FROM sync_record"
-                + " WHERE table_name = ? AND id = ?", TABLE, id);
-        return row == null ? "absent" : row;
+        return EdgeRows.here(TABLE, id);
     }
 
     private static String query(String sql, String... params) throws Exception {
-        return TestInfrastructure.queryString(InfrastructureResource.DATABASE, sql, params);
+        return EdgeRows.query(sql, params);
     }
 }

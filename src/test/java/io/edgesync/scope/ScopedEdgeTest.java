@@ -1,8 +1,6 @@
 package io.edgesync.scope;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -13,14 +11,11 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.events.CudEvent;
-import io.edgesync.events.Items;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.OtherEdge;
 import io.edgesync.testsupport.TestInfrastructure;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,7 +36,7 @@ class ScopedEdgeTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TABLE = "regional";
-    private static final Duration WITHIN = Duration.ofSeconds(30);
+    private static final Duration WITHIN = EdgeRows.WITHIN;
 
     @Inject
     MeterRegistry metrics;
@@ -130,46 +125,28 @@ class ScopedEdgeTest {
     }
 
     private double outOfScope() {
-        Counter counter = metrics.find("edgesync.changes.consumed").tag("outcome", "out-of-scope").counter();
-        return counter == null ? 0 : counter.count();
+        return EdgeRows.outOfScope(metrics);
     }
 
     private static CudEvent insert(String id, String region, String version) {
-        return event("insert", id, region, Optional.empty(), version);
+        return EdgeRows.otherEdgeChange(TABLE, "insert", id, JSON.createObjectNode().put("region", region),
+                Optional.empty(), version, Optional.empty());
     }
 
     private static CudEvent update(String id, String region, String base, String version) {
-        return event("update", id, region, Optional.of(base), version);
-    }
-
-    private static CudEvent event(String operation, String id, String region, Optional<String> base,
-            String version) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        ObjectNode item = Items.item(id, JSON.createObjectNode().put("region", region), now, now, version, false);
-        return CudEvent.of(UUID.randomUUID(), "edgesync://edge/edge-2", operation, now,
-                new CudEvent.Data(TABLE, id, item, base, version, Optional.of("edge-2-device"),
-                        Optional.of(UUID.randomUUID().toString()), Optional.empty(), Optional.empty()));
+        return EdgeRows.otherEdgeChange(TABLE, "update", id, JSON.createObjectNode().put("region", region),
+                Optional.of(base), version, Optional.empty());
     }
 
     private static void awaitAtCentral(String id, String version) {
-        Awaitility.await("central holds " + version)
-                .atMost(WITHIN)
-                .until(() -> version.equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
-                        "SELECT version FROM central_record WHERE table_name = ? AND id = ?", TABLE, id)));
+        EdgeRows.awaitAtCentral(TABLE, id, version);
     }
 
     private static void awaitHere(String id, String state) {
-        Awaitility.await("this edge holds " + id + " as " + state)
-                .atMost(WITHIN)
-                .until(() -> state.equals(here(id)));
+        EdgeRows.awaitHere(TABLE, id, state);
     }
 
-    /** The edge's row: "live <version>", "deleted <version>" or "absent". */
     private static String here(String id) throws Exception {
-        String row = TestInfrastructure.queryString(InfrastructureResource.DATABASE,
-                "SELECT CASE WHEN deleted THEN 'deleted ' ELSE 'live ' END || version FROM sync_record"
-                        + " WHERE table_name = ? AND id = ?",
-                TABLE, id);
-        return row == null ? "absent" : row;
+        return EdgeRows.here(TABLE, id);
     }
 }
