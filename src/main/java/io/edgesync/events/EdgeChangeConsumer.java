@@ -89,7 +89,7 @@ public class EdgeChangeConsumer {
                         change.masterSeq(), change.owner(), change.createdAt(), change.changeMadeAt(),
                         policies.keepsVersions(change.table()));
                 EdgeScopes.Scope scope = scopes.of(change.table());
-                if (scope instanceof EdgeScopes.Owners && !users.holds(change.owner())
+                if (scope instanceof EdgeScopes.Owners && !users.holds(change.owner(), DB_TIMEOUT)
                         && !change.origin().map(ownSource::equals).orElse(false)) {
                     // a row of a user who has not come to this edge (a row's owner never changes)
                     Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "out-of-scope").increment();

@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -69,6 +73,8 @@ public class EdgeUsers {
     private final Map<String, Uni<Void>> filling = new ConcurrentHashMap<>();
     private final boolean active;
     private final AtomicBoolean failing = new AtomicBoolean();
+    /** Completed once the users were first read after the start. */
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
     public EdgeUsers(EdgeSyncConfig config, EdgeScopes scopes, ScopeBackfill backfill, CentralSource central,
             RecordStore records, DeviceQueue devices, Pool pool, Vertx vertx,
@@ -109,7 +115,29 @@ public class EdgeUsers {
                         failure -> LOG.warnf("Reading the edge's users failed: %s", failure.getMessage()));
     }
 
-    /** Whether this edge holds rows of {@code owner} (a row of nobody is everyone's). */
+    /**
+     * Whether this edge holds rows of {@code owner} (a row of nobody is everyone's). Blocks, at most {@code wait},
+     * until the users were read once after the start: for the change stream's consumer, which must not skip the changes
+     * of a user only because the table was not read yet.
+     *
+     * @throws IllegalStateException when the users could not be read in time (the consumer tries the batch again)
+     */
+    public boolean holds(Optional<String> owner, Duration wait) {
+        if (owner.isEmpty()) {
+            return true;
+        }
+        try {
+            loaded.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while reading the edge's users", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("The edge's users could not be read yet", e);
+        }
+        return held.contains(owner.get());
+    }
+
+    /** Whether this edge holds rows of {@code owner}, as far as this process has read the users so far. */
     public boolean holds(Optional<String> owner) {
         return owner.isEmpty() || held.contains(owner.get());
     }
@@ -282,6 +310,7 @@ public class EdgeUsers {
             held.retainAll(users);
             held.addAll(users);
             filled.keySet().retainAll(users);
+            loaded.complete(null);
         }).replaceWithVoid();
     }
 
