@@ -210,6 +210,18 @@ public class RecordStore {
     }
 
     /**
+     * Drops the rows of {@code table} (a lookup key) that belong to users this edge does not hold ({@code edge_user}),
+     * at this edge only: a table whose scope became {@code owners}. Rows of nobody stay.
+     */
+    public Uni<Void> evictOwnersNotHeld(String table) {
+        return pool.preparedQuery("""
+                DELETE FROM sync_record r WHERE r.table_name = $1 AND r.owner_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM edge_user u WHERE u.user_id = r.owner_id)""")
+                .execute(Tuple.of(table))
+                .replaceWithVoid();
+    }
+
+    /**
      * A live row and the master position of the last central change applied to or confirmed on it.
      */
     public record HeldRow(StoredRecord record, long masterSeq) {

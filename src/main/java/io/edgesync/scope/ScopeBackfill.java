@@ -166,7 +166,8 @@ public class ScopeBackfill {
 
     /**
      * One attempt from where the recorded state stands: for a filter the sweep, then central's matching rows; for
-     * {@code all} every row of central; for {@code owners} nothing now (each user's rows come when they arrive).
+     * {@code all} every row of central; for {@code owners} the sweep of other users' rows (each user's rows come when
+     * they arrive).
      */
     Uni<Void> attempt(String table, EdgeScopes.Scope scope, MasterRowsSource source) {
         return store.begin(table, scope.text()).chain(state -> {
@@ -174,7 +175,11 @@ public class ScopeBackfill {
                 return Uni.createFrom().voidItem();
             }
             if (scope instanceof EdgeScopes.Owners) {
-                return store.swept(table, scope.text()).chain(() -> store.done(table, scope.text()));
+                // (a table that held more before: the rows of users who never came here go; theirs come when they do)
+                Uni<Void> swept = state.swept()
+                        ? Uni.createFrom().voidItem()
+                        : records.evictOwnersNotHeld(TableInfo.key(table));
+                return swept.chain(() -> store.swept(table, scope.text())).chain(() -> store.done(table, scope.text()));
             }
             running.incrementAndGet();
             Instant started = Instant.now();

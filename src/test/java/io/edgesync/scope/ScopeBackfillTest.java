@@ -179,6 +179,36 @@ class ScopeBackfillTest {
     }
 
     @Test
+    void aTableWhoseScopeBecomesOwnersKeepsOnlyTheRowsOfUsersWhoCameAndOfNobody() throws Exception {
+        // Given rows this edge held of table mine (scope owners) before: of a user who came here, of one who never
+        // did, and of nobody
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String came = "came-" + run;
+        String never = "never-" + run;
+        sql("INSERT INTO edge_user (user_id) VALUES (?)", came);
+        applier.applyReplicatedChanges(List.of(ownedBy("mine", "r-" + came, Optional.of(came)),
+                ownedBy("mine", "r-" + never, Optional.of(never)), ownedBy("mine", "r-nobody-" + run,
+                        Optional.empty())))
+                .await()
+                .atMost(WITHIN);
+        store.restart("mine").await().atMost(WITHIN);
+
+        // When its scope is filled again
+        backfill.fill("mine", scopes.of("mine"), central).await().atMost(WITHIN);
+
+        // Then the row of the user who never came is gone from this edge, the others stay
+        assertThat(EdgeRows.here("mine", "r-" + never)).isEqualTo("absent");
+        assertThat(EdgeRows.here("mine", "r-" + came)).isEqualTo("live v-r-" + came);
+        assertThat(EdgeRows.here("mine", "r-nobody-" + run)).isEqualTo("live v-r-nobody-" + run);
+        assertThat(store.find("mine").await().atMost(WITHIN).orElseThrow().swept()).isTrue();
+    }
+
+    private static ChangeStreamApplier.ReplicatedChange ownedBy(String table, String id, Optional<String> owner) {
+        return new ChangeStreamApplier.ReplicatedChange(table, id, JSON.createObjectNode().put("text", id), "v-" + id,
+                false, 1, owner);
+    }
+
+    @Test
     void centralsApiForEdgesOverHttpAnswersWhatTheEdgeFillsFrom() throws Exception {
         // Given an edge's client of central's API at this process's address, and a north and a south row at central
         String run = UUID.randomUUID().toString().substring(0, 8);
