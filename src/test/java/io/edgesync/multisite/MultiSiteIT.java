@@ -68,8 +68,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Two edges with their own cache databases and one central service, three packaged-jar processes sharing one Kafka
  * broker and one PostgreSQL server (databases edge1, edge2, central), started once for all scenarios. Most scenarios
- * use table todoitem, which every edge holds whole; the last ones table regional, of which edge 1 holds the north and
- * edge 2 the south (edge scopes), each filling its part from central's API for edges with a token the test signs.
+ * use table todoitem, which every edge holds whole; then table regional, of which edge 1 holds the north and edge 2 the
+ * south (edge scopes), each filling its part from central's API for edges with a token the test signs; the last ones
+ * table journal (rows per user), which edges 1 and 2 hold whole and a fourth edge, started for them, holds of the users
+ * who come to it (scope owners), fetching a user's rows from central's API for edges when they first come.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiSiteIT {
@@ -79,6 +81,7 @@ class MultiSiteIT {
     private static final Duration CONVERGE = Duration.ofSeconds(60);
     private static final String REGIONAL = SiteProcess.REGIONAL;
     private static final String SCOPE_OF_REGIONAL = "edgesync.tables.declared." + REGIONAL + ".edge-scope";
+    private static final String JOURNAL = SiteProcess.JOURNAL;
     /** The role of the edges' tokens at central: {@code edgesync.security.edge-role}, left at its default. */
     private static final String EDGE_ROLE = "edge";
     /** The admin role at central ({@code edgesync.security.admin-role}, at its default): readiness details. */
@@ -89,10 +92,15 @@ class MultiSiteIT {
     private static EmbeddedKafkaBroker broker;
     private static Path kafkaDir;
     private static int kafkaPort;
+    private static Map<String, String> verification;
     private static PrivateKey signingKey;
     private static SiteProcess central;
     private static SiteProcess edge1;
     private static SiteProcess edge2;
+    /**
+     * The edge that holds table journal by owner: started by the first scenario that needs it (see ownersEdgeRunning).
+     */
+    private static SiteProcess edge4;
     private static final List<SiteProcess> processes = new ArrayList<>();
 
     @BeforeAll
@@ -106,7 +114,7 @@ class MultiSiteIT {
                         .format(LocalDateTime.now(ZoneId.systemDefault())));
         Files.createDirectories(root);
         postgres = EmbeddedPostgresServer.start(root.resolve("postgres"), 0);
-        for (String database : List.of("central", "edge1", "edge2", "edge3")) {
+        for (String database : List.of("central", "edge1", "edge2", "edge3", "edge4")) {
             postgres.createDatabaseIfMissing(database);
         }
         kafkaDir = root.resolve("kafka");
@@ -114,7 +122,7 @@ class MultiSiteIT {
         kafkaPort = broker.port();
 
         // One identity provider for every site: tokens the test signs with its key are valid at both edges.
-        Map<String, String> verification = DevKeys.ensureKeys(root.resolve("jwt"));
+        verification = DevKeys.ensureKeys(root.resolve("jwt"));
         signingKey = privateKey(root.resolve("jwt").resolve(DevKeys.PRIVATE_KEY));
         // Central verifies them too and serves no caller without one: its API for edges answers only to the edges'
         // tokens, which the test signs with the edges' role, and the details of its readiness only to the admin role
@@ -797,6 +805,133 @@ class MultiSiteIT {
                 .isEqualTo(403);
     }
 
+    // --------------------------------------------------------------------- edge scope owners (table journal, edge 4)
+
+    @Test
+    @Order(11)
+    void aRoamingUsersFirstPullAtAnOwnersEdgeWaitsForHerRowsAndTheEdgeThenFollowsHerChangesOnly() throws Exception {
+        // Given edge 4, which holds of table journal the rows of the users who come to it, and Alice and Bob, who never
+        // came there, writing journal rows through edge 1
+        ownersEdgeRunning();
+        String alice = "alice-" + UUID.randomUUID();
+        String bob = "bob-" + UUID.randomUUID();
+        List<String> alices = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            alices.add(insertJournal(edge1, alice, "alice's note " + i));
+        }
+        for (int i = 0; i < 2; i++) {
+            insertJournal(edge1, bob, "BOB SECRET " + i);
+        }
+        Awaitility.await("central holds Alice's and Bob's rows")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> centralJournalRows(alice).size() == 3 && centralJournalRows(bob).size() == 2);
+        // And edge 4 skipped all five changes on the change stream (neither user had come): only central can give
+        // Alice's rows to it now
+        Awaitility.await("edge 4 skipped the changes of users who never came")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> consumedChanges(edge4, "out-of-scope") >= 5);
+        assertThat(edgeJournalRows("edge4", alice)).isEmpty();
+
+        // When Alice pulls table journal at edge 4 for the first time
+        long asked = System.nanoTime();
+        Response pull = user(edge4, alice).get("/tables/" + JOURNAL + "?$top=1000");
+        System.out.printf("MultiSiteIT: a roaming user's first pull at the owners edge answered %d after %d ms%n",
+                pull.statusCode(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked));
+
+        // Then it answers 200 with exactly her rows, at central's versions: it waited while edge 4 fetched them
+        assertThat(pull.statusCode()).as(pull.asString()).isEqualTo(200);
+        List<String> pulled = new ArrayList<>();
+        JSON.readTree(pull.asString())
+                .forEach(row -> pulled.add(row.path("id").asText() + " " + row.path("version").asText()));
+        assertThat(sorted(pulled)).hasSize(3).isEqualTo(centralJournalRows(alice));
+        // And edge 4 holds exactly central's rows of Alice, none of Bob's, and Alice as a user whose rows it fetched
+        assertThat(edgeJournalRows("edge4", alice)).isEqualTo(centralJournalRows(alice));
+        assertThat(edgeJournalRows("edge4", bob)).isEmpty();
+        assertThat(queryLong("edge4", "SELECT count(*) FROM edge_user WHERE user_id = ? AND filled_at IS NOT NULL",
+                alice)).isEqualTo(1);
+
+        // When Alice changes one of her rows and adds one through edge 1, and Bob adds one there
+        double skipped = consumedChanges(edge4, "out-of-scope");
+        Response changed = user(edge1, alice).contentType(ContentType.JSON)
+                .body("{\"note\":\"alice's note, changed at edge 1\"}")
+                .patch("/tables/" + JOURNAL + "/" + alices.get(0));
+        assertThat(changed.statusCode()).as(changed.asString()).isEqualTo(200);
+        String added = insertJournal(edge1, alice, "alice's note, added at edge 1");
+        String bobsLater = insertJournal(edge1, bob, "BOB SECRET, later");
+
+        // Then edge 4 applies Alice's changes (it holds central's rows of Alice at their versions, the new one among
+        // them), and skips Bob's: it counts one more change out of its scope and holds no row of Bob's, which central
+        // has
+        Awaitility.await("edge 4 follows Alice's changes, not Bob's")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    List<String> centrals = centralJournalRows(alice);
+                    assertThat(centrals).hasSize(4).contains(alices.get(0) + " " + changed.path("version"));
+                    assertThat(edgeJournalRows("edge4", alice)).isEqualTo(centrals);
+                    assertThat(centrals.stream().map(row -> row.split(" ")[0])).contains(added);
+                    assertThat(centralJournalRows(bob)).hasSize(3)
+                            .anyMatch(row -> row.startsWith(bobsLater + " "));
+                    assertThat(consumedChanges(edge4, "out-of-scope")).isGreaterThanOrEqualTo(skipped + 1);
+                });
+        assertThat(edgeJournalRows("edge4", bob)).isEmpty();
+        assertThat(queryLong("edge4", "SELECT count(*) FROM sync_record WHERE table_name = ? AND owner_id = ?", JOURNAL,
+                bob)).isZero();
+    }
+
+    @Test
+    @Order(12)
+    void aRowWrittenThroughTheOwnersEdgeReachesCentralAndTheEdgesThatHoldTheTableWhole() throws Exception {
+        // Given Alice, who has a journal row written through edge 1 and has never come to edge 4, and edges 1 and 2,
+        // which hold table journal whole
+        bothEdgesRunning();
+        ownersEdgeRunning();
+        String alice = "alice-" + UUID.randomUUID();
+        String earlier = insertJournal(edge1, alice, "written at edge 1 before");
+        Awaitility.await("central holds Alice's earlier row")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> centralJournalRows(alice).size() == 1);
+
+        // When she writes a row through edge 4 (her first request there: a write does not wait for her rows)
+        Response created = user(edge4, alice).contentType(ContentType.JSON)
+                .body("{\"note\":\"written at edge 4\"}")
+                .post("/tables/" + JOURNAL);
+        assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+        String id = created.path("id");
+        String version = created.path("version");
+
+        // Then it reaches central as hers, at the version edge 4 acknowledged, and edges 1 and 2 serve it to her
+        Awaitility.await("Alice's row at central")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(queryString("central", "SELECT version || ' ' || owner_id"
+                        + " || ' ' || (data->>'note') FROM central_record WHERE table_name = ? AND id = ?", JOURNAL,
+                        id))
+                        .isEqualTo(version + " " + alice + " written at edge 4"));
+        for (SiteProcess edge : List.of(edge1, edge2)) {
+            Awaitility.await("Alice's row at " + edge.name())
+                    .atMost(CONVERGE)
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> {
+                        Response read = user(edge, alice).get("/tables/" + JOURNAL + "/" + id);
+                        assertThat(read.statusCode()).as(read.asString()).isEqualTo(200);
+                        assertThat(read.path("version").toString()).isEqualTo(version);
+                        assertThat(read.path("note").toString()).isEqualTo("written at edge 4");
+                    });
+        }
+        // And edge 4 holds her rows now, the one written there and the one she wrote at edge 1 (fetched from central
+        // because her write made her come), exactly as central has them
+        Awaitility.await("edge 4 holds Alice's rows")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(edgeJournalRows("edge4", alice)).hasSize(2)
+                        .isEqualTo(centralJournalRows(alice))
+                        .anyMatch(row -> row.startsWith(earlier + " ")));
+    }
+
     // ---------------------------------------------------------------------------------------------------- helpers
 
     /** Edge 2 comes back when an earlier scenario stopped it (scenario 6 gives its place to edge 3). */
@@ -807,6 +942,46 @@ class MultiSiteIT {
                 awaitEventsFlowing(edge);
             }
         }
+    }
+
+    /**
+     * Edge 4, started the first time a scenario needs it (an empty cache: it reads the change stream from its start):
+     * it holds of table journal the rows of the users who come to it (scope owners, a first pull waiting the default
+     * time for them), fetched from central's API for edges with its token, and every other table whole.
+     */
+    private static void ownersEdgeRunning() {
+        if (edge4 == null) {
+            edge4 = track(SiteProcess.edge("edge4", root, postgres.reactiveUrl("edge4"), broker.bootstrapServers())
+                    .with(verification)
+                    .with(Map.of("edgesync.tables.declared." + JOURNAL + ".edge-scope", "owners",
+                            "edgesync.edge.central.url", central.baseUrl(),
+                            "edgesync.edge.central.token", signedToken("edge4", EDGE_ROLE))));
+        }
+        if (!edge4.running()) {
+            edge4.start().awaitReady();
+            awaitEventsFlowing(edge4);
+        }
+    }
+
+    /** {@code user}'s device at {@code site} inserts a row of table journal; returns its id. */
+    private static String insertJournal(SiteProcess site, String user, String note) {
+        Response created = user(site, user).contentType(ContentType.JSON)
+                .body("{\"note\":\"" + note + "\"}")
+                .post("/tables/" + JOURNAL);
+        assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+        return created.path("id");
+    }
+
+    /** An edge's live rows of table journal owned by {@code owner}: "id version" each, sorted. */
+    private static List<String> edgeJournalRows(String database, String owner) throws SQLException {
+        return sorted(queryStrings(database, "SELECT id || ' ' || version FROM sync_record WHERE table_name = ?"
+                + " AND owner_id = ? AND NOT deleted", JOURNAL, owner));
+    }
+
+    /** Central's live rows of table journal owned by {@code owner}: "id version" each, sorted. */
+    private static List<String> centralJournalRows(String owner) throws SQLException {
+        return sorted(queryStrings("central", "SELECT id || ' ' || version FROM central_record WHERE table_name = ?"
+                + " AND owner_id = ? AND NOT deleted", JOURNAL, owner));
     }
 
     /** A device of {@code site} inserts a row of table regional; returns the acknowledged version. */

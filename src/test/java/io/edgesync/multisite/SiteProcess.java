@@ -37,6 +37,9 @@ final class SiteProcess {
     /** The declared table that edge scopes hold by region. */
     static final String REGIONAL = "regional";
 
+    /** The declared per-user table that an edge scope holds by owner. */
+    static final String JOURNAL = "journal";
+
     private final String name;
     private final Path workDir;
     private final int httpPort;
@@ -70,6 +73,10 @@ final class SiteProcess {
         // that edge scopes filter on. Each edge's scope of it is its own setting.
         properties.put("edgesync.tables.declared." + REGIONAL + ".per-user", "false");
         properties.put("edgesync.tables.declared." + REGIONAL + ".columns.region", "string");
+        // Table journal as every site declares it: rows per user, a string column note. Edges hold it whole unless
+        // their scope of it says otherwise (edge 4 holds the rows of the users who come to it).
+        properties.put("edgesync.tables.declared." + JOURNAL + ".per-user", "true");
+        properties.put("edgesync.tables.declared." + JOURNAL + ".columns.note", "string");
     }
 
     static SiteProcess edge(String edgeId, Path root, String databaseUrl, String bootstrapServers) {
