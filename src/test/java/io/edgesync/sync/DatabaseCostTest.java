@@ -85,7 +85,7 @@ class DatabaseCostTest {
 
     static {
         CHANGE_STREAM.put("echoes confirmed", "SET master_seq = c.seq");
-        CHANGE_STREAM.put("records locked", "r.version, r.master_seq FROM sync_record r");
+        CHANGE_STREAM.put("records locked", "r.version, r.master_seq, r.deleted FROM sync_record r");
         CHANGE_STREAM.put("own writes looked up", "AS k(table_name, id, version)");
         CHANGE_STREAM.put("stamps", "es_stamp(t.name, t.n)");
         CHANGE_STREAM.put("batch written", "inserted AS (");
