@@ -123,9 +123,13 @@ public class EdgeChangeConsumer {
         for (int i = 0; i < outcomes.size(); i++) {
             String outcome = outcomes.get(i).name().toLowerCase(Locale.ROOT).replace('_', '-');
             Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome).increment();
-            if (outcomes.get(i) != ChangeStreamApplier.ReplicationOutcome.STALE) {
+            ChangeStreamApplier.ReplicationOutcome decided = outcomes.get(i);
+            // (a change that took a row out of the scope reached this edge's devices as a deletion; one outside the
+            // scope reached none of them)
+            if (decided != ChangeStreamApplier.ReplicationOutcome.STALE
+                    && decided != ChangeStreamApplier.ReplicationOutcome.OUT_OF_SCOPE) {
                 Duration took = Duration.between(origins.get(i), applied);
-                (outcomes.get(i) == ChangeStreamApplier.ReplicationOutcome.APPLIED ? appliedLatency : confirmedLatency)
+                (decided == ChangeStreamApplier.ReplicationOutcome.CONFIRMED ? confirmedLatency : appliedLatency)
                         .record(took.isNegative() ? Duration.ZERO : took);
             }
         }
