@@ -88,16 +88,19 @@ public class TombstonePurger {
                 .onItem()
                 .transformToMulti(tables -> Multi.createFrom().iterable(tables))
                 .onItem()
-                .transformToUniAndConcatenate(table -> inBatches(
-                        () -> records.stripTombstones(table, config.activeDeviceDays(),
-                                config.tombstoneRetentionDays(), BATCH),
-                        "columns")
-                        .flatMap(stripped -> inBatches(
-                                () -> records.deleteIdOnlyTombstones(table, idRetention, BATCH),
-                                "id")
-                                .map(deleted -> stripped + deleted)))
+                .transformToUniAndConcatenate(table -> purgeTombstones(table, idRetention))
                 .collect()
                 .with(Collectors.summingLong(Long::longValue));
+    }
+
+    /**
+     * Runs one purge of {@code table} (its lookup key) now, deleting id-only tombstones older than {@code idRetention}.
+     */
+    public Uni<Long> purgeTombstones(String table, Duration idRetention) {
+        return inBatches(() -> records.stripTombstones(table, config.activeDeviceDays(),
+                config.tombstoneRetentionDays(), BATCH), "columns")
+                .flatMap(stripped -> inBatches(() -> records.deleteIdOnlyTombstones(table, idRetention, BATCH), "id")
+                        .map(deleted -> stripped + deleted));
     }
 
     /**

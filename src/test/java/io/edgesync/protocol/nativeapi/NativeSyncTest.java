@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.cache.TableInfo;
 import io.edgesync.device.TombstonePurger;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.NativePush;
@@ -380,7 +381,7 @@ class NativeSyncTest {
         assertThat(delta.deleted()).containsExactly("r2");
 
         // When tombstones are purged (every active device pulled past them), they stay as id-only tombstones
-        purger.purgeTombstones().await().atMost(Duration.ofSeconds(10));
+        purger.purgeTombstones(TableInfo.key(table), Duration.ofDays(365)).await().atMost(Duration.ofSeconds(10));
 
         // Then a device that has not pulled since still learns of the delete (without the row's columns)
         JsonNode late = JSON.readTree(given().queryParam("table", table)
