@@ -25,8 +25,7 @@ public class LocalCentralRows implements LocalMasterRows {
     public LocalCentralRows(MasterRows rows, ObjectMapper json, EdgeSyncConfig config) {
         this.rows = rows;
         this.json = json;
-        this.limits = new ODataLimits(config.limits().maxQueryLength(), config.limits().maxFilterDepth(),
-                ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
+        this.limits = config.limits().odata();
     }
 
     @Override

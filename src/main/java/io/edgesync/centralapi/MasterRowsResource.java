@@ -62,8 +62,7 @@ public class MasterRowsResource {
         this.rows = rows;
         this.access = access;
         this.security = config.security();
-        this.limits = new ODataLimits(config.limits().maxQueryLength(), config.limits().maxFilterDepth(),
-                ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
+        this.limits = config.limits().odata();
     }
 
     /** The tables central holds rows of. */

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import io.edgesync.odata.ODataLimits;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -496,6 +497,11 @@ public interface EdgeSyncConfig {
     Limits limits();
 
     interface Limits {
+
+        /** The bounds of an OData query ({@code $filter} and {@code $orderby}, an edge scope) these limits set. */
+        default ODataLimits odata() {
+            return new ODataLimits(maxQueryLength(), maxFilterDepth(), ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
+        }
 
         /**
          * Largest request body, in bytes (413 above): a {@code Content-Length} over it is refused before the body is

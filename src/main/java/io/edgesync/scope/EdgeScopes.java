@@ -89,8 +89,7 @@ public class EdgeScopes {
 
     public EdgeScopes(EdgeSyncConfig config) {
         EdgeSyncConfig.Tables tables = config.tables();
-        ODataLimits limits = new ODataLimits(config.limits().maxQueryLength(), config.limits().maxFilterDepth(),
-                ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
+        ODataLimits limits = config.limits().odata();
         this.fallback = parse("edgesync.tables.default-edge-scope", tables.defaultEdgeScope(),
                 TableInfo.asConfigured("any", Optional.empty()), limits);
         tables.declared().forEach((table, declaration) -> {

@@ -137,11 +137,6 @@ public class EdgeUsers {
         return held.contains(owner.get());
     }
 
-    /** Whether this edge holds rows of {@code owner}, as far as this process has read the users so far. */
-    public boolean holds(Optional<String> owner) {
-        return owner.isEmpty() || held.contains(owner.get());
-    }
-
     /**
      * A pull of {@code table} by {@code user}: completes at once when the table's scope is not {@code owners} or the
      * user's rows are here; otherwise the user arrives, and this waits for their rows up to the configured time, then

@@ -72,8 +72,8 @@ class OwnersScopeTest {
         assertThat(pull.statusCode()).as(pull.asString()).isEqualTo(200);
         assertThat(pull.jsonPath().getList("id", String.class)).containsExactlyInAnyOrderElementsOf(bobs);
         assertThat(here("c1-" + carol)).isEqualTo("absent");
-        assertThat(users.holds(Optional.of(bob))).isTrue();
-        assertThat(users.holds(Optional.of(carol))).isFalse();
+        assertThat(users.holds(Optional.of(bob), WITHIN)).isTrue();
+        assertThat(users.holds(Optional.of(carol), WITHIN)).isFalse();
 
         // When another edge changes one of Bob's rows and one of Carol's
         double skipped = outOfScope();
@@ -144,7 +144,7 @@ class OwnersScopeTest {
         assertThat(here(id)).isEqualTo("absent");
         assertThat(query("SELECT version FROM central_record WHERE table_name = ? AND id = ?", TABLE, id))
                 .isEqualTo("v-" + id);
-        assertThat(users.holds(Optional.of(erin))).isFalse();
+        assertThat(users.holds(Optional.of(erin), WITHIN)).isFalse();
 
         // When she comes back
         users.forgetFetched();

@@ -53,8 +53,7 @@ final class TableQueries {
         this.responses = responses;
         this.protocol = config.protocol();
         this.limits = config.limits();
-        this.odataLimits = new ODataLimits(limits.maxQueryLength(), limits.maxFilterDepth(),
-                ODataLimits.DEFAULT_MAX_IN_LIST_SIZE);
+        this.odataLimits = limits.odata();
     }
 
     /** One page of a query of {@code table}. */
