@@ -414,7 +414,7 @@ class NativeSyncTest {
         given().header("ZUMO-API-VERSION", "2.0.0").post("/tables/" + table + "/r2").then().statusCode(404);
 
         // When the id-only tombstones' own retention has passed too, they go, and an old token must resync
-        purger.purgeTombstones(Duration.ZERO).await().atMost(Duration.ofSeconds(10));
+        purger.purgeTombstones(TableInfo.key(table), Duration.ZERO).await().atMost(Duration.ofSeconds(10));
         given().queryParam("table", table)
                 .queryParam("token", initial.token())
                 .get("/sync/v1/devices/{d}/pull", reader)
