@@ -10,7 +10,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -28,6 +30,7 @@ import io.edgesync.conflict.ConflictPolicies;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -203,9 +206,9 @@ public class ScopeBackfill {
 
     /** Takes out, page by page, the live rows after {@code afterId} that do not match the scope. */
     private Uni<Void> sweep(String table, EdgeScopes.Filter scope, String afterId) {
-        return records.liveRows(TableInfo.key(table), afterId, SWEEP_PAGE).chain(page -> {
+        return pageByPage(afterId, after -> records.liveRows(TableInfo.key(table), after, SWEEP_PAGE).chain(page -> {
             if (page.isEmpty()) {
-                return Uni.createFrom().voidItem();
+                return Uni.createFrom().item(Optional.<String>empty());
             }
             List<ReplicatedChange> leaving = new ArrayList<>();
             for (RecordStore.HeldRow held : page) {
@@ -216,17 +219,19 @@ public class ScopeBackfill {
                             .outOfScope());
                 }
             }
-            String last = page.get(page.size() - 1).record().id();
-            Uni<Void> applied = leaving.isEmpty()
-                    ? Uni.createFrom().voidItem()
-                    : applier.applyReplicatedChanges(leaving)
-                            .invoke(outcomes -> Meters.counter(metrics, "edgesync.scope.swept", "table", table)
-                                    .increment((double) outcomes.stream()
-                                            .filter(o -> o == ChangeStreamApplier.ReplicationOutcome.LEFT)
-                                            .count()))
-                            .replaceWithVoid();
-            return page.size() < SWEEP_PAGE ? applied : applied.chain(() -> sweep(table, scope, last));
-        });
+            Optional<String> next = page.size() < SWEEP_PAGE
+                    ? Optional.empty()
+                    : Optional.of(page.get(page.size() - 1).record().id());
+            if (leaving.isEmpty()) {
+                return Uni.createFrom().item(next);
+            }
+            return applier.applyReplicatedChanges(leaving)
+                    .invoke(outcomes -> Meters.counter(metrics, "edgesync.scope.swept", "table", table)
+                            .increment((double) outcomes.stream()
+                                    .filter(o -> o == ChangeStreamApplier.ReplicationOutcome.LEFT)
+                                    .count()))
+                    .replaceWith(next);
+        }));
     }
 
     /**
@@ -236,7 +241,7 @@ public class ScopeBackfill {
     Uni<Void> fetch(String table, MasterRowsSource.Query query, MasterRowsSource source, long after,
             BiFunction<Long, Integer, Uni<Void>> pageDone) {
         int limit = config.edge().central().pageSize();
-        return source.page(table, after, limit, query).chain(page -> {
+        return pageByPage(after, position -> source.page(table, position, limit, query).chain(page -> {
             List<ReplicatedChange> changes = page.rows()
                     .stream()
                     .map(row -> new ReplicatedChange(table, row.id(), row.data(), row.version(), row.deleted(),
@@ -244,14 +249,32 @@ public class ScopeBackfill {
                             policies.keepsVersions(table)))
                     .toList();
             if (changes.isEmpty()) {
-                return Uni.createFrom().voidItem();
+                return Uni.createFrom().item(Optional.<Long>empty());
             }
             long last = page.rows().get(page.rows().size() - 1).position();
-            Uni<Void> applied = applier.applyReplicatedChanges(changes)
+            Optional<Long> next = page.next().isEmpty() ? Optional.empty() : Optional.of(last);
+            return applier.applyReplicatedChanges(changes)
                     .chain(outcomes -> pageDone.apply(last, changes.size()))
                     .invoke(() -> Meters.counter(metrics, "edgesync.scope.backfill.rows", "table", table)
-                            .increment(changes.size()));
-            return page.next().isEmpty() ? applied : applied.chain(() -> fetch(table, query, source, last, pageDone));
-        });
+                            .increment(changes.size()))
+                    .replaceWith(next);
+        }));
+    }
+
+    /**
+     * Runs {@code page} from {@code first}, then from each cursor it answers, until it answers none. Each page is a
+     * separate subscription that is let go when it is done: a page that chained the next one inside itself would keep
+     * every page (and its rows) reachable until the last one ended, which runs a million-row backfill out of memory.
+     */
+    private static <C> Uni<Void> pageByPage(C first, Function<C, Uni<Optional<C>>> page) {
+        AtomicReference<C> cursor = new AtomicReference<>(first);
+        return Multi.createBy()
+                .repeating()
+                .uni(() -> Uni.createFrom()
+                        .deferred(() -> page.apply(cursor.get()).invoke(next -> next.ifPresent(cursor::set))))
+                .until(Optional::isEmpty)
+                .collect()
+                .last()
+                .replaceWithVoid();
     }
 }

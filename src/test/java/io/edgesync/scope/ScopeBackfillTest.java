@@ -1,6 +1,8 @@
 package io.edgesync.scope;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.ChangeStreamApplier;
 import io.edgesync.config.EdgeSyncConfig;
@@ -129,6 +132,52 @@ class ScopeBackfillTest {
 
         // Then there is nothing to do
         assertThat(asked).isEmpty();
+    }
+
+    @Test
+    void aBackfillHoldsOnePageAtATimeNotEveryPageItAppliedSoFar() throws Exception {
+        // Given a source of 60 pages of 10 rows, which keeps only weak references to the rows it served
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<Long> positions = new ArrayList<>();
+        for (String position : query("SELECT string_agg(nextval('central_master_seq')::text, ',')"
+                + " FROM generate_series(1, 600)").split(",")) {
+            positions.add(Long.parseLong(position));
+        }
+        positions.sort(null);
+        List<WeakReference<Object>> served = new ArrayList<>();
+        AtomicInteger pages = new AtomicInteger();
+        AtomicInteger earlyPagesStillHeld = new AtomicInteger(-1);
+        MasterRowsSource source = (table, after, limit, query) -> {
+            int page = pages.getAndIncrement();
+            if (page == 50) {
+                // (what the backfill still holds of pages 0 to 39, applied long ago)
+                System.gc();
+                System.gc();
+                earlyPagesStillHeld.set((int) served.subList(0, 400).stream().filter(r -> r.get() != null).count());
+            }
+            List<MasterRowsSource.MasterRow> rows = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ObjectNode data = JSON.createObjectNode().put("region", "north").put("pad", "x".repeat(10_000));
+                served.add(new WeakReference<>(data));
+                Instant now = Instant.now();
+                rows.add(new MasterRowsSource.MasterRow("mem-" + run + "-" + page + "-" + i, data, "v" + i, false,
+                        now, now, Optional.empty(), positions.get(page * 10 + i)));
+            }
+            return Uni.createFrom()
+                    .item(new MasterRowsSource.Page(rows, page < 59
+                            ? Optional.of(positions.get(page * 10 + 9))
+                            : Optional.empty()));
+        };
+
+        // When the backfill applies them all
+        backfill.fetch(TABLE, MasterRowsSource.Query.everything(), source, 0, (last, count) -> Uni.createFrom()
+                .voidItem()).await().atMost(WITHIN);
+
+        // Then every row is here, and when it asked for page 51 it no longer held the rows of the first 40 pages
+        assertThat(pages.get()).isEqualTo(60);
+        assertThat(query("SELECT count(*) FROM sync_record WHERE table_name = ? AND id LIKE ?", TABLE,
+                "mem-" + run + "-%")).isEqualTo("600");
+        assertThat(earlyPagesStillHeld.get()).isZero();
     }
 
     @Test
