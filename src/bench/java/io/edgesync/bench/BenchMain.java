@@ -29,7 +29,7 @@ import io.vertx.core.VertxOptions;
 /**
  * The benchmark harness (docs/performance.md): starts the gateway from its packaged jar (embedded PostgreSQL and Kafka in a
  * temporary directory) and, when Node.js is present, the Azure Mobile Apps reference server; measures the raw
- * PostgreSQL baseline and scenarios 1 to 6; runs the JMH microbenchmarks; writes {@code results.md} and
+ * PostgreSQL baseline and scenarios 1 to 7; runs the JMH microbenchmarks; writes {@code results.md} and
  * {@code results.json}. See docs/performance.md.
  */
 public final class BenchMain {
@@ -193,6 +193,13 @@ public final class BenchMain {
                 step(bench, "s6", () -> Fleet.run(bench, gateway.get()));
             } else {
                 bench.note("Scenario 6 skipped: it measures the memory of the harness's own gateway (no --url)");
+            }
+        }
+        if (scenarios.contains("7")) {
+            if (gateway.isPresent()) {
+                step(bench, "s7", () -> EdgeScope.run(bench, gateway.get(), appDir));
+            } else {
+                bench.note("Scenario 7 skipped: it starts an edge next to the harness's own gateway (no --url)");
             }
         }
         gateway.ifPresent(g -> bench.facts.put("gateway log errors",

@@ -25,7 +25,7 @@ final class BenchOptions {
 
             Global options:
               --quick                 short run (~5 min), reduced sizes
-              --scenarios=1,2,3,4,5,6 scenarios to run (default: all)
+              --scenarios=1,2,3,4,5,6,7 scenarios to run (default: 1 to 6; 7 runs alone best)
               --url=http://host:port  measure a running gateway instead of starting one (scenarios 5/6 and the
                                       PostgreSQL baseline need the harness's own gateway)
               --app=DIR               packaged application to start (default target/bench/quarkus-app, then
@@ -53,6 +53,9 @@ final class BenchOptions {
                                       warmup=5s size=100 edge2-warmup=20s (the first rate, unmeasured)
                                       burst=10s burst-devices=8 (pushes of 100 back to back: central's own pace)
               6 fleet:                devices=100000 streams=10000 concurrency=64 duration=10s rounds=5
+              7 edge scope:           rows=1000000 (quick: 100000) changes=20000 (quick: 5000) size=100
+                                      warmup-changes=50000 (quick: 10000), unmeasured
+                                      edge-heap=512m edge-prop.KEY=VAL (a system property of its edge)
               baseline (raw PostgreSQL): single=1,16,64 batched=8 batch=100 duration=10s
               node (reference server): used by scenarios 1 and 2 with their own options
             """;
