@@ -1,7 +1,6 @@
 package io.edgesync.cache;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
@@ -202,7 +201,7 @@ public class ItemValidator {
             throw new InvalidItemException("Column '" + column + "' expects a date-time string");
         }
         try {
-            Instant instant = OffsetDateTime.parse(value.asText()).toInstant().truncatedTo(ChronoUnit.MILLIS);
+            Instant instant = ProtocolDates.parse(value.asText()).truncatedTo(ChronoUnit.MILLIS);
             return ProtocolDates.format(instant);
         } catch (DateTimeParseException e) {
             throw new InvalidItemException("Column '" + column + "' expects an ISO-8601 date-time");

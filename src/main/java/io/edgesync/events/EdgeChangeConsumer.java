@@ -3,8 +3,10 @@ package io.edgesync.events;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +19,7 @@ import io.edgesync.common.Meters;
 import io.edgesync.conflict.ConflictPolicies;
 import io.edgesync.scope.EdgeScopes;
 import io.edgesync.scope.EdgeUsers;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -50,9 +53,12 @@ public class EdgeChangeConsumer {
     private final EdgeScopes scopes;
     private final EdgeUsers users;
     private final String ownSource;
-    private final MeterRegistry metrics;
     private final Timer appliedLatency;
     private final Timer confirmedLatency;
+    /** Changes consumed, by outcome (a Kafka tombstone apart). */
+    private final Map<ChangeStreamApplier.ReplicationOutcome, Counter> consumed = new EnumMap<>(
+            ChangeStreamApplier.ReplicationOutcome.class);
+    private final Counter consumedTombstones;
 
     public EdgeChangeConsumer(ChangeStreamApplier records, ConflictPolicies policies, EdgeScopes scopes,
             EdgeUsers users, EdgeIdentity identity, MeterRegistry metrics) {
@@ -61,10 +67,14 @@ public class EdgeChangeConsumer {
         this.policies = policies;
         this.scopes = scopes;
         this.ownSource = identity.eventSource();
-        this.metrics = metrics;
         // (looked up once: every change of the stream records into one of them)
         this.appliedLatency = Meters.timer(metrics, "edgesync.changes.propagation", "outcome", "applied");
         this.confirmedLatency = Meters.timer(metrics, "edgesync.changes.propagation", "outcome", "confirmed");
+        for (ChangeStreamApplier.ReplicationOutcome outcome : ChangeStreamApplier.ReplicationOutcome.values()) {
+            consumed.put(outcome, Meters.counter(metrics, "edgesync.changes.consumed", "outcome",
+                    outcome.name().toLowerCase(Locale.ROOT).replace('_', '-')));
+        }
+        this.consumedTombstones = Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "tombstone");
     }
 
     /**
@@ -79,7 +89,7 @@ public class EdgeChangeConsumer {
         List<Instant> origins = new ArrayList<>(batch.size());
         for (ConsumerRecord<String, String> record : batch) {
             if (record.value() == null) {
-                Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "tombstone").increment();
+                consumedTombstones.increment();
                 continue;
             }
             try {
@@ -92,13 +102,13 @@ public class EdgeChangeConsumer {
                 if (scope instanceof EdgeScopes.Owners && !users.holds(change.owner(), DB_TIMEOUT)
                         && !change.origin().map(ownSource::equals).orElse(false)) {
                     // a row of a user who has not come to this edge (a row's owner never changes)
-                    Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "out-of-scope").increment();
+                    consumed.get(ChangeStreamApplier.ReplicationOutcome.OUT_OF_SCOPE).increment();
                     continue;
                 }
                 if (scope instanceof EdgeScopes.Filter filter
                         && !filter.matches(change.id(), replicated.data())) {
                     if (!mayHoldBefore(change, filter)) {
-                        Meters.counter(metrics, "edgesync.changes.consumed", "outcome", "out-of-scope").increment();
+                        consumed.get(ChangeStreamApplier.ReplicationOutcome.OUT_OF_SCOPE).increment();
                         continue;
                     }
                     replicated = replicated.outOfScope();
@@ -121,9 +131,8 @@ public class EdgeChangeConsumer {
                 .atMost(DB_TIMEOUT);
         Instant applied = Instant.now();
         for (int i = 0; i < outcomes.size(); i++) {
-            String outcome = outcomes.get(i).name().toLowerCase(Locale.ROOT).replace('_', '-');
-            Meters.counter(metrics, "edgesync.changes.consumed", "outcome", outcome).increment();
             ChangeStreamApplier.ReplicationOutcome decided = outcomes.get(i);
+            consumed.get(decided).increment();
             // (a change that took a row out of the scope reached this edge's devices as a deletion; one outside the
             // scope reached none of them)
             if (decided != ChangeStreamApplier.ReplicationOutcome.STALE

@@ -1,7 +1,6 @@
 package io.edgesync.events;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.UUID;
@@ -285,7 +284,7 @@ public final class EventCodec {
 
     private static Instant instant(String value, String member) {
         try {
-            return OffsetDateTime.parse(value).toInstant();
+            return ProtocolDates.parse(value);
         } catch (DateTimeParseException e) {
             throw new EventFormatException("Member '" + member + "' is not an RFC 3339 timestamp");
         }

@@ -63,7 +63,7 @@ public final class Items {
             return Optional.empty();
         }
         try {
-            return Optional.of(Instant.parse(value.asText()));
+            return Optional.of(ProtocolDates.parse(value.asText()));
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }

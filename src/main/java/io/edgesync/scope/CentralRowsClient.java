@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.edgesync.cache.ProtocolDates;
 import io.edgesync.config.EdgeSyncConfig;
 import io.smallrye.mutiny.Uni;
 
@@ -119,7 +119,8 @@ public class CentralRowsClient implements MasterRowsSource {
             for (JsonNode row : page.path("rows")) {
                 rows.add(new MasterRow(row.path("id").asText(), (ObjectNode) row.path("data"),
                         row.path("version").asText(), row.path("deleted").asBoolean(),
-                        Instant.parse(row.path("createdAt").asText()), Instant.parse(row.path("updatedAt").asText()),
+                        ProtocolDates.parse(row.path("createdAt").asText()),
+                        ProtocolDates.parse(row.path("updatedAt").asText()),
                         Optional.ofNullable(row.path("owner").textValue()), row.path("position").asLong()));
             }
             JsonNode next = page.path("next");

@@ -1,7 +1,6 @@
 package io.edgesync.protocol.nativeapi;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.Precondition;
+import io.edgesync.cache.ProtocolDates;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.common.DomainException;
 import io.edgesync.common.JsonPolicy;
@@ -74,7 +74,7 @@ public class PushService {
     private static WriteRequest toRequest(int index, PushRequest.Op op) {
         Optional<Instant> clientTime = Optional.ofNullable(op.clientUpdatedAt()).map(text -> {
             try {
-                return OffsetDateTime.parse(text).toInstant();
+                return ProtocolDates.parse(text);
             } catch (DateTimeParseException e) {
                 throw DomainException.invalid("Operation " + index + ": clientUpdatedAt is not an ISO-8601 date-time");
             }
