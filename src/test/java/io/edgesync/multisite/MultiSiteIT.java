@@ -51,6 +51,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.edgesync.cache.ProtocolDates;
 import io.edgesync.compat.NodeScripts;
@@ -917,6 +919,75 @@ class MultiSiteIT {
                         .anyMatch(row -> row.startsWith(earlier + " ")));
     }
 
+    @Test
+    @Order(13)
+    void aBackfillKilledHalfwayResumesWhereItStoppedAndEndsWithEveryRowOnce() throws Exception {
+        // Given 3,000 rows of the west written through edge 1, which edge 2 does not hold
+        bothEdgesRunning();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> west = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            west.add(String.format("west-%s-%04d", run, i));
+        }
+        for (int from = 0; from < west.size(); from += 100) {
+            pushRegional(edge1, west.subList(from, from + 100), "west");
+        }
+        awaitAtCentral(west);
+        String device = "tablet-" + run;
+        String token = pullRegional(edge2, device, null, new ArrayList<>());
+
+        // When edge 2 restarts with the west added to its scope, filling it from central in pages of 50 rows
+        edge2.stop();
+        String widest = "region eq 'south' or region eq 'east' or region eq 'west'";
+        edge2.with(Map.of(SCOPE_OF_REGIONAL, widest, "edgesync.edge.central.page-size", "50")).start();
+        String progress = "SELECT rows_applied FROM edge_scope WHERE table_name = ? AND scope = ?";
+        Awaitility.await("edge 2 recorded some pages of its backfill")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> queryLong("edge2", progress, REGIONAL, widest) >= 100);
+        // And its device pulls what it holds so far, and the edge is killed (SIGKILL) in the middle of the backfill
+        List<String> pulledBefore = new ArrayList<>();
+        token = pullRegional(edge2, device, token, pulledBefore);
+        edge2.kill();
+        String state = "SELECT backfill_done || ' ' || started_at FROM edge_scope WHERE table_name = ? AND scope = ?";
+        String atKill = queryString("edge2", state, REGIONAL, widest);
+        long appliedAtKill = queryLong("edge2", progress, REGIONAL, widest);
+        assertThat(atKill).as("killed before the backfill ended").startsWith("false ");
+        assertThat(appliedAtKill).isLessThan(west.size());
+        assertThat(pulledBefore).as("the device got west rows before the kill").anyMatch(id -> id.startsWith("west-"));
+
+        // Then after the restart the backfill resumes where it was recorded (not from the start: the same run, at most
+        // the page in flight at the kill applied again) and ends with exactly central's rows of the scope
+        edge2.start().awaitReady();
+        Awaitility.await("edge 2's backfill done")
+                .atMost(CONVERGE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(queryString("edge2",
+                        "SELECT backfill_done || ' after ' || backfill_after"
+                                + " || ', ' || rows_applied || ' rows' FROM edge_scope WHERE table_name = ? AND scope = ?",
+                        REGIONAL, widest)).as("edge 2's sessions: %s", queryStrings("edge2",
+                                "SELECT pid || ' '"
+                                        + " || state || ' ' || coalesce(wait_event, '-') || ' ' || left(query, 60)"
+                                        + " FROM pg_stat_activity WHERE datname = 'edge2'"))
+                        .startsWith("true "));
+        String master = "SELECT count(*) FROM central_record WHERE table_name = ? AND NOT deleted"
+                + " AND data->>'region' IN ('south', 'east', 'west')";
+        long matching = queryLong("central", master, REGIONAL);
+        assertThat(queryString("edge2", state, REGIONAL, widest)).isEqualTo("true " + atKill.substring(6));
+        assertThat(queryLong("edge2", progress, REGIONAL, widest)).isBetween(matching, matching + 50);
+        List<String> held = regionalRows("edge2", false);
+        assertThat(held).isEqualTo(centralRegionalRows("south", "east", "west"));
+        assertThat(held.stream().map(row -> row.split(" ")[0]).toList()).containsAll(west);
+        // And the device's next pull brings every west row it did not have, once, and none it already had
+        List<String> pulledAfter = new ArrayList<>();
+        pullRegional(edge2, device, token, pulledAfter);
+        assertThat(pulledAfter).doesNotHaveDuplicates().doesNotContainAnyElementsOf(pulledBefore);
+        List<String> westPulled = new ArrayList<>(pulledBefore);
+        westPulled.addAll(pulledAfter);
+        westPulled.removeIf(id -> !id.startsWith("west-" + run));
+        assertThat(westPulled).hasSameSizeAs(west).containsExactlyInAnyOrderElementsOf(west);
+    }
+
     // ---------------------------------------------------------------------------------------------------- helpers
 
     /**
@@ -1009,6 +1080,49 @@ class MultiSiteIT {
                 .post("/tables/" + REGIONAL);
         assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
         return created.path("version");
+    }
+
+    /** A device of {@code site} inserts rows of table regional in one native push. */
+    private static void pushRegional(SiteProcess site, List<String> ids, String region) {
+        ArrayNode operations = JSON.createArrayNode();
+        for (String id : ids) {
+            ObjectNode operation = operations.addObject()
+                    .put("operationId", "insert-" + id)
+                    .put("table", REGIONAL)
+                    .put("kind", "insert")
+                    .put("id", id);
+            operation.putObject("item").put("region", region);
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.set("operations", operations);
+        Response pushed = site.http()
+                .contentType(ContentType.JSON)
+                .body(body.toString())
+                .post("/sync/v1/devices/{d}/push", "pusher-of-" + site.name());
+        assertThat(pushed.statusCode()).as(pushed.asString()).isEqualTo(200);
+    }
+
+    /**
+     * A native client's incremental pull of table regional at {@code site}, from {@code token} (null: from the start)
+     * until nothing more: adds the ids of the changes it got to {@code ids} and returns the token to go on with.
+     */
+    private static String pullRegional(SiteProcess site, String device, String token, List<String> ids)
+            throws IOException {
+        String next = token;
+        while (true) {
+            RequestSpecification request = site.http().queryParam("table", REGIONAL).queryParam("limit", 500);
+            if (next != null) {
+                request.queryParam("token", next);
+            }
+            Response pulled = request.get("/sync/v1/devices/{d}/pull", device);
+            assertThat(pulled.statusCode()).as(pulled.asString()).isEqualTo(200);
+            JsonNode page = JSON.readTree(pulled.asString());
+            page.path("changes").forEach(change -> ids.add(change.path("id").asText()));
+            next = page.path("token").asText();
+            if (!page.path("hasMore").asBoolean()) {
+                return next;
+            }
+        }
     }
 
     /** An edge's rows of table regional, live or tombstones: "id version" each, sorted. */
