@@ -1,6 +1,5 @@
 package io.edgesync.centralapi;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -88,7 +87,7 @@ public class MasterRowsResource {
             @Parameter(description = "Only rows after this master position (the `next` of the page before)") @QueryParam("after") @DefaultValue("0") long after,
             @Parameter(description = "Rows per page, 1 to 5000") @QueryParam("limit") @DefaultValue("500") int limit,
             @Parameter(description = "An OData $filter over the table's columns: only matching rows") @QueryParam("filter") String filter,
-            @Parameter(description = "Comma-separated user ids: only their rows") @QueryParam("owners") String owners) {
+            @Parameter(description = "A user id: only the rows of the users given (the parameter once per user; an id is taken whole, commas included)") @QueryParam("owners") List<String> owners) {
         if (after < 0) {
             throw DomainException.invalid("after must be a master position (0 or more)");
         }
@@ -102,11 +101,8 @@ public class MasterRowsResource {
                     .filter(text -> !text.isBlank())
                     .map(text -> ODataParser.parseFilter(text, limits));
             Optional<List<String>> ownerList = Optional.ofNullable(owners)
-                    .filter(text -> !text.isBlank())
-                    .map(text -> Arrays.stream(text.split(",", -1))
-                            .map(String::trim)
-                            .filter(o -> !o.isEmpty())
-                            .toList());
+                    .map(given -> given.stream().filter(owner -> !owner.isEmpty()).toList())
+                    .filter(given -> !given.isEmpty());
             if (ownerList.map(List::size).orElse(0) > MAX_OWNERS) {
                 throw DomainException.invalid("At most " + MAX_OWNERS + " owners per request");
             }

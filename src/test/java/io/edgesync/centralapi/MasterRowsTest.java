@@ -110,20 +110,23 @@ class MasterRowsTest {
 
     @Test
     void aFilterOrOwnersGiveTheRowsOfAScopeOnly() {
-        // Given rows of two regions and two users
+        // Given rows of two regions and three users, one of whom has a comma in their id
         String table = newTable();
         insert("alice", table, "n1", "north");
         insert("bob", table, "n2", "north");
         insert("alice", table, "s1", "south");
-        awaitAtCentral(table, 3);
+        insert("dave,alice", table, "s2", "south");
+        awaitAtCentral(table, 4);
 
-        // When the edge asks for a region, or for a user's rows
+        // When the edge asks for a region, for some users' rows (one parameter each), or for the user with the comma
         List<Map<String, Object>> north = all(table, Map.of("filter", "region eq 'north'"));
-        List<Map<String, Object>> alices = all(table, Map.of("owners", "alice,carol"));
+        List<Map<String, Object>> alices = all(table, Map.of("owners", List.of("alice", "carol")));
+        List<Map<String, Object>> daves = all(table, Map.of("owners", "dave,alice"));
 
-        // Then it gets exactly those
+        // Then it gets exactly those: a user id is never split (it would hand the edge Alice's rows too)
         assertThat(north).extracting(row -> row.get("id")).containsExactlyInAnyOrder("n1", "n2");
         assertThat(alices).extracting(row -> row.get("id")).containsExactlyInAnyOrder("n1", "s1");
+        assertThat(daves).extracting(row -> row.get("id")).containsExactly("s2");
     }
 
     @Test
