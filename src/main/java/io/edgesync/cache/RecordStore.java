@@ -216,7 +216,7 @@ public class RecordStore {
     public Uni<Void> evictOwnersNotHeld(String table) {
         return pool.preparedQuery("""
                 DELETE FROM sync_record r WHERE r.table_name = $1 AND r.owner_id IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM edge_user u WHERE u.user_id = r.owner_id)""")
+                AND NOT EXISTS (SELECT 1 FROM edge_user u WHERE u.user_id = r.owner_id AND NOT u.evicted)""")
                 .execute(Tuple.of(table))
                 .replaceWithVoid();
     }

@@ -363,9 +363,10 @@ public interface EdgeSyncConfig {
         int idleDays();
 
         /**
-         * How often, in seconds, this process reads which users the edge holds, so that users who arrived through
-         * another replica of the edge are held here too; a user's rows are fetched once more after twice this time, for
-         * the changes a replica skipped before it knew the user.
+         * How often, in seconds, this process reads which users the edge holds (those whose state changed since its
+         * last read), so that users who arrived through or were evicted by another replica of the edge are held here
+         * too, or no longer; a user's rows are fetched once more after twice this time, for the changes a replica
+         * skipped before it knew the user.
          */
         @WithDefault("5")
         int refreshSeconds();

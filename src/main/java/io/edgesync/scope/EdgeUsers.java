@@ -1,6 +1,7 @@
 package io.edgesync.scope;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,6 +34,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -43,9 +45,11 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * without reading the cache. A user idle longer than {@code edgesync.edge.owners.idle-days} is evicted: their rows and
  * their devices' replicas go from this edge only, and come back by the same fetch when they return.
  *
- * <p> Replicas of one edge share the table: each reads it every {@code refresh-seconds}, and a user's rows are fetched
- * a second time after twice that, for the changes a replica skipped before it knew the user (positions come from one
- * sequence, so the second fetch finds each such row at its newest state).
+ * <p> Replicas of one edge share the table: each reads it whole at its start, then every {@code refresh-seconds} the
+ * users whose state changed since its last read (arrived, filled, evicted: an eviction marks the user rather than
+ * deleting the row, and marks go after a day), and a user's rows are fetched a second time after twice that time, for
+ * the changes a replica skipped before it knew the user (positions come from one sequence, so the second fetch finds
+ * each such row at its newest state).
  */
 @ApplicationScoped
 public class EdgeUsers {
@@ -54,6 +58,13 @@ public class EdgeUsers {
     /** A user seen within this time is not written as seen again. */
     private static final Duration SEEN_PRECISION = Duration.ofMinutes(10);
     private static final int EVICTION_BATCH = 100;
+    /**
+     * How far before its last read a replica reads again: a change is stamped when its statement runs and seen when it
+     * commits, and every statement that changes the table commits at once (one statement, no other work).
+     */
+    private static final Duration READ_OVERLAP = Duration.ofMinutes(1);
+    /** How long an evicted user's mark stays, for replicas that read only what changed. */
+    private static final Duration EVICTED_KEPT = Duration.ofDays(1);
 
     private final EdgeSyncConfig config;
     private final EdgeScopes scopes;
@@ -75,6 +86,10 @@ public class EdgeUsers {
     private final AtomicBoolean failing = new AtomicBoolean();
     /** Completed once the users were first read after the start. */
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+    /** The database's time of the last read of the table: the next reads what changed since (null: all of it). */
+    private volatile OffsetDateTime lastRead;
+    /** Users the last read returned (tests: a read after the first returns only what changed). */
+    private volatile int lastReadUsers;
 
     public EdgeUsers(EdgeSyncConfig config, EdgeScopes scopes, ScopeBackfill backfill, CentralSource central,
             RecordStore records, DeviceQueue devices, Pool pool, Vertx vertx,
@@ -109,7 +124,8 @@ public class EdgeUsers {
                 .with(count -> {
                 }, failure -> LOG.warnf("Evicting idle users failed: %s", failure.getMessage())));
         // Users who arrived before and whose rows were not all fetched (a restart in the middle): fetch them now.
-        refresh().chain(() -> pool.query("SELECT user_id FROM edge_user WHERE filled_at IS NULL").execute())
+        refresh().chain(() -> pool.query("SELECT user_id FROM edge_user WHERE filled_at IS NULL AND NOT evicted")
+                .execute())
                 .subscribe()
                 .with(rows -> rows.forEach(row -> startFill(row.getString(0))),
                         failure -> LOG.warnf("Reading the edge's users failed: %s", failure.getMessage()));
@@ -206,12 +222,15 @@ public class EdgeUsers {
 
     /**
      * Records the user as held (in the table first, then in memory, so a replica's refresh never misses a user this
-     * process already holds); answers whether their rows were fetched already (another replica, an earlier start).
+     * process already holds); answers whether their rows were fetched already (another replica, an earlier start; not
+     * for a user evicted since, who comes back like a new one).
      */
     private Uni<Boolean> arrive(String user) {
         return pool.preparedQuery("""
                 INSERT INTO edge_user AS u (user_id) VALUES ($1)
-                ON CONFLICT (user_id) DO UPDATE SET last_seen = now()
+                ON CONFLICT (user_id) DO UPDATE SET last_seen = now(), evicted = false,
+                    filled_at = CASE WHEN u.evicted THEN NULL ELSE u.filled_at END,
+                    changed_at = CASE WHEN u.evicted THEN clock_timestamp() ELSE u.changed_at END
                 RETURNING u.filled_at IS NOT NULL""")
                 .execute(Tuple.of(user))
                 .map(rows -> {
@@ -221,7 +240,8 @@ public class EdgeUsers {
     }
 
     private Uni<Void> markFilled(String user) {
-        return pool.preparedQuery("UPDATE edge_user SET filled_at = now() WHERE user_id = $1")
+        return pool.preparedQuery(
+                "UPDATE edge_user SET filled_at = now(), changed_at = clock_timestamp() WHERE user_id = $1")
                 .execute(Tuple.of(user))
                 .replaceWithVoid();
     }
@@ -291,32 +311,61 @@ public class EdgeUsers {
         filled.clear();
     }
 
-    /** Reads the users of the table (other replicas' arrivals and evictions), keeping this process's own arrivals. */
+    /**
+     * Reads the users of the table whose state changed since the last read (all of them the first time): other
+     * replicas' arrivals and evictions, keeping this process's own arrivals.
+     */
     Uni<Void> refresh() {
-        return pool.query("SELECT user_id, filled_at IS NOT NULL FROM edge_user").execute().invoke(rows -> {
-            Set<String> users = ConcurrentHashMap.newKeySet();
+        OffsetDateTime since = lastRead;
+        String columns = "SELECT now(), u.user_id, u.filled_at IS NOT NULL, u.evicted FROM (SELECT 1) AS one";
+        Uni<RowSet<Row>> read = since == null
+                ? pool.query(columns + " LEFT JOIN edge_user u ON true").execute()
+                : pool.preparedQuery(columns + " LEFT JOIN edge_user u ON u.changed_at > $1")
+                        .execute(Tuple.of(since.minus(READ_OVERLAP)));
+        return read.invoke(rows -> {
+            OffsetDateTime readAt = since;
+            int users = 0;
             for (Row row : rows) {
-                users.add(row.getString(0));
-                if (row.getBoolean(1)) {
-                    filled.putIfAbsent(row.getString(0), 0L);
+                readAt = row.getOffsetDateTime(0);
+                String user = row.getString(1);
+                if (user == null) {
+                    continue;
+                }
+                users++;
+                if (!row.getBoolean(3)) {
+                    held.add(user);
+                    if (row.getBoolean(2)) {
+                        filled.putIfAbsent(user, 0L);
+                    }
+                } else if (!filling.containsKey(user)) {
+                    // (evicted by a replica; one arriving here again is un-evicted by its own arrival)
+                    held.remove(user);
+                    filled.remove(user);
                 }
             }
-            users.addAll(filling.keySet());
-            held.retainAll(users);
-            held.addAll(users);
-            filled.keySet().retainAll(users);
+            lastRead = readAt;
+            lastReadUsers = users;
             loaded.complete(null);
         }).replaceWithVoid();
+    }
+
+    /** How many users the last {@link #refresh()} read. */
+    int lastReadUsers() {
+        return lastReadUsers;
     }
 
     /** Evicts the users idle longer than the configured days, a batch at a time; answers how many. */
     Uni<Integer> evictIdle() {
         return pool.preparedQuery("""
-                DELETE FROM edge_user WHERE user_id IN (
-                    SELECT user_id FROM edge_user WHERE last_seen < now() - make_interval(days => $1)
+                UPDATE edge_user SET evicted = true, filled_at = NULL, changed_at = clock_timestamp()
+                WHERE user_id IN (
+                    SELECT user_id FROM edge_user WHERE NOT evicted AND last_seen < now() - make_interval(days => $1)
                     ORDER BY last_seen LIMIT $2)
                 RETURNING user_id""")
                 .execute(Tuple.of(config.edge().owners().idleDays(), EVICTION_BATCH))
+                .call(() -> pool.preparedQuery(
+                        "DELETE FROM edge_user WHERE evicted AND changed_at < now() - make_interval(hours => $1)")
+                        .execute(Tuple.of((int) EVICTED_KEPT.toHours())))
                 .chain(rows -> {
                     List<String> users = new ArrayList<>();
                     rows.forEach(row -> users.add(row.getString(0)));

@@ -155,6 +155,41 @@ class OwnersScopeTest {
         assertThat(back.jsonPath().getList("id", String.class)).containsExactly(id);
     }
 
+    @Test
+    void replicasReadOnlyTheUsersWhoseStateChangedAndLearnOfEachOthersArrivalsAndEvictions() throws Exception {
+        // Given Frank, whose rows another replica of this edge fetched (it wrote him into the shared table)
+        String frank = "frank-" + UUID.randomUUID();
+        sql("INSERT INTO edge_user (user_id, filled_at) VALUES (?, now())", frank);
+
+        // When this replica reads the table again
+        users.refresh().await().atMost(WITHIN);
+
+        // Then it holds him too
+        assertThat(users.holds(Optional.of(frank), WITHIN)).isTrue();
+
+        // When the users it read are old news (changed long before its last read) and it reads again
+        sql("UPDATE edge_user SET changed_at = now() - interval '1 hour' WHERE NOT evicted");
+        users.refresh().await().atMost(WITHIN);
+        users.refresh().await().atMost(WITHIN);
+
+        // Then that read returned none of them: only what changed since the read before
+        assertThat(users.lastReadUsers()).isZero();
+
+        // When the other replica evicts Frank, and this one reads again
+        sql("UPDATE edge_user SET evicted = true, filled_at = NULL, changed_at = clock_timestamp() WHERE user_id = ?",
+                frank);
+        users.refresh().await().atMost(WITHIN);
+
+        // Then that read returned him alone, and this replica no longer holds him
+        assertThat(users.lastReadUsers()).isEqualTo(1);
+        assertThat(users.holds(Optional.of(frank), WITHIN)).isFalse();
+
+        // And his mark goes a day later, with the next eviction run
+        sql("UPDATE edge_user SET changed_at = now() - interval '25 hours' WHERE user_id = ?", frank);
+        users.evictIdle().await().atMost(WITHIN);
+        assertThat(query("SELECT count(*) FROM edge_user WHERE user_id = ?", frank)).isEqualTo("0");
+    }
+
     private static Response pull(String user) {
         return given().header("ZUMO-API-VERSION", "2.0.0")
                 .header("X-ZUMO-AUTH", TestTokens.token(user))
