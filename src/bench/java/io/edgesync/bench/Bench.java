@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 /** What the scenarios share: the load generator, the servers under test, and the report being built. */
 final class Bench {
@@ -72,6 +73,15 @@ final class Bench {
             }
         }
         return text.toString();
+    }
+
+    /** A native push's insert of {@code item} as row {@code id} of {@code table}. */
+    static JsonObject insert(String operationId, String table, String id, JsonObject item) {
+        return new JsonObject().put("operationId", operationId)
+                .put("table", table)
+                .put("kind", "insert")
+                .put("id", id)
+                .put("item", item);
     }
 
     /** The headers the Azure Mobile Apps JS client sends (docs/protocol.md 1.3). */

@@ -163,12 +163,8 @@ final class Fleet {
     }
 
     private static Buffer push(String table, String operationId) {
-        return new JsonObject().put("operations", new JsonArray().add(new JsonObject()
-                .put("operationId", operationId)
-                .put("table", table)
-                .put("kind", "insert")
-                .put("id", operationId)
-                .put("item", new JsonObject().put("text", "fleet change " + operationId).put("complete", false))))
+        return new JsonObject().put("operations", new JsonArray().add(Bench.insert(operationId, table, operationId,
+                new JsonObject().put("text", "fleet change " + operationId).put("complete", false))))
                 .toBuffer();
     }
 

@@ -52,6 +52,25 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /**
+     * The settings of a second process of role {@code edge} next to the harness's gateway: its own database on the
+     * gateway's PostgreSQL server, the gateway's Kafka, and anonymous devices served as the gateway's local default
+     * serves them (the same clients talk to both), without the per-device limiter.
+     */
+    static Map<String, String> edgeProperties(String edgeId, int pgPort, String database, String kafka) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("edgesync.role", "edge");
+        props.put("edgesync.edge.id", edgeId);
+        props.put("edgesync.embedded.enabled", "false");
+        props.put("edgesync.tables.auto-create", "true");
+        props.put("edgesync.security.anonymous", "true");
+        props.put("edgesync.limits.rate-limit.enabled", "false");
+        props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + pgPort + "/" + database);
+        props.put("quarkus.datasource.username", "postgres");
+        props.put("kafka.bootstrap.servers", kafka);
+        return props;
+    }
+
+    /**
      * Starts the application in {@code appDir}: a copy of it goes to a temporary directory that also holds the embedded
      * servers' data; the log goes to {@code logDir/<name>.log}.
      */

@@ -73,12 +73,8 @@ final class InitialSync {
     private static void seed(Bench bench, Http http, String table, int rows, int size, int pgPort, String database) {
         String device = "s4-seed-" + bench.runId;
         String text = Bench.text(size);
-        Buffer body = new JsonObject().put("operations", new JsonArray().add(new JsonObject()
-                .put("operationId", "create")
-                .put("table", table)
-                .put("kind", "insert")
-                .put("id", "first")
-                .put("item", new JsonObject().put("text", text).put("complete", false).put("n", 0))))
+        Buffer body = new JsonObject().put("operations", new JsonArray().add(Bench.insert("create", table, "first",
+                new JsonObject().put("text", text).put("complete", false).put("n", 0))))
                 .toBuffer();
         Http.Response created = Load.join(http.send(HttpMethod.POST, "/sync/v1/devices/" + device + "/push",
                 Map.of("Content-Type", "application/json"), body), Duration.ofSeconds(30));

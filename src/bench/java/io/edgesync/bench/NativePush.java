@@ -52,12 +52,8 @@ final class NativePush {
             for (int k = 0; k < batch; k++) {
                 String id = UUID.randomUUID().toString();
                 long n = counter[0]++;
-                operations.add(new JsonObject()
-                        .put("operationId", deviceId + "-" + n)
-                        .put("table", table)
-                        .put("kind", "insert")
-                        .put("id", id)
-                        .put("item", new JsonObject().put("text", text).put("complete", false).put("n", n)));
+                operations.add(Bench.insert(deviceId + "-" + n, table, id,
+                        new JsonObject().put("text", text).put("complete", false).put("n", n)));
             }
             Buffer body = new JsonObject().put("operations", operations).toBuffer();
             return Http.timed(batches, 200, () -> http.send(HttpMethod.POST, uri, headers, body))

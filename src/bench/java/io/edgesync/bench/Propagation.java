@@ -59,17 +59,7 @@ final class Propagation {
             admin.close();
         }
         bench.progress.status(SCENARIO, "starting edge 2");
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("edgesync.role", "edge");
-        props.put("edgesync.edge.id", "edge2");
-        props.put("edgesync.embedded.enabled", "false");
-        props.put("edgesync.tables.auto-create", "true");
-        // Edge 1 runs the local default, which serves anonymous devices; edge 2 must do the same for the same clients.
-        props.put("edgesync.security.anonymous", "true");
-        props.put("edgesync.limits.rate-limit.enabled", "false");
-        props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + pgPort + "/" + database);
-        props.put("quarkus.datasource.username", "postgres");
-        props.put("kafka.bootstrap.servers", kafka);
+        Map<String, String> props = GatewayProcess.edgeProperties("edge2", pgPort, database, kafka);
         props.putAll(o.withPrefix("edge2-prop."));
         String heap = o.text("s5.edge2-heap", "512m");
         try (GatewayProcess edge2 = GatewayProcess.start("edge2", appDir, bench.outDir, heap, List.of(), props);
@@ -335,12 +325,8 @@ final class Propagation {
     private static Buffer pushBody(String table, List<String> ids, String text, String operationPrefix) {
         JsonArray operations = new JsonArray();
         for (String id : ids) {
-            operations.add(new JsonObject()
-                    .put("operationId", operationPrefix + "-" + id)
-                    .put("table", table)
-                    .put("kind", "insert")
-                    .put("id", id)
-                    .put("item", new JsonObject().put("text", text).put("complete", false)));
+            operations.add(Bench.insert(operationPrefix + "-" + id, table, id,
+                    new JsonObject().put("text", text).put("complete", false)));
         }
         return new JsonObject().put("operations", operations).toBuffer();
     }

@@ -53,10 +53,8 @@ final class Warmup {
                             .thenCompose(pulled -> {
                                 JsonArray operations = new JsonArray();
                                 for (int op = 0; op < 10; op++) {
-                                    operations.add(new JsonObject().put("operationId", id + "-" + op)
-                                            .put("table", "warmpush").put("kind", "insert")
-                                            .put("id", id + "-" + op)
-                                            .put("item", new JsonObject().put("text", text).put("complete", false)));
+                                    operations.add(Bench.insert(id + "-" + op, "warmpush", id + "-" + op,
+                                            new JsonObject().put("text", text).put("complete", false)));
                                 }
                                 return Http.timed(stats, 200, () -> http.send(HttpMethod.POST, "/sync/v1/devices/"
                                         + device + "/push", json,
