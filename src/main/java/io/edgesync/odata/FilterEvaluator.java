@@ -103,7 +103,21 @@ public final class FilterEvaluator {
      *     read differently from the evaluator
      */
     public boolean matches(ObjectNode row) {
+        return matches(row::get);
+    }
+
+    /**
+     * Whether the row whose columns {@code row} gives (null for a column it does not have) matches, as
+     * {@link #matches(ObjectNode)}: for a caller that holds the columns in more than one place.
+     */
+    public boolean matches(Row row) {
         return Boolean.TRUE.equals(root.eval(row));
+    }
+
+    /** A row's columns, by name: the value, or null when the row does not have the column. */
+    @FunctionalInterface
+    public interface Row {
+        JsonNode get(String column);
     }
 
     // ---- the compiled form
@@ -113,7 +127,7 @@ public final class FilterEvaluator {
      */
     @FunctionalInterface
     private interface Node {
-        Object eval(ObjectNode row);
+        Object eval(Row row);
     }
 
     /**
@@ -244,7 +258,7 @@ public final class FilterEvaluator {
             return comparison(b);
         }
 
-        private static Boolean and(Node l, Node r, ObjectNode row) {
+        private static Boolean and(Node l, Node r, Row row) {
             Boolean a = (Boolean) l.eval(row);
             if (Boolean.FALSE.equals(a)) {
                 return false;
@@ -256,7 +270,7 @@ public final class FilterEvaluator {
             return (a == null || c == null) ? null : Boolean.TRUE;
         }
 
-        private static Boolean or(Node l, Node r, ObjectNode row) {
+        private static Boolean or(Node l, Node r, Row row) {
             Boolean a = (Boolean) l.eval(row);
             if (Boolean.TRUE.equals(a)) {
                 return true;

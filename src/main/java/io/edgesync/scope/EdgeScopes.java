@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import io.edgesync.cache.TableInfo;
 import io.edgesync.config.EdgeSyncConfig;
@@ -71,10 +72,10 @@ public class EdgeScopes {
          * keeps a row rather than drop one it should hold.
          */
         public boolean matches(String id, ObjectNode columns) {
-            ObjectNode row = columns.deepCopy();
-            row.put(TableInfo.ID, id);
+            TextNode idValue = TextNode.valueOf(id);
             try {
-                return evaluator.matches(row);
+                // (the id next to the user columns, without copying them)
+                return evaluator.matches(column -> TableInfo.ID.equals(column) ? idValue : columns.get(column));
             } catch (ODataException e) {
                 return true;
             }
