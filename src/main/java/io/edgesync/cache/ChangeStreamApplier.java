@@ -7,7 +7,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.IntStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -89,16 +91,23 @@ public class ChangeStreamApplier {
      * @param keepVersion whether to keep the version as a merge base (the table's policy merges)
      * @param leaving whether the change takes the record out of this edge's scope: where the edge holds it, it becomes
      *     a local tombstone ({@link ReplicationOutcome#LEFT}); nothing is inserted for a record the edge does not hold
+     * @param ownEvent the CUD event of this edge that central published this change for (a write of one of its devices,
+     *     whatever central decided of it); empty for a change made elsewhere, or when the publisher did not say
      */
     public record ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
             long masterSeq, Optional<String> owner, Optional<Instant> createdAt, Optional<Instant> changeMadeAt,
-            boolean keepVersion, boolean leaving) {
+            boolean keepVersion, boolean leaving, Optional<UUID> ownEvent) {
+
+        public ReplicatedChange {
+            ownEvent = Objects.requireNonNullElse(ownEvent, Optional.empty());
+        }
 
         /** A change within this edge's scope. */
         public ReplicatedChange(String table, String id, ObjectNode data, String version, boolean deleted,
                 long masterSeq, Optional<String> owner, Optional<Instant> createdAt, Optional<Instant> changeMadeAt,
                 boolean keepVersion) {
-            this(table, id, data, version, deleted, masterSeq, owner, createdAt, changeMadeAt, keepVersion, false);
+            this(table, id, data, version, deleted, masterSeq, owner, createdAt, changeMadeAt, keepVersion, false,
+                    Optional.empty());
         }
 
         /** A change whose creation and change times are not known: a new row takes its local stamp's. */
@@ -110,13 +119,19 @@ public class ChangeStreamApplier {
         /** The same change taking the record out of this edge's scope. */
         public ReplicatedChange outOfScope() {
             return new ReplicatedChange(table, id, data, version, deleted, masterSeq, owner, createdAt, changeMadeAt,
-                    false, true);
+                    false, true, ownEvent);
+        }
+
+        /** The same change, published for {@code event}, a CUD event of this edge. */
+        public ReplicatedChange publishedFor(UUID event) {
+            return new ReplicatedChange(table, id, data, version, deleted, masterSeq, owner, createdAt, changeMadeAt,
+                    keepVersion, leaving, Optional.of(event));
         }
 
         /** What a leaving change writes where the edge holds the record: the change's state as a tombstone. */
         ReplicatedChange asLocalTombstone() {
             return new ReplicatedChange(table, id, data, version, true, masterSeq, owner, createdAt, changeMadeAt,
-                    false, true);
+                    false, true, ownEvent);
         }
     }
 
@@ -214,9 +229,8 @@ public class ChangeStreamApplier {
 
     /**
      * Applies the changes at {@code indexes} with a constant number of statements: their records are locked and read,
-     * the batch is decided in memory ({@link ReplicationPlan}; the CUD events of this edge's own versions are read only
-     * for records that need them), and everything it decided is written by one statement. The other changes count as
-     * confirmed echoes.
+     * the batch is decided in memory ({@link ReplicationPlan}), and everything it decided is written by one statement.
+     * The other changes count as confirmed echoes.
      */
     private Uni<ReplicationPlan> applyInTransaction(SqlConnection tx, Batch batch, List<Integer> indexes) {
         List<String> tableKeys = batch.tableKeys();
@@ -231,16 +245,12 @@ public class ChangeStreamApplier {
                 .asList()
                 .chain(persisted -> store.lockMasterStates(tx, List.copyOf(records.values())))
                 .chain(locked -> {
-                    ReplicationPlan first = ReplicationPlan.decide(new ReplicationPlan.Input(batch.changes(),
+                    ReplicationPlan plan = ReplicationPlan.decide(new ReplicationPlan.Input(batch.changes(),
                             tableKeys, batch.newColumns(), indexes, locked));
-                    List<String[]> asked = first.ownWritesToLookUp();
-                    return asked.isEmpty()
-                            ? Uni.createFrom().item(first)
-                            : store.ownWriteEvents(tx, asked).map(first::withOwnWrites);
-                })
-                .chain(plan -> store.drawStamps(tx, plan.writesPerTable())
-                        .chain(firstStamps -> store.writeReplicated(tx, plan.stamped(firstStamps)))
-                        .replaceWith(plan));
+                    return store.drawStamps(tx, plan.writesPerTable())
+                            .chain(firstStamps -> store.writeReplicated(tx, plan.stamped(firstStamps)))
+                            .replaceWith(plan);
+                });
     }
 
     /** What a committed batch tells the rest of the edge: the tables' newest stamps and the columns it added. */

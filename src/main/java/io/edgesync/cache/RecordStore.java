@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -275,15 +276,16 @@ public class RecordStore {
      * @param stamp the change's stamp: {@code updatedAt} and change position
      * @param createdAt the row's creation time in milliseconds since the epoch; null on an update that keeps it
      * @param owner the owner of a new row
+     * @param ownEvent the CUD event of the write ({@code own_event}: the version was written here, by that event)
      */
     public record RowWrite(String table, String id, ObjectNode data, boolean deleted, String version, long stamp,
-            Long createdAt, Optional<String> owner, Optional<Instant> clientUpdatedAt) {
+            Long createdAt, Optional<String> owner, Optional<Instant> clientUpdatedAt, UUID ownEvent) {
     }
 
     /**
      * The part of a single write's statement that inserts one record, after the relation {@code after} has a row: CTEs
      * {@code stamp} (the record's stamp) and {@code written} (the row, and a NULL {@code replaced} version; empty when
-     * the id exists).
+     * the id exists). The row's {@code own_event} is a new id, for its CUD event.
      */
     public static String insertOneCtes(String after, String table, String id, String data, String version,
             String owner) {
@@ -291,8 +293,9 @@ public class RecordStore {
                 stamp AS (SELECT es_stamp(%1$s, 1) AS s FROM %6$s),
                 written AS (
                     INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
-                                                  change_seq, owner_id)
-                    SELECT %1$s, %2$s, %3$s::text::jsonb, es_stamp_time(s), es_stamp_time(s), %4$s, FALSE, s, %5$s
+                                                  change_seq, owner_id, own_event)
+                    SELECT %1$s, %2$s, %3$s::text::jsonb, es_stamp_time(s), es_stamp_time(s), %4$s, FALSE, s, %5$s,
+                           gen_random_uuid()
                     FROM stamp
                     ON CONFLICT (table_name, id) DO NOTHING
                     RETURNING r.*, NULL::text AS replaced)""".formatted(table, id, data, version, owner, after);
@@ -302,7 +305,8 @@ public class RecordStore {
      * The part of a single write's statement that updates or deletes one record, after the relation {@code after} has a
      * row: CTEs {@code current_row} (the record, locked), {@code allowed} (it, when live, at the {@code required}
      * version if one is bound, and {@code inScope}), {@code stamp} and {@code written} (the new row and the
-     * {@code replaced} version; empty when the record is not allowed).
+     * {@code replaced} version; empty when the record is not allowed). The row's {@code own_event} is a new id, for its
+     * CUD event.
      *
      * @param data the columns bound as JSON text, or empty for a delete
      * @param merge the boolean bound for "merge {@code data} into the columns" (with {@code data})
@@ -326,7 +330,7 @@ public class RecordStore {
                 written AS (
                     UPDATE sync_record AS r
                     SET %5$s, version = %6$s, updated_at = es_stamp_time(stamp.s), change_seq = stamp.s,
-                        client_updated_at = NULL
+                        client_updated_at = NULL, own_event = gen_random_uuid()
                     FROM allowed a, stamp
                     WHERE r.table_name = %1$s AND r.id = %2$s
                     RETURNING r.*, a.version AS replaced)""".formatted(table, id, required, inScope, change, version,
@@ -342,14 +346,12 @@ public class RecordStore {
         return """
                 new_rows AS (
                     INSERT INTO sync_record AS r (table_name, id, data, created_at, updated_at, version, deleted,
-                                                  change_seq, owner_id, client_updated_at)
+                                                  change_seq, owner_id, client_updated_at, own_event)
                     SELECT w.table_name, w.id, w.data::jsonb, es_stamp_time(w.created_at), es_stamp_time(w.stamp),
-                           w.version, w.deleted, w.stamp, w.owner_id, es_stamp_time(w.client_updated_at)
-                    FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[],
-                                %s::bigint[], %s::text[], %s::bigint[])
-                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id, client_updated_at)
+                           w.version, w.deleted, w.stamp, w.owner_id, es_stamp_time(w.client_updated_at), w.own_event
+                    FROM %s
                     ON CONFLICT (table_name, id) DO NOTHING
-                    RETURNING 1)""".formatted(rowArrays(params, rows).toArray());
+                    RETURNING 1)""".formatted(rowArrays(params, rows));
     }
 
     /**
@@ -362,16 +364,20 @@ public class RecordStore {
                     SET data = w.data::jsonb, deleted = w.deleted, version = w.version,
                         updated_at = es_stamp_time(w.stamp), change_seq = w.stamp,
                         created_at = COALESCE(es_stamp_time(w.created_at), r.created_at),
-                        client_updated_at = es_stamp_time(w.client_updated_at), columns_purged = FALSE
-                    FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[],
-                                %s::bigint[], %s::text[], %s::bigint[])
-                         AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id, client_updated_at)
+                        client_updated_at = es_stamp_time(w.client_updated_at), columns_purged = FALSE,
+                        own_event = w.own_event
+                    FROM %s
                     WHERE r.table_name = w.table_name AND r.id = w.id
-                    RETURNING 1)""".formatted(rowArrays(params, rows).toArray());
+                    RETURNING 1)""".formatted(rowArrays(params, rows));
     }
 
-    private static List<String> rowArrays(SqlParams params, List<RowWrite> rows) {
-        return List.of(params.add(rows.stream().map(RowWrite::table).toArray(String[]::new)),
+    /** {@code unnest(...) AS w(...)} over the rows the write path stores, bound to {@code params}. */
+    private static String rowArrays(SqlParams params, List<RowWrite> rows) {
+        return """
+                unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::bigint[], %s::bigint[],
+                       %s::text[], %s::bigint[], %s::uuid[])
+                    AS w(table_name, id, data, deleted, version, stamp, created_at, owner_id, client_updated_at,
+                         own_event)""".formatted(params.add(rows.stream().map(RowWrite::table).toArray(String[]::new)),
                 params.add(rows.stream().map(RowWrite::id).toArray(String[]::new)),
                 params.add(rows.stream().map(w -> w.data().toString()).toArray(String[]::new)),
                 params.add(rows.stream().map(RowWrite::deleted).toArray(Boolean[]::new)),
@@ -381,7 +387,8 @@ public class RecordStore {
                 params.add(rows.stream().map(w -> w.owner().orElse(null)).toArray(String[]::new)),
                 params.add(rows.stream()
                         .map(w -> w.clientUpdatedAt().map(Instant::toEpochMilli).orElse(null))
-                        .toArray(Long[]::new)));
+                        .toArray(Long[]::new)),
+                params.add(rows.stream().map(RowWrite::ownEvent).toArray(UUID[]::new)));
     }
 
     /**
@@ -421,14 +428,15 @@ public class RecordStore {
 
     /**
      * Reads and locks the records a batch of the change stream touches, in (table, id) order like {@link #lockRecords}:
-     * each one's version and the master position of the last central change applied to it.
+     * each one's version, the master position of the last central change applied to it, and the CUD event of this edge
+     * that wrote the version, if one did.
      *
      * @param keys pairs of table key and record id
      * @return the states of the records that exist, by {@link #recordKey(String, String)}
      */
     Uni<Map<String, ReplicationPlan.State>> lockMasterStates(SqlClient tx, List<String[]> keys) {
         return tx.preparedQuery("""
-                SELECT r.table_name, r.id, r.version, r.master_seq, r.deleted FROM sync_record r
+                SELECT r.table_name, r.id, r.version, r.master_seq, r.deleted, r.own_event FROM sync_record r
                 JOIN unnest($1::text[], $2::text[]) AS k(table_name, id) ON r.table_name = k.table_name AND r.id = k.id
                 ORDER BY r.table_name, r.id FOR UPDATE OF r""")
                 .execute(Tuple.of(keys.stream().map(k -> k[0]).toArray(String[]::new),
@@ -437,46 +445,20 @@ public class RecordStore {
                     Map<String, ReplicationPlan.State> states = new HashMap<>();
                     for (Row row : rows) {
                         states.put(recordKey(row.getString(0), row.getString(1)),
-                                new ReplicationPlan.State(row.getString(2), row.getLong(3), row.getBoolean(4)));
+                                new ReplicationPlan.State(row.getString(2), row.getLong(3), row.getBoolean(4),
+                                        Optional.ofNullable(row.getUUID(5))));
                     }
                     return states;
                 });
     }
 
     /**
-     * The newest CUD event of this edge's outbox that wrote each of {@code versions}: which of two versions this edge's
-     * devices wrote last. Versions no device of this edge wrote are absent.
-     *
-     * @param versions {table key, record id, version} each
-     * @return event ids by {@link #versionKey}
-     */
-    Uni<Map<String, Long>> ownWriteEvents(SqlClient tx, List<String[]> versions) {
-        return tx.preparedQuery("""
-                SELECT k.table_name, k.id, k.version,
-                       (SELECT max(o.id) FROM outbox_event o
-                        WHERE o.table_name = k.table_name AND o.record_id = k.id AND o.new_version = k.version)
-                FROM unnest($1::text[], $2::text[], $3::text[]) AS k(table_name, id, version)""")
-                .execute(Tuple.of(versions.stream().map(v -> v[0]).toArray(String[]::new),
-                        versions.stream().map(v -> v[1]).toArray(String[]::new),
-                        versions.stream().map(v -> v[2]).toArray(String[]::new)))
-                .map(rows -> {
-                    Map<String, Long> events = new HashMap<>();
-                    for (Row row : rows) {
-                        if (row.getLong(3) != null) {
-                            events.put(versionKey(row.getString(0), row.getString(1), row.getString(2)),
-                                    row.getLong(3));
-                        }
-                    }
-                    return events;
-                });
-    }
-
-    /**
      * Writes what a batch of the change stream decided, in one statement: the row states central accepted (no CUD
-     * event: central knows them already), each with a stamp of its table, so pullers of this edge see them like any
-     * other change, and with the owner central decided, whatever this edge had (a user who inserted the same id here
-     * before the owner's row arrived loses it); the master positions of records that only confirmed; the columns the
-     * changes add; and the versions kept as merge bases ({@link RecordVersions}).
+     * event: central knows them already; no {@code own_event}: the version came from central, even when central decided
+     * it for a write of this edge), each with a stamp of its table, so pullers of this edge see them like any other
+     * change, and with the owner central decided, whatever this edge had (a user who inserted the same id here before
+     * the owner's row arrived loses it); the master positions of records that only confirmed; the columns the changes
+     * add; and the versions kept as merge bases ({@link RecordVersions}).
      *
      * <p> A row's {@code createdAt} is the record's, set where it was created (none known: a row keeps its own, a new
      * row takes its stamp's time); its client time is when the change was made where it was made, so that
@@ -513,7 +495,7 @@ public class RecordStore {
                             SET data = w.data::jsonb, created_at = COALESCE(w.created_at, r.created_at),
                                 updated_at = es_stamp_time(w.stamp), version = w.version, deleted = w.deleted,
                                 change_seq = w.stamp, master_seq = w.master_seq, owner_id = w.owner_id,
-                                client_updated_at = w.client_updated_at, columns_purged = FALSE
+                                client_updated_at = w.client_updated_at, columns_purged = FALSE, own_event = NULL
                             FROM %s
                             WHERE r.table_name = w.table_name AND r.id = w.id
                             RETURNING 1)""".formatted(replicatedRows(params, plan, updates)),

@@ -5,11 +5,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.UUID;
 
 import io.edgesync.cache.ChangeStreamApplier.ReplicatedChange;
 import io.edgesync.cache.ChangeStreamApplier.ReplicationOutcome;
@@ -21,17 +20,23 @@ import io.edgesync.cache.ChangeStreamApplier.ReplicationOutcome;
  * written once, in its final state; every version a change wrote is still kept as a merge base where its table keeps
  * versions.
  *
- * <p> Whether an echo is the older of two writes of this edge's devices needs their CUD events: a first plan, made
- * without them, tells which records ask ({@link #ownWritesToLookUp()}); the plan made again with those events
- * ({@link #withOwnWrites}) is final.
+ * <p> Whether a change is the outcome of an older write of this edge's devices than the one a record holds is told by
+ * CUD event ids: the change's ({@link ReplicatedChange#ownEvent}) and the record's ({@link State#ownEvent}), which is
+ * the last write of this edge's devices whenever present. No other table is read.
  */
 final class ReplicationPlan {
 
     /**
-     * A record's state: its version, the master position of the last central change applied to or confirmed on it, and
-     * whether it is a tombstone.
+     * A record's state: its version, the master position of the last central change applied to or confirmed on it,
+     * whether it is a tombstone, and the CUD event of this edge that wrote the version (empty when the version came
+     * from central).
      */
-    record State(String version, long masterSeq, boolean deleted) {
+    record State(String version, long masterSeq, boolean deleted, Optional<UUID> ownEvent) {
+
+        /** The same version, confirmed at {@code position}. */
+        State confirmedAt(long position) {
+            return new State(version, position, deleted, ownEvent);
+        }
     }
 
     /**
@@ -52,7 +57,6 @@ final class ReplicationPlan {
     private final Map<String, Confirm> confirms = new LinkedHashMap<>();
     private final List<RecordVersions.Kept> kept = new ArrayList<>();
     private final Map<String, Map<String, ColumnType>> addedColumns = new LinkedHashMap<>();
-    private final Set<String> asked = new LinkedHashSet<>();
     private final Map<String, Long> stamps = new HashMap<>();
     private final Map<String, Long> lastStamps = new HashMap<>();
 
@@ -75,22 +79,8 @@ final class ReplicationPlan {
         this.outcomes = new ArrayList<>(Collections.nCopies(input.changes().size(), ReplicationOutcome.CONFIRMED));
     }
 
-    /**
-     * The first plan of a batch, made without this edge's CUD events: final when {@link #ownWritesToLookUp} is empty.
-     */
+    /** The plan of a batch. */
     static ReplicationPlan decide(Input input) {
-        return decide(input, Optional.empty());
-    }
-
-    /**
-     * The final plan, made with the newest CUD event of this edge for each {@link RecordStore#versionKey} the first
-     * plan asked for.
-     */
-    ReplicationPlan withOwnWrites(Map<String, Long> ownWrites) {
-        return decide(input, Optional.of(ownWrites));
-    }
-
-    private static ReplicationPlan decide(Input input, Optional<Map<String, Long>> ownWrites) {
         List<ReplicatedChange> changes = input.changes();
         List<String> tables = input.tables();
         Map<String, State> locked = input.locked();
@@ -108,18 +98,17 @@ final class ReplicationPlan {
                 // that no longer holds the record: it applies)
                 outcome = ReplicationOutcome.STALE;
             } else if (change.leaving()) {
-                outcome = plan.leaving(key, table, change, state, states, ownWrites);
-            } else if (state != null && (state.version().equals(change.version())
-                    || plan.isOlderOwnWrite(key, table, change, state, ownWrites))) {
+                outcome = plan.leaving(key, table, change, state, states);
+            } else if (state != null && (state.version().equals(change.version()) || isOlderOwnWrite(change, state))) {
                 // The echo of this edge's write, or of an older write of this edge's devices while the cache holds a
                 // later one still on its way through central: applying it would take devices back in time until that
                 // one comes back too.
                 outcome = ReplicationOutcome.CONFIRMED;
-                states.put(key, new State(state.version(), change.masterSeq(), state.deleted()));
+                states.put(key, state.confirmedAt(change.masterSeq()));
                 plan.confirmed(key, table, change);
             } else {
                 outcome = ReplicationOutcome.APPLIED;
-                states.put(key, new State(change.version(), change.masterSeq(), change.deleted()));
+                states.put(key, new State(change.version(), change.masterSeq(), change.deleted(), Optional.empty()));
                 plan.applied(key, table, change, input.newColumns().get(i), locked.containsKey(key));
             }
             plan.outcomes.set(i, outcome);
@@ -133,36 +122,37 @@ final class ReplicationPlan {
      * tombstone, stays as it is (its master position moves).
      */
     private ReplicationOutcome leaving(String key, String table, ReplicatedChange change, State state,
-            Map<String, State> states, Optional<Map<String, Long>> ownWrites) {
+            Map<String, State> states) {
         if (state == null) {
             return ReplicationOutcome.OUT_OF_SCOPE;
         }
         if (state.deleted()) {
             if (state.masterSeq() < change.masterSeq()) {
-                states.put(key, new State(state.version(), change.masterSeq(), true));
+                states.put(key, state.confirmedAt(change.masterSeq()));
                 confirmed(key, table, change);
             }
             return ReplicationOutcome.OUT_OF_SCOPE;
         }
-        if (!state.version().equals(change.version()) && isOlderOwnWrite(key, table, change, state, ownWrites)) {
-            states.put(key, new State(state.version(), change.masterSeq(), false));
+        if (!state.version().equals(change.version()) && isOlderOwnWrite(change, state)) {
+            states.put(key, state.confirmedAt(change.masterSeq()));
             confirmed(key, table, change);
             return ReplicationOutcome.CONFIRMED;
         }
-        states.put(key, new State(change.version(), change.masterSeq(), true));
+        states.put(key, new State(change.version(), change.masterSeq(), true, Optional.empty()));
         applied(key, table, change.asLocalTombstone(), Map.of(), input.locked().containsKey(key));
         return ReplicationOutcome.LEFT;
     }
 
-    private boolean isOlderOwnWrite(String key, String table, ReplicatedChange change, State state,
-            Optional<Map<String, Long>> ownWrites) {
-        if (ownWrites.isEmpty()) {
-            asked.add(key);
-            return false;
-        }
-        Long echoed = ownWrites.get().get(RecordStore.versionKey(table, change.id(), change.version()));
-        Long current = ownWrites.get().get(RecordStore.versionKey(table, change.id(), state.version()));
-        return echoed != null && current != null && echoed < current;
+    /**
+     * Whether {@code change} is what central decided of an older write of this edge's devices than the one the record
+     * holds: the record's version was written here (its event is the last write of this edge's devices: every later one
+     * replaces it, every change from central clears it), and the change was published for another event of this edge.
+     * The later write's outcome follows on the stream, whatever central decides of it. (The outcome of the held write
+     * itself, when central decided another version, applies.)
+     */
+    private static boolean isOlderOwnWrite(ReplicatedChange change, State state) {
+        return state.ownEvent().isPresent() && change.ownEvent().isPresent()
+                && !change.ownEvent().equals(state.ownEvent());
     }
 
     private void confirmed(String key, String table, ReplicatedChange change) {
@@ -189,37 +179,6 @@ final class ReplicationPlan {
         if (!columns.isEmpty()) {
             addedColumns.computeIfAbsent(table, t -> new LinkedHashMap<>()).putAll(columns);
         }
-    }
-
-    /**
-     * The versions whose CUD events the plan needs to be final: every version the batch and the lock saw of each record
-     * that asked whether an echo is an older write of this edge's devices. Empty: this plan is final.
-     *
-     * @return {table key, record id, version} each
-     */
-    List<String[]> ownWritesToLookUp() {
-        List<ReplicatedChange> changes = input.changes();
-        List<String> tables = input.tables();
-        Map<String, State> locked = input.locked();
-        Set<String> seen = new LinkedHashSet<>();
-        List<String[]> versions = new ArrayList<>();
-        for (int i : input.indexes()) {
-            String key = RecordStore.recordKey(tables.get(i), changes.get(i).id());
-            if (!asked.contains(key)) {
-                continue;
-            }
-            List<String> candidates = new ArrayList<>();
-            candidates.add(changes.get(i).version());
-            if (locked.containsKey(key)) {
-                candidates.add(locked.get(key).version());
-            }
-            for (String version : candidates) {
-                if (seen.add(RecordStore.versionKey(tables.get(i), changes.get(i).id(), version))) {
-                    versions.add(new String[]{tables.get(i), changes.get(i).id(), version});
-                }
-            }
-        }
-        return versions;
     }
 
     /** The outcome of every change of the batch, by index (changes not decided here count as confirmed echoes). */

@@ -470,7 +470,7 @@ public interface EdgeSyncConfig {
 
         /**
          * Relayed outbox rows (edge and central) are deleted after this many days: they are kept for operators to
-         * inspect what was published, and by the edge until central's echo of its own changes came back.
+         * inspect what was published; nothing else reads them.
          */
         @WithDefault("7")
         int outboxRetentionDays();

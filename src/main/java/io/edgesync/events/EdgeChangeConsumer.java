@@ -98,9 +98,15 @@ public class EdgeChangeConsumer {
                         change.table(), change.id(), change.userColumns(), change.version(), change.deleted(),
                         change.masterSeq(), change.owner(), change.createdAt(), change.changeMadeAt(),
                         policies.keepsVersions(change.table()));
+                boolean ownWrite = change.origin().map(ownSource::equals).orElse(false);
+                if (ownWrite && change.eventId().isPresent()) {
+                    // (what central decided of a write of this edge's devices: its event tells whether it is the
+                    // write the cache holds or an older one)
+                    replicated = replicated.publishedFor(change.eventId().get());
+                }
                 EdgeScopes.Scope scope = scopes.of(change.table());
                 if (scope instanceof EdgeScopes.Owners && !users.holds(change.owner(), DB_TIMEOUT)
-                        && !change.origin().map(ownSource::equals).orElse(false)) {
+                        && !ownWrite) {
                     // a row of a user who has not come to this edge (a row's owner never changes)
                     consumed.get(ChangeStreamApplier.ReplicationOutcome.OUT_OF_SCOPE).increment();
                     continue;

@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -50,11 +51,13 @@ public class EdgeOutbox implements OutboxSource {
     /**
      * The CUD event of one change a device made, as the write path queues it.
      *
+     * @param eventId the event's id, which the record's row keeps too ({@code sync_record.own_event}) while it holds
+     *     the version the event wrote
      * @param createdAt the record's creation time, in milliseconds since the epoch
      * @param stamp the change's stamp: its {@code updatedAt} in milliseconds since the epoch
      * @param clientUpdatedAt when the device made the change, if it said so (what last-writer-wins compares)
      */
-    public record Event(String table, String recordId, String operation, Optional<String> baseVersion,
+    public record Event(UUID eventId, String table, String recordId, String operation, Optional<String> baseVersion,
             String newVersion, ObjectNode data, boolean deleted, long createdAt, long stamp,
             Optional<String> deviceId, Optional<String> operationId, Optional<String> owner,
             Optional<Instant> clientUpdatedAt) {
@@ -62,16 +65,17 @@ public class EdgeOutbox implements OutboxSource {
 
     /**
      * The part of a single write's statement that queues the CUD event of the row {@code written} holds (none when it
-     * is empty): a CTE named {@code events}. The event's base version is the one the row replaced, else {@code base}.
+     * is empty): a CTE named {@code events}, whose id is the one the row keeps ({@code own_event}). The event's base
+     * version is the one the row replaced, else {@code base}.
      */
     public static String appendWrittenCte(String written, String operation, String base, String device,
             String operationId) {
         return """
                 events AS (
-                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
-                                              created_at, updated_at, device_id, operation_id, owner_id)
-                    SELECT w.table_name, w.id, %1$s, COALESCE(w.replaced, %2$s), w.version, w.data, w.deleted,
-                           w.created_at, w.updated_at, %3$s, %4$s, w.owner_id
+                    INSERT INTO outbox_event (event_id, table_name, record_id, operation, base_version, new_version,
+                                              data, deleted, created_at, updated_at, device_id, operation_id, owner_id)
+                    SELECT w.own_event, w.table_name, w.id, %1$s, COALESCE(w.replaced, %2$s), w.version, w.data,
+                           w.deleted, w.created_at, w.updated_at, %3$s, %4$s, w.owner_id
                     FROM %5$s w)"""
                 .formatted(operation, base, device, operationId, written);
     }
@@ -83,19 +87,21 @@ public class EdgeOutbox implements OutboxSource {
     public static String appendCte(SqlParams params, List<Event> events) {
         return """
                 events AS (
-                    INSERT INTO outbox_event (table_name, record_id, operation, base_version, new_version, data, deleted,
-                                              created_at, updated_at, device_id, operation_id, owner_id,
+                    INSERT INTO outbox_event (event_id, table_name, record_id, operation, base_version, new_version,
+                                              data, deleted, created_at, updated_at, device_id, operation_id, owner_id,
                                               client_updated_at)
-                    SELECT e.table_name, e.record_id, e.operation, e.base_version, e.new_version, e.data::jsonb,
-                           e.deleted, es_stamp_time(e.created_at), es_stamp_time(e.stamp), e.device_id, e.operation_id,
-                           e.owner_id, es_stamp_time(e.client_updated_at)
-                    FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[],
-                                %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[])
-                         WITH ORDINALITY AS e(table_name, record_id, operation, base_version, new_version, data,
-                                              deleted, created_at, stamp, device_id, operation_id, owner_id,
+                    SELECT e.event_id, e.table_name, e.record_id, e.operation, e.base_version, e.new_version,
+                           e.data::jsonb, e.deleted, es_stamp_time(e.created_at), es_stamp_time(e.stamp), e.device_id,
+                           e.operation_id, e.owner_id, es_stamp_time(e.client_updated_at)
+                    FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                                %s::boolean[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[],
+                                %s::bigint[])
+                         WITH ORDINALITY AS e(event_id, table_name, record_id, operation, base_version, new_version,
+                                              data, deleted, created_at, stamp, device_id, operation_id, owner_id,
                                               client_updated_at, n)
                     ORDER BY e.n)"""
-                .formatted(params.add(events.stream().map(Event::table).toArray(String[]::new)),
+                .formatted(params.add(events.stream().map(Event::eventId).toArray(UUID[]::new)),
+                        params.add(events.stream().map(Event::table).toArray(String[]::new)),
                         params.add(events.stream().map(Event::recordId).toArray(String[]::new)),
                         params.add(events.stream().map(Event::operation).toArray(String[]::new)),
                         params.add(events.stream().map(e -> e.baseVersion().orElse(null)).toArray(String[]::new)),

@@ -541,13 +541,15 @@ public class WriteService {
                 StoredRecord record = ((WriteOutcome.Applied) result.outcome()).record();
                 String key = RecordStore.recordKey(write.table().name(), write.id());
                 boolean keepsCreation = write.createdAt().isPresent();
+                // (the row keeps the id of the CUD event of its last write: the version is this edge's)
+                UUID eventId = UUID.randomUUID();
                 // (when the device made the change, as it said: last-writer-wins compares later changes with it)
                 finalRows.put(key, new RecordStore.RowWrite(write.table().name(), write.id(), record.data(),
                         record.deleted(), record.version(), record.changeSeq(),
                         keepsCreation ? null : record.createdAt().toEpochMilli(), record.owner(),
-                        p.request().clientUpdatedAt()));
+                        p.request().clientUpdatedAt(), eventId));
                 newRow.putIfAbsent(key, write.newRow());
-                events.add(new EdgeOutbox.Event(write.table().name(), write.id(), write.operation(),
+                events.add(new EdgeOutbox.Event(eventId, write.table().name(), write.id(), write.operation(),
                         write.replacedVersion(), record.version(), record.data(), record.deleted(),
                         record.createdAt().toEpochMilli(), record.changeSeq(), call.deviceId(),
                         Optional.of(p.operationId()), record.owner(), p.request().clientUpdatedAt()));

@@ -81,35 +81,66 @@ class ChangeStreamApplyTest {
     @Test
     void theEchoOfAnOlderOwnWriteIsOnlyConfirmedEvenAmongOtherChangesOfItsRecordInOneBatch() throws Exception {
         // Given a record a device of this edge wrote twice (v1, then v2), whose echoes are still on their way
-        String table = "apply" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        String id = "own-" + UUID.randomUUID();
-        String device = "device-" + UUID.randomUUID();
-        String v1 = NativePush.push(device, JSON.createArrayNode()
-                .add(NativePush.operation("op-1", table, "insert", id, text("v1"), null)))
-                .at("/results/0/record/version")
-                .asText();
-        String v2 = NativePush.push(device, JSON.createArrayNode()
-                .add(NativePush.operation("op-2", table, "update", id, text("v2"), v1)))
-                .at("/results/0/record/version")
-                .asText();
+        WrittenTwice own = writtenTwice();
+        String table = own.table();
+        String id = own.id();
+        String v1 = own.v1();
+        String v2 = own.v2();
+        UUID e1 = eventOf(table, id, v1);
 
         // When the echo of v1 arrives alone
-        List<ReplicationOutcome> first = apply(List.of(change(table, id, v1, FAR + 1, Optional.empty(), false)));
+        List<ReplicationOutcome> first = apply(List.of(change(table, id, v1, FAR + 1, Optional.empty(), false)
+                .publishedFor(e1)));
 
         // Then it is only confirmed: the record stays at v2
         assertThat(first).containsExactly(ReplicationOutcome.CONFIRMED);
         assertThat(row(table, id)).startsWith("v2|" + (FAR + 1) + "|" + v2 + "|");
 
         // When one batch brings v1's echo again, another edge's change, then v1 once more (central's latest state)
-        List<ReplicationOutcome> batch = apply(List.of(change(table, id, v1, FAR + 2, Optional.empty(), false),
+        List<ReplicationOutcome> batch = apply(List.of(
+                change(table, id, v1, FAR + 2, Optional.empty(), false).publishedFor(e1),
                 change(table, id, "elsewhere", FAR + 3, Optional.empty(), false),
-                change(table, id, v1, FAR + 4, Optional.empty(), false)));
+                change(table, id, v1, FAR + 4, Optional.empty(), false).publishedFor(e1)));
 
         // Then v1's echo is confirmed while the record holds v2; the other edge's change applies; and v1 then applies
         // too, because the record it meets is the other edge's, not the later write of this edge's devices
         assertThat(batch).containsExactly(ReplicationOutcome.CONFIRMED, ReplicationOutcome.APPLIED,
                 ReplicationOutcome.APPLIED);
         assertThat(row(table, id)).startsWith(v1 + "|" + (FAR + 4) + "|" + v1 + "|");
+    }
+
+    @Test
+    void whatCentralDecidedOfAnOlderOwnWriteWaitsForTheLaterOneAndTheLaterOnesOutcomeApplies() throws Exception {
+        // Given a record a device of this edge wrote twice (v1, then v2), whose outcomes are still on their way
+        WrittenTwice own = writtenTwice();
+        String table = own.table();
+        String id = own.id();
+
+        // When central publishes its own row (the server won) for the first write, then the second write's echo
+        List<ReplicationOutcome> serverWon = apply(List.of(
+                change(table, id, "master", FAR + 1, Optional.empty(), false)
+                        .publishedFor(eventOf(table, id, own.v1()))));
+        String held = row(table, id);
+        List<ReplicationOutcome> echo = apply(List.of(
+                change(table, id, own.v2(), FAR + 2, Optional.empty(), false)
+                        .publishedFor(eventOf(table, id, own.v2()))));
+
+        // Then the decision on the first write was only confirmed: the devices keep the second, whose own outcome
+        // follows; and that echo confirmed it too
+        assertThat(serverWon).containsExactly(ReplicationOutcome.CONFIRMED);
+        assertThat(held).startsWith("v2|" + (FAR + 1) + "|" + own.v2() + "|");
+        assertThat(echo).containsExactly(ReplicationOutcome.CONFIRMED);
+
+        // When the devices write v3, and central publishes its own row again for that write (the server won again)
+        String v3 = push(own.device(), "op-3", table, "update", id, "v3", own.v2());
+        List<ReplicationOutcome> lost = apply(List.of(
+                change(table, id, "master", FAR + 3, Optional.empty(), false).publishedFor(eventOf(table, id, v3))));
+
+        // Then central's row applies: it is the outcome of the write the record held, not of an older one
+        assertThat(lost).containsExactly(ReplicationOutcome.APPLIED);
+        assertThat(row(table, id)).startsWith("master|" + (FAR + 3) + "|master|");
+        assertThat(query("SELECT coalesce(own_event::text, 'none') FROM sync_record WHERE table_name = ? AND id = ?",
+                table, id)).isEqualTo("none");
     }
 
     @Test
@@ -145,6 +176,34 @@ class ChangeStreamApplyTest {
         // Then it is live again
         assertThat(query("SELECT deleted::text || ' ' || version FROM sync_record WHERE table_name = ? AND id = ?",
                 table, a)).isEqualTo("false a5");
+    }
+
+    /** A record a device of this edge inserted ({@code v1}) and then updated ({@code v2}). */
+    private record WrittenTwice(String table, String id, String device, String v1, String v2) {
+    }
+
+    private static WrittenTwice writtenTwice() throws Exception {
+        String table = "apply" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String id = "own-" + UUID.randomUUID();
+        String device = "device-" + UUID.randomUUID();
+        String v1 = push(device, "op-1", table, "insert", id, "v1", null);
+        String v2 = push(device, "op-2", table, "update", id, "v2", v1);
+        return new WrittenTwice(table, id, device, v1, v2);
+    }
+
+    /** Pushes one operation of {@code device} and answers the version it wrote. */
+    private static String push(String device, String operationId, String table, String kind, String id, String text,
+            String baseVersion) throws Exception {
+        return NativePush.push(device, JSON.createArrayNode()
+                .add(NativePush.operation(operationId, table, kind, id, text(text), baseVersion)))
+                .at("/results/0/record/version")
+                .asText();
+    }
+
+    /** The CUD event of this edge that wrote {@code version} of the record. */
+    private static UUID eventOf(String table, String id, String version) throws Exception {
+        return UUID.fromString(query("SELECT event_id::text FROM outbox_event"
+                + " WHERE table_name = ? AND record_id = ? AND new_version = ?", table, id, version));
     }
 
     private List<ReplicationOutcome> apply(List<ReplicatedChange> changes) {
