@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
 
 /** The Vert.x reactive PostgreSQL client, the driver the gateway itself uses, pointed at the gateway's database. */
 final class Pg {
@@ -34,6 +35,11 @@ final class Pg {
     /** Runs one statement and waits for it (set-up and seeding only, never on a measured path). */
     static RowSet<Row> execute(Pool pool, String sql, Duration timeout) {
         return Load.join(pool.query(sql).execute().toCompletionStage().toCompletableFuture(), timeout);
+    }
+
+    /** Runs one statement with parameters and waits for it (never on a measured path). */
+    static RowSet<Row> execute(Pool pool, String sql, Tuple params, Duration timeout) {
+        return Load.join(pool.preparedQuery(sql).execute(params).toCompletionStage().toCompletableFuture(), timeout);
     }
 
     static String show(Pool pool, String setting) {

@@ -20,6 +20,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
 
 /**
  * Scenario 5: end-to-end propagation between two edges. Writes go to edge 1 (the harness's gateway, role {@code all}:
@@ -97,7 +99,7 @@ final class Propagation {
                 for (int rate : rates) {
                     measure(bench, edge1, writer, reader, pulls, rate, false);
                 }
-                burst(bench, edge1, writer, pulls);
+                burst(bench, edge1, writer, pulls, database);
             } finally {
                 sse.close();
                 bench.cpu.untrack("edge 2");
@@ -200,7 +202,7 @@ final class Propagation {
         String fact = String.format(Locale.ROOT, "scenario 5 central service at %,d ops/s", rate);
         Pool central = Pg.pool(bench.vertx, edge1.postgresPort().orElseThrow(), edge1.database(), 1);
         try {
-            io.vertx.sqlclient.Row row = Pg.execute(central, """
+            Row row = Pg.execute(central, """
                     SELECT count(*), EXTRACT(EPOCH FROM max(processed_at) - min(processed_at))
                     FROM central_event WHERE table_name = '%s' AND record_id LIKE '%s%%'"""
                     .formatted(TABLE, prefix), Duration.ofSeconds(30)).iterator().next();
@@ -231,7 +233,8 @@ final class Propagation {
      * 10 s), so central has a backlog to work through, and the rates of edge 1's relay and of central over the burst's
      * events are read from the databases; then every row must reach edge 2.
      */
-    private static void burst(Bench bench, GatewayProcess edge1, Http writer, AtomicReference<PullLoop> pulls) {
+    private static void burst(Bench bench, GatewayProcess edge1, Http writer, AtomicReference<PullLoop> pulls,
+            String edge2Database) {
         BenchOptions o = bench.options;
         int devices = o.integer("s5.burst-devices", 8, 4);
         int batch = 100;
@@ -272,6 +275,10 @@ final class Propagation {
         for (long i = sent.size(); i > 0; i--) {
             visible.failure("not on edge 2 within " + BURST_SETTLE.toSeconds() + " s after the burst");
         }
+        if (!sent.isEmpty()) {
+            bench.facts.put("scenario 5 burst: where the rows not on edge 2 stopped",
+                    whereMissing(bench, edge1, edge2Database, loop, List.copyOf(sent.keySet())));
+        }
         Pool db = Pg.pool(bench.vertx, edge1.postgresPort().orElseThrow(), edge1.database(), 1);
         try {
             bench.facts.put("scenario 5 burst: edge 1 relay", rate(db, """
@@ -294,6 +301,46 @@ final class Propagation {
 
     private static final Duration BURST_SETTLE = Duration.ofMinutes(2);
 
+    /**
+     * How far the rows that never reached edge 2's puller went: processed by central, published by its relay, in edge 2's
+     * cache (and at which change positions, against the puller's token); and edge 2's readiness, which tells its
+     * visibility horizon and consumer lag. Read once, after the settle time, so that such a run says where to look.
+     */
+    private static String whereMissing(Bench bench, GatewayProcess edge1, String edge2Database, PullLoop loop,
+            List<String> ids) {
+        Tuple params = Tuple.of(TABLE, (Object) ids.toArray(String[]::new));
+        int port = edge1.postgresPort().orElseThrow();
+        Pool central = Pg.pool(bench.vertx, port, edge1.database(), 1);
+        Pool edge2 = Pg.pool(bench.vertx, port, edge2Database, 1);
+        try {
+            Row master = Pg.execute(central, """
+                    SELECT (SELECT count(*) FROM central_record WHERE table_name = $1 AND id = ANY($2)),
+                           (SELECT count(*) FROM central_outbox WHERE table_name = $1 AND record_id = ANY($2)
+                                                                  AND sent_at IS NOT NULL)""", params,
+                    Duration.ofSeconds(30)).iterator().next();
+            Row cached = Pg.execute(edge2, """
+                    SELECT count(*), min(change_seq), max(change_seq) FROM sync_record
+                    WHERE table_name = $1 AND id = ANY($2)""", params, Duration.ofSeconds(30)).iterator().next();
+            String readiness;
+            try {
+                readiness = Load.join(loop.reader.get("/q/health/ready", Map.of()), Duration.ofSeconds(10)).text()
+                        .replaceAll("\\s+", " ");
+            } catch (RuntimeException e) {
+                readiness = "not read: " + Http.describe(e);
+            }
+            return String.format(Locale.ROOT,
+                    "%,d rows; central processed %,d of them and published %,d; edge 2's cache holds %,d (change "
+                            + "positions %s to %s; the puller's token %s); edge 2's readiness: %s",
+                    ids.size(), master.getLong(0), master.getLong(1), cached.getLong(0), cached.getValue(1),
+                    cached.getValue(2), loop.token, readiness);
+        } catch (RuntimeException e) {
+            return ids.size() + " rows; not read: " + Http.describe(e);
+        } finally {
+            central.close();
+            edge2.close();
+        }
+    }
+
     /** The fact with the central service's rate over the burst: what the target compares. */
     static final String BURST_CENTRAL = "scenario 5 burst: central service";
 
@@ -312,7 +359,7 @@ final class Propagation {
 
     private static String rate(Pool db, String sql, String verb) {
         try {
-            io.vertx.sqlclient.Row row = Pg.execute(db, sql, Duration.ofSeconds(30)).iterator().next();
+            Row row = Pg.execute(db, sql, Duration.ofSeconds(30)).iterator().next();
             long events = row.getLong(0);
             double span = row.getValue(1) == null ? 0 : Double.parseDouble(row.getValue(1).toString());
             return String.format(Locale.ROOT, "%s %,d CUD events in %.1f s (%,.0f events/s)", verb, events, span,
