@@ -330,9 +330,10 @@ final class Propagation {
             }
             return String.format(Locale.ROOT,
                     "%,d rows; central processed %,d of them and published %,d; edge 2's cache holds %,d (change "
-                            + "positions %s to %s; the puller's token %s); edge 2's readiness: %s",
+                            + "positions %s to %s; the puller's token %s, %s); edge 2's readiness: %s",
                     ids.size(), master.getLong(0), master.getLong(1), cached.getLong(0), cached.getValue(1),
-                    cached.getValue(2), loop.token, readiness);
+                    cached.getValue(2), loop.token,
+                    loop.running.get() ? "a pull of it under way" : "no pull of it under way", readiness);
         } catch (RuntimeException e) {
             return ids.size() + " rows; not read: " + Http.describe(e);
         } finally {
@@ -449,22 +450,28 @@ final class Propagation {
             var unused = call.whenComplete((response, failure) -> {
                 long now = System.nanoTime();
                 boolean more = false;
-                if (failure == null && response.status() == 200) {
-                    JsonObject page = response.json();
-                    token = page.getString("token");
-                    more = page.getBoolean("hasMore", false);
-                    JsonArray changes = page.getJsonArray("changes");
-                    for (int i = 0; i < changes.size(); i++) {
-                        Long intended = sent.remove(changes.getJsonObject(i).getString("id"));
-                        if (intended != null && intended >= measureFrom) {
-                            visible.success(now - intended, 1);
-                            if (triggerNanos >= intended) {
-                                announced.success(triggerNanos - intended, 0);
+                try {
+                    if (failure == null && response.status() == 200) {
+                        JsonObject page = response.json();
+                        token = page.getString("token");
+                        more = page.getBoolean("hasMore", false);
+                        JsonArray changes = page.getJsonArray("changes");
+                        for (int i = 0; i < changes.size(); i++) {
+                            Long intended = sent.remove(changes.getJsonObject(i).getString("id"));
+                            if (intended != null && intended >= measureFrom) {
+                                visible.success(now - intended, 1);
+                                if (triggerNanos >= intended) {
+                                    announced.success(triggerNanos - intended, 0);
+                                }
                             }
                         }
+                    } else {
+                        visible.failure(failure != null ? Http.describe(failure) : "pull HTTP " + response.status());
                     }
-                } else {
-                    visible.failure(failure != null ? Http.describe(failure) : "pull HTTP " + response.status());
+                } catch (RuntimeException e) {
+                    // (an exception here would otherwise vanish in the future and leave the loop running = true:
+                    // it would never pull again, and the rows would look lost)
+                    visible.failure("pull answer not read: " + Http.describe(e));
                 }
                 if (more || again) {
                     pull(again ? againTrigger : triggerNanos);
