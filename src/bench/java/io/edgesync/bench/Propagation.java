@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -308,6 +309,8 @@ final class Propagation {
      */
     private static String whereMissing(Bench bench, GatewayProcess edge1, String edge2Database, PullLoop loop,
             List<String> ids) {
+        String token = loop.token;
+        boolean pulling = loop.running.get();
         Tuple params = Tuple.of(TABLE, (Object) ids.toArray(String[]::new));
         int port = edge1.postgresPort().orElseThrow();
         Pool central = Pg.pool(bench.vertx, port, edge1.database(), 1);
@@ -321,6 +324,10 @@ final class Propagation {
             Row cached = Pg.execute(edge2, """
                     SELECT count(*), min(change_seq), max(change_seq) FROM sync_record
                     WHERE table_name = $1 AND id = ANY($2)""", params, Duration.ofSeconds(30)).iterator().next();
+            String rounds = visibilityRounds(loop.reader);
+            String probe = probePull(loop.reader, token);
+            GatewayProcess.sleep(2_000);
+            rounds += " and 2 s later " + visibilityRounds(loop.reader);
             String readiness;
             try {
                 readiness = Load.join(loop.reader.get("/q/health/ready", Map.of()), Duration.ofSeconds(10)).text()
@@ -330,15 +337,50 @@ final class Propagation {
             }
             return String.format(Locale.ROOT,
                     "%,d rows; central processed %,d of them and published %,d; edge 2's cache holds %,d (change "
-                            + "positions %s to %s; the puller's token %s, %s); edge 2's readiness: %s",
+                            + "positions %s to %s; the puller's token %s, %s); a pull at that token by another "
+                            + "device now: %s; edge 2's visibility rounds: %s; edge 2's readiness: %s",
                     ids.size(), master.getLong(0), master.getLong(1), cached.getLong(0), cached.getValue(1),
-                    cached.getValue(2), loop.token,
-                    loop.running.get() ? "a pull of it under way" : "no pull of it under way", readiness);
+                    cached.getValue(2), token,
+                    pulling ? "a pull of it under way" : "no pull of it under way", probe, rounds,
+                    readiness);
         } catch (RuntimeException e) {
             return ids.size() + " rows; not read: " + Http.describe(e);
         } finally {
             central.close();
             edge2.close();
+        }
+    }
+
+    /**
+     * What edge 2 answers a pull at the stalled puller's token, asked by another device: changes there say the puller
+     * stopped asking; none say edge 2 does not serve rows it holds.
+     */
+    private static String probePull(Http reader, String token) {
+        try {
+            Http.Response response = Load.join(reader.get(pullUri("s5-probe", TABLE, token), Map.of()),
+                    Duration.ofSeconds(30));
+            if (response.status() != 200) {
+                return "HTTP " + response.status() + " " + response.text();
+            }
+            JsonArray changes = response.json().getJsonArray("changes");
+            return changes.size() + " changes" + (changes.isEmpty() ? ""
+                    : " (first " + changes.getJsonObject(0).getString("id") + ")");
+        } catch (RuntimeException e) {
+            return "not read: " + Http.describe(e);
+        }
+    }
+
+    /** Edge 2's count of visibility rounds (its horizon's reads of the clocks): a count that stands still is stuck. */
+    private static String visibilityRounds(Http reader) {
+        try {
+            String metrics = Load.join(reader.get("/q/metrics", Map.of()), Duration.ofSeconds(10)).text();
+            return metrics.lines()
+                    .filter(line -> line.startsWith("edgesync_visibility_rounds_total")
+                            || line.startsWith("edgesync_visibility_lag_seconds"))
+                    .map(line -> line.replaceAll("\\{[^}]*}", ""))
+                    .collect(Collectors.joining(", "));
+        } catch (RuntimeException e) {
+            return "not read: " + Http.describe(e);
         }
     }
 
