@@ -1,9 +1,6 @@
 package io.edgesync.bench;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -11,8 +8,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -106,7 +101,7 @@ final class Fleet {
                 GatewayProcess.sleep(1000);
                 long alive = open.stream().filter(c -> !c.ended()).count();
                 bench.facts.put("scenario 6 streams open", alive + " of " + streams + " (gateway gauge: "
-                        + gauge(uri, "edgesync_sse_connections") + ")");
+                        + GatewayProcess.gauge(uri, "edgesync_sse_connections") + ")");
                 memory(bench, gateway, "with " + devices + " devices and " + alive + " open streams");
 
                 // 3. Fan-out: one change, announced on every open stream.
@@ -146,7 +141,7 @@ final class Fleet {
         }
         GatewayProcess.sleep(3000);
         bench.facts.put("scenario 6 streams the gateway still counts 3 s after the clients closed theirs",
-                gauge(uri, "edgesync_sse_connections"));
+                GatewayProcess.gauge(uri, "edgesync_sse_connections"));
         memory(bench, gateway, "after the streams closed");
     }
 
@@ -176,20 +171,6 @@ final class Fleet {
                 live / MIB, gateway.committedHeapBytes() / MIB, rss / MIB, gateway.threadCount());
         bench.facts.put("scenario 6 gateway memory " + when, text);
         bench.progress.log("  gateway memory " + when + ": " + text);
-    }
-
-    /** A gauge from the gateway's Prometheus endpoint, or "?". */
-    static String gauge(URI uri, String name) {
-        try {
-            HttpResponse<String> response = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(uri.resolve("/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                            HttpResponse.BodyHandlers.ofString());
-            Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.Ee+-]+)$").matcher(response.body());
-            return m.find() ? m.group(2) : "?";
-        } catch (Exception e) {
-            return "?";
-        }
     }
 
     /** Which streams have seen the current round's change, and when. */

@@ -334,4 +334,18 @@ final class GatewayProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** A gauge or counter from the Prometheus endpoint of the gateway at {@code uri}, or "?". */
+    static String gauge(URI uri, String name) {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(uri.resolve("/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+            Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.Ee+-]+)$").matcher(response.body());
+            return m.find() ? m.group(2) : "?";
+        } catch (Exception e) {
+            return "?";
+        }
+    }
 }

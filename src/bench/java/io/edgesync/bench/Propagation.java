@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -276,12 +275,12 @@ final class Propagation {
         for (long i = sent.size(); i > 0; i--) {
             visible.failure("not on edge 2 within " + BURST_SETTLE.toSeconds() + " s after the burst");
         }
-        if (!sent.isEmpty()) {
-            bench.facts.put("scenario 5 burst: where the rows not on edge 2 stopped",
-                    whereMissing(bench, edge1, edge2Database, loop, List.copyOf(sent.keySet())));
-        }
         Pool db = Pg.pool(bench.vertx, edge1.postgresPort().orElseThrow(), edge1.database(), 1);
         try {
+            if (!sent.isEmpty()) {
+                bench.facts.put("scenario 5 burst: where the rows not on edge 2 stopped",
+                        whereMissing(bench, db, edge1, edge2Database, loop, List.copyOf(sent.keySet())));
+            }
             bench.facts.put("scenario 5 burst: edge 1 relay", rate(db, """
                     SELECT count(*), EXTRACT(EPOCH FROM max(sent_at) - min(sent_at)) FROM outbox_event
                     WHERE table_name = '%s' AND record_id LIKE 'b%%'""".formatted(TABLE), "published"));
@@ -307,14 +306,12 @@ final class Propagation {
      * cache (and at which change positions, against the puller's token); and edge 2's readiness, which tells its
      * visibility horizon and consumer lag. Read once, after the settle time, so that such a run says where to look.
      */
-    private static String whereMissing(Bench bench, GatewayProcess edge1, String edge2Database, PullLoop loop,
-            List<String> ids) {
+    private static String whereMissing(Bench bench, Pool central, GatewayProcess edge1, String edge2Database,
+            PullLoop loop, List<String> ids) {
         String token = loop.token;
         boolean pulling = loop.running.get();
         Tuple params = Tuple.of(TABLE, (Object) ids.toArray(String[]::new));
-        int port = edge1.postgresPort().orElseThrow();
-        Pool central = Pg.pool(bench.vertx, port, edge1.database(), 1);
-        Pool edge2 = Pg.pool(bench.vertx, port, edge2Database, 1);
+        Pool edge2 = Pg.pool(bench.vertx, edge1.postgresPort().orElseThrow(), edge2Database, 1);
         try {
             Row master = Pg.execute(central, """
                     SELECT (SELECT count(*) FROM central_record WHERE table_name = $1 AND id = ANY($2)),
@@ -346,7 +343,6 @@ final class Propagation {
         } catch (RuntimeException e) {
             return ids.size() + " rows; not read: " + Http.describe(e);
         } finally {
-            central.close();
             edge2.close();
         }
     }
@@ -372,16 +368,8 @@ final class Propagation {
 
     /** Edge 2's count of visibility rounds (its horizon's reads of the clocks): a count that stands still is stuck. */
     private static String visibilityRounds(Http reader) {
-        try {
-            String metrics = Load.join(reader.get("/q/metrics", Map.of()), Duration.ofSeconds(10)).text();
-            return metrics.lines()
-                    .filter(line -> line.startsWith("edgesync_visibility_rounds_total")
-                            || line.startsWith("edgesync_visibility_lag_seconds"))
-                    .map(line -> line.replaceAll("\\{[^}]*}", ""))
-                    .collect(Collectors.joining(", "));
-        } catch (RuntimeException e) {
-            return "not read: " + Http.describe(e);
-        }
+        return GatewayProcess.gauge(reader.base(), "edgesync_visibility_rounds_total") + " rounds, lag "
+                + GatewayProcess.gauge(reader.base(), "edgesync_visibility_lag_seconds") + " s";
     }
 
     /** The fact with the central service's rate over the burst: what the target compares. */
