@@ -1,7 +1,9 @@
 package io.edgesync.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -11,14 +13,56 @@ import java.time.format.DateTimeParseException;
 /** Dates as every client expects them: UTC, exactly three fraction digits, {@code Z} (docs/protocol.md 2.1, Q4, Q5). */
 public final class ProtocolDates {
 
+    private static final long SECONDS_PER_DAY = 86_400;
+
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
     private ProtocolDates() {
     }
 
+    /** The first and last second that {@link #format} writes field by field: years 0000 to 9999. */
+    private static final long FIRST_FAST_SECOND = LocalDate.of(0, 1, 1).toEpochDay() * SECONDS_PER_DAY;
+    private static final long LAST_FAST_SECOND = LocalDate.of(9999, 12, 31).toEpochDay() * SECONDS_PER_DAY
+            + SECONDS_PER_DAY - 1;
+
+    /**
+     * Writes an instant as {@code uuuu-MM-ddTHH:mm:ss.SSSZ} (the fraction truncated to milliseconds). Every row and
+     * event the gateway answers or publishes carries a few, so the four-digit years are written field by field, several
+     * times faster than the general formatter, which writes any other year.
+     */
     public static String format(Instant instant) {
-        return FORMAT.format(instant);
+        long second = instant.getEpochSecond();
+        if (second < FIRST_FAST_SECOND || second > LAST_FAST_SECOND) {
+            return FORMAT.format(instant);
+        }
+        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(second, SECONDS_PER_DAY));
+        int secondOfDay = (int) Math.floorMod(second, SECONDS_PER_DAY);
+        byte[] text = new byte[24];
+        put(text, 0, date.getYear(), 4);
+        text[4] = '-';
+        put(text, 5, date.getMonthValue(), 2);
+        text[7] = '-';
+        put(text, 8, date.getDayOfMonth(), 2);
+        text[10] = 'T';
+        put(text, 11, secondOfDay / 3600, 2);
+        text[13] = ':';
+        put(text, 14, secondOfDay / 60 % 60, 2);
+        text[16] = ':';
+        put(text, 17, secondOfDay % 60, 2);
+        text[19] = '.';
+        put(text, 20, instant.getNano() / 1_000_000, 3);
+        text[23] = 'Z';
+        return new String(text, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Writes {@code value} (not negative) as {@code width} decimal digits, zero-padded, at {@code text[from]}. */
+    private static void put(byte[] text, int from, int value, int width) {
+        int rest = value;
+        for (int i = from + width - 1; i >= from; i--) {
+            text[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
     }
 
     /**

@@ -2,7 +2,11 @@ package io.edgesync.cache;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -26,6 +30,27 @@ class ProtocolDatesTest {
             // Then the same instant comes back, as the general parser reads it too
             assertThat(ProtocolDates.parse(text)).as(text).isEqualTo(instant);
             assertThat(ProtocolDates.parse(text)).isEqualTo(OffsetDateTime.parse(text).toInstant());
+        }
+    }
+
+    @Test
+    void formatWritesWhatTheGeneralFormatterWritesForEveryYear() {
+        DateTimeFormatter general = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+                .withZone(ZoneOffset.UTC);
+        // Given instants at nanosecond precision from before year 0 to after year 9999, and the edges of that range
+        Random random = new Random(20261207);
+        List<Instant> instants = new ArrayList<>(List.of(Instant.EPOCH, Instant.ofEpochSecond(-1, 999_999_999),
+                Instant.parse("0000-01-01T00:00:00Z"), Instant.parse("0000-01-01T00:00:00Z").minusNanos(1),
+                Instant.parse("9999-12-31T23:59:59.999999999Z"), Instant.parse("9999-12-31T23:59:59.999999999Z")
+                        .plusNanos(1),
+                Instant.parse("2024-02-29T12:00:00.5Z")));
+        for (int i = 0; i < 20_000; i++) {
+            instants.add(Instant.ofEpochSecond(random.nextLong(-70_000_000_000L, 260_000_000_000L),
+                    random.nextInt(1_000_000_000)));
+        }
+        for (Instant instant : instants) {
+            // Then the text is the general formatter's, the fraction truncated to milliseconds
+            assertThat(ProtocolDates.format(instant)).as(instant.toString()).isEqualTo(general.format(instant));
         }
     }
 
