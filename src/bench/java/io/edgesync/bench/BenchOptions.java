@@ -50,7 +50,9 @@ final class BenchOptions {
               3 native batch push:    concurrency=8 duration=20s warmup=5s batch=100 size=100 tables=1
               4 initial sync:         rows=1000000 size=100 limit=10000 runs=2
               5 propagation:          rates=500,1000,2000 (quick: 1000) batch=10 devices=20 duration=30s
-                                      warmup=5s size=100 edge2-warmup=20s (the first rate, unmeasured)
+                                      warmup=5s size=100 edge2-warmup=20s (a round at the first rate,
+                                      unmeasured, repeated until both JVMs' JIT compilers use at most
+                                      warm-jit=0.15 cores, for up to warm-limit=240s; quick: one round)
                                       burst=10s burst-devices=8 (pushes of 100 back to back: central's own pace)
               6 fleet:                devices=100000 streams=10000 concurrency=64 duration=10s rounds=5
               7 edge scope:           rows=1000000 (quick: 100000) changes=20000 (quick: 5000) size=100

@@ -13,8 +13,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * CPU use during a measured phase, in cores (2.0 = both cores of a 2-core machine busy): the whole machine, the load
  * generator and each server process the harness started (PostgreSQL with its backends). Read from {@code /proc}; on
  * another system it reports nothing. The machine figure includes whatever else runs on the machine.
+ *
+ * <p> Of a JVM, the share its JIT compiler threads took is reported too ({@code gateway 0.85 (JIT 0.40)}): a JVM still
+ * warming up compiles for minutes on two cores, and that CPU is not the cost of the work measured.
  */
 final class CpuMeter {
+
+    /** The suffix of the key that holds the JIT compiler's share of a process's cores (part of the process's). */
+    static final String JIT = " JIT";
 
     private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
 
@@ -25,6 +31,11 @@ final class CpuMeter {
     record Snapshot(long nanos, long machineBusyTicks, Map<String, Long> processTicks) {
     }
 
+    /** Whether a key of {@link Usage#cores()} is the JIT compiler's share of a process's (already in the process's). */
+    static boolean isJitShare(String key) {
+        return key.endsWith(JIT);
+    }
+
     /** Cores used per part, over a phase. */
     record Usage(Map<String, Double> cores) {
 
@@ -32,10 +43,19 @@ final class CpuMeter {
 
         String describe() {
             StringBuilder text = new StringBuilder();
-            cores.forEach((name, value) -> text.append(text.length() == 0 ? "" : ", ")
-                    .append(name)
-                    .append(' ')
-                    .append(String.format(java.util.Locale.ROOT, "%.2f", value)));
+            cores.forEach((name, value) -> {
+                if (isJitShare(name)) {
+                    return;
+                }
+                text.append(text.length() == 0 ? "" : ", ")
+                        .append(name)
+                        .append(' ')
+                        .append(String.format(java.util.Locale.ROOT, "%.2f", value));
+                Double jit = cores.get(name + JIT);
+                if (jit != null) {
+                    text.append(String.format(java.util.Locale.ROOT, " (JIT %.2f)", jit));
+                }
+            });
             return text.toString();
         }
     }
@@ -60,6 +80,9 @@ final class CpuMeter {
         ticks.put("load generator", processTicks(ProcessHandle.current().pid()));
         for (Tracked t : tracked) {
             ticks.put(t.name(), t.children() ? treeTicks(t.pid()) : processTicks(t.pid()));
+            if (!t.children()) {
+                ticks.put(t.name() + JIT, compilerTicks(t.pid()));
+            }
         }
         return new Snapshot(System.nanoTime(), machineBusyTicks(), ticks);
     }
@@ -73,11 +96,13 @@ final class CpuMeter {
         cores.put("machine", (after.machineBusyTicks() - before.machineBusyTicks()) / TICKS_PER_SECOND / seconds);
         after.processTicks().forEach((name, ticks) -> {
             Long earlier = before.processTicks().get(name);
-            if (earlier != null && ticks >= 0 && earlier >= 0) {
+            // (a process without compiler threads, Node.js, has no JIT share)
+            if (earlier != null && ticks >= 0 && earlier >= 0 && !(isJitShare(name) && ticks == 0)) {
                 cores.put(name, (ticks - earlier) / TICKS_PER_SECOND / seconds);
             }
         });
-        double ours = cores.entrySet().stream().filter(e -> !e.getKey().equals("machine"))
+        double ours = cores.entrySet().stream()
+                .filter(e -> !e.getKey().equals("machine") && !isJitShare(e.getKey()))
                 .mapToDouble(Map.Entry::getValue).sum();
         cores.put("other processes", Math.max(0, cores.get("machine") - ours));
         return new Usage(cores);
@@ -103,6 +128,28 @@ final class CpuMeter {
     static long processTicks(long pid) {
         String[] f = stat(Path.of("/proc", Long.toString(pid), "stat"));
         return f == null ? -1 : Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /**
+     * utime + stime of a JVM's JIT compiler threads ({@code C1 CompilerThread0}, {@code C2 CompilerThread1}, ...), in
+     * ticks; 0 for a process without them, -1 when it is gone. Compiler threads that ended in between are missed (the
+     * JVM stops idle ones and starts them again as compilations queue).
+     */
+    static long compilerTicks(long pid) {
+        long total = 0;
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path thread : threads) {
+                String text = Files.readString(thread.resolve("stat"));
+                String name = text.substring(text.indexOf('(') + 1, text.lastIndexOf(')'));
+                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                    String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
+                    total += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return total;
     }
 
     /**

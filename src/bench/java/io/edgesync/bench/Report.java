@@ -44,7 +44,7 @@ final class Report {
         double cores = 0;
         for (var e : r.cpu().entrySet()) {
             if (!e.getKey().equals("machine") && !e.getKey().equals("load generator")
-                    && !e.getKey().equals("other processes")) {
+                    && !e.getKey().equals("other processes") && !CpuMeter.isJitShare(e.getKey())) {
                 cores += e.getValue();
             }
         }
@@ -89,7 +89,8 @@ final class Report {
                 .append(Runtime.getRuntime().availableProcessors())
                 .append("): machine total, load generator, gateway JVM (with its embedded Kafka), PostgreSQL"
                         + " (postmaster and backends), Node.js, and other processes on the machine (not part of the"
-                        + " benchmark). Server CPU ms/op: CPU time of the serving side (gateway, PostgreSQL, Node.js,"
+                        + " benchmark); after a JVM, in brackets, the share of it that its JIT compiler threads took"
+                        + " (warming up). Server CPU ms/op: CPU time of the serving side (gateway, PostgreSQL, Node.js,"
                         + " edge 2) per operation of the line (a request; for batches a batch), which a busy machine"
                         + " disturbs less than throughput.\n\n");
         md.append("| scenario | system | operation | c | ops/s | work/s | p50 | p90 | p99 | max | errors |"
