@@ -72,6 +72,20 @@ final class Http implements AutoCloseable {
         return base;
     }
 
+    /**
+     * How an answer was framed, for an answer that could not be read: status, body length, and the headers that say
+     * where the body ends.
+     */
+    static String framing(Response response) {
+        if (response == null) {
+            return "no response";
+        }
+        return String.format(java.util.Locale.ROOT, "HTTP %d, %d body bytes, Content-Length %s, Transfer-Encoding %s,"
+                + " Content-Type %s", response.status(), response.body() == null ? 0 : response.body().length(),
+                response.header("Content-Length"), response.header("Transfer-Encoding"),
+                response.header("Content-Type"));
+    }
+
     CompletableFuture<Response> get(String uri, Map<String, String> headers) {
         return send(HttpMethod.GET, uri, headers, null);
     }

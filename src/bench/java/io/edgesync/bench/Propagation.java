@@ -528,7 +528,7 @@ final class Propagation {
                 } catch (RuntimeException e) {
                     // (an exception here would otherwise vanish in the future and leave the loop running = true:
                     // it would never pull again, and the rows would look lost)
-                    visible.failure("pull answer not read: " + Http.describe(e));
+                    visible.failure("pull answer not read (" + Http.framing(response) + "): " + Http.describe(e));
                 }
                 if (more || again) {
                     pull(again ? againTrigger : triggerNanos);
