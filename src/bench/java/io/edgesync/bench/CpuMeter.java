@@ -142,7 +142,7 @@ final class CpuMeter {
                 String text = Files.readString(thread.resolve("stat"));
                 String name = text.substring(text.indexOf('(') + 1, text.lastIndexOf(')'));
                 if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                    String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
+                    String[] f = fields(text);
                     total += Long.parseLong(f[11]) + Long.parseLong(f[12]);
                 }
             }
@@ -178,11 +178,15 @@ final class CpuMeter {
     /** The fields of /proc/PID/stat after the command name (field 3 onwards). */
     private static String[] stat(Path path) {
         try {
-            String text = Files.readString(path);
-            return text.substring(text.lastIndexOf(')') + 2).split(" ");
+            return fields(Files.readString(path));
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** The fields of a {@code stat} line after the command name (which may hold spaces and parentheses). */
+    private static String[] fields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     /** Resident memory of a process in bytes (VmRSS), or -1. */

@@ -115,7 +115,7 @@ final class Propagation {
     private static void warmUp(Bench bench, GatewayProcess edge1, Http writer, Http reader,
             AtomicReference<PullLoop> pulls, int rate) {
         BenchOptions o = bench.options;
-        double quiet = Double.parseDouble(o.text("s5.warm-jit", "0.15", "1000"));
+        double quiet = Double.parseDouble(o.text("s5.warm-jit", "0.15"));
         long limit = System.nanoTime() + o.duration("s5.warm-limit", "240s", "0s").toNanos();
         int rounds = 0;
         double jit;
