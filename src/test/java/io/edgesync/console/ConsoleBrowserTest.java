@@ -80,7 +80,9 @@ class ConsoleBrowserTest {
         for (int batch = 0; batch < 60 && isZero(writes); batch++) {
             push(device, ops(insert("op-" + batch, "todoitem", UUID.randomUUID().toString(), "write " + batch)));
             Thread.sleep(250);
-            writes = browser().visible(By.cssSelector("[data-metric='writesPerSecond']")).getText();
+            // (read through textUntil: the overview redraws its figures every refresh, so an element found one
+            // moment can be gone the next)
+            writes = browser().textUntil(By.cssSelector("[data-metric='writesPerSecond']"), text -> !text.isEmpty());
         }
 
         // Then the writes figure shows writes per second, the total grew, and every chart is drawn
@@ -485,7 +487,7 @@ class ConsoleBrowserTest {
     }
 
     private long figure(String metric) {
-        String text = browser().visible(By.cssSelector("[data-metric='" + metric + "']")).getText();
+        String text = browser().textUntil(By.cssSelector("[data-metric='" + metric + "']"), t -> !t.isEmpty());
         return text.matches("[0-9]+") ? Long.parseLong(text) : -1;
     }
 
