@@ -354,33 +354,43 @@ public class DeviceQueue {
                 });
     }
 
-    /** What a replica record says. */
-    record ReplicaState(Instant watermark, long changeSeq, Instant written) {
+    /**
+     * What a replica record says, and the rows pulled since it was written at that position (counted with its next
+     * write).
+     */
+    record ReplicaState(Instant watermark, long changeSeq, Instant written, long unwrittenRows) {
     }
 
     /**
-     * Records how far a device has pulled a table for one query: its watermark (ZUMO) or change position (native).
-     * Unchanged positions are written at most every 30 seconds, so idle polling costs no writes.
+     * Records how far a device has pulled a table for one query: its watermark (ZUMO) or change position (native). A
+     * position that moved is written at once; an unchanged one at most every 30 seconds, so polling costs no writes,
+     * and the rows of the pulls in between (an up-to-date JS client receives the row at its watermark again with every
+     * pull) are added to {@code pulled_rows} by that next write.
      */
     public Uni<Void> recordPull(String deviceId, String table, String queryId, Instant watermark, Long changeSeq,
             int rows) {
         String key = deviceId + '\u0000' + table + '\u0000' + queryId;
         Instant now = Instant.now();
-        ReplicaState previous = lastPulls.get(key);
         long seq = changeSeq == null ? -1 : changeSeq;
-        if (rows == 0 && previous != null && previous.changeSeq() == seq
-                && Objects.equals(previous.watermark(), watermark)
-                && previous.written().plus(TOUCH_INTERVAL).isAfter(now)) {
+        long[] toWrite = {-1};
+        lastPulls.compute(key, (k, previous) -> {
+            if (previous != null && previous.changeSeq() == seq && Objects.equals(previous.watermark(), watermark)
+                    && previous.written().plus(TOUCH_INTERVAL).isAfter(now)) {
+                return new ReplicaState(watermark, seq, previous.written(), previous.unwrittenRows() + rows);
+            }
+            toWrite[0] = rows + (previous == null ? 0 : previous.unwrittenRows());
+            return new ReplicaState(watermark, seq, now, 0);
+        });
+        if (toWrite[0] < 0) {
             return Uni.createFrom().voidItem();
         }
-        lastPulls.put(key, new ReplicaState(watermark, seq, now));
         List<Object> params = new ArrayList<>();
         params.add(deviceId);
         params.add(table);
         params.add(queryId);
         params.add(watermark == null ? null : OffsetDateTime.ofInstant(watermark, ZoneOffset.UTC));
         params.add(changeSeq);
-        params.add((long) rows);
+        params.add(toWrite[0]);
         return pool.preparedQuery("""
                 INSERT INTO device_replica (device_id, table_name, query_id, watermark, change_seq, pulled_rows,
                                             first_pull, last_pull)

@@ -20,6 +20,7 @@ import io.restassured.specification.RequestSpecification;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.is;
 
 /** Plain ZUMO traffic, with no change on the device, shows up as a device with its queue and its watermarks. */
 @QuarkusTest
@@ -109,6 +110,71 @@ class ZumoDeviceTrackingTest {
                 }
             }
         });
+    }
+
+    @Test
+    void anUpToDateDevicesRepeatedPullsWriteItsReplicaOnceAndCountTheirRowsWithTheNextWrite() throws Exception {
+        // Given a device that pulled a table of one row up to that row
+        String installation = UUID.randomUUID().toString();
+        String table = "track" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String first = zumo(installation).body("{\"id\":\"r1\",\"text\":\"a\"}")
+                .post("/tables/" + table)
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("updatedAt");
+        pullFrom(installation, table, first, 1);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> replica(installation, table),
+                        replica -> replica.equals(Instant.parse(first) + " 1"));
+
+        // When it pulls again and again while nothing changes: each page holds the row at its watermark again
+        pullFrom(installation, table, first, 1);
+        pullFrom(installation, table, first, 1);
+
+        // Then its replica record is not written for them
+        Awaitility.await()
+                .during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> replica(installation, table), replica -> replica.equals(Instant.parse(first) + " 1"));
+
+        // And when its watermark moves, the write counts the rows of those pulls too
+        String second = zumo(installation).body("{\"id\":\"r2\",\"text\":\"b\"}")
+                .post("/tables/" + table)
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("updatedAt");
+        pullFrom(installation, table, first, 2);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> replica(installation, table),
+                        replica -> replica.equals(Instant.parse(second) + " 5"));
+    }
+
+    private static void pullFrom(String installation, String table, String watermark, int rows) {
+        given().urlEncodingEnabled(false)
+                .header("ZUMO-API-VERSION", "2.0.0")
+                .header("X-ZUMO-INSTALLATION-ID", installation)
+                .get("/tables/" + table + "?$filter=(updatedAt%20ge%20datetimeoffset'" + watermark
+                        + "')&$orderby=updatedAt&$top=50&__includeDeleted=true")
+                .then()
+                .statusCode(200)
+                .body("size()", is(rows));
+    }
+
+    /** The device's replica record of the table: its watermark (as the protocol writes it) and rows pulled. */
+    private static String replica(String installation, String table) throws Exception {
+        try (Connection db = TestInfrastructure.connect(InfrastructureResource.DATABASE);
+                PreparedStatement query = db.prepareStatement(
+                        "SELECT watermark, pulled_rows FROM device_replica WHERE device_id = ? AND table_name = ?")) {
+            query.setString(1, installation);
+            query.setString(2, table);
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() ? rows.getTimestamp(1).toInstant() + " " + rows.getLong(2) : "none";
+            }
+        }
     }
 
     private static RequestSpecification zumo(String installation) {
