@@ -36,7 +36,9 @@ final class BenchOptions {
               --no-node               skip the Azure Mobile Apps Node.js reference server
               --no-jmh                skip the JMH microbenchmarks
               --jfr                   record the gateway with JFR (settings=profile) and summarise its hot spots
-              --warmup=30s            mixed traffic to warm the gateway's JVM before measuring (10s when quick)
+              --warmup=20s            a round of mixed traffic to warm the gateway's JVM before measuring, repeated
+                                      until its JIT compilers use at most --warm-jit=0.10 cores, for up to
+                                      --warm-limit=240s (quick: one round of 10s)
               --client-threads=1      event loops of the load generator
               --gateway-prop.KEY=VAL  a system property for the gateway (e.g. --gateway-prop.edgesync.role=edge);
                                       ...edgesync.embedded.postgres.statement-statistics=true adds each step's
