@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
@@ -214,6 +218,54 @@ class DatabaseCostTest {
                             Optional.empty())));
         }
         return events;
+    }
+
+    @Test
+    void concurrentWritersOfOneTableShareNoRowLock() throws Exception {
+        // Given a table that exists
+        String table = "shared" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        insert("device-" + UUID.randomUUID(), table, "first");
+        long multixactsBefore = multixacts();
+
+        // When 8 devices write to it at the same time, through the table protocol and in native batches
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int d = 0; d < 8; d++) {
+                String device = "device-" + UUID.randomUUID();
+                boolean zumo = d % 2 == 0;
+                done.add(writers.submit(() -> {
+                    for (int i = 0; i < 15; i++) {
+                        if (zumo) {
+                            insert(device, table, UUID.randomUUID().toString());
+                        } else {
+                            push(device, table, 5);
+                        }
+                    }
+                }));
+            }
+            for (Future<?> writer : done) {
+                writer.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            writers.shutdownNow();
+        }
+
+        // Then no write locked a row another writer locked too: each such lock would have made a multixact (a
+        // shared lock on the table's row, which PostgreSQL records per row with every writer that holds it, and
+        // vacuum must later freeze)
+        assertThat(multixacts() - multixactsBefore).isZero();
+    }
+
+    /** Multixact ids PostgreSQL has handed out so far. */
+    private long multixacts() {
+        return pool.query("SELECT mxid_age('1'::xid) AS n")
+                .execute()
+                .await()
+                .atMost(Duration.ofSeconds(10))
+                .iterator()
+                .next()
+                .getLong("n");
     }
 
     @Test
