@@ -117,12 +117,7 @@ class ZumoDeviceTrackingTest {
         // Given a device that pulled a table of one row up to that row
         String installation = UUID.randomUUID().toString();
         String table = "track" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        String first = zumo(installation).body("{\"id\":\"r1\",\"text\":\"a\"}")
-                .post("/tables/" + table)
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("updatedAt");
+        String first = insertedAt(installation, table, "r1");
         pullFrom(installation, table, first, 1);
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
@@ -140,17 +135,22 @@ class ZumoDeviceTrackingTest {
                 .until(() -> replica(installation, table), replica -> replica.equals(Instant.parse(first) + " 1"));
 
         // And when its watermark moves, the write counts the rows of those pulls too
-        String second = zumo(installation).body("{\"id\":\"r2\",\"text\":\"b\"}")
-                .post("/tables/" + table)
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("updatedAt");
+        String second = insertedAt(installation, table, "r2");
         pullFrom(installation, table, first, 2);
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> replica(installation, table),
                         replica -> replica.equals(Instant.parse(second) + " 5"));
+    }
+
+    /** Inserts the record {@code id}; its {@code updatedAt}. */
+    private static String insertedAt(String installation, String table, String id) {
+        return zumo(installation).body("{\"id\":\"" + id + "\",\"text\":\"" + id + "\"}")
+                .post("/tables/" + table)
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("updatedAt");
     }
 
     private static void pullFrom(String installation, String table, String watermark, int rows) {
