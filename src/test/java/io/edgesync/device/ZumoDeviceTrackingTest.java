@@ -119,10 +119,7 @@ class ZumoDeviceTrackingTest {
         String table = "track" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String first = insertedAt(installation, table, "r1");
         pullFrom(installation, table, first, 1);
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(10))
-                .until(() -> replica(installation, table),
-                        replica -> replica.equals(Instant.parse(first) + " 1"));
+        awaitReplica(installation, table, first, 1);
 
         // When it pulls again and again while nothing changes: each page holds the row at its watermark again
         pullFrom(installation, table, first, 1);
@@ -137,10 +134,15 @@ class ZumoDeviceTrackingTest {
         // And when its watermark moves, the write counts the rows of those pulls too
         String second = insertedAt(installation, table, "r2");
         pullFrom(installation, table, first, 2);
+        awaitReplica(installation, table, second, 5);
+    }
+
+    /** Waits until the device's replica record of the table holds {@code watermark} and {@code rows} pulled. */
+    private static void awaitReplica(String installation, String table, String watermark, long rows) {
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> replica(installation, table),
-                        replica -> replica.equals(Instant.parse(second) + " 5"));
+                        replica -> replica.equals(Instant.parse(watermark) + " " + rows));
     }
 
     /** Inserts the record {@code id}; its {@code updatedAt}. */
