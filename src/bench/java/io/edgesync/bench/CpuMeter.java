@@ -41,6 +41,11 @@ final class CpuMeter {
 
         static final Usage NONE = new Usage(Map.of());
 
+        /** Cores the JIT compiler threads of all tracked JVMs took together. */
+        double jitCores() {
+            return cores.entrySet().stream().filter(e -> isJitShare(e.getKey())).mapToDouble(Map.Entry::getValue).sum();
+        }
+
         String describe() {
             StringBuilder text = new StringBuilder();
             cores.forEach((name, value) -> {

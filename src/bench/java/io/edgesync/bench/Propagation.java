@@ -122,8 +122,7 @@ final class Propagation {
         do {
             CpuMeter.Usage used = measure(bench, edge1, writer, reader, pulls, rate, true);
             rounds++;
-            jit = used.cores().entrySet().stream().filter(e -> CpuMeter.isJitShare(e.getKey()))
-                    .mapToDouble(Map.Entry::getValue).sum();
+            jit = used.jitCores();
             bench.progress.status(SCENARIO, String.format(Locale.ROOT, "warm-up round %d: JIT compilers %.2f cores",
                     rounds, jit));
         } while (jit > quiet && System.nanoTime() < limit);

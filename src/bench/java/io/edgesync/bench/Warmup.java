@@ -43,8 +43,7 @@ final class Warmup {
                 Load.Phase phase = Load.closedLoop(bench.vertx, "JVM warm-up", concurrency, Duration.ZERO, round,
                         List.of(stats), i -> mix(bench, http, stats, idleAt, i), bench.progress, bench.cpu);
                 rounds++;
-                jit = phase.cpu().cores().entrySet().stream().filter(e -> CpuMeter.isJitShare(e.getKey()))
-                        .mapToDouble(Map.Entry::getValue).sum();
+                jit = phase.cpu().jitCores();
                 bench.progress.status("JVM warm-up", String.format(Locale.ROOT,
                         "round %d: JIT compilers %.2f cores", rounds, jit));
             } while (jit > quiet && System.nanoTime() < limit);
