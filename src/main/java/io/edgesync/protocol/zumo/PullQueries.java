@@ -16,13 +16,14 @@ final class PullQueries {
             "(?:datetimeoffset|datetime)'[^']*'"
                     + "|cast\\([^,()]*,\\s*Edm\\.DateTimeOffset\\)"
                     + "|\\d{4}-\\d\\d-\\d\\dT[0-9:.]+(?:Z|[+ -]\\d\\d:\\d\\d)");
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private static final int MAX_LENGTH = 200;
 
     private PullQueries() {
     }
 
     static String queryId(String filter) {
-        String id = DATE_LITERAL.matcher(filter).replaceAll("?").replaceAll("\\s+", " ").trim();
+        String id = WHITESPACE.matcher(DATE_LITERAL.matcher(filter).replaceAll("?")).replaceAll(" ").trim();
         if (id.length() <= MAX_LENGTH) {
             return id;
         }

@@ -1,6 +1,5 @@
 package io.edgesync.protocol.zumo;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -48,16 +47,23 @@ public final class QueryString {
 
     /** The first value of a parameter whose name is exactly {@code name}. */
     public Optional<String> first(String name) {
-        return parameters.stream().filter(p -> p.name().equals(name)).map(Parameter::value).findFirst();
+        for (Parameter parameter : parameters) {
+            if (parameter.name().equals(name)) {
+                return Optional.of(parameter.value());
+            }
+        }
+        return Optional.empty();
     }
 
     /** The first value of a parameter whose name equals {@code name} ignoring case. */
     public Optional<String> firstIgnoringCase(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return parameters.stream()
-                .filter(p -> p.name().toLowerCase(Locale.ROOT).equals(lower))
-                .map(Parameter::value)
-                .findFirst();
+        for (Parameter parameter : parameters) {
+            if (parameter.name().toLowerCase(Locale.ROOT).equals(lower)) {
+                return Optional.of(parameter.value());
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -91,31 +97,49 @@ public final class QueryString {
         if (raw.indexOf('%') < 0) {
             return raw;
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        // At most three UTF-8 bytes per character of the raw text; an escape is three characters for one byte.
+        byte[] bytes = new byte[raw.length() * 3];
+        int length = 0;
+        boolean ascii = true;
         int i = 0;
         while (i < raw.length()) {
-            int percent = raw.indexOf('%', i);
-            int end = percent < 0 ? raw.length() : percent;
-            bytes.writeBytes(raw.substring(i, end).getBytes(StandardCharsets.UTF_8));
-            if (percent < 0) {
-                break;
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length()) {
+                    throw badEncoding(version);
+                }
+                int high = Character.digit(raw.charAt(i + 1), 16);
+                int low = Character.digit(raw.charAt(i + 2), 16);
+                if (high < 0 || low < 0) {
+                    throw badEncoding(version);
+                }
+                int decoded = high * 16 + low;
+                ascii &= decoded < 0x80;
+                bytes[length++] = (byte) decoded;
+                i += 3;
+            } else if (c < 0x80) {
+                bytes[length++] = (byte) c;
+                i++;
+            } else {
+                // Not from a client's encoder, which escapes every byte outside ASCII: its UTF-8 bytes as they came.
+                int codePoint = raw.codePointAt(i);
+                byte[] encoded = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8);
+                System.arraycopy(encoded, 0, bytes, length, encoded.length);
+                length += encoded.length;
+                ascii = false;
+                i += Character.charCount(codePoint);
             }
-            if (percent + 2 >= raw.length()) {
-                throw badEncoding(version);
-            }
-            int high = Character.digit(raw.charAt(percent + 1), 16);
-            int low = Character.digit(raw.charAt(percent + 2), 16);
-            if (high < 0 || low < 0) {
-                throw badEncoding(version);
-            }
-            bytes.write(high * 16 + low);
-            i = percent + 3;
         }
+        // Escaped ASCII (a filter's spaces and quotes) needs no UTF-8 decoder: every byte is a character.
+        return ascii ? new String(bytes, 0, length, StandardCharsets.US_ASCII) : utf8(bytes, length, version);
+    }
+
+    private static String utf8(byte[] bytes, int length, ProtocolVersion version) {
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toByteArray()))
+                    .decode(ByteBuffer.wrap(bytes, 0, length))
                     .toString();
         } catch (CharacterCodingException e) {
             throw badEncoding(version);

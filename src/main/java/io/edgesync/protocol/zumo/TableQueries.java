@@ -3,8 +3,10 @@ package io.edgesync.protocol.zumo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.core.Response;
 
@@ -21,6 +23,7 @@ import io.edgesync.odata.ODataLimits;
 import io.edgesync.odata.ODataParser;
 import io.edgesync.odata.OrderBy;
 import io.edgesync.odata.ResolvedColumn;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -42,6 +45,9 @@ final class TableQueries {
     private final EdgeSyncConfig.Protocol protocol;
     private final EdgeSyncConfig.Limits limits;
     private final ODataLimits odataLimits;
+    private final ParsedFilters filters;
+    private final Map<String, PullCounters> v2Counters = new ConcurrentHashMap<>();
+    private final Map<String, PullCounters> v3Counters = new ConcurrentHashMap<>();
 
     TableQueries(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility, DeviceQueue devices,
             MeterRegistry metrics, TableResponses responses, EdgeSyncConfig config) {
@@ -54,6 +60,7 @@ final class TableQueries {
         this.protocol = config.protocol();
         this.limits = config.limits();
         this.odataLimits = limits.odata();
+        this.filters = new ParsedFilters(odataLimits);
     }
 
     /** One page of a query of {@code table}. */
@@ -71,14 +78,11 @@ final class TableQueries {
 
     private Uni<Response> query(TableRequest request, TableInfo table, boolean retryWithFreshMetadata) {
         TablePaging paging = TablePaging.of(request, protocol, limits.maxSkip());
-        Optional<Expr> filter;
+        Optional<ParsedFilters.Parsed> parsedFilter;
         List<OrderBy> orderBy;
         Optional<List<ResolvedColumn>> select;
         try {
-            filter = request.query()
-                    .first("$filter")
-                    .filter(f -> !f.isBlank())
-                    .map(f -> ODataParser.parseFilter(f, odataLimits));
+            parsedFilter = request.query().first("$filter").filter(f -> !f.isBlank()).map(filters::parse);
             orderBy = request.query()
                     .first("$orderby")
                     .filter(o -> !o.isBlank())
@@ -91,6 +95,7 @@ final class TableQueries {
         } catch (ODataException e) {
             return retryOrFail(request, table, retryWithFreshMetadata, e);
         }
+        Optional<Expr> filter = parsedFilter.map(ParsedFilters.Parsed::expr);
         int limit = paging.limit();
         boolean withCount = paging.withCount();
         boolean includeDeleted = request.includeDeleted();
@@ -127,34 +132,46 @@ final class TableQueries {
                                     : Uni.createFrom().item(Optional.<Long>empty()))
                     .asTuple();
         })
-                .invoke(result -> trackPull(request, table, filter, result.getItem1()))
+                .invoke(result -> trackPull(request, table, parsedFilter, result.getItem1()))
                 .invoke(result -> countPull(request, table, result.getItem1().records().size()))
                 .map(result -> responses.page(request, table, select, result.getItem1(), result.getItem2(),
                         paging.nextQuery(request, result.getItem1(), orderBy)));
     }
 
     private void countPull(TableRequest request, TableInfo table, int rows) {
-        String protocolName = request.isV2() ? "zumo-v2" : "zumo-v3";
-        Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol", protocolName).increment(rows);
-        Meters.counter(metrics, "edgesync.pulls", "table", table.name(), "protocol", protocolName).increment();
+        Map<String, PullCounters> ofProtocol = request.isV2() ? v2Counters : v3Counters;
+        PullCounters counters = ofProtocol.computeIfAbsent(table.name(),
+                name -> PullCounters.of(metrics, name, request.isV2() ? "zumo-v2" : "zumo-v3"));
+        counters.rows().increment(rows);
+        counters.pulls().increment();
+    }
+
+    /** A table's pull counters for one protocol, looked up once: a meter's id costs more to build than to count. */
+    private record PullCounters(Counter rows, Counter pulls) {
+
+        static PullCounters of(MeterRegistry metrics, String table, String protocol) {
+            return new PullCounters(Meters.counter(metrics, "edgesync.pull.rows", "table", table, "protocol", protocol),
+                    Meters.counter(metrics, "edgesync.pulls", "table", table, "protocol", protocol));
+        }
     }
 
     /**
      * A ZUMO device's incremental pull moves its replica record: the pull's filter without its watermark is the query
      * id, the newest updatedAt it received the watermark. Runs after the answer, and never fails the request.
      */
-    private void trackPull(TableRequest request, TableInfo table, Optional<Expr> filter, RecordStore.Page page) {
+    private void trackPull(TableRequest request, TableInfo table, Optional<ParsedFilters.Parsed> filter,
+            RecordStore.Page page) {
         Optional<String> device = request.deviceId();
         if (device.isEmpty()) {
             return;
         }
         Uni<Void> tracking = Uni.createFrom().voidItem();
-        Optional<Instant> watermark = filter.flatMap(WatermarkPaging::watermarkOf);
+        Optional<Instant> watermark = filter.map(ParsedFilters.Parsed::expr).flatMap(WatermarkPaging::watermarkOf);
         if (watermark.isPresent() && table.persisted()) {
             Instant pulledTo = page.records().isEmpty()
                     ? watermark.get()
                     : page.records().get(page.records().size() - 1).updatedAt();
-            String queryId = PullQueries.queryId(request.query().first("$filter").orElse(""));
+            String queryId = filter.get().queryId();
             tracking = tracking.chain(() -> devices.recordPull(device.get(), table.name(), queryId, pulledTo,
                     null, page.records().size()));
         }

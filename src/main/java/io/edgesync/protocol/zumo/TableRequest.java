@@ -9,11 +9,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.UriInfo;
 
 import io.edgesync.cache.RowScope;
 import io.edgesync.device.DeviceIds;
 import io.edgesync.security.Caller;
+import io.vertx.core.http.HttpServerRequest;
 
 /** One table-protocol request: its protocol version, its raw query and the headers that matter. */
 public final class TableRequest {
@@ -24,24 +24,25 @@ public final class TableRequest {
     private final ProtocolVersion version;
     private final QueryString query;
     private final HttpHeaders headers;
-    private final URI requestUri;
+    private final HttpServerRequest http;
+    /** The request's absolute URI, parsed when a next link or a Location needs it. */
+    private URI requestUri;
     private Caller caller = Caller.ANONYMOUS;
     private RowScope scope = RowScope.EVERYONE;
 
-    private TableRequest(ProtocolVersion version, QueryString query, HttpHeaders headers, URI requestUri) {
+    private TableRequest(ProtocolVersion version, QueryString query, HttpHeaders headers, HttpServerRequest http) {
         this.version = version;
         this.query = query;
         this.headers = headers;
-        this.requestUri = requestUri;
+        this.http = http;
     }
 
     /** Reads the version (docs/protocol.md 1.2) and the query; a bad version or query is a 400. */
-    public static TableRequest of(UriInfo uri, HttpHeaders headers, boolean strictVersion) {
-        URI requestUri = uri.getRequestUri();
-        QueryString rawQuery = QueryString.parse(requestUri.getRawQuery(), null);
+    public static TableRequest of(HttpServerRequest http, HttpHeaders headers, boolean strictVersion) {
+        QueryString rawQuery = QueryString.parse(http.query(), null);
         ProtocolVersion version = ProtocolVersion.detect(rawQuery.firstIgnoringCase(ProtocolVersion.HEADER),
                 Optional.ofNullable(headers.getHeaderString(ProtocolVersion.HEADER)), strictVersion);
-        return new TableRequest(version, rawQuery, headers, requestUri);
+        return new TableRequest(version, rawQuery, headers, http);
     }
 
     /** The authenticated caller (anonymous until the request's credentials were checked). */
@@ -102,12 +103,21 @@ public final class TableRequest {
             return Optional.empty();
         }
         String text = raw.get();
-        if (text.isEmpty() || !text.chars().allMatch(Character::isDigit)) {
+        if (text.isEmpty() || !allDigits(text)) {
             throw new TableProtocolException(version, 400, "The value of " + option
                     + " must be a non-negative integer");
         }
         // More digits than a long holds: as good as infinite for $top, and caught by the $skip limit.
         return Optional.of(text.length() > 18 ? Long.MAX_VALUE : Long.parseLong(text));
+    }
+
+    private static boolean allDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (!Character.isDigit(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** An HTTP-date header, absent when missing or unparseable (then the condition does not apply). */
@@ -123,14 +133,22 @@ public final class TableRequest {
 
     /** The absolute URL of this request without its query, as the client addressed it (proxy headers honoured). */
     public String urlWithoutQuery() {
-        String text = requestUri.toString();
+        String text = requestUri().toString();
         int question = text.indexOf('?');
         return question < 0 ? text : text.substring(0, question);
     }
 
     /** The absolute base of the application ({@code scheme://host:port}). */
     public String origin() {
-        String scheme = requestUri.getScheme().toLowerCase(Locale.ROOT);
-        return scheme + "://" + requestUri.getRawAuthority();
+        URI uri = requestUri();
+        return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority();
+    }
+
+    private URI requestUri() {
+        if (requestUri == null) {
+            // As the server saw it: proxy headers, when the gateway honours them, already applied.
+            requestUri = URI.create(http.absoluteURI());
+        }
+        return requestUri;
     }
 }

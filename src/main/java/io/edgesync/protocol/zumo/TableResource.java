@@ -18,7 +18,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -56,6 +55,7 @@ import io.edgesync.sync.WriteRequest;
 import io.edgesync.sync.WriteService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The table protocol of existing client SDKs: Azure Mobile Apps ({@code ZUMO-API-VERSION: 2.0.0}) and Datasync
@@ -129,9 +129,9 @@ public class TableResource {
     @Operation(summary = "Query a table ($filter, $orderby, $skip, $top, $select, counts, tombstones)")
     @APIResponse(responseCode = "200", description = "One page. v2: the array of records, or TablePageV2 with $inlinecount=allpages, and a Link header to the next page; v3: TablePageV3", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {
             TableRecord[].class, TablePageV2.class, TablePageV3.class})))
-    public Uni<Response> queryTable(@PathParam("table") String tableName, @Context UriInfo uri,
+    public Uni<Response> queryTable(@PathParam("table") String tableName, @Context HttpServerRequest http,
             @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> requireTable(request, tableName, false)
+        return handle(http, headers, request -> requireTable(request, tableName, false)
                 .call(table -> bindDevice(request))
                 .chain(table -> queries.query(request, table)));
     }
@@ -144,8 +144,8 @@ public class TableResource {
     @APIResponse(responseCode = "410", ref = "TableRecordGone")
     @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
     public Uni<Response> findRecord(@PathParam("table") String tableName, @PathParam("id") String id,
-            @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> requireTable(request, tableName, false)
+            @Context HttpServerRequest http, @Context HttpHeaders headers) {
+        return handle(http, headers, request -> requireTable(request, tableName, false)
                 .call(table -> bindDevice(request))
                 .chain(table -> queries.find(request, table, id)));
     }
@@ -165,9 +165,9 @@ public class TableResource {
     @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
     public Uni<Response> insertRecord(@PathParam("table") String tableName,
             @RequestBody(description = "The record; id optional", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
-            @Context UriInfo uri,
+            @Context HttpServerRequest http,
             @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> {
+        return handle(http, headers, request -> {
             ObjectNode item = parseItem(request, body);
             WriteRequest write = new WriteRequest(tableName, WriteRequest.INSERT, Optional.empty(), Optional.of(item),
                     Precondition.NONE, Optional.empty(), Optional.empty(), Optional.empty(), false, false, false);
@@ -188,8 +188,8 @@ public class TableResource {
     @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
     public Uni<Response> mergeRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @RequestBody(description = "The changed columns (clients send the whole record); version, when given without If-Match, is the version the change is based on", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
-            @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> updateRecord(request, tableName, Optional.of(id), body, true));
+            @Context HttpServerRequest http, @Context HttpHeaders headers) {
+        return handle(http, headers, request -> updateRecord(request, tableName, Optional.of(id), body, true));
     }
 
     @PATCH
@@ -204,8 +204,8 @@ public class TableResource {
     @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
     public Uni<Response> mergeRecordWithIdInBody(@PathParam("table") String tableName,
             @RequestBody(description = "The changed columns (clients send the whole record); version, when given without If-Match, is the version the change is based on", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
-            @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> updateRecord(request, tableName, Optional.empty(), body, true));
+            @Context HttpServerRequest http, @Context HttpHeaders headers) {
+        return handle(http, headers, request -> updateRecord(request, tableName, Optional.empty(), body, true));
     }
 
     @PUT
@@ -220,8 +220,8 @@ public class TableResource {
     @APIResponse(responseCode = "415", ref = "TableBodyNotJson")
     public Uni<Response> replaceRecord(@PathParam("table") String tableName, @PathParam("id") String id,
             @RequestBody(description = "The record's columns", required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class))) byte[] body,
-            @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> updateRecord(request, tableName, Optional.of(id), body, false));
+            @Context HttpServerRequest http, @Context HttpHeaders headers) {
+        return handle(http, headers, request -> updateRecord(request, tableName, Optional.of(id), body, false));
     }
 
     private Uni<Response> updateRecord(TableRequest request, String tableName, Optional<String> urlId, byte[] body,
@@ -251,8 +251,8 @@ public class TableResource {
     @APIResponse(responseCode = "410", ref = "TableRecordGone")
     @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
     public Uni<Response> deleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
-            @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> writeById(request, tableName, id, WriteRequest.DELETE,
+            @Context HttpServerRequest http, @Context HttpHeaders headers) {
+        return handle(http, headers, request -> writeById(request, tableName, id, WriteRequest.DELETE,
                 request.isV2() ? 200 : 204));
     }
 
@@ -263,8 +263,8 @@ public class TableResource {
     @APIResponse(responseCode = "201", description = "The record (deleted: false) and its ETag", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TableRecord.class)))
     @APIResponse(responseCode = "412", ref = "TablePreconditionFailed")
     public Uni<Response> undeleteRecord(@PathParam("table") String tableName, @PathParam("id") String id,
-            @Context UriInfo uri, @Context HttpHeaders headers) {
-        return handle(uri, headers, request -> writeById(request, tableName, id, WriteRequest.UNDELETE, 201));
+            @Context HttpServerRequest http, @Context HttpHeaders headers) {
+        return handle(http, headers, request -> writeById(request, tableName, id, WriteRequest.UNDELETE, 201));
     }
 
     /** A delete or undelete: the record is named by the URL, the precondition by the headers. */
@@ -305,11 +305,11 @@ public class TableResource {
 
     // ---------------------------------------------------------------------------------------------------- helpers
 
-    private Uni<Response> handle(UriInfo uri, HttpHeaders headers,
+    private Uni<Response> handle(HttpServerRequest http, HttpHeaders headers,
             Function<TableRequest, Uni<Response>> action) {
         TableRequest request;
         try {
-            request = TableRequest.of(uri, headers, protocol.strictVersion());
+            request = TableRequest.of(http, headers, protocol.strictVersion());
         } catch (RuntimeException e) {
             return Uni.createFrom().failure(e);
         }

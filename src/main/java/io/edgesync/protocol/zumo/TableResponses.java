@@ -38,6 +38,7 @@ final class TableResponses {
 
     private static final String NOT_FOUND = "The item does not exist";
     private static final String GONE = "The item has been deleted";
+    private static final MediaType JSON_UTF8 = MediaType.APPLICATION_JSON_TYPE.withCharset("utf-8");
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
     private final ObjectMapper json;
@@ -231,7 +232,7 @@ final class TableResponses {
             throw new IllegalStateException("Could not write a response", e);
         }
         return noCache(response)
-                .type(MediaType.APPLICATION_JSON_TYPE.withCharset("utf-8"))
+                .type(JSON_UTF8)
                 .header(HttpHeaders.CONTENT_LENGTH, bytes.length)
                 .entity(bytes)
                 .build();

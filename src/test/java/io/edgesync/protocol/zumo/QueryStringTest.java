@@ -26,6 +26,16 @@ class QueryStringTest {
     }
 
     @Test
+    void takesUnescapedCharactersOutsideAsciiAsTheyCame() {
+        // When a query string holds characters outside ASCII that no client encoder left unescaped, next to escapes
+        QueryString query = QueryString.parse("name=caf\u00e9%20%C3%A9t\u00e9&emoji=%F0%9F%98%80\uD83D\uDE00", null);
+
+        // Then they are kept, and the escapes around them decoded as UTF-8
+        assertThat(query.first("name")).contains("caf\u00e9 \u00e9t\u00e9");
+        assertThat(query.first("emoji")).contains("\uD83D\uDE00\uD83D\uDE00");
+    }
+
+    @Test
     void findsNamesIgnoringCaseOnlyWhenAsked() {
         // When a query string is parsed
         QueryString query = QueryString.parse("__includeDeleted=true&ZUMO-API-VERSION=2.0.0", null);
