@@ -43,7 +43,7 @@ final class Bench {
     }
 
     Http http(URI uri, int connections) {
-        return new Http(vertx, uri, connections);
+        return new Http(vertx, uri, connections, Integer.parseInt(options.text("client-threads", "1")));
     }
 
     void add(Result result) {

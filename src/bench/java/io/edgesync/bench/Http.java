@@ -4,8 +4,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -55,9 +59,23 @@ final class Http implements AutoCloseable {
 
     private final URI base;
     private final HttpClient client;
+    /**
+     * Where requests are made: one event-loop context per loop of the load generator. A request made, and its answer's
+     * body asked for, from another thread races with the event loop delivering the body (Vert.x 4 hands a future's
+     * callbacks to whichever thread completes or joins it): the body's first chunk could be gone before the handler
+     * was set, leaving an answer with its Content-Length and no body. On its own context, every step of a request runs
+     * on one thread in order.
+     */
+    private final Context[] contexts;
+    private final AtomicInteger nextContext = new AtomicInteger();
 
-    Http(Vertx vertx, URI base, int connections) {
+    Http(Vertx vertx, URI base, int connections, int eventLoops) {
         this.base = base;
+        this.contexts = new Context[Math.max(1, eventLoops)];
+        for (int i = 0; i < contexts.length; i++) {
+            // Called from a thread that is not an event loop, each call makes a context on the next loop.
+            contexts[i] = vertx.getOrCreateContext();
+        }
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setDefaultHost(base.getHost())
                 .setDefaultPort(base.getPort())
@@ -96,12 +114,29 @@ final class Http implements AutoCloseable {
                 .setURI(uri)
                 .setTimeout(60_000);
         headers.forEach(options::putHeader);
-        return client.request(options)
+        return onContext(() -> client.request(options)
                 .compose(request -> body == null ? request.send() : request.send(body))
                 .compose(response -> response.body()
-                        .map(buffer -> new Response(response.statusCode(), response.headers(), buffer)))
-                .toCompletionStage()
-                .toCompletableFuture();
+                        .map(buffer -> new Response(response.statusCode(), response.headers(), buffer))));
+    }
+
+    /** Runs {@code call} on the next of this client's contexts; the result completes on its event loop. */
+    private <T> CompletableFuture<T> onContext(Supplier<Future<T>> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        contexts[Math.floorMod(nextContext.getAndIncrement(), contexts.length)].runOnContext(ignored -> {
+            try {
+                call.get().onComplete(done -> {
+                    if (done.succeeded()) {
+                        result.complete(done.result());
+                    } else {
+                        result.completeExceptionally(done.cause());
+                    }
+                });
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
     }
 
     /**
@@ -115,16 +150,14 @@ final class Http implements AutoCloseable {
                 .setURI(uri)
                 .setIdleTimeout(0);
         headers.forEach(options::putHeader);
-        return client.request(options)
+        return onContext(() -> client.request(options)
                 .compose(request -> request.send())
                 .map(response -> {
                     response.handler(onChunk::accept);
                     response.endHandler(ignored -> onEnd.run());
                     response.exceptionHandler(ignored -> onEnd.run());
                     return response;
-                })
-                .toCompletionStage()
-                .toCompletableFuture();
+                }));
     }
 
     /**
@@ -133,7 +166,7 @@ final class Http implements AutoCloseable {
      * {@link StepFailed}.
      */
     static CompletableFuture<Response> timed(Stats stats, int expected,
-            java.util.function.Supplier<CompletableFuture<Response>> call) {
+            Supplier<CompletableFuture<Response>> call) {
         long start = System.nanoTime();
         CompletableFuture<Response> result = new CompletableFuture<>();
         var unused = call.get().whenComplete((response, failure) -> {
