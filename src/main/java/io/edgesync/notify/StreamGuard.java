@@ -49,10 +49,10 @@ public class StreamGuard {
     }
 
     @ServerRequestFilter
+    @GuardedStream
     public Uni<Response> guardStream(ContainerRequestContext request, RoutingContext routing) {
         String path = request.getUriInfo().getPath();
         if (!path.startsWith(DEVICES)) {
-            // (every request passes here: the others are told apart without a regular expression)
             return Uni.createFrom().nullItem();
         }
         Matcher matcher = EVENTS.matcher(path);

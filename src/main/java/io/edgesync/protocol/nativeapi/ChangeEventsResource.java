@@ -28,6 +28,7 @@ import io.edgesync.device.DeviceIds;
 import io.edgesync.notify.ChangeStreamEvent;
 import io.edgesync.notify.ChangeStreamService;
 import io.edgesync.notify.FollowedTables;
+import io.edgesync.notify.GuardedStream;
 import io.edgesync.notify.StreamEvent;
 import io.edgesync.notify.StreamGuard;
 import io.edgesync.security.AccessDeniedException;
@@ -59,6 +60,7 @@ public class ChangeEventsResource {
 
     @GET
     @Path("events")
+    @GuardedStream
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @ResponseHeader(name = "Cache-Control", value = "no-store")
