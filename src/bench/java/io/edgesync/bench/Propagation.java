@@ -448,7 +448,9 @@ final class Propagation {
                 try {
                     page = response.json();
                 } catch (RuntimeException e) {
-                    // Seen three times (empty 200s of edge 2's native pull): noted with its framing, pulled again
+                    // The load generator's own race lost bodies this way before Http kept each request on one
+                    // event-loop context; an answer that is still unreadable is noted with its framing, and pulled
+                    // again
                     bench.note("Scenario 5: edge 2 answered a pull that could not be read (" + Http.framing(response)
                             + "): " + Http.describe(e));
                     GatewayProcess.sleep(200);
