@@ -1,7 +1,9 @@
 package io.edgesync.common;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,6 +57,14 @@ public final class Meters {
                     "Tables of the database analyzed by the gateway because they changed more since their last"
                             + " ANALYZE than they then held (tables growing from empty)"));
 
+    /**
+     * The counters made so far, for the registry they were made in: building a meter's id and running the registry's
+     * filters costs more than counting, and the write and pull paths count per request. One registry at a time (a
+     * gateway has one; a test that starts another application replaces the memo rather than keeping the old registry
+     * alive). Bounded by the counters' tags, which name tables, topics and outcomes that exist.
+     */
+    private static volatile CounterMemo counters;
+
     private Meters() {
     }
 
@@ -85,8 +95,30 @@ public final class Meters {
         return help;
     }
 
-    /** The counter {@code name} with {@code tags} (key, value, ...), described by its HELP text. */
+    /**
+     * The counter {@code name} with {@code tags} (key, value, ...), described by its HELP text; made in the registry
+     * once, then looked up.
+     */
     public static Counter counter(MeterRegistry registry, String name, String... tags) {
-        return Counter.builder(name).description(help(name)).tags(tags).register(registry);
+        CounterMemo memo = counters;
+        if (memo == null || memo.registry != registry) {
+            memo = new CounterMemo(registry);
+            counters = memo;
+        }
+        return memo.made.computeIfAbsent(new CounterKey(name, List.of(tags)),
+                key -> Counter.builder(name).description(help(name)).tags(tags).register(registry));
+    }
+
+    private record CounterKey(String name, List<String> tags) {
+    }
+
+    private static final class CounterMemo {
+
+        final MeterRegistry registry;
+        final Map<CounterKey, Counter> made = new ConcurrentHashMap<>();
+
+        CounterMemo(MeterRegistry registry) {
+            this.registry = registry;
+        }
     }
 }

@@ -3,10 +3,8 @@ package io.edgesync.protocol.zumo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.core.Response;
 
@@ -23,7 +21,6 @@ import io.edgesync.odata.ODataLimits;
 import io.edgesync.odata.ODataParser;
 import io.edgesync.odata.OrderBy;
 import io.edgesync.odata.ResolvedColumn;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -46,8 +43,6 @@ final class TableQueries {
     private final EdgeSyncConfig.Limits limits;
     private final ODataLimits odataLimits;
     private final ParsedFilters filters;
-    private final Map<String, PullCounters> v2Counters = new ConcurrentHashMap<>();
-    private final Map<String, PullCounters> v3Counters = new ConcurrentHashMap<>();
 
     TableQueries(TableCatalog catalog, RecordStore store, VisibilityHorizon visibility, DeviceQueue devices,
             MeterRegistry metrics, TableResponses responses, EdgeSyncConfig config) {
@@ -139,20 +134,9 @@ final class TableQueries {
     }
 
     private void countPull(TableRequest request, TableInfo table, int rows) {
-        Map<String, PullCounters> ofProtocol = request.isV2() ? v2Counters : v3Counters;
-        PullCounters counters = ofProtocol.computeIfAbsent(table.name(),
-                name -> PullCounters.of(metrics, name, request.isV2() ? "zumo-v2" : "zumo-v3"));
-        counters.rows().increment(rows);
-        counters.pulls().increment();
-    }
-
-    /** A table's pull counters for one protocol, looked up once: a meter's id costs more to build than to count. */
-    private record PullCounters(Counter rows, Counter pulls) {
-
-        static PullCounters of(MeterRegistry metrics, String table, String protocol) {
-            return new PullCounters(Meters.counter(metrics, "edgesync.pull.rows", "table", table, "protocol", protocol),
-                    Meters.counter(metrics, "edgesync.pulls", "table", table, "protocol", protocol));
-        }
+        String protocol = request.isV2() ? "zumo-v2" : "zumo-v3";
+        Meters.counter(metrics, "edgesync.pull.rows", "table", table.name(), "protocol", protocol).increment(rows);
+        Meters.counter(metrics, "edgesync.pulls", "table", table.name(), "protocol", protocol).increment();
     }
 
     /**
