@@ -36,6 +36,7 @@ final class JfrSummary {
         long compileNanos = 0;
         int samples = 0;
         long gcNanos = 0;
+        long gcLongestNanos = 0;
         int gcCount = 0;
         for (RecordedEvent event : RecordingFile.readAllEvents(recording)) {
             String type = event.getEventType().getName();
@@ -68,8 +69,12 @@ final class JfrSummary {
                 }
                 case "jdk.Compilation" -> compileNanos += event.getDuration().toNanos();
                 case "jdk.GarbageCollection" -> {
+                    // The event lasts the whole collection, a concurrent cycle of the old generation included: only
+                    // its pauses stopped the application.
                     gcCount++;
-                    gcNanos += event.getDuration().toNanos();
+                    long pauses = event.getDuration("sumOfPauses").toNanos();
+                    gcNanos += pauses;
+                    gcLongestNanos = Math.max(gcLongestNanos, event.getDuration("longestPause").toNanos());
                 }
                 case "jdk.JavaMonitorEnter" -> monitors.merge(
                         event.getClass("monitorClass") == null ? "?" : event.getClass("monitorClass").getName(),
@@ -83,8 +88,9 @@ final class JfrSummary {
         }
         StringBuilder md = new StringBuilder();
         md.append("### ").append(title).append("\n\n");
-        md.append(String.format(Locale.ROOT, "%,d CPU samples; %d collections, %.0f ms of GC pauses in total.%n%n",
-                samples, gcCount, gcNanos / 1e6));
+        md.append(String.format(Locale.ROOT,
+                "%,d CPU samples; %d collections, %.0f ms of GC pauses in total (longest %.0f ms).%n%n", samples,
+                gcCount, gcNanos / 1e6, gcLongestNanos / 1e6));
         if (!threadLoad.isEmpty()) {
             // jdk.ThreadCPULoad: one event per thread per period, load as a share of the whole machine.
             int periods = threadLoadSamples.values().stream().mapToInt(Integer::intValue).max().orElse(1);
