@@ -31,7 +31,6 @@ public class StreamGuard {
     /** Where the checked caller waits for the resource. */
     static final String CALLER = "edgesync.stream.caller";
 
-    private static final String DEVICES = "/sync/v1/devices/";
     private static final Pattern EVENTS = Pattern.compile("^/sync/v1/devices/([^/]+)/events/?$");
 
     private final TableAccess access;
@@ -51,11 +50,8 @@ public class StreamGuard {
     @ServerRequestFilter
     @GuardedStream
     public Uni<Response> guardStream(ContainerRequestContext request, RoutingContext routing) {
-        String path = request.getUriInfo().getPath();
-        if (!path.startsWith(DEVICES)) {
-            return Uni.createFrom().nullItem();
-        }
-        Matcher matcher = EVENTS.matcher(path);
+        // (bound by name to the stream endpoint: the path is that endpoint's, the pattern reads its device id)
+        Matcher matcher = EVENTS.matcher(request.getUriInfo().getPath());
         if (!matcher.matches() || !DeviceIds.isValid(matcher.group(1))) {
             return Uni.createFrom().nullItem();
         }
