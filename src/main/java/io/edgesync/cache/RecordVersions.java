@@ -83,15 +83,14 @@ public class RecordVersions {
 
     /**
      * The part of a write statement that keeps the version of the rows a CTE wrote: a CTE named {@code name} that
-     * inserts {@code table_name, id, version, data} of {@code written} when the boolean bound as {@code keep} is true.
+     * inserts {@code table_name, id, version, data} of {@code written}.
      */
-    public static String keepWrittenCte(String name, String written, String keep) {
+    public static String keepWrittenCte(String name, String written) {
         return """
                 %1$s AS (
                     INSERT INTO record_version (table_name, record_id, version, data)
                     SELECT w.table_name, w.id, w.version, w.data FROM %2$s w
-                    WHERE %3$s::boolean
-                    ON CONFLICT DO NOTHING)""".formatted(name, written, keep);
+                    ON CONFLICT DO NOTHING)""".formatted(name, written);
     }
 
     /**

@@ -163,15 +163,13 @@ public class TableCatalog {
 
     /**
      * The part of a single write's statement that adds the columns bound as {@code columns} (JSON as
-     * {@link #columnsJson}) to table {@code table} when {@code written} wrote a row and there are any: a CTE named
-     * {@code added_columns}.
+     * {@link #columnsJson}) to table {@code table} when {@code written} wrote a row: a CTE named {@code added_columns}.
      */
     public static String addWrittenColumnsCte(String written, String table, String columns) {
         return """
                 added_columns AS (
                     UPDATE sync_table SET columns = columns || %1$s::text::jsonb
-                    WHERE name = %2$s AND %1$s::text <> '{}' AND EXISTS (SELECT 1 FROM %3$s))""".formatted(columns,
-                table, written);
+                    WHERE name = %2$s AND EXISTS (SELECT 1 FROM %3$s))""".formatted(columns, table, written);
     }
 
     /**

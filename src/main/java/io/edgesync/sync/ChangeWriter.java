@@ -1,5 +1,6 @@
 package io.edgesync.sync;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,13 +72,14 @@ class ChangeWriter {
      * @param version the new version
      * @param requiredVersion the version the record must have, if any
      * @param scope whose rows the caller may change; it owns what it inserts
-     * @param addedColumns the columns the write adds to the table, as {@code sync_table.columns} JSON
+     * @param addedColumns the columns the write adds to the table, as {@code sync_table.columns} JSON; empty when it
+     *     adds none
      * @param device the device whose queue records the write, with the answer to store
      * @param keepVersion whether the table keeps its records' versions (merge bases)
      */
     record Single(TableInfo table, String kind, String id, ObjectNode data, boolean merge, String version,
             Optional<String> requiredVersion, Optional<String> baseVersion, RowScope scope,
-            String addedColumns, String operationId, Optional<QueuedDevice> device, boolean keepVersion) {
+            Optional<String> addedColumns, String operationId, Optional<QueuedDevice> device, boolean keepVersion) {
     }
 
     /** The device of a single write and what its queue entry stores. */
@@ -129,12 +131,13 @@ class ChangeWriter {
         String queueDevice = params.add(write.device().map(QueuedDevice::deviceId).orElse(null));
         String item = params.add(write.device().flatMap(QueuedDevice::item).map(ObjectNode::toString).orElse(null));
         String answer = params.add(write.device().map(queued -> queued.answer().toString()).orElse(null));
-        String addedColumns = params.add(write.addedColumns());
-        String keep = params.add(write.keepVersion());
+        Optional<String> addedColumns = write.addedColumns().map(params::add);
         // The text depends only on the write's shape (the placeholders are numbered in the same order every time):
-        // built once per shape, so that a write does not format a statement of several kilobytes anew.
+        // built once per shape, so that a write does not format a statement of several kilobytes anew. A write that
+        // adds no columns, or of a table that keeps no versions, does not name sync_table or record_version at all:
+        // every table a statement names is locked, opened with its indexes and set up on each execution.
         String shape = device.isPresent() + "|" + write.kind() + "|" + inScope + "|" + (data != null) + "|"
-                + merge.isPresent();
+                + merge.isPresent() + "|" + addedColumns.isPresent() + "|" + write.keepVersion();
         String sql = singleWriteStatements.computeIfAbsent(shape, key -> {
             String deviceCte = device
                     .map(ph -> "device_row AS (" + DeviceQueue.register(ph.get(0), ph.get(1), ph.get(2), ph.get(3),
@@ -144,12 +147,15 @@ class ChangeWriter {
                     ? RecordStore.insertOneCtes("device_row", table, id, data, version, owner)
                     : RecordStore.updateOneCtes("device_row", table, id, required, inScope,
                             Optional.ofNullable(data), merge, version);
-            String tail = String.join(",\n",
+            List<String> ctes = new ArrayList<>(List.of(
                     EdgeOutbox.appendWrittenCte("written", kind, base, queueDevice, operationId),
                     DeviceQueue.appendWrittenCte("written", "device_row", kind, base, queueDevice, operationId,
-                            item, answer),
-                    TableCatalog.addWrittenColumnsCte("written", table, addedColumns),
-                    RecordVersions.keepWrittenCte("kept_versions", "written", keep))
+                            item, answer)));
+            addedColumns.ifPresent(columns -> ctes.add(TableCatalog.addWrittenColumnsCte("written", table, columns)));
+            if (write.keepVersion()) {
+                ctes.add(RecordVersions.keepWrittenCte("kept_versions", "written"));
+            }
+            String tail = String.join(",\n", ctes)
                     + """
 
                             SELECT es_require((SELECT count(*) FROM written) = 1) AS as_expected, %s

@@ -173,7 +173,10 @@ public class WriteService {
         });
         return Optional.of(new ChangeWriter.Single(table, operation.kind(), operation.id(), data, merge, version,
                 required, p.request().baseVersion(), operation.context().scope(),
-                catalog.columnsJson(operation.newColumns()), p.operationId(), device,
+                operation.newColumns().isEmpty()
+                        ? Optional.empty()
+                        : Optional.of(catalog.columnsJson(operation.newColumns())),
+                p.operationId(), device,
                 policies.keepsVersions(table.name())));
     }
 
