@@ -114,14 +114,7 @@ class StampDrawTest {
                     .atMost(WAIT);
 
             // When a draw waiting for it is canceled by the statement timeout
-            drawer.query("BEGIN").execute().await().atMost(WAIT);
-            drawer.query("SET LOCAL statement_timeout = '300ms'").execute().await().atMost(WAIT);
-            assertThatThrownBy(() -> drawer.preparedQuery("SELECT es_stamp($1, 1)")
-                    .execute(Tuple.of(table))
-                    .await()
-                    .atMost(WAIT))
-                    .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getSqlState()).isEqualTo("57014"));
-            drawer.query("ROLLBACK").execute().await().atMost(WAIT);
+            assertDrawFails(drawer, table, "SET LOCAL statement_timeout = '300ms'", "57014");
             holder.query("SELECT pg_advisory_unlock_all()").execute().await().atMost(WAIT);
 
             // Then the canceled session holds no advisory lock, and both sessions draw again at once
@@ -150,14 +143,7 @@ class StampDrawTest {
                             CREATE ROLE stamp_draw_test;
                         END IF;
                     END $$""").execute().await().atMost(WAIT);
-            drawer.query("BEGIN").execute().await().atMost(WAIT);
-            drawer.query("SET LOCAL ROLE stamp_draw_test").execute().await().atMost(WAIT);
-            assertThatThrownBy(() -> drawer.preparedQuery("SELECT es_stamp($1, 1)")
-                    .execute(Tuple.of(table))
-                    .await()
-                    .atMost(WAIT))
-                    .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getSqlState()).isEqualTo("42501"));
-            drawer.query("ROLLBACK").execute().await().atMost(WAIT);
+            assertDrawFails(drawer, table, "SET LOCAL ROLE stamp_draw_test", "42501");
 
             // Then the session holds no advisory lock, and another session draws at once
             assertThat(advisoryLocksHeld(drawer)).isZero();
@@ -215,6 +201,21 @@ class StampDrawTest {
                 .getLong(0);
         connection.query("COMMIT").execute().await().atMost(WAIT);
         return first;
+    }
+
+    /**
+     * Draws in a transaction that first runs {@code setting}, expects the draw to fail with {@code sqlState}, rolls
+     * back.
+     */
+    private static void assertDrawFails(SqlConnection connection, String table, String setting, String sqlState) {
+        connection.query("BEGIN").execute().await().atMost(WAIT);
+        connection.query(setting).execute().await().atMost(WAIT);
+        assertThatThrownBy(() -> connection.preparedQuery("SELECT es_stamp($1, 1)")
+                .execute(Tuple.of(table))
+                .await()
+                .atMost(WAIT))
+                .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getSqlState()).isEqualTo(sqlState));
+        connection.query("ROLLBACK").execute().await().atMost(WAIT);
     }
 
     private static long advisoryLocksHeld(SqlConnection connection) {
