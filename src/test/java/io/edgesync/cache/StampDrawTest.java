@@ -97,7 +97,7 @@ class StampDrawTest {
             assertThat(clock.getLong("last_xid")).isGreaterThanOrEqualTo(drawn.getLong("xid"));
             writer.query("ROLLBACK").execute().await().atMost(WAIT);
         } finally {
-            writer.close().await().atMost(WAIT);
+            release(writer);
         }
     }
 
@@ -119,14 +119,12 @@ class StampDrawTest {
 
             // Then the canceled session holds no advisory lock, and both sessions draw again at once
             assertThat(advisoryLocksHeld(drawer)).isZero();
-            drawer.query("SET statement_timeout = '2s'").execute().await().atMost(WAIT);
-            holder.query("SET statement_timeout = '2s'").execute().await().atMost(WAIT);
             long first = stamp(drawer, table, 1);
             long second = stamp(holder, table, 1);
             assertThat(second).isGreaterThan(first);
         } finally {
-            holder.close().await().atMost(WAIT);
-            drawer.close().await().atMost(WAIT);
+            release(holder);
+            release(drawer);
         }
     }
 
@@ -149,13 +147,12 @@ class StampDrawTest {
             assertThat(advisoryLocksHeld(drawer)).isZero();
             SqlConnection other = pool.getConnection().await().atMost(WAIT);
             try {
-                other.query("SET statement_timeout = '2s'").execute().await().atMost(WAIT);
                 assertThat(stamp(other, table, 1)).isPositive();
             } finally {
                 other.close().await().atMost(WAIT);
             }
         } finally {
-            drawer.close().await().atMost(WAIT);
+            release(drawer);
         }
     }
 
@@ -216,6 +213,20 @@ class StampDrawTest {
                 .atMost(WAIT))
                 .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getSqlState()).isEqualTo(sqlState));
         connection.query("ROLLBACK").execute().await().atMost(WAIT);
+    }
+
+    /**
+     * Gives a connection back to the pool as the test found it: outside a transaction and without an advisory lock,
+     * whatever the test did with it. The tests change no other setting of a session beyond their transactions
+     * ({@code SET LOCAL}), since the application's later requests use the same connections.
+     */
+    private static void release(SqlConnection connection) {
+        try {
+            connection.query("ROLLBACK").execute().await().atMost(WAIT);
+            connection.query("SELECT pg_advisory_unlock_all()").execute().await().atMost(WAIT);
+        } finally {
+            connection.close().await().atMost(WAIT);
+        }
     }
 
     private static long advisoryLocksHeld(SqlConnection connection) {
