@@ -54,7 +54,14 @@ class StampDrawTest {
             for (int d = 0; d < drawers; d++) {
                 runs.add(CompletableFuture.supplyAsync(() -> draws(table, drawsEach), threads));
             }
-            runs.forEach(run -> ranges.addAll(run.join()));
+            for (CompletableFuture<List<long[]>> run : runs) {
+                // Each drawer's own draws, one after the other, get ever larger stamps
+                List<long[]> own = run.join();
+                for (int i = 1; i < own.size(); i++) {
+                    assertThat(own.get(i)[1]).as("a later draw of one session").isGreaterThan(own.get(i - 1)[1]);
+                }
+                ranges.addAll(own);
+            }
         } finally {
             threads.shutdownNow();
         }
