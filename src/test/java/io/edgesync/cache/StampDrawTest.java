@@ -14,16 +14,15 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.edgesync.testsupport.InfrastructureResource;
+import io.edgesync.testsupport.ZumoRequests;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -249,12 +248,7 @@ class StampDrawTest {
     /** A table of its own, with its clock, made by a first write. */
     private static String newTable() {
         String table = "stamps" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        given().header("ZUMO-API-VERSION", "2.0.0")
-                .contentType(ContentType.JSON)
-                .body("{\"id\":\"first\",\"text\":\"first\"}")
-                .post("/tables/" + table)
-                .then()
-                .statusCode(201);
+        ZumoRequests.insertThroughZumo(UUID.randomUUID().toString(), table, "first", "first");
         return table;
     }
 }

@@ -8,9 +8,9 @@ import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 
-import static io.restassured.RestAssured.given;
+import static io.edgesync.testsupport.ZumoRequests.insertThroughZumo;
+import static io.edgesync.testsupport.ZumoRequests.zumo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -28,21 +28,14 @@ class SingleWriteTablesTest {
         String id = "columns-" + suffix;
         String inserted = "inserted_" + suffix;
         String patched = "patched_" + suffix;
-        String version = given().header("ZUMO-API-VERSION", "2.0.0")
-                .contentType(ContentType.JSON)
-                .body("{\"id\":\"" + id + "\",\"" + inserted + "\":\"first\"}")
+        String device = UUID.randomUUID().toString();
+        String version = zumo(device).body("{\"id\":\"" + id + "\",\"" + inserted + "\":\"first\"}")
                 .post("/tables/shared_board")
                 .then()
                 .statusCode(201)
                 .extract()
                 .path("version");
-        given().header("ZUMO-API-VERSION", "2.0.0")
-                .header("If-Match", "\"" + version + "\"")
-                .contentType(ContentType.JSON)
-                .body("{\"id\":\"" + id + "\",\"" + patched + "\":3}")
-                .patch("/tables/shared_board/" + id)
-                .then()
-                .statusCode(200);
+        patch(device, "shared_board", id, version, "{\"id\":\"" + id + "\",\"" + patched + "\":3}");
 
         assertThat(text("SELECT columns::text FROM sync_table WHERE name = 'shared_board'"))
                 .contains("\"" + inserted + "\"")
@@ -55,27 +48,21 @@ class SingleWriteTablesTest {
         // change stream's echo from central keeps the same versions too, later and in a transaction of its own
         String id = "kept-" + UUID.randomUUID();
         String device = UUID.randomUUID().toString();
-        String first = given().header("ZUMO-API-VERSION", "2.0.0")
-                .header("X-ZUMO-INSTALLATION-ID", device)
-                .contentType(ContentType.JSON)
-                .body("{\"id\":\"" + id + "\",\"text\":\"first\"}")
-                .post("/tables/cp_merge")
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("version");
+        String first = insertThroughZumo(device, "cp_merge", id, "first");
         assertThat(keptByTheWrite(id, first)).isEqualTo("first");
-        String second = given().header("ZUMO-API-VERSION", "2.0.0")
-                .header("X-ZUMO-INSTALLATION-ID", device)
-                .header("If-Match", "\"" + first + "\"")
-                .contentType(ContentType.JSON)
-                .body("{\"id\":\"" + id + "\",\"text\":\"second\"}")
-                .patch("/tables/cp_merge/" + id)
+        String second = patch(device, "cp_merge", id, first, "{\"id\":\"" + id + "\",\"text\":\"second\"}");
+        assertThat(keptByTheWrite(id, second)).isEqualTo("second");
+    }
+
+    /** Updates a record at {@code version} (If-Match); the answer must be a 200, whose new version it returns. */
+    private static String patch(String device, String table, String id, String version, String body) {
+        return zumo(device).header("If-Match", "\"" + version + "\"")
+                .body(body)
+                .patch("/tables/" + table + "/" + id)
                 .then()
                 .statusCode(200)
                 .extract()
                 .path("version");
-        assertThat(keptByTheWrite(id, second)).isEqualTo("second");
     }
 
     /** The text kept for a version by the transaction that queued the write of that version, if that one kept it. */
