@@ -51,8 +51,9 @@ final class RecordExplainer {
                     + " that had not pulled the delete keeps the row: a native device is told to resync, a table"
                     + " protocol device keeps it until it pulls the table afresh.");
         }
-        return new Verdict(Reason.UNKNOWN_RECORD, what + ", and neither an outbox row of this edge nor an operation of"
-                + " the device names it: it was never written here, or everything about it was purged long ago.");
+        return new Verdict(Reason.UNKNOWN_RECORD, what + ", and neither an operation of the device nor an outbox row of"
+                + " this edge (kept until Kafka has it, or for the outbox retention) names it: it was never written"
+                + " here, or everything about it was purged.");
     }
 
     private static Verdict explainKnown(Facts facts, ExplainedRecord record) {

@@ -1,6 +1,5 @@
 package io.edgesync.central;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,17 +63,7 @@ public class CentralOutbox implements OutboxSource {
     }
 
     @Override
-    public Uni<Void> markSent(SqlClient client, List<Long> ids) {
-        return TABLE.markSent(client, ids);
-    }
-
-    @Override
-    public Uni<OutboxStats> stats(SqlClient client) {
-        return TABLE.stats(client);
-    }
-
-    @Override
-    public Uni<Integer> deleteSentBefore(SqlClient client, Instant cutoff, int limit) {
-        return TABLE.deleteSentBefore(client, cutoff, limit);
+    public OutboxTable table() {
+        return TABLE;
     }
 }

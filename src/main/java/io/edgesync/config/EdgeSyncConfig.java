@@ -469,10 +469,12 @@ public interface EdgeSyncConfig {
         int relayIdleMillis();
 
         /**
-         * Relayed outbox rows (edge and central) are deleted after this many days: they are kept for operators to
-         * inspect what was published; nothing else reads them.
+         * How many days outbox rows (edge and central) are kept after Kafka acknowledged them, for operators to inspect
+         * what was published; nothing else reads them. 0 (the default) deletes each row as soon as Kafka acknowledged
+         * it: Kafka holds what was published. Keeping rows costs the database a second write of each (marking it sent)
+         * and a table that grows by every change of the period.
          */
-        @WithDefault("7")
+        @WithDefault("0")
         int outboxRetentionDays();
 
         /**

@@ -164,17 +164,7 @@ public class EdgeOutbox implements OutboxSource {
     }
 
     @Override
-    public Uni<Void> markSent(SqlClient client, List<Long> ids) {
-        return TABLE.markSent(client, ids);
-    }
-
-    @Override
-    public Uni<OutboxStats> stats(SqlClient client) {
-        return TABLE.stats(client);
-    }
-
-    @Override
-    public Uni<Integer> deleteSentBefore(SqlClient client, Instant cutoff, int limit) {
-        return TABLE.deleteSentBefore(client, cutoff, limit);
+    public OutboxTable table() {
+        return TABLE;
     }
 }

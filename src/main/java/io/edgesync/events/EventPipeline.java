@@ -91,8 +91,8 @@ public class EventPipeline {
         for (PipelineRole role : running) {
             OutboxSource outbox = role.outbox();
             outboxes.put(outbox.name(), outbox);
-            relays.add(new OutboxRelay(outbox, pool, clients, metrics, events.relayBatchSize(), idle,
-                    this::topicsReady));
+            relays.add(new OutboxRelay(outbox, pool, clients, metrics, events.relayBatchSize(),
+                    events.outboxRetentionDays() > 0, idle, this::topicsReady));
             PipelineRole.Consumption consumption = role.consumption();
             KafkaConsumerLoop.BatchHandler handler = consumption.writesOutbox()
                     ? (batch, invalid) -> {

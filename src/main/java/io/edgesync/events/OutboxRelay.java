@@ -31,11 +31,12 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * Publishes an outbox to Kafka, at least once and in order per key.
  *
  * <p> One thread reads the oldest unsent rows in id order, sends them all through an idempotent {@code acks=all}
- * producer without a delivery timeout, waits until Kafka has acknowledged them, and marks the acknowledged prefix as
- * sent. While the broker is unreachable the producer keeps retrying the same records, in order; nothing is marked and
- * the outbox grows. When a send fails for good, the rows from the first unacknowledged one on are sent again with a new
- * producer: Kafka may then hold a record twice, never a later change of a key before an earlier one (the first copy of
- * every record stays in order), and consumers drop the copies by event id.
+ * producer without a delivery timeout, waits until Kafka has acknowledged them, and deletes the acknowledged prefix (or
+ * marks it sent, when relayed rows are kept). While the broker is unreachable the producer keeps retrying the same
+ * records, in order; nothing is marked and the outbox grows. When a send fails for good, the rows from the first
+ * unacknowledged one on are sent again with a new producer: Kafka may then hold a record twice, never a later change of
+ * a key before an earlier one (the first copy of every record stays in order), and consumers drop the copies by event
+ * id.
  *
  * <p> Per database one relay publishes (a PostgreSQL advisory lock held on a dedicated connection), so several
  * instances of a role share an outbox without publishing everything twice.
@@ -52,6 +53,7 @@ public final class OutboxRelay {
     private final KafkaClients clients;
     private final MeterRegistry metrics;
     private final int batchSize;
+    private final boolean keepRelayed;
     private final Duration idle;
     private final BooleanSupplier topicsReady;
 
@@ -65,13 +67,18 @@ public final class OutboxRelay {
     private final Object written = new Object();
     private boolean rowsWritten;
 
+    /**
+     * @param keepRelayed whether rows Kafka acknowledged are kept (marked sent) for the outbox retention, rather than
+     *     deleted at once
+     */
     public OutboxRelay(OutboxSource source, Pool pool, KafkaClients clients, MeterRegistry metrics, int batchSize,
-            Duration idle, BooleanSupplier topicsReady) {
+            boolean keepRelayed, Duration idle, BooleanSupplier topicsReady) {
         this.source = source;
         this.pool = pool;
         this.clients = clients;
         this.metrics = metrics;
         this.batchSize = Math.max(1, batchSize);
+        this.keepRelayed = keepRelayed;
         this.idle = idle;
         this.topicsReady = topicsReady;
     }
@@ -187,7 +194,8 @@ public final class OutboxRelay {
                 Publication publication = publish(producer, batch);
                 if (publication.acknowledged() > 0) {
                     List<OutboxSource.OutboundRecord> sent = batch.subList(0, publication.acknowledged());
-                    source.markSent(connection, sent.stream().map(OutboxSource.OutboundRecord::rowId).toList())
+                    source.relayed(connection, sent.stream().map(OutboxSource.OutboundRecord::rowId).toList(),
+                            keepRelayed)
                             .await()
                             .atMost(DB_TIMEOUT);
                     countPublished(sent);

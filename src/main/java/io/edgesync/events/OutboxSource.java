@@ -9,7 +9,8 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 
 /**
  * A transactional outbox table that an {@link OutboxRelay} publishes: rows written in the transaction of the change
- * they announce, read in id order, marked once Kafka has acknowledged them.
+ * they announce, read in id order, deleted (or, to keep them for a while, marked sent) once Kafka has acknowledged
+ * them.
  */
 public interface OutboxSource {
 
@@ -22,14 +23,23 @@ public interface OutboxSource {
     /** The oldest unsent rows, in id order, as the Kafka records to publish. */
     Uni<List<OutboundRecord>> fetchUnsent(SqlClient client, int limit);
 
-    /** Marks rows as published. */
-    Uni<Void> markSent(SqlClient client, List<Long> ids);
+    /** The outbox's table, for the bookkeeping every outbox shares. */
+    OutboxTable table();
+
+    /** Done with published rows: deletes them, or marks them sent when they are {@code kept} for operators. */
+    default Uni<Void> relayed(SqlClient client, List<Long> ids, boolean kept) {
+        return table().relayed(client, ids, kept);
+    }
 
     /** How far publication lags behind. */
-    Uni<OutboxStats> stats(SqlClient client);
+    default Uni<OutboxStats> stats(SqlClient client) {
+        return table().stats(client);
+    }
 
-    /** Deletes up to {@code limit} rows published before {@code cutoff}; returns how many it deleted. */
-    Uni<Integer> deleteSentBefore(SqlClient client, Instant cutoff, int limit);
+    /** Deletes up to {@code limit} rows kept after they were published before {@code cutoff}; returns how many. */
+    default Uni<Integer> deleteSentBefore(SqlClient client, Instant cutoff, int limit) {
+        return table().deleteSentBefore(client, cutoff, limit);
+    }
 
     /**
      * One Kafka record of an outbox row.

@@ -12,12 +12,13 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The bookkeeping SQL every outbox table shares (an {@code id}, a {@code sent_at}, and a time column that says how old
- * a message is): marking rows sent, their lag, and deleting what was sent long enough ago. Table and column names are
- * constants of the code, never input.
+ * a message is): forgetting or marking the rows Kafka acknowledged, their lag, and deleting what was sent long enough
+ * ago. Table and column names are constants of the code, never input.
  */
 public final class OutboxTable {
 
     private final String markSent;
+    private final String forget;
     private final String stats;
     private final String deleteSent;
 
@@ -27,14 +28,22 @@ public final class OutboxTable {
      */
     public OutboxTable(String table, String ageColumn) {
         this.markSent = "UPDATE " + table + " SET sent_at = clock_timestamp() WHERE id = ANY($1)";
+        this.forget = "DELETE FROM " + table + " WHERE id = ANY($1)";
         this.stats = "SELECT (SELECT count(*) FROM " + table + " WHERE sent_at IS NULL) AS unsent,"
                 + " (SELECT " + ageColumn + " FROM " + table + " WHERE sent_at IS NULL ORDER BY id LIMIT 1) AS oldest";
         this.deleteSent = "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table
                 + " WHERE sent_at < $1 ORDER BY sent_at LIMIT $2)";
     }
 
-    public Uni<Void> markSent(SqlClient client, List<Long> ids) {
-        return client.preparedQuery(markSent).execute(Tuple.of(ids.toArray(Long[]::new))).replaceWithVoid();
+    /**
+     * Done with rows Kafka acknowledged: deletes them, or, when they are to be {@code kept} for operators, marks them
+     * sent. Marking writes each row a second time (a new row version with new entries in the table's indexes, since
+     * {@code sent_at} is indexed), deleting only marks the versions dead.
+     */
+    public Uni<Void> relayed(SqlClient client, List<Long> ids, boolean kept) {
+        return client.preparedQuery(kept ? markSent : forget)
+                .execute(Tuple.of(ids.toArray(Long[]::new)))
+                .replaceWithVoid();
     }
 
     public Uni<OutboxSource.OutboxStats> stats(SqlClient client) {

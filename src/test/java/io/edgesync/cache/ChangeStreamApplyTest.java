@@ -86,7 +86,7 @@ class ChangeStreamApplyTest {
         String id = own.id();
         String v1 = own.v1();
         String v2 = own.v2();
-        UUID e1 = eventOf(table, id, v1);
+        UUID e1 = own.e1();
 
         // When the echo of v1 arrives alone
         List<ReplicationOutcome> first = apply(List.of(change(table, id, v1, FAR + 1, Optional.empty(), false)
@@ -119,11 +119,11 @@ class ChangeStreamApplyTest {
         // When central publishes its own row (the server won) for the first write, then the second write's echo
         List<ReplicationOutcome> serverWon = apply(List.of(
                 change(table, id, "master", FAR + 1, Optional.empty(), false)
-                        .publishedFor(eventOf(table, id, own.v1()))));
+                        .publishedFor(own.e1())));
         String held = row(table, id);
         List<ReplicationOutcome> echo = apply(List.of(
                 change(table, id, own.v2(), FAR + 2, Optional.empty(), false)
-                        .publishedFor(eventOf(table, id, own.v2()))));
+                        .publishedFor(own.e2())));
 
         // Then the decision on the first write was only confirmed: the devices keep the second, whose own outcome
         // follows; and that echo confirmed it too
@@ -133,8 +133,9 @@ class ChangeStreamApplyTest {
 
         // When the devices write v3, and central publishes its own row again for that write (the server won again)
         String v3 = push(own.device(), "op-3", table, "update", id, "v3", own.v2());
+        UUID e3 = eventOf(table, id, v3);
         List<ReplicationOutcome> lost = apply(List.of(
-                change(table, id, "master", FAR + 3, Optional.empty(), false).publishedFor(eventOf(table, id, v3))));
+                change(table, id, "master", FAR + 3, Optional.empty(), false).publishedFor(e3)));
 
         // Then central's row applies: it is the outcome of the write the record held, not of an older one
         assertThat(lost).containsExactly(ReplicationOutcome.APPLIED);
@@ -178,8 +179,11 @@ class ChangeStreamApplyTest {
                 table, a)).isEqualTo("false a5");
     }
 
-    /** A record a device of this edge inserted ({@code v1}) and then updated ({@code v2}). */
-    private record WrittenTwice(String table, String id, String device, String v1, String v2) {
+    /**
+     * A record a device of this edge inserted ({@code v1}, by CUD event {@code e1}) and then updated ({@code v2}, by
+     * {@code e2}).
+     */
+    private record WrittenTwice(String table, String id, String device, String v1, UUID e1, String v2, UUID e2) {
     }
 
     private static WrittenTwice writtenTwice() throws Exception {
@@ -187,8 +191,9 @@ class ChangeStreamApplyTest {
         String id = "own-" + UUID.randomUUID();
         String device = "device-" + UUID.randomUUID();
         String v1 = push(device, "op-1", table, "insert", id, "v1", null);
+        UUID e1 = eventOf(table, id, v1);
         String v2 = push(device, "op-2", table, "update", id, "v2", v1);
-        return new WrittenTwice(table, id, device, v1, v2);
+        return new WrittenTwice(table, id, device, v1, e1, v2, eventOf(table, id, v2));
     }
 
     /** Pushes one operation of {@code device} and answers the version it wrote. */
@@ -200,10 +205,16 @@ class ChangeStreamApplyTest {
                 .asText();
     }
 
-    /** The CUD event of this edge that wrote {@code version} of the record. */
+    /**
+     * The CUD event of this edge that wrote {@code version} of the record, read while the record holds that version
+     * (the outbox row goes once Kafka has it; the record keeps its writer's event id until another version replaces
+     * it).
+     */
     private static UUID eventOf(String table, String id, String version) throws Exception {
-        return UUID.fromString(query("SELECT event_id::text FROM outbox_event"
-                + " WHERE table_name = ? AND record_id = ? AND new_version = ?", table, id, version));
+        String event = query("SELECT own_event::text FROM sync_record WHERE table_name = ? AND id = ? AND version = ?",
+                table, id, version);
+        assertThat(event).as("the event that wrote %s of %s", version, id).isNotNull();
+        return UUID.fromString(event);
     }
 
     private List<ReplicationOutcome> apply(List<ReplicatedChange> changes) {

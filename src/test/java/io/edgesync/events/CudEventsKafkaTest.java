@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
@@ -39,6 +40,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,6 +95,43 @@ class CudEventsKafkaTest {
                             }
                         }
                         return done.test(seen);
+                    });
+        }
+        return seen;
+    }
+
+    /**
+     * Every record of {@code todoitem/id} on the change stream, once central's relay has published all it wrote of the
+     * record: read from the beginning up to the topic's end.
+     */
+    private static List<ConsumerRecord<String, String>> changesPublished(String id) throws Exception {
+        Awaitility.await("central's outbox rows of " + id + " published")
+                .atMost(WITHIN)
+                .until(() -> queryLong("SELECT count(*) FROM central_outbox WHERE record_id = ? AND sent_at IS NULL",
+                        id) == 0);
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.kafkaBootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor("edgesync.changes")
+                    .stream()
+                    .map(partition -> new TopicPartition(partition.topic(), partition.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Awaitility.await("the change stream read to its end")
+                    .atMost(WITHIN)
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> {
+                        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(300))) {
+                            if (("todoitem/" + id).equals(record.key())) {
+                                seen.add(record);
+                            }
+                        }
+                        return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
                     });
         }
         return seen;
@@ -280,8 +319,7 @@ class CudEventsKafkaTest {
                 .atMost(WITHIN)
                 .until(() -> centralEventCount("duplicate") > duplicatesBefore);
         assertThat(queryLong("SELECT count(*) FROM central_event WHERE record_id = ?", id)).isEqualTo(2);
-        assertThat(queryLong("SELECT count(*) FROM central_outbox WHERE stream = 'changes' AND record_id = ?", id))
-                .isEqualTo(2);
+        assertThat(changesPublished(id)).hasSize(2);
         assertThat(queryLong("SELECT count(*) FROM sync_conflict WHERE source = 'central' AND record_id = ?", id))
                 .isZero();
         assertThat(queryLong("SELECT count(*) FROM central_record WHERE id = ? AND version = '" + latest + "'", id))
@@ -330,8 +368,7 @@ class CudEventsKafkaTest {
                 .isEqualTo(2);
         assertThat(queryLong("SELECT count(*) FROM central_record WHERE id = ? AND version = 'v2'", id))
                 .isEqualTo(1);
-        assertThat(queryLong("SELECT count(*) FROM central_outbox WHERE stream = 'changes' AND record_id = ?", id))
-                .isEqualTo(2);
+        assertThat(changesPublished(id)).hasSize(2);
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode item(String id, String version, Instant at) {
@@ -356,32 +393,58 @@ class CudEventsKafkaTest {
     }
 
     @Test
-    void relayedOutboxRowsGoAfterTheRetentionPeriod() throws Exception {
-        // Given a change that has been relayed and confirmed
+    void outboxRowsGoAsSoonAsKafkaAcknowledgedThem() throws Exception {
+        // Given a device's change, relayed to Kafka, applied by the central service and confirmed at the edge
         String device = "device-" + UUID.randomUUID();
-        String id = insert(device, "{\"text\":\"kept a while\"}").path("id");
+        String id = insert(device, "{\"text\":\"published once\"}").path("id");
         Awaitility.await("relayed and confirmed")
                 .atMost(WITHIN)
-                .until(() -> queryLong("SELECT count(*) FROM outbox_event WHERE record_id = ? AND sent_at IS NOT NULL",
-                        id) == 1
-                        && queryLong("SELECT master_seq FROM sync_record WHERE table_name = 'todoitem' AND id = ?",
-                                id) > 0);
+                .until(() -> queryLong("SELECT master_seq FROM sync_record WHERE table_name = 'todoitem' AND id = ?",
+                        id) > 0);
+        readUntil("edgesync.cud", "todoitem/" + id, seen -> !seen.isEmpty());
+
+        // Then neither outbox keeps a row of it (the default retention is none: Kafka holds what was published)
+        Awaitility.await("both outboxes' rows of " + id + " deleted")
+                .atMost(WITHIN)
+                .until(() -> queryLong("SELECT count(*) FROM outbox_event WHERE record_id = ?", id) == 0
+                        && queryLong("SELECT count(*) FROM central_outbox WHERE record_id = ?", id) == 0);
+    }
+
+    @Test
+    void rowsKeptForOperatorsAreMarkedSentAndGoAfterTheRetentionPeriod() throws Exception {
+        // Given an outbox row that a relay keeping rows (a retention of some days) has published: inserted and marked
+        // in one transaction, so that the running relay never sees it unpublished
+        String id = "kept-" + UUID.randomUUID();
+        long row = pool.withTransaction(connection -> connection.preparedQuery("""
+                INSERT INTO outbox_event (table_name, record_id, operation, new_version, data, deleted, created_at,
+                                          updated_at)
+                VALUES ('todoitem', $1, 'insert', 'v-1', '{"text":"kept a while"}', FALSE, now(), now())
+                RETURNING id""")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.iterator().next().getLong(0))
+                .call(inserted -> edgeOutbox.relayed(connection, List.of(inserted), true)))
+                .await()
+                .atMost(WITHIN);
         Instant sentAt;
         try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
                 PreparedStatement query = connection.prepareStatement(
-                        "SELECT sent_at FROM outbox_event WHERE record_id = ?")) {
-            query.setString(1, id);
+                        "SELECT sent_at FROM outbox_event WHERE id = ?")) {
+            query.setLong(1, row);
             try (ResultSet rows = query.executeQuery()) {
-                rows.next();
+                assertThat(rows.next()).as("the row kept").isTrue();
+                assertThat(rows.getTimestamp(1)).as("marked sent").isNotNull();
                 sentAt = rows.getTimestamp(1).toInstant();
             }
         }
 
-        // When retention runs with its cutoff just after that row was relayed
+        // When retention runs with its cutoff just before that row was relayed, then just after it
+        edgeOutbox.deleteSentBefore(pool, sentAt.minusMillis(1), 100_000).await().atMost(WITHIN);
+        long keptEarly = queryLong("SELECT count(*) FROM outbox_event WHERE record_id = ?", id);
         int deleted = edgeOutbox.deleteSentBefore(pool, sentAt.plusMillis(1), 100_000).await().atMost(WITHIN);
 
-        // Then the row is gone
-        assertThat(deleted).isPositive();
+        // Then the row stays until its time, and goes then
+        assertThat(keptEarly).isEqualTo(1);
+        assertThat(deleted).isGreaterThanOrEqualTo(1);
         assertThat(queryLong("SELECT count(*) FROM outbox_event WHERE record_id = ?", id)).isZero();
     }
 
