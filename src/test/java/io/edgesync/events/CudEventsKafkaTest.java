@@ -1,10 +1,8 @@
 package io.edgesync.events;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +37,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import static io.restassured.RestAssured.given;
@@ -411,41 +411,50 @@ class CudEventsKafkaTest {
     }
 
     @Test
-    void rowsKeptForOperatorsAreMarkedSentAndGoAfterTheRetentionPeriod() throws Exception {
-        // Given an outbox row that a relay keeping rows (a retention of some days) has published: inserted and marked
-        // in one transaction, so that the running relay never sees it unpublished
+    void rowsKeptForOperatorsAreMarkedSentAndGoAfterTheRetentionPeriod() {
+        // Given an outbox row that a relay keeping rows (a retention of some days) has published, and retention run
+        // with its cutoff just before that row was relayed, then just after it: all in one transaction, which neither
+        // the running relay nor the gateway's own retention (which, at its default of 0 days, deletes every row marked
+        // sent) can see
         String id = "kept-" + UUID.randomUUID();
-        long row = pool.withTransaction(connection -> connection.preparedQuery("""
+        Retained seen = pool.withTransaction(connection -> connection.preparedQuery("""
                 INSERT INTO outbox_event (table_name, record_id, operation, new_version, data, deleted, created_at,
                                           updated_at)
                 VALUES ('todoitem', $1, 'insert', 'v-1', '{"text":"kept a while"}', FALSE, now(), now())
                 RETURNING id""")
                 .execute(Tuple.of(id))
                 .map(rows -> rows.iterator().next().getLong(0))
-                .call(inserted -> edgeOutbox.relayed(connection, List.of(inserted), true)))
+                .call(row -> edgeOutbox.relayed(connection, List.of(row), true))
+                .flatMap(row -> connection.preparedQuery("SELECT sent_at FROM outbox_event WHERE id = $1")
+                        .execute(Tuple.of(row)))
+                .map(rows -> Optional.ofNullable(rows.iterator().next().getOffsetDateTime(0))
+                        .map(OffsetDateTime::toInstant))
+                .flatMap(sentAt -> sentAt.isEmpty()
+                        ? Uni.createFrom().item(new Retained(false, -1, -1, -1))
+                        : edgeOutbox.deleteSentBefore(connection, sentAt.get().minusMillis(1), 100_000)
+                                .flatMap(early -> rowsOf(connection, id))
+                                .flatMap(keptEarly -> edgeOutbox
+                                        .deleteSentBefore(connection, sentAt.get().plusMillis(1), 100_000)
+                                        .flatMap(deleted -> rowsOf(connection, id)
+                                                .map(left -> new Retained(true, keptEarly, deleted, left))))))
                 .await()
                 .atMost(WITHIN);
-        Instant sentAt;
-        try (Connection connection = TestInfrastructure.connect(InfrastructureResource.DATABASE);
-                PreparedStatement query = connection.prepareStatement(
-                        "SELECT sent_at FROM outbox_event WHERE id = ?")) {
-            query.setLong(1, row);
-            try (ResultSet rows = query.executeQuery()) {
-                assertThat(rows.next()).as("the row kept").isTrue();
-                assertThat(rows.getTimestamp(1)).as("marked sent").isNotNull();
-                sentAt = rows.getTimestamp(1).toInstant();
-            }
-        }
 
-        // When retention runs with its cutoff just before that row was relayed, then just after it
-        edgeOutbox.deleteSentBefore(pool, sentAt.minusMillis(1), 100_000).await().atMost(WITHIN);
-        long keptEarly = queryLong("SELECT count(*) FROM outbox_event WHERE record_id = ?", id);
-        int deleted = edgeOutbox.deleteSentBefore(pool, sentAt.plusMillis(1), 100_000).await().atMost(WITHIN);
+        // Then the row was marked sent, stayed until its time, and went then
+        assertThat(seen.markedSent()).as("marked sent").isTrue();
+        assertThat(seen.keptEarly()).isEqualTo(1);
+        assertThat(seen.deleted()).isGreaterThanOrEqualTo(1);
+        assertThat(seen.left()).isZero();
+    }
 
-        // Then the row stays until its time, and goes then
-        assertThat(keptEarly).isEqualTo(1);
-        assertThat(deleted).isGreaterThanOrEqualTo(1);
-        assertThat(queryLong("SELECT count(*) FROM outbox_event WHERE record_id = ?", id)).isZero();
+    /** What the retention test saw of its row: marked sent, rows left before and after the cutoff, rows deleted. */
+    private record Retained(boolean markedSent, long keptEarly, int deleted, long left) {
+    }
+
+    private static Uni<Long> rowsOf(SqlConnection connection, String recordId) {
+        return connection.preparedQuery("SELECT count(*) FROM outbox_event WHERE record_id = $1")
+                .execute(Tuple.of(recordId))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /** The central service's count of processed CUD events with this outcome, from the Prometheus endpoint. */
