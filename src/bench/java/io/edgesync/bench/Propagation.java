@@ -366,9 +366,10 @@ final class Propagation {
                 readiness = "not read: " + Http.describe(e);
             }
             return String.format(Locale.ROOT,
-                    "%,d rows; central processed %,d of them, %,d still unpublished in its outbox; edge 2's cache holds %,d (change "
-                            + "positions %s to %s; the puller's token %s, %s); a pull at that token by another "
-                            + "device now: %s; edge 2's visibility rounds: %s; edge 2's readiness: %s",
+                    "%,d rows; central processed %,d of them, %,d still unpublished in its outbox; "
+                            + "edge 2's cache holds %,d (change positions %s to %s; the puller's token %s, %s); "
+                            + "a pull at that token by another device now: %s; edge 2's visibility rounds: %s; "
+                            + "edge 2's readiness: %s",
                     ids.size(), master.getLong(0), master.getLong(1), cached.getLong(0), cached.getValue(1),
                     cached.getValue(2), token,
                     pulling ? "a pull of it under way" : "no pull of it under way", probe, rounds,
@@ -454,9 +455,7 @@ final class Propagation {
                     }
                 }
             }
-            double span = events == 0 ? 0 : (last - first) / 1000.0;
-            return String.format(Locale.ROOT, "published %,d CUD events in %.1f s (%,.0f events/s)", events, span,
-                    span > 0 ? events / span : Double.NaN);
+            return eventRate("published", events, events == 0 ? 0 : (last - first) / 1000.0);
         } catch (RuntimeException e) {
             return "not read: " + Http.describe(e);
         }
@@ -466,12 +465,17 @@ final class Propagation {
         try {
             Row row = Pg.execute(db, sql, Duration.ofSeconds(30)).iterator().next();
             long events = row.getLong(0);
-            double span = row.getValue(1) == null ? 0 : Double.parseDouble(row.getValue(1).toString());
-            return String.format(Locale.ROOT, "%s %,d CUD events in %.1f s (%,.0f events/s)", verb, events, span,
-                    span > 0 ? events / span : Double.NaN);
+            return eventRate(verb, events,
+                    row.getValue(1) == null ? 0 : Double.parseDouble(row.getValue(1).toString()));
         } catch (RuntimeException e) {
             return "not read: " + Http.describe(e);
         }
+    }
+
+    /** "{@code verb} N CUD events in T s (R events/s)": what one stage of the burst did, over how long. */
+    private static String eventRate(String verb, long events, double seconds) {
+        return String.format(Locale.ROOT, "%s %,d CUD events in %.1f s (%,.0f events/s)", verb, events, seconds,
+                seconds > 0 ? events / seconds : Double.NaN);
     }
 
     private static Buffer pushBody(String table, List<String> ids, String text, String operationPrefix) {
