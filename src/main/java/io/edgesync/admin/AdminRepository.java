@@ -265,7 +265,7 @@ public class AdminRepository {
 
     public Uni<RecordFacts> findRecordFacts(String table, String id, String deviceId) {
         return pool.preparedQuery("""
-                SELECT r.version, r.updated_at, r.deleted, r.owner_id, r.columns_purged, r.change_seq,
+                SELECT r.version, r.updated_at, r.deleted, r.owner_id, r.columns_purged, es_stamp_of(r.updated_at),
                        c.version, c.updated_at, c.deleted,
                        EXISTS (SELECT 1 FROM outbox_event e WHERE e.table_name = $1 AND e.record_id = $2)
                            OR EXISTS (SELECT 1 FROM device_operation o

@@ -49,7 +49,7 @@ public class RecordStore {
 
     /** The columns {@link #toStoredRecord(Row, ObjectMapper)} reads, for queries of other components. */
     public static final String SELECT_COLUMNS = "r.id, r.data::text AS data, r.created_at, r.updated_at, r.version,"
-            + " r.deleted, r.change_seq, r.owner_id, r.client_updated_at, r.columns_purged";
+            + " r.deleted, r.owner_id, r.client_updated_at, r.columns_purged";
 
     static final String COLUMNS = SELECT_COLUMNS;
 
@@ -65,7 +65,7 @@ public class RecordStore {
             victims AS (
                 SELECT s.id FROM sync_record s, horizon h
                 WHERE s.table_name = $1 AND s.deleted AND NOT s.columns_purged
-                  AND ((h.min_seq IS NULL OR s.change_seq <= h.min_seq)
+                  AND ((h.min_seq IS NULL OR s.updated_at <= es_stamp_time(h.min_seq))
                        AND (h.min_watermark IS NULL OR s.updated_at < h.min_watermark)
                        OR s.updated_at < clock_timestamp() - make_interval(days => $3))
                 LIMIT $4
@@ -85,7 +85,7 @@ public class RecordStore {
             purged AS (
                 DELETE FROM sync_record s USING victims v
                 WHERE s.table_name = $1 AND s.id = v.id
-                RETURNING s.change_seq),
+                RETURNING s.updated_at),
             %s
             SELECT count(*) FROM purged""".formatted(TableCatalog.markPurgedCte("marked", "purged", "$1"));
 
@@ -585,7 +585,7 @@ public class RecordStore {
             where.append(" AND ").append(scope.condition("r.owner_id", params));
         }
         if (horizon.isPresent()) {
-            where.append(" AND r.change_seq <= ").append(params.add(horizon.getAsLong()));
+            where.append(" AND r.updated_at <= es_stamp_time(").append(params.add(horizon.getAsLong())).append(')');
         }
         if (!includeDeleted) {
             where.append(" AND NOT r.deleted");
@@ -621,9 +621,11 @@ public class RecordStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Corrupt record data", e);
         }
-        return new StoredRecord(row.getString("id"), data, row.getOffsetDateTime("created_at").toInstant(),
-                row.getOffsetDateTime("updated_at").toInstant(), row.getString("version"), row.getBoolean("deleted"),
-                row.getLong("change_seq"), Optional.ofNullable(row.getString("owner_id")),
+        Instant updatedAt = row.getOffsetDateTime("updated_at").toInstant();
+        // A change's position is its stamp, of which updated_at is the exact millisecond (V122)
+        return new StoredRecord(row.getString("id"), data, row.getOffsetDateTime("created_at").toInstant(), updatedAt,
+                row.getString("version"), row.getBoolean("deleted"), updatedAt.toEpochMilli(),
+                Optional.ofNullable(row.getString("owner_id")),
                 Optional.ofNullable(row.getOffsetDateTime("client_updated_at")).map(OffsetDateTime::toInstant),
                 Boolean.TRUE.equals(row.getBoolean("columns_purged")));
     }

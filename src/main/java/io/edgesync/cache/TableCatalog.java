@@ -103,14 +103,14 @@ public class TableCatalog {
 
     /**
      * The part of a purge statement that moves table {@code table}'s purge mark up to the highest change position of
-     * the rows {@code purged} returns ({@code change_seq}): a CTE named {@code name}, touching the table's row only
-     * when something was purged.
+     * the rows {@code purged} returns (their {@code updated_at}): a CTE named {@code name}, touching the table's row
+     * only when something was purged.
      */
     public static String markPurgedCte(String name, String purged, String table) {
         return """
                 %1$s AS (
                     UPDATE sync_table t
-                    SET purged_through = GREATEST(t.purged_through, (SELECT max(change_seq) FROM %2$s))
+                    SET purged_through = GREATEST(t.purged_through, (SELECT es_stamp_of(max(updated_at)) FROM %2$s))
                     WHERE t.name = %3$s AND EXISTS (SELECT 1 FROM %2$s)
                     RETURNING t.name)""".formatted(name, purged, table);
     }

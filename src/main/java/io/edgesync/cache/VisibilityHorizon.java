@@ -63,11 +63,12 @@ public class VisibilityHorizon {
             FROM sync_table t, LATERAL es_clock_read(t.name) c""";
 
     /** The newest change at or below each new horizon (what a no-change pull is compared with), and the purge mark. */
-    private static final String READ_LATEST = "SELECT v.name, t.purged_through, latest.* "
+    static final String READ_LATEST = "SELECT v.name, t.purged_through, latest.* "
             + "FROM unnest($1::text[], $2::bigint[]) AS v(name, horizon) "
             + "JOIN sync_table t ON t.name = v.name "
             + "LEFT JOIN LATERAL (SELECT " + RecordStore.SELECT_COLUMNS + " FROM sync_record r "
-            + "WHERE r.table_name = v.name AND r.change_seq <= v.horizon ORDER BY r.change_seq DESC LIMIT 1) latest "
+            + "WHERE r.table_name = v.name AND r.updated_at <= es_stamp_time(v.horizon) ORDER BY r.updated_at DESC LIMIT 1) "
+            + "latest "
             + "ON TRUE";
 
     /** The session holding the oldest transaction id: what holds every horizon back when one is stuck. */

@@ -58,9 +58,10 @@ public class ChangeListener {
     /** The channel replicas wake each other on; the payload is {@code <table>|<instance id>}. */
     public static final String CHANNEL = VisibilityHorizon.CHANNEL;
 
-    private static final String OWNERS_OF_CHANGES = """
+    /** The owners of a table's changes with stamps in {@code ($2, $3]} (who an advance concerns). */
+    public static final String OWNERS_OF_CHANGES = """
             SELECT DISTINCT owner_id FROM sync_record
-            WHERE table_name = $1 AND change_seq > $2 AND change_seq <= $3""";
+            WHERE table_name = $1 AND updated_at > es_stamp_time($2) AND updated_at <= es_stamp_time($3)""";
 
     private static final String SELECT_TABLE_NAMES = "SELECT name FROM sync_table";
     private static final long FIRST_RETRY_MILLIS = 100;

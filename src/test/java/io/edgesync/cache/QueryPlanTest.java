@@ -18,16 +18,19 @@ import org.junit.jupiter.api.TestInstance;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgesync.notify.ChangeListener;
 import io.edgesync.odata.Expr;
 import io.edgesync.odata.ODataLimits;
 import io.edgesync.odata.ODataParser;
 import io.edgesync.odata.OrderBy;
+import io.edgesync.protocol.nativeapi.PullService;
 import io.edgesync.testsupport.InfrastructureResource;
 import io.edgesync.testsupport.TestInfrastructure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -151,6 +154,53 @@ class QueryPlanTest {
         assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(60);
     }
 
+    @Test
+    void nativePullFromATokenReadsAboutAPage() {
+        // Given a native device whose token is halfway through the table
+        long token = HORIZON - ROWS / 2;
+        // When it pulls a page of 500 (501 asked for, to know whether there are more)
+        Plan plan = explain(PullService.pageStatement(TABLE, token, HORIZON, -1, 501, RowScope.EVERYONE));
+
+        // Then it reads that page from the updatedAt index: a change's position is its stamp
+        assertThat(plan.seqScans()).isZero();
+        assertThat(plan.returned()).isEqualTo(501);
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(510);
+    }
+
+    @Test
+    void perUserNativePullStaysAnIndexLookup() {
+        // Given one owner's native pull from a token halfway through
+        long token = HORIZON - ROWS / 2;
+        // When it pulls a page of 500
+        Plan plan = explain(PullService.pageStatement(TABLE, token, HORIZON, -1, 501, RowScope.owner("some-user")));
+
+        // Then the (table, owner, updatedAt) index serves it
+        assertThat(plan.seqScans()).isZero();
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(510);
+    }
+
+    @Test
+    void theHorizonFindsTheNewestVisibleChangeInOneIndexStep() {
+        // When the horizon looks up the newest change at or below a horizon a hundred changes before the end
+        Plan plan = explain(new RecordStore.Statement(VisibilityHorizon.READ_LATEST,
+                Tuple.of(new String[]{TABLE}, new Long[]{HORIZON - 100})));
+
+        // Then it reads that one row
+        assertThat(plan.seqScans()).isZero();
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void changeNotificationsReadOnlyTheChangesOfTheAdvance() {
+        // When the owners of the changes of an advance by a hundred stamps are looked up
+        Plan plan = explain(new RecordStore.Statement(ChangeListener.OWNERS_OF_CHANGES,
+                Tuple.of(TABLE, HORIZON - 100, HORIZON)));
+
+        // Then only those changes are read
+        assertThat(plan.seqScans()).isZero();
+        assertThat(plan.maxRowsTouched()).isLessThanOrEqualTo(100);
+    }
+
     private Optional<Expr> filter(String text) {
         return Optional.of(ODataParser.parseFilter(text, ODataLimits.defaults()));
     }
@@ -171,8 +221,10 @@ class QueryPlanTest {
             boolean includeDeleted, long skip, int rows) {
         // Pulls (ordered by updatedAt) read below the table's visibility horizon, as the table endpoints do.
         OptionalLong horizon = orderBy.isEmpty() ? OptionalLong.empty() : OptionalLong.of(HORIZON);
-        RecordStore.Statement statement = store.queryStatement(table, owner, horizon, filter, orderBy,
-                includeDeleted, skip, rows);
+        return explain(store.queryStatement(table, owner, horizon, filter, orderBy, includeDeleted, skip, rows));
+    }
+
+    private Plan explain(RecordStore.Statement statement) {
         Row row = pool.preparedQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql())
                 .execute(statement.params())
                 .await()

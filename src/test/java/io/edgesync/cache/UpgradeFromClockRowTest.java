@@ -65,21 +65,23 @@ class UpgradeFromClockRowTest {
                 // A burst of changes ran the old clock ahead of wall-clock time (more than one per millisecond)
                 sql.execute("UPDATE sync_table SET clock = clock_timestamp() + INTERVAL '1 hour' WHERE name = '"
                         + TABLE + "'");
-                for (String id : List.of("old1", "old2", "old3", "gone")) {
+                for (String id : List.of("old1", "purged", "old2", "old3", "gone")) {
                     // The old version's write: stamp from the table's clock row, in the statement that writes.
-                    sql.execute("""
-                            WITH stamp AS (
-                                UPDATE sync_table
-                                SET clock = GREATEST(date_trunc('milliseconds', clock_timestamp()),
-                                                     clock + INTERVAL '1 millisecond'),
-                                    change_seq = change_seq + 1
-                                WHERE name = '%1$s'
-                                RETURNING clock, change_seq)
-                            INSERT INTO sync_record (table_name, id, data, created_at, updated_at, version, deleted,
-                                                     change_seq)
-                            SELECT '%1$s', '%2$s', '{"text": "%2$s"}', clock, clock, 'v-%2$s', '%2$s' = 'gone',
-                                   change_seq
-                            FROM stamp""".formatted(TABLE, id));
+                    sql.execute(
+                            """
+                                    WITH stamp AS (
+                                        UPDATE sync_table
+                                        SET clock = GREATEST(date_trunc('milliseconds', clock_timestamp()),
+                                                             clock + INTERVAL '1 millisecond'),
+                                            change_seq = change_seq + 1
+                                        WHERE name = '%1$s'
+                                        RETURNING clock, change_seq)
+                                    INSERT INTO sync_record (table_name, id, data, created_at, updated_at, version, deleted,
+                                                             change_seq)
+                                    SELECT '%1$s', '%2$s', '{"text": "%2$s"}', clock, clock, 'v-%2$s', '%2$s' IN ('gone', 'purged'),
+                                           change_seq
+                                    FROM stamp"""
+                                    .formatted(TABLE, id));
                     try (ResultSet row = sql.executeQuery("SELECT updated_at, change_seq FROM sync_record WHERE id = '"
                             + id + "'")) {
                         row.next();
@@ -87,6 +89,15 @@ class UpgradeFromClockRowTest {
                         POSITION.put(id, row.getLong(2));
                     }
                 }
+                // The tombstone of "purged" went (tombstone retention), and the table's purge mark moved past it
+                sql.execute("DELETE FROM sync_record WHERE id = 'purged'");
+                sql.execute("UPDATE sync_table SET purged_through = " + POSITION.get("purged") + " WHERE name = '"
+                        + TABLE + "'");
+                // A device's replica, as its last pull recorded it: up to old2's change counter
+                sql.execute("INSERT INTO device (id, first_seen, last_seen) VALUES ('replica-device', now(), now())");
+                sql.execute("INSERT INTO device_replica (device_id, table_name, query_id, change_seq, pulled_rows,"
+                        + " first_pull, last_pull) VALUES ('replica-device', '" + TABLE + "', '', "
+                        + POSITION.get("old2") + ", 3, now(), now())");
             } catch (SQLException e) {
                 throw new IllegalStateException("Could not write the old database", e);
             }
@@ -107,19 +118,24 @@ class UpgradeFromClockRowTest {
         }
     }
 
-    @Test
-    void aWatermarkAndATokenFromBeforeTheUpgradeKeepWorking() throws Exception {
-        // Given a JS client that pulled up to old2, and a native client whose token is at old2 (issued before)
-        Instant watermark = OldDatabase.UPDATED_AT.get("old2");
-        String token = Base64.getUrlEncoder()
+    /** A native token as the old version issued it: at a change counter. */
+    private static String oldToken(String lastPulled) {
+        return Base64.getUrlEncoder()
                 .withoutPadding()
                 .encodeToString(JSON.createObjectNode()
                         .put("v", 1)
                         .put("t", TABLE)
-                        .put("p", OldDatabase.POSITION.get("old2"))
+                        .put("p", OldDatabase.POSITION.get(lastPulled))
                         .put("i", -1)
                         .toString()
                         .getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aWatermarkAndATokenFromBeforeTheUpgradeKeepWorking() throws Exception {
+        // Given a JS client that pulled up to old2, and a native client whose token is at old2 (issued before)
+        Instant watermark = OldDatabase.UPDATED_AT.get("old2");
+        String token = oldToken("old2");
 
         // When a device writes after the upgrade
         String written = given().header("ZUMO-API-VERSION", "2.0.0")
@@ -157,5 +173,29 @@ class UpgradeFromClockRowTest {
         List<String> changes = page.path("changes").findValuesAsText("id");
         assertThat(changes).containsExactly("old3", "gone", "new1");
         assertThat(page.path("hasMore").asBoolean()).isFalse();
+    }
+
+    @Test
+    void anOldTokenFromBeforeAPurgedDeleteMustResync() {
+        // Given a native client whose token is at old1, before the delete of "purged" whose tombstone went
+        // When it pulls after the upgrade
+        // Then it is told to start over, as before the upgrade (it would never learn of that delete)
+        given().queryParam("table", TABLE)
+                .queryParam("token", oldToken("old1"))
+                .get("/sync/v1/devices/{d}/pull", "legacy-device-behind")
+                .then()
+                .statusCode(410);
+    }
+
+    @Test
+    void positionsTheDatabaseKeptAreStampsAfterTheUpgrade() throws Exception {
+        // The replica's position and the purge mark were change counters; the purge compares them with updatedAt now
+        String replica = TestInfrastructure.queryString(OldDatabase.DATABASE,
+                "SELECT change_seq::text FROM device_replica WHERE device_id = 'replica-device'");
+        assertThat(Long.parseLong(replica)).isEqualTo(OldDatabase.UPDATED_AT.get("old2").toEpochMilli());
+        // The purge mark is the first change after the purged tombstone: a token below it missed that delete
+        String mark = TestInfrastructure.queryString(OldDatabase.DATABASE,
+                "SELECT purged_through::text FROM sync_table WHERE name = '" + TABLE + "'");
+        assertThat(Long.parseLong(mark)).isEqualTo(OldDatabase.UPDATED_AT.get("old2").toEpochMilli());
     }
 }

@@ -69,7 +69,7 @@ class DatabaseCostTest {
         WRITE_PATH.put("record locks", "FOR UPDATE OF r");
         WRITE_PATH.put("stamps", "es_stamp(t.name, t.n)");
         WRITE_PATH.put("table-protocol page or count", "FROM sync_record r WHERE r.table_name = $1");
-        WRITE_PATH.put("native page", "r.change_seq > $2");
+        WRITE_PATH.put("native page", "r.updated_at > es_stamp_time($2)");
         WRITE_PATH.put("purge mark", "SELECT purged_through FROM sync_table");
     }
 

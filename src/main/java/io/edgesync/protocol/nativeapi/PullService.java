@@ -77,7 +77,22 @@ public class PullService {
      * (tombstones at or below it are of rows the device never had).
      */
     record Token(String table, long position, long initialUntil) {
+
+        /**
+         * Whether a position of this token is a change counter of ADR 0001, issued before V103: every stamp is at least
+         * the wall-clock millisecond of its draw, so a position below 10^11 (early 1973) cannot be one.
+         */
+        boolean fromBeforeStamps() {
+            return isCounter(position) || isCounter(initialUntil);
+        }
+
+        private static boolean isCounter(long position) {
+            return position > 0 && position < FIRST_POSSIBLE_STAMP;
+        }
     }
+
+    /** No stamp is lower: it would be a millisecond of early 1973. */
+    static final long FIRST_POSSIBLE_STAMP = 100_000_000_000L;
 
     /** The device must start over: its token is older than the tombstones kept. */
     public static final class ResyncRequiredException extends DomainException {
@@ -126,8 +141,8 @@ public class PullService {
                                     return Uni.createFrom().item(pageOf(table, given.get(), List.of(), false));
                                 }
                                 long visibleUpTo = visible.map(VisibilityHorizon.Visible::horizon).orElse(0L);
-                                return purgedThrough(table).chain(purged -> {
-                                    Token from = given.orElseGet(() -> new Token(table.name(), 0L, visibleUpTo));
+                                Token start = given.orElseGet(() -> new Token(table.name(), 0L, visibleUpTo));
+                                return inStamps(table, start).chain(from -> purgedThrough(table).chain(purged -> {
                                     boolean initialCovers = from.initialUntil() >= purged;
                                     if (from.position() < purged && !initialCovers) {
                                         throw new ResyncRequiredException("Full resync required: deletes older than"
@@ -135,7 +150,7 @@ public class PullService {
                                                 + " the local table");
                                     }
                                     return page(table, from, visibleUpTo, limit, access.scope());
-                                });
+                                }));
                             });
                 })
                 .call(page -> devices.recordPull(deviceId, TableInfo.key(tableName), queryId, null, page.position,
@@ -156,23 +171,53 @@ public class PullService {
                 .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong(0) : 0L);
     }
 
+    /**
+     * The token with positions in stamps: a token issued before V103 holds change counters, which stand for the newest
+     * {@code updatedAt} of the rows at or below them (counters and {@code updatedAt} rose together then).
+     */
+    private Uni<Token> inStamps(TableInfo table, Token token) {
+        if (!token.fromBeforeStamps() || !table.persisted()) {
+            return Uni.createFrom().item(token);
+        }
+        return pool.preparedQuery("SELECT es_position_as_stamp($1, $2), es_position_as_stamp($1, $3)")
+                .execute(Tuple.of(table.name(), token.position(), token.initialUntil()))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Token(token.table(), row.getLong(0), row.getLong(1));
+                });
+    }
+
     /** The changes after the token's position, up to the horizon, in change order. */
     private Uni<PageResult> page(TableInfo table, Token from, long visibleUpTo, int limit, RowScope scope) {
-        SqlParams params = new SqlParams();
-        String sql = "SELECT " + RecordStore.SELECT_COLUMNS + " FROM sync_record r WHERE r.table_name = "
-                + params.add(table.name()) + " AND r.change_seq > " + params.add(from.position())
-                + " AND r.change_seq <= " + params.add(visibleUpTo) + " AND (NOT r.deleted OR r.change_seq > "
-                + params.add(from.initialUntil()) + ") AND " + scope.condition("r.owner_id", params)
-                + " ORDER BY r.change_seq LIMIT " + params.add((long) limit + 1);
+        RecordStore.Statement query = pageStatement(table.name(), from.position(), visibleUpTo, from.initialUntil(),
+                limit + 1, scope);
         Uni<List<StoredRecord>> rows = !table.persisted()
                 ? Uni.createFrom().item(List.of())
-                : pool.preparedQuery(sql)
-                        .execute(Tuple.tuple(params.values()))
+                : pool.preparedQuery(query.sql())
+                        .execute(query.params())
                         .map(this::toRecords);
         return rows.map(records -> {
             boolean hasMore = records.size() > limit;
             return pageOf(table, from, hasMore ? records.subList(0, limit) : records, hasMore);
         });
+    }
+
+    /**
+     * A native page's query: up to {@code rows} changes of {@code table} the caller may read, with positions in
+     * {@code (after, upTo]}, in change order; tombstones only above {@code initialUntil}. A change's position is its
+     * stamp, so the range is one on {@code updated_at}, served by the table's {@code updated_at} index (with or without
+     * the row's owner).
+     */
+    public static RecordStore.Statement pageStatement(String table, long after, long upTo, long initialUntil, int rows,
+            RowScope scope) {
+        SqlParams params = new SqlParams();
+        String sql = "SELECT " + RecordStore.SELECT_COLUMNS + " FROM sync_record r WHERE r.table_name = "
+                + params.add(table) + " AND r.updated_at > es_stamp_time(" + params.add(after)
+                + ") AND r.updated_at <= es_stamp_time(" + params.add(upTo)
+                + ") AND (NOT r.deleted OR r.updated_at > es_stamp_time(" + params.add(initialUntil) + "))"
+                + " AND " + scope.condition("r.owner_id", params) + " ORDER BY r.updated_at LIMIT "
+                + params.add((long) rows);
+        return new RecordStore.Statement(sql, Tuple.tuple(params.values()));
     }
 
     /** A page's answer: the changes, and the token after the last of them. */
