@@ -413,6 +413,18 @@ class NativeSyncTest {
         // And the id-only tombstone can no longer be undeleted: its columns are gone
         given().header("ZUMO-API-VERSION", "2.0.0").post("/tables/" + table + "/r2").then().statusCode(404);
 
+        // (Once central's echoes of the deletes are in: an echo arriving after its tombstone went would find no record
+        // and insert the delete again, with a new stamp above the devices' horizons, as a delete of a record the edge
+        // does not hold always does. With a retention of days that cannot happen; with none, it would here.)
+        Awaitility.await("the deletes' echoes confirmed by the edge")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> "0".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE, """
+                        SELECT count(*) FROM sync_record s
+                        LEFT JOIN central_record c ON c.table_name = s.table_name AND c.id = s.id
+                        WHERE s.table_name = ? AND s.deleted
+                          AND (c.id IS NULL OR NOT c.deleted OR c.master_seq <> s.master_seq)""",
+                        TableInfo.key(table))));
+
         // When the id-only tombstones' own retention has passed too, they go, and an old token must resync
         // (a purge skips a tombstone locked at that moment, as when the edge confirms central's echo of the delete,
         // and one whose stamp is still ahead of the clock, since a batch draws consecutive stamps: the periodic purge
