@@ -11,9 +11,6 @@
 -- position below 10^11, early 1973, can only be a counter). The gateway translates such a token once, to the newest
 -- updated_at of the rows at or below its counter (counters and updated_at of those rows rose together, both drawn
 -- from the table's clock row), and goes on from there. The positions the database keeps are translated here.
-DROP INDEX sync_record_change_seq;
-DROP INDEX sync_record_owner_change_seq;
-
 -- The change position of a stamp-time: the inverse of es_stamp_time.
 CREATE FUNCTION es_stamp_of(p_time TIMESTAMPTZ) RETURNS BIGINT
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -45,3 +42,7 @@ SET purged_through = coalesce((SELECT es_stamp_of(min(r.updated_at)) FROM sync_r
                                WHERE r.table_name = t.name),
                               t.purged_through)
 WHERE t.purged_through > 0 AND t.purged_through < 100000000000;
+
+-- Last, once the translations above have used them: the change_seq indexes go.
+DROP INDEX sync_record_change_seq;
+DROP INDEX sync_record_owner_change_seq;

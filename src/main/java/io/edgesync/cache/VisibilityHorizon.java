@@ -67,8 +67,8 @@ public class VisibilityHorizon {
             + "FROM unnest($1::text[], $2::bigint[]) AS v(name, horizon) "
             + "JOIN sync_table t ON t.name = v.name "
             + "LEFT JOIN LATERAL (SELECT " + RecordStore.SELECT_COLUMNS + " FROM sync_record r "
-            + "WHERE r.table_name = v.name AND r.updated_at <= es_stamp_time(v.horizon) ORDER BY r.updated_at DESC LIMIT 1) "
-            + "latest "
+            + "WHERE r.table_name = v.name AND r.updated_at <= es_stamp_time(v.horizon) "
+            + "ORDER BY r.updated_at DESC LIMIT 1) latest "
             + "ON TRUE";
 
     /** The session holding the oldest transaction id: what holds every horizon back when one is stuck. */

@@ -67,21 +67,19 @@ class UpgradeFromClockRowTest {
                         + TABLE + "'");
                 for (String id : List.of("old1", "purged", "old2", "old3", "gone")) {
                     // The old version's write: stamp from the table's clock row, in the statement that writes.
-                    sql.execute(
-                            """
-                                    WITH stamp AS (
-                                        UPDATE sync_table
-                                        SET clock = GREATEST(date_trunc('milliseconds', clock_timestamp()),
-                                                             clock + INTERVAL '1 millisecond'),
-                                            change_seq = change_seq + 1
-                                        WHERE name = '%1$s'
-                                        RETURNING clock, change_seq)
-                                    INSERT INTO sync_record (table_name, id, data, created_at, updated_at, version, deleted,
-                                                             change_seq)
-                                    SELECT '%1$s', '%2$s', '{"text": "%2$s"}', clock, clock, 'v-%2$s', '%2$s' IN ('gone', 'purged'),
-                                           change_seq
-                                    FROM stamp"""
-                                    .formatted(TABLE, id));
+                    sql.execute("""
+                            WITH stamp AS (
+                                UPDATE sync_table
+                                SET clock = GREATEST(date_trunc('milliseconds', clock_timestamp()),
+                                                     clock + INTERVAL '1 millisecond'),
+                                    change_seq = change_seq + 1
+                                WHERE name = '%1$s'
+                                RETURNING clock, change_seq)
+                            INSERT INTO sync_record (table_name, id, data, created_at, updated_at, version, deleted,
+                                                     change_seq)
+                            SELECT '%1$s', '%2$s', '{"text": "%2$s"}', clock, clock, 'v-%2$s',
+                                   '%2$s' IN ('gone', 'purged'), change_seq
+                            FROM stamp""".formatted(TABLE, id));
                     try (ResultSet row = sql.executeQuery("SELECT updated_at, change_seq FROM sync_record WHERE id = '"
                             + id + "'")) {
                         row.next();
