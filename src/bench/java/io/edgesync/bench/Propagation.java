@@ -421,7 +421,6 @@ final class Propagation {
         }
     }
 
-    /** "{verb} N CUD events in S s (R events/s)" from a count and a span in seconds. */
     /**
      * How fast edge 1's relay published the CUD events whose keys start with {@code keyPrefix}: their number, and the
      * span of their record times on the CUD topic (the time its producer took each, as the relay handed it over). Read
@@ -461,6 +460,7 @@ final class Propagation {
         }
     }
 
+    /** What one stage of the burst did, from a query giving a count and a span in seconds. */
     private static String rate(Pool db, String sql, String verb) {
         try {
             Row row = Pg.execute(db, sql, Duration.ofSeconds(30)).iterator().next();
