@@ -39,11 +39,11 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * The central table service: applies the CUD events of every edge to the master rows, once each and in the order of
  * their record, and announces every resulting row state on the change stream.
  *
- * <p> A batch of events of one partition, in one transaction: it records the event ids (a copy of a processed event
- * stops there), locks the records, arbitrates each event in order ({@link CentralArbiter}), and writes the master rows
- * with their new master positions, the conflicts with both sides, and the change-stream messages (and conflict
- * messages) in the central outbox, set-based. The outbox relay publishes them after the commit, so a crash between
- * commit and publication loses nothing.
+ * <p> A batch of events (of one or more partitions, each partition's in order), in one transaction: it records the
+ * event ids (a copy of a processed event stops there), locks the records, arbitrates each event in order
+ * ({@link CentralArbiter}), and writes the master rows with their new master positions, the conflicts with both sides,
+ * and the change-stream messages (and conflict messages) in the central outbox, set-based. The outbox relay publishes
+ * them after the commit, so a crash between commit and publication loses nothing.
  */
 @ApplicationScoped
 public class CentralTableService {
@@ -79,11 +79,12 @@ public class CentralTableService {
     }
 
     /**
-     * Processes consecutive CUD events of one partition, in order, in one transaction: one commit for all of them, and
-     * all or none of their effects, with a constant number of statements whatever the batch's size: record the events
-     * (dropping copies) under locks of their records, lock the master rows, take master positions, look up merge bases,
-     * then write everything decided in one statement. Arbitration runs in memory, event after event, each seeing the
-     * master row as the events before it left it. A transaction PostgreSQL rolls back as a deadlock victim runs again.
+     * Processes CUD events in their order (a record's events are in one partition, in order), in one transaction: one
+     * commit for all of them, and all or none of their effects, with a constant number of statements whatever the
+     * batch's size: record the events (dropping copies) under locks of their records, lock the master rows, take master
+     * positions, look up merge bases, then write everything decided in one statement. Arbitration runs in memory, event
+     * after event, each seeing the master row as the events before it left it. A transaction PostgreSQL rolls back as a
+     * deadlock victim runs again.
      */
     public Uni<List<Outcome>> processEvents(List<CudEvent> events) {
         return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> process(tx, events)))

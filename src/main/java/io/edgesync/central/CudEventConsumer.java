@@ -33,7 +33,10 @@ public class CudEventConsumer {
         this.service = service;
     }
 
-    /** Handles consecutive records of one partition in one transaction; blocks until it committed. */
+    /**
+     * Handles records of the CUD topic (of its partitions, each in order) in one transaction; blocks until it
+     * committed.
+     */
     public void handleAll(List<ConsumerRecord<String, String>> records,
             BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {
         List<CudEvent> events = new ArrayList<>(records.size());

@@ -78,10 +78,10 @@ public class EdgeChangeConsumer {
     }
 
     /**
-     * Applies consecutive records of one partition of the change stream in one transaction; blocks until it committed.
-     * Counts each change by outcome: {@code applied}, {@code confirmed}, {@code stale}, {@code tombstone}, {@code left}
-     * (it took a row this edge held out of its scope) or {@code out-of-scope} (a change of a row outside the scope,
-     * most of them skipped without reading the cache).
+     * Applies records of the change stream (of one or more partitions, each in order) in one transaction; blocks until
+     * it committed. Counts each change by outcome: {@code applied}, {@code confirmed}, {@code stale},
+     * {@code tombstone}, {@code left} (it took a row this edge held out of its scope) or {@code out-of-scope} (a change
+     * of a row outside the scope, most of them skipped without reading the cache).
      */
     public void handleAll(List<ConsumerRecord<String, String>> batch,
             BiConsumer<ConsumerRecord<String, String>, EventFormatException> invalid) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,17 +33,17 @@ import io.quarkus.logging.Log;
 
 /**
  * Reads topics in one consumer group on its own thread and hands its records to a handler in partition order, in
- * batches of consecutive records of a partition. An offset is committed only after its record was handled; a handler
- * failure (the database is away, say) rewinds to the first record not handled and tries again after a pause, so nothing
- * is skipped and a record may be handled twice (handlers are idempotent). A record that is not a valid event is counted
- * and skipped.
+ * batches of records of one topic (the records of each partition consecutive and in order). An offset is committed only
+ * after its record was handled; a handler failure (the database is away, say) rewinds to the first record not handled
+ * and tries again after a pause, so nothing is skipped and a record may be handled twice (handlers are idempotent). A
+ * record that is not a valid event is counted and skipped.
  */
 public final class KafkaConsumerLoop {
 
     /**
-     * Handles consecutive records of one partition together, in order, blocking until their effect is committed: all or
-     * none (throws to have them all retried). A record that is not a valid event is reported to {@code invalid} and
-     * skipped.
+     * Handles records of one topic together (of one or more partitions; those of a partition consecutive and in order,
+     * so the records of a key in order), blocking until their effect is committed: all or none (throws to have them all
+     * retried). A record that is not a valid event is reported to {@code invalid} and skipped.
      */
     @FunctionalInterface
     public interface BatchHandler {
@@ -77,7 +78,7 @@ public final class KafkaConsumerLoop {
 
     /**
      * A loop over {@code topics} (the first one names the loop in logs and metrics) that hands over up to
-     * {@code batchSize} consecutive records of a partition at a time.
+     * {@code batchSize} records of one topic at a time (of any of its partitions).
      */
     public KafkaConsumerLoop(String name, KafkaClients clients, String groupId, List<String> topics, int batchSize,
             BatchHandler handler, MeterRegistry metrics, BooleanSupplier topicsReady) {
@@ -211,29 +212,27 @@ public final class KafkaConsumerLoop {
     private void handleBatch(KafkaConsumer<String, String> client, ConsumerRecords<String, String> records) {
         Map<TopicPartition, OffsetAndMetadata> handled = new HashMap<>();
         boolean failed = false;
-        for (TopicPartition partition : records.partitions()) {
-            List<ConsumerRecord<String, String>> partitionRecords = records.records(partition);
-            for (int from = 0; from < partitionRecords.size(); from += batchSize) {
-                if (failed || !running) {
-                    break;
-                }
-                List<ConsumerRecord<String, String>> chunk = partitionRecords.subList(from,
-                        Math.min(from + batchSize, partitionRecords.size()));
-                try {
-                    handler.handleAll(chunk, (record, e) -> {
-                        Log.warnf("Skipping invalid message at %s offset %d: %s", partition, record.offset(),
-                                e.getMessage());
-                        Meters.counter(metrics, "edgesync.events.invalid", "topic", partition.topic()).increment();
-                    });
-                    recordSuccess();
-                } catch (Exception e) {
-                    recordFailure(e);
-                    failed = true;
-                    break;
-                }
-                handled.put(partition, new OffsetAndMetadata(chunk.get(chunk.size() - 1).offset() + 1));
-                lastRecord = Optional.of(Instant.now());
+        for (List<ConsumerRecord<String, String>> chunk : chunks(records, batchSize)) {
+            if (!running) {
+                break;
             }
+            try {
+                handler.handleAll(chunk, (record, e) -> {
+                    Log.warnf("Skipping invalid message at %s-%d offset %d: %s", record.topic(), record.partition(),
+                            record.offset(), e.getMessage());
+                    Meters.counter(metrics, "edgesync.events.invalid", "topic", record.topic()).increment();
+                });
+                recordSuccess();
+            } catch (Exception e) {
+                recordFailure(e);
+                failed = true;
+                break;
+            }
+            for (ConsumerRecord<String, String> record : chunk) {
+                handled.put(new TopicPartition(record.topic(), record.partition()),
+                        new OffsetAndMetadata(record.offset() + 1));
+            }
+            lastRecord = Optional.of(Instant.now());
         }
         if (failed || !running) {
             // Rewind every partition of the batch to its first record not handled, to be read again.
@@ -247,6 +246,27 @@ public final class KafkaConsumerLoop {
         if (failed) {
             pause(RETRY);
         }
+    }
+
+    /**
+     * What one poll brought, as the handler takes it: the records of one topic together, whatever their partitions
+     * (each partition's records consecutive and in order), cut into chunks of at most {@code batchSize}. A poll usually
+     * holds a few records of each of several partitions; handling them partition by partition cost a transaction and a
+     * commit each (five per batch push of ten in scenario 5), and the last partition waited for the commits of all the
+     * others.
+     */
+    static List<List<ConsumerRecord<String, String>>> chunks(ConsumerRecords<String, String> records, int batchSize) {
+        Map<String, List<ConsumerRecord<String, String>>> byTopic = new LinkedHashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            byTopic.computeIfAbsent(partition.topic(), t -> new ArrayList<>()).addAll(records.records(partition));
+        }
+        List<List<ConsumerRecord<String, String>>> chunks = new ArrayList<>();
+        for (List<ConsumerRecord<String, String>> topicRecords : byTopic.values()) {
+            for (int from = 0; from < topicRecords.size(); from += batchSize) {
+                chunks.add(topicRecords.subList(from, Math.min(from + batchSize, topicRecords.size())));
+            }
+        }
+        return chunks;
     }
 
     private void commit(KafkaConsumer<String, String> client, Map<TopicPartition, OffsetAndMetadata> handled) {

@@ -42,7 +42,7 @@ public interface PipelineRole {
      * The topics a role consumes and how.
      *
      * @param name the consumer's name in metrics, logs and readiness
-     * @param batchSize consecutive records of a partition handled at once
+     * @param batchSize records of one topic handled at once (of any of its partitions, each partition's in order)
      * @param writesOutbox whether handling a batch writes the role's outbox: its relay is woken after each batch
      */
     record Consumption(String name, String group, List<String> topics, int batchSize,
