@@ -241,7 +241,7 @@ public class VisibilityHorizon {
 
     /** Reads every clock now and waits until all of them are visible: for tests and administrative checks. */
     public Uni<Void> awaitAllVisible(Duration timeout) {
-        return pool.query(READ_CLOCKS)
+        return pool.preparedQuery(READ_CLOCKS)
                 .execute()
                 .chain(rows -> {
                     List<Uni<Visible>> waits = new ArrayList<>();
@@ -376,7 +376,7 @@ public class VisibilityHorizon {
         roundRunning = true;
         roundRequested.set(false);
         lastRoundStart = System.nanoTime();
-        pool.query(READ_CLOCKS)
+        pool.preparedQuery(READ_CLOCKS)
                 .execute()
                 .subscribe()
                 .with(rows -> context.runOnContext(() -> clocksRead(rows)),

@@ -211,6 +211,12 @@ public final class OutboxRelay {
                 } else {
                     backoff = idle;
                     recordSuccess();
+                    if (batch.size() < batchSize) {
+                        // The outbox held no more when it was read: rows committed since then have called
+                        // rowsCommitted() (or notified this process), so the wait ends at once for them; a second
+                        // read now would find nothing most of the time (one wasted statement per batch).
+                        awaitRows(idle);
+                    }
                 }
             }
         } finally {

@@ -4,8 +4,14 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -78,6 +84,48 @@ class RelayWakeUpTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
     }
 
+    @Test
+    void rowsCommittedWhileTheRelayPublishesAreNotLeftForThePoll() throws Exception {
+        // Given the relay publishes (a first change has been through central and back)
+        String table = "wake" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        roundTrip(table, "warm-up", Duration.ofSeconds(90));
+
+        // When eight writers insert 25 rows each as fast as they can, so that rows keep being committed while the relay
+        // reads and publishes short batches
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                int writer = w;
+                done.add(writers.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        insert(table, "burst-" + writer + "-" + i);
+                    }
+                }));
+            }
+            for (Future<?> writer : done) {
+                writer.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            writers.shutdownNow();
+        }
+        long lastWrite = System.nanoTime();
+
+        // Then the outbox is empty well before the relay's next poll (10 s): no row waited for it
+        Awaitility.await("every row of the burst published")
+                .atMost(Duration.ofSeconds(40))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> "0".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
+                        "SELECT count(*) FROM outbox_event WHERE table_name = ?", table)));
+        // and central's echo of every row is back (central's relay published what central committed meanwhile)
+        Awaitility.await("every row of the burst confirmed by central")
+                .atMost(Duration.ofSeconds(40))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> "0".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
+                        "SELECT count(*) FROM sync_record WHERE table_name = ? AND master_seq = 0", table)));
+        assertThat(Duration.ofNanos(System.nanoTime() - lastWrite)).isLessThan(Duration.ofSeconds(8));
+    }
+
     /**
      * What another replica does for a device's insert, as far as the outbox goes: commits its CUD event, then notifies
      * the relay that holds the lock.
@@ -103,16 +151,21 @@ class RelayWakeUpTest {
 
     /** Inserts a row through the table protocol and waits until central's echo of it confirmed it at this edge. */
     private static void roundTrip(String table, String id, Duration within) {
+        insert(table, id);
+        Awaitility.await(id + " confirmed by central")
+                .atMost(within)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> "true".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
+                        "SELECT (master_seq > 0)::text FROM sync_record WHERE table_name = ? AND id = ?", table, id)));
+    }
+
+    /** Inserts a row through the table protocol. */
+    private static void insert(String table, String id) {
         given().header("ZUMO-API-VERSION", "2.0.0")
                 .contentType(ContentType.JSON)
                 .body("{\"id\":\"" + id + "\",\"text\":\"" + id + "\"}")
                 .post("/tables/" + table)
                 .then()
                 .statusCode(201);
-        Awaitility.await(id + " confirmed by central")
-                .atMost(within)
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> "true".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
-                        "SELECT (master_seq > 0)::text FROM sync_record WHERE table_name = ? AND id = ?", table, id)));
     }
 }
