@@ -24,6 +24,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 
+import static io.edgesync.testsupport.ZumoRequests.insertThroughZumo;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -99,7 +100,7 @@ class RelayWakeUpTest {
                 int writer = w;
                 done.add(writers.submit(() -> {
                     for (int i = 0; i < 25; i++) {
-                        insert(table, "burst-" + writer + "-" + i);
+                        insertThroughZumo("relay-burst-" + writer, table, "burst-" + writer + "-" + i, "burst");
                     }
                 }));
             }
@@ -151,21 +152,16 @@ class RelayWakeUpTest {
 
     /** Inserts a row through the table protocol and waits until central's echo of it confirmed it at this edge. */
     private static void roundTrip(String table, String id, Duration within) {
-        insert(table, id);
-        Awaitility.await(id + " confirmed by central")
-                .atMost(within)
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> "true".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
-                        "SELECT (master_seq > 0)::text FROM sync_record WHERE table_name = ? AND id = ?", table, id)));
-    }
-
-    /** Inserts a row through the table protocol. */
-    private static void insert(String table, String id) {
         given().header("ZUMO-API-VERSION", "2.0.0")
                 .contentType(ContentType.JSON)
                 .body("{\"id\":\"" + id + "\",\"text\":\"" + id + "\"}")
                 .post("/tables/" + table)
                 .then()
                 .statusCode(201);
+        Awaitility.await(id + " confirmed by central")
+                .atMost(within)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> "true".equals(TestInfrastructure.queryString(InfrastructureResource.DATABASE,
+                        "SELECT (master_seq > 0)::text FROM sync_record WHERE table_name = ? AND id = ?", table, id)));
     }
 }
