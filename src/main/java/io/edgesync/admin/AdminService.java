@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.Transactions;
 import io.edgesync.common.DomainException;
 import io.edgesync.config.EdgeSyncConfig;
 import io.edgesync.conflict.ConflictPolicies;
@@ -92,7 +93,7 @@ public class AdminService {
 
     /** Gives up on a parked operation: it stays in the queue as discarded, and no longer holds its table back. */
     public Uni<AdminOperation> discardParkedOperation(String deviceId, long seq, String actor) {
-        return pool.withTransaction(tx -> deviceQueue.discardParked(tx, deviceId, seq))
+        return Transactions.inTransaction(pool, tx -> deviceQueue.discardParked(tx, deviceId, seq))
                 .chain(discarded -> discarded
                         ? repository.findOperation(deviceId, seq)
                         : Uni.createFrom().<Optional<AdminOperation>>failure(noParkedOperation(deviceId, seq)))
@@ -105,7 +106,7 @@ public class AdminService {
      * operations are parked, unless forced.
      */
     public Uni<Void> forgetDevice(String deviceId, boolean force, String actor) {
-        return pool.withTransaction(tx -> deviceQueue.lockKnownDevice(tx, deviceId)
+        return Transactions.inTransaction(pool, tx -> deviceQueue.lockKnownDevice(tx, deviceId)
                 .chain(exists -> exists
                         ? deviceQueue.countParked(tx, deviceId)
                         : Uni.createFrom().<Long>failure(unknownDevice(deviceId)))

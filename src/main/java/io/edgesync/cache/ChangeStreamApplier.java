@@ -168,7 +168,7 @@ public class ChangeStreamApplier {
                                     .item(Collections.nCopies(changes.size(), ReplicationOutcome.CONFIRMED));
                         }
                         return Transactions.retryingDeadlocks(
-                                () -> pool.withTransaction(tx -> applyInTransaction(tx, batch, rest)))
+                                () -> Transactions.inTransaction(pool, tx -> applyInTransaction(tx, batch, rest)))
                                 .map(plan -> {
                                     committed(batch, plan);
                                     return plan.outcomes();

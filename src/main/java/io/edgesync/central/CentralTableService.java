@@ -87,7 +87,7 @@ public class CentralTableService {
      * deadlock victim runs again.
      */
     public Uni<List<Outcome>> processEvents(List<CudEvent> events) {
-        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> process(tx, events)))
+        return Transactions.retryingDeadlocks(() -> Transactions.inTransaction(pool, tx -> process(tx, events)))
                 .invoke(batch -> conflicts.countLogged(batch.conflicts()))
                 .map(Batch::outcomes)
                 .invoke(outcomes -> {
@@ -266,7 +266,7 @@ public class CentralTableService {
      */
     public Uni<Integer> purgeTombstones(Duration retention) {
         Instant cutoff = Instant.now().minus(retention);
-        return pool.withTransaction(tx -> store.purgeTombstones(tx, cutoff, 1000))
+        return Transactions.inTransaction(pool, tx -> store.purgeTombstones(tx, cutoff, 1000))
                 .chain(purged -> purged < 1000
                         ? Uni.createFrom().item(purged)
                         : purgeTombstones(retention).map(more -> purged + more));

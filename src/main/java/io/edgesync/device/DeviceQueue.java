@@ -91,8 +91,11 @@ public class DeviceQueue {
      * Registers the device on first sight, binds it to {@code userId} when it is new or was used only anonymously and
      * without operations, and locks its row for the rest of the transaction (so one device's operations are applied in
      * its order), in one statement. Fails with 403 when the device is bound to another user.
+     *
+     * @return the last queue position the device has used (0 for a new device): the transaction holding the lock hands
+     * out the ones after it and records them with {@link #usePositions}
      */
-    public Uni<Void> lockDevice(SqlClient tx, String deviceId, String protocol, Optional<String> clientVersion,
+    public Uni<Long> lockDevice(SqlClient tx, String deviceId, String protocol, Optional<String> clientVersion,
             Optional<String> userId) {
         return tx.preparedQuery(REGISTER)
                 .execute(Tuple.of(deviceId, clientVersion.orElse(null), protocol, userId.orElse(null), 0L))
@@ -100,7 +103,7 @@ public class DeviceQueue {
                     if (!rows.iterator().hasNext()) {
                         throw deviceTaken(deviceId);
                     }
-                    return null;
+                    return rows.iterator().next().getLong(0);
                 });
     }
 
@@ -163,11 +166,20 @@ public class DeviceQueue {
                 });
     }
 
-    /** Hands out {@code count} queue positions of a locked device and returns the first. */
-    public Uni<Long> reservePositions(SqlClient tx, String deviceId, int count) {
-        return tx.preparedQuery("UPDATE device SET next_seq = next_seq + $2 WHERE id = $1 RETURNING next_seq")
-                .execute(Tuple.of(deviceId, (long) count))
-                .map(rows -> rows.iterator().next().getLong(0) - count + 1);
+    /**
+     * Records that a device locked by {@link #lockDevice} has used its queue positions up to {@code lastUsed}; needs no
+     * answer before the transaction's next statement (it is sent together with it).
+     */
+    public Uni<Void> usePositions(SqlClient tx, String deviceId, long lastUsed) {
+        return tx.preparedQuery("UPDATE device SET next_seq = $2 WHERE id = $1 AND next_seq < $2")
+                .execute(Tuple.of(deviceId, lastUsed))
+                .map(rows -> {
+                    if (rows.rowCount() != 1) {
+                        throw new IllegalStateException("The queue positions of device " + deviceId
+                                + " moved while its row was locked");
+                    }
+                    return null;
+                });
     }
 
     /**

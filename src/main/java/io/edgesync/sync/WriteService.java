@@ -128,7 +128,7 @@ public class WriteService {
     }
 
     private Uni<List<WriteResult>> apply(WriteCall call, List<Prepared> prepared) {
-        return Transactions.retryingDeadlocks(() -> pool.withTransaction(
+        return Transactions.retryingDeadlocks(() -> Transactions.inTransaction(pool,
                 tx -> run(tx, call, prepared, Optional.empty())))
                 .invoke(this::afterCommit)
                 .map(Run::results);
@@ -213,25 +213,31 @@ public class WriteService {
      * parked behind an earlier one of the same device is refused (409) until that one is retried or discarded.
      */
     public Uni<WriteResult> retryParked(String deviceId, long seq, AnswerFormat answers) {
-        return Transactions.retryingDeadlocks(() -> pool.withTransaction(tx -> queue.lockParked(tx, deviceId, seq)
-                .chain(parked -> {
-                    if (parked.earlierParkedOnTable().isPresent() && policies.stopOnConflict(parked.table())) {
-                        // The device's operations on a stop-on-conflict table apply in the order it sent them.
-                        throw DomainException.conflict("Operation " + parked.earlierParkedOnTable().get()
-                                + " of device " + deviceId + " is parked before operation " + seq + " on table "
-                                + parked.table() + ", which keeps a device's operations in order (stop-on-conflict):"
-                                + " retry or discard operation " + parked.earlierParkedOnTable().get() + " first");
-                    }
-                    WriteCall call = new WriteCall(new Caller(parked.userId(), Set.of()), Optional.of(deviceId),
-                            "native", Optional.empty(), answers);
-                    WriteRequest request = new WriteRequest(parked.table(), parked.kind(),
-                            Optional.of(parked.recordId()).filter(id -> !id.isEmpty()), parked.item(),
-                            parked.baseVersion().<Precondition>map(Precondition::versionIs).orElse(Precondition.NONE),
-                            parked.baseVersion(), parked.clientUpdatedAt(), Optional.of(parked.operationId()), false,
-                            false, true);
-                    return prepare(call, List.of(request))
-                            .chain(prepared -> run(tx, call, prepared, Optional.of(seq)));
-                })))
+        return Transactions
+                .retryingDeadlocks(() -> Transactions.inTransaction(pool, tx -> queue.lockParked(tx, deviceId, seq)
+                        .chain(parked -> {
+                            if (parked.earlierParkedOnTable().isPresent() && policies.stopOnConflict(parked.table())) {
+                                // The device's operations on a stop-on-conflict table apply in the order it sent them.
+                                throw DomainException.conflict("Operation " + parked.earlierParkedOnTable().get()
+                                        + " of device " + deviceId + " is parked before operation " + seq + " on table "
+                                        + parked.table()
+                                        + ", which keeps a device's operations in order (stop-on-conflict):"
+                                        + " retry or discard operation " + parked.earlierParkedOnTable().get()
+                                        + " first");
+                            }
+                            WriteCall call = new WriteCall(new Caller(parked.userId(), Set.of()), Optional.of(deviceId),
+                                    "native", Optional.empty(), answers);
+                            WriteRequest request = new WriteRequest(parked.table(), parked.kind(),
+                                    Optional.of(parked.recordId()).filter(id -> !id.isEmpty()), parked.item(),
+                                    parked.baseVersion()
+                                            .<Precondition>map(Precondition::versionIs)
+                                            .orElse(Precondition.NONE),
+                                    parked.baseVersion(), parked.clientUpdatedAt(), Optional.of(parked.operationId()),
+                                    false,
+                                    false, true);
+                            return prepare(call, List.of(request))
+                                    .chain(prepared -> run(tx, call, prepared, Optional.of(seq)));
+                        })))
                 .invoke(this::afterCommit)
                 .map(run -> run.results().get(0));
     }
@@ -341,36 +347,30 @@ public class WriteService {
             List<ConflictLog.Entry> conflicts, List<String[]> counted) {
     }
 
-    /** What the transaction reads before it decides. */
-    private record Snapshot(DeviceQueue.QueueState queueState, Map<String, Optional<StoredRecord>> records) {
+    /**
+     * What the transaction reads before it decides.
+     *
+     * @param lastSeq the last queue position the device has used (0 without a device)
+     * @param bases the record states operations were based on, for three-way merges
+     */
+    private record Snapshot(long lastSeq, DeviceQueue.QueueState queueState,
+            Map<String, Optional<StoredRecord>> records, Map<String, ObjectNode> bases) {
     }
 
     private Uni<Run> run(SqlConnection tx, WriteCall call, List<Prepared> prepared, Optional<Long> requeueSeq) {
         return readSnapshot(tx, call, prepared, requeueSeq.isEmpty())
-                .chain(snapshot -> {
-                    List<Prepared> fresh = prepared.stream()
-                            .filter(p -> !snapshot.queueState().knownResults().containsKey(p.operationId()))
-                            .toList();
-                    Uni<Long> firstSeq = requeueSeq.isPresent() || call.deviceId().isEmpty() || fresh.isEmpty()
-                            ? Uni.createFrom().item(requeueSeq.orElse(0L))
-                            : queue.reservePositions(tx, call.deviceId().get(), fresh.size());
-                    return Uni.combine()
-                            .all()
-                            .unis(firstSeq, findBases(tx, fresh))
-                            .asTuple()
-                            .chain(both -> decideAndWrite(tx, call, prepared, snapshot, both.getItem1(),
-                                    both.getItem2(), requeueSeq.isPresent()));
-                });
+                .chain(snapshot -> decideAndWrite(tx, call, prepared, snapshot, requeueSeq));
     }
 
     /**
-     * One round trip: the device's row (locked, so its operations apply in its order), what its queue says about this
-     * batch, the auto-created tables' rows, and the batch's records, read and locked in one order.
+     * One round trip: the device's row (locked, so its operations apply in its order, with the last queue position it
+     * used), what its queue says about this batch, the auto-created tables' rows, the batch's records, read and locked
+     * in one order, and the versions three-way merges start from.
      */
     private Uni<Snapshot> readSnapshot(SqlConnection tx, WriteCall call, List<Prepared> prepared,
             boolean readQueue) {
-        Uni<Void> device = call.deviceId().isEmpty()
-                ? Uni.createFrom().voidItem()
+        Uni<Long> device = call.deviceId().isEmpty()
+                ? Uni.createFrom().item(0L)
                 : queue.lockDevice(tx, call.deviceId().get(), call.protocol(), call.clientVersion(),
                         call.caller().subject());
         List<String> operationIds = prepared.stream()
@@ -403,7 +403,7 @@ public class WriteService {
         Uni<Map<String, StoredRecord>> locked = store.lockRecords(tx, keys);
         return Uni.combine()
                 .all()
-                .unis(device, queueState, created, locked)
+                .unis(device, queueState, created, locked, findBases(tx, prepared))
                 .asTuple()
                 .map(all -> {
                     Map<String, Optional<StoredRecord>> records = new HashMap<>();
@@ -411,14 +411,17 @@ public class WriteService {
                         String recordKey = RecordStore.recordKey(key[0], key[1]);
                         records.put(recordKey, Optional.ofNullable(all.getItem4().get(recordKey)));
                     }
-                    return new Snapshot(all.getItem2(), records);
+                    return new Snapshot(all.getItem1(), all.getItem2(), records, all.getItem5());
                 });
     }
 
-    /** The record states at the versions operations were based on, when their table's policy merges three ways. */
-    private Uni<Map<String, ObjectNode>> findBases(SqlConnection tx, List<Prepared> fresh) {
+    /**
+     * The record states at the versions operations were based on, when their table's policy merges three ways (read for
+     * operations the device sent before too: the snapshot is read before it is known which ones those are).
+     */
+    private Uni<Map<String, ObjectNode>> findBases(SqlConnection tx, List<Prepared> prepared) {
         List<String[]> keys = new ArrayList<>();
-        for (Prepared p : fresh) {
+        for (Prepared p : prepared) {
             if (p.operation().isPresent() && p.request().baseVersion().isPresent()
                     && policies.keepsVersions(p.table().get().name())) {
                 keys.add(new String[]{p.table().get().name(), p.operation().get().id(),
@@ -434,11 +437,12 @@ public class WriteService {
     }
 
     private Uni<Run> decideAndWrite(SqlConnection tx, WriteCall call, List<Prepared> prepared, Snapshot snapshot,
-            long firstSeq, Map<String, ObjectNode> bases, boolean requeue) {
-        WritePlanner planner = new WritePlanner(policies, json, snapshot.records(), bases);
+            Optional<Long> requeueSeq) {
+        boolean requeue = requeueSeq.isPresent();
+        WritePlanner planner = new WritePlanner(policies, json, snapshot.records(), snapshot.bases());
         Set<String> blocked = new HashSet<>(snapshot.queueState().tablesWithParkedOperations());
         List<Step> steps = new ArrayList<>(prepared.size());
-        long nextSeq = firstSeq;
+        long nextSeq = requeueSeq.orElse(snapshot.lastSeq() + 1);
         for (Prepared p : prepared) {
             ObjectNode stored = snapshot.queueState().knownResults().get(p.operationId());
             if (stored != null) {
@@ -465,7 +469,15 @@ public class WriteService {
             }
             steps.add(new Step(p, seq, decision, false, Optional.empty()));
         }
-        return store.drawStamps(tx, planner.writesPerTable())
+        // (the device's new positions are recorded in the same round trip as the stamps are drawn)
+        Uni<Void> positions = requeue || call.deviceId().isEmpty() || nextSeq == snapshot.lastSeq() + 1
+                ? Uni.createFrom().voidItem()
+                : queue.usePositions(tx, call.deviceId().get(), nextSeq - 1);
+        return Uni.combine()
+                .all()
+                .unis(positions, store.drawStamps(tx, planner.writesPerTable()))
+                .asTuple()
+                .map(both -> both.getItem2())
                 .chain(firstStamps -> {
                     Run run = finish(call, steps, firstStamps);
                     return writer.write(tx, batchOf(call, steps, run, requeue)).replaceWith(run);

@@ -9,6 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 
 import jakarta.inject.Inject;
 
@@ -72,6 +77,55 @@ class NativeSyncTest {
                 .body("version", equalTo(version))
                 .body("text", equalTo("second"));
         assertThat(queueStatuses(device)).containsExactly("insert:applied", "update:applied");
+    }
+
+    @Test
+    void aDevicesQueuePositionsFollowEachOtherAcrossRetriesAndConcurrentBatches() throws Exception {
+        // Given a device that pushed three operations
+        String device = device();
+        List<ObjectNode> first = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            first.add(op("first-" + i, "todoitem", "insert", UUID.randomUUID().toString(), item("text", "f" + i),
+                    null));
+        }
+        JsonNode answered = push(device, ops(first.toArray(ObjectNode[]::new)));
+        assertThat(answered.findValuesAsText("seq")).containsExactly("1", "2", "3");
+
+        // When it sends two of them again with two new ones
+        JsonNode mixed = push(device, ops(first.get(1), first.get(2),
+                op("new-0", "todoitem", "insert", UUID.randomUUID().toString(), item("text", "n0"), null),
+                op("new-1", "todoitem", "insert", UUID.randomUUID().toString(), item("text", "n1"), null)));
+
+        // Then the retried ones keep their positions and take none, and the new ones follow at once
+        assertThat(mixed.findValuesAsText("seq")).containsExactly("2", "3", "4", "5");
+
+        // And eight batches of five sent at the same time take the next forty positions, each one once
+        ExecutorService pushers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<JsonNode>> batches = new ArrayList<>();
+            for (int b = 0; b < 8; b++) {
+                ArrayNode batch = JSON.createArrayNode();
+                for (int i = 0; i < 5; i++) {
+                    batch.add(op("c" + b + "-" + i, "todoitem", "insert", UUID.randomUUID().toString(),
+                            item("text", "c" + b + i), null));
+                }
+                batches.add(pushers.submit(() -> push(device, batch)));
+            }
+            List<Long> positions = new ArrayList<>();
+            for (Future<JsonNode> batch : batches) {
+                JsonNode results = batch.get(60, TimeUnit.SECONDS);
+                List<Long> ofBatch = results.findValues("seq").stream().map(JsonNode::asLong).toList();
+                // (a batch's operations take consecutive positions: the device's row is locked for the batch)
+                assertThat(ofBatch).hasSize(5);
+                assertThat(ofBatch.get(4) - ofBatch.get(0)).isEqualTo(4);
+                positions.addAll(ofBatch);
+            }
+            assertThat(positions).containsExactlyInAnyOrderElementsOf(
+                    LongStream.rangeClosed(6, 45).boxed().toList());
+        } finally {
+            pushers.shutdownNow();
+        }
+        assertThat(queueStatuses(device)).hasSize(45);
     }
 
     @Test
