@@ -1,5 +1,6 @@
 package io.edgesync.cache;
 
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -8,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.Transaction;
 
 /**
  * Running a write transaction again when PostgreSQL chose it as the victim of a deadlock or a serialization failure.
@@ -27,24 +27,85 @@ public final class Transactions {
     }
 
     /**
+     * The end of a transaction of {@link #inTransaction(Pool, BiFunction)}, which the work may send together with its
+     * last statement.
+     */
+    public interface Commit {
+
+        /**
+         * Sends {@code COMMIT} right behind the statement {@code last} sends, without waiting for its answer, and
+         * answers with {@code last}'s item, or fails when either fails. When the statement fails, PostgreSQL turns the
+         * {@code COMMIT} into a rollback; so {@code last} must leave every check that decides whether the transaction
+         * may commit to the statement itself (a check in Java after its answer would come too late), and nothing may be
+         * sent after it.
+         */
+        <R> Uni<R> with(Uni<R> last);
+    }
+
+    /**
      * Runs {@code work} in a transaction on a connection of the pool, committed when it succeeds and rolled back when
      * it fails, like {@code Pool.withTransaction}, but without a round trip for the {@code BEGIN}: the work's first
      * statements follow it at once (the connection pipelines them), where {@code withTransaction} waits for its answer.
-     * A statement that fails marks the transaction, which then rolls back.
      */
     public static <T> Uni<T> inTransaction(Pool pool, Function<SqlConnection, Uni<T>> work) {
+        return inTransaction(pool, (connection, commit) -> work.apply(connection));
+    }
+
+    /**
+     * Like {@link #inTransaction(Pool, Function)}, and the work may send the {@code COMMIT} together with its last
+     * statement ({@link Commit#with}), saving the round trip of the {@code COMMIT} too; when it does not, the
+     * {@code COMMIT} follows the work's success.
+     */
+    public static <T> Uni<T> inTransaction(Pool pool, BiFunction<SqlConnection, Commit, Uni<T>> work) {
         return pool.withConnection(connection -> {
-            Future<Transaction> begun = connection.getDelegate().begin();
+            Ending ending = new Ending(connection);
+            // (sent at once, not on subscription: the work's first statement is sent right behind it)
+            Future<?> begun = connection.getDelegate().query("BEGIN").execute();
             return Uni.createFrom()
-                    .deferred(() -> work.apply(connection))
-                    .call(() -> ended(begun.compose(Transaction::commit)))
+                    .deferred(() -> work.apply(connection, ending))
+                    .call(() -> Uni.createFrom().completionStage(begun.toCompletionStage()))
+                    .call(() -> ending.sent
+                            ? Uni.createFrom().voidItem()
+                            : connection.query("COMMIT").execute().replaceWithVoid())
                     .onFailure()
-                    .call(() -> ended(begun.compose(Transaction::rollback)).onFailure().recoverWithNull());
+                    .call(() -> ending.sent
+                            ? Uni.createFrom().voidItem()
+                            : connection.query("ROLLBACK").execute().replaceWithVoid().onFailure().recoverWithNull());
         });
     }
 
-    private static Uni<Void> ended(Future<Void> end) {
-        return Uni.createFrom().completionStage(end.toCompletionStage());
+    /** The COMMIT of a transaction, and whether the work has sent it. */
+    private static final class Ending implements Commit {
+
+        private final SqlConnection connection;
+        private boolean sent;
+
+        Ending(SqlConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public <R> Uni<R> with(Uni<R> last) {
+            // (the statement is sent on subscription, then the COMMIT; both answers are awaited before either is judged)
+            Uni<Settled<R>> statement = last.onItemOrFailure().transform(Settled::new);
+            Uni<Settled<Object>> commit = Uni.createFrom().deferred(() -> {
+                sent = true;
+                return connection.query("COMMIT").execute();
+            }).onItemOrFailure().transform((rows, failure) -> new Settled<>(rows, failure));
+            return Uni.combine().all().unis(statement, commit).asTuple().chain(both -> {
+                if (both.getItem1().failure() != null) {
+                    return Uni.createFrom().failure(both.getItem1().failure());
+                }
+                if (both.getItem2().failure() != null) {
+                    return Uni.createFrom().failure(both.getItem2().failure());
+                }
+                return Uni.createFrom().item(both.getItem1().item());
+            });
+        }
+    }
+
+    /** An answer or a failure. */
+    private record Settled<R>(R item, Throwable failure) {
     }
 
     /**

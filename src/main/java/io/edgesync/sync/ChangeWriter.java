@@ -26,7 +26,6 @@ import io.edgesync.events.EdgeOutbox;
 import io.edgesync.odata.SqlParams;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
@@ -169,10 +168,11 @@ class ChangeWriter {
                 .recoverWithItem(Optional.empty());
     }
 
-    private static final String COUNTS = """
-            SELECT (SELECT count(*) FROM new_rows) AS inserted, (SELECT count(*) FROM changed_rows) AS changed""";
-
-    /** Writes the batch; fails with {@link ConcurrentInsertException} when a new row was inserted meanwhile. */
+    /**
+     * Writes the batch. The statement itself checks that it inserted every new row and changed every locked one, so
+     * that the transaction's COMMIT can travel with it (nothing is decided after its answer); a new row inserted
+     * meanwhile fails it with {@link ConcurrentInsertException}, and the transaction runs again.
+     */
     Uni<Void> write(SqlClient tx, Batch batch) {
         SqlParams params = new SqlParams();
         String sql = "WITH " + String.join(",\n",
@@ -184,18 +184,14 @@ class ChangeWriter {
                 ConflictLog.appendCte(params, batch.conflicts()),
                 TableCatalog.addColumnsCte(params, batch.addedColumns()),
                 RecordVersions.appendCte(params, batch.keptVersions()))
-                + "\n" + COUNTS;
+                + "\nSELECT es_require((SELECT count(*) FROM new_rows) = %s AND (SELECT count(*) FROM changed_rows) = %s)"
+                        .formatted(params.add((long) batch.newRows().size()),
+                                params.add((long) batch.changedRows().size()));
         return tx.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))
-                .map(rows -> {
-                    Row counts = rows.iterator().next();
-                    if (counts.getLong("inserted") != batch.newRows().size()) {
-                        throw new ConcurrentInsertException("A record of the batch was inserted concurrently");
-                    }
-                    if (counts.getLong("changed") != batch.changedRows().size()) {
-                        throw new IllegalStateException("A locked record vanished while the batch ran");
-                    }
-                    return null;
-                });
+                .replaceWithVoid()
+                .onFailure(failure -> failure instanceof PgException pg && NOT_AS_EXPECTED.equals(pg.getSqlState()))
+                .transform(failure -> new ConcurrentInsertException(
+                        "A record of the batch was inserted concurrently (or a locked one vanished)"));
     }
 }

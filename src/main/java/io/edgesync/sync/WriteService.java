@@ -80,6 +80,14 @@ public class WriteService {
     private final MeterRegistry metrics;
     private final EdgeUsers users;
 
+    /** For a transaction the caller ends: the write is sent alone. */
+    private static final Transactions.Commit NO_COMMIT = new Transactions.Commit() {
+        @Override
+        public <R> Uni<R> with(Uni<R> last) {
+            return last;
+        }
+    };
+
     public WriteService(Pool pool, TableCatalog catalog, ItemValidator validator, TableAccess access,
             ConflictPolicies policies, ConflictLog conflicts, RecordStore store, RecordVersions versions,
             DeviceQueue queue, ChangeWriter writer, VisibilityHorizon horizon, EventPipeline events, ObjectMapper json,
@@ -129,7 +137,7 @@ public class WriteService {
 
     private Uni<List<WriteResult>> apply(WriteCall call, List<Prepared> prepared) {
         return Transactions.retryingDeadlocks(() -> Transactions.inTransaction(pool,
-                tx -> run(tx, call, prepared, Optional.empty())))
+                (tx, commit) -> run(tx, call, prepared, Optional.empty(), commit)))
                 .invoke(this::afterCommit)
                 .map(Run::results);
     }
@@ -203,7 +211,7 @@ public class WriteService {
      */
     public Uni<List<WriteResult>> writeInTransaction(SqlConnection tx, WriteCall call, List<WriteRequest> requests) {
         return prepare(call, requests)
-                .chain(prepared -> run(tx, call, prepared, Optional.empty()))
+                .chain(prepared -> run(tx, call, prepared, Optional.empty(), NO_COMMIT))
                 .map(Run::results);
     }
 
@@ -214,30 +222,36 @@ public class WriteService {
      */
     public Uni<WriteResult> retryParked(String deviceId, long seq, AnswerFormat answers) {
         return Transactions
-                .retryingDeadlocks(() -> Transactions.inTransaction(pool, tx -> queue.lockParked(tx, deviceId, seq)
-                        .chain(parked -> {
-                            if (parked.earlierParkedOnTable().isPresent() && policies.stopOnConflict(parked.table())) {
-                                // The device's operations on a stop-on-conflict table apply in the order it sent them.
-                                throw DomainException.conflict("Operation " + parked.earlierParkedOnTable().get()
-                                        + " of device " + deviceId + " is parked before operation " + seq + " on table "
-                                        + parked.table()
-                                        + ", which keeps a device's operations in order (stop-on-conflict):"
-                                        + " retry or discard operation " + parked.earlierParkedOnTable().get()
-                                        + " first");
-                            }
-                            WriteCall call = new WriteCall(new Caller(parked.userId(), Set.of()), Optional.of(deviceId),
-                                    "native", Optional.empty(), answers);
-                            WriteRequest request = new WriteRequest(parked.table(), parked.kind(),
-                                    Optional.of(parked.recordId()).filter(id -> !id.isEmpty()), parked.item(),
-                                    parked.baseVersion()
-                                            .<Precondition>map(Precondition::versionIs)
-                                            .orElse(Precondition.NONE),
-                                    parked.baseVersion(), parked.clientUpdatedAt(), Optional.of(parked.operationId()),
-                                    false,
-                                    false, true);
-                            return prepare(call, List.of(request))
-                                    .chain(prepared -> run(tx, call, prepared, Optional.of(seq)));
-                        })))
+                .retryingDeadlocks(
+                        () -> Transactions.inTransaction(pool, (tx, commit) -> queue.lockParked(tx, deviceId, seq)
+                                .chain(parked -> {
+                                    if (parked.earlierParkedOnTable().isPresent()
+                                            && policies.stopOnConflict(parked.table())) {
+                                        // The device's operations on a stop-on-conflict table apply in the order it sent them.
+                                        throw DomainException.conflict("Operation "
+                                                + parked.earlierParkedOnTable().get()
+                                                + " of device " + deviceId + " is parked before operation " + seq
+                                                + " on table "
+                                                + parked.table()
+                                                + ", which keeps a device's operations in order (stop-on-conflict):"
+                                                + " retry or discard operation " + parked.earlierParkedOnTable().get()
+                                                + " first");
+                                    }
+                                    WriteCall call = new WriteCall(new Caller(parked.userId(), Set.of()),
+                                            Optional.of(deviceId),
+                                            "native", Optional.empty(), answers);
+                                    WriteRequest request = new WriteRequest(parked.table(), parked.kind(),
+                                            Optional.of(parked.recordId()).filter(id -> !id.isEmpty()), parked.item(),
+                                            parked.baseVersion()
+                                                    .<Precondition>map(Precondition::versionIs)
+                                                    .orElse(Precondition.NONE),
+                                            parked.baseVersion(), parked.clientUpdatedAt(),
+                                            Optional.of(parked.operationId()),
+                                            false,
+                                            false, true);
+                                    return prepare(call, List.of(request))
+                                            .chain(prepared -> run(tx, call, prepared, Optional.of(seq), commit));
+                                })))
                 .invoke(this::afterCommit)
                 .map(run -> run.results().get(0));
     }
@@ -357,9 +371,14 @@ public class WriteService {
             Map<String, Optional<StoredRecord>> records, Map<String, ObjectNode> bases) {
     }
 
-    private Uni<Run> run(SqlConnection tx, WriteCall call, List<Prepared> prepared, Optional<Long> requeueSeq) {
+    /**
+     * Runs the operations in the transaction {@code tx}: the snapshot, the decisions, the stamps, and the write, which
+     * {@code commit} sends the transaction's COMMIT with.
+     */
+    private Uni<Run> run(SqlConnection tx, WriteCall call, List<Prepared> prepared, Optional<Long> requeueSeq,
+            Transactions.Commit commit) {
         return readSnapshot(tx, call, prepared, requeueSeq.isEmpty())
-                .chain(snapshot -> decideAndWrite(tx, call, prepared, snapshot, requeueSeq));
+                .chain(snapshot -> decideAndWrite(tx, call, prepared, snapshot, requeueSeq, commit));
     }
 
     /**
@@ -437,7 +456,7 @@ public class WriteService {
     }
 
     private Uni<Run> decideAndWrite(SqlConnection tx, WriteCall call, List<Prepared> prepared, Snapshot snapshot,
-            Optional<Long> requeueSeq) {
+            Optional<Long> requeueSeq, Transactions.Commit commit) {
         boolean requeue = requeueSeq.isPresent();
         WritePlanner planner = new WritePlanner(policies, json, snapshot.records(), snapshot.bases());
         Set<String> blocked = new HashSet<>(snapshot.queueState().tablesWithParkedOperations());
@@ -480,7 +499,7 @@ public class WriteService {
                 .map(both -> both.getItem2())
                 .chain(firstStamps -> {
                     Run run = finish(call, steps, firstStamps);
-                    return writer.write(tx, batchOf(call, steps, run, requeue)).replaceWith(run);
+                    return commit.with(writer.write(tx, batchOf(call, steps, run, requeue))).replaceWith(run);
                 });
     }
 

@@ -87,6 +87,34 @@ class TransactionsTest {
         noConnectionLeftInATransaction();
     }
 
+    @Test
+    void aCommitSentWithTheLastStatementCommitsTheWork() {
+        String device = "tx-" + UUID.randomUUID();
+        String other = "tx-" + UUID.randomUUID();
+
+        String answer = Transactions.inTransaction(pool, (tx, commit) -> register(tx, device)
+                .chain(() -> commit.with(register(tx, other).replaceWith("done"))))
+                .await()
+                .atMost(TIMEOUT);
+
+        assertThat(answer).isEqualTo("done");
+        assertThat(exists(device)).isTrue();
+        assertThat(exists(other)).isTrue();
+        noConnectionLeftInATransaction();
+    }
+
+    @Test
+    void aCommitSentWithAFailingStatementRollsBack() {
+        String device = "tx-" + UUID.randomUUID();
+
+        Uni<Object> failing = Transactions.inTransaction(pool, (tx, commit) -> register(tx, device)
+                .chain(() -> commit.with(tx.query("SELECT 1 / 0").execute())));
+
+        assertThatThrownBy(() -> failing.await().atMost(TIMEOUT)).hasMessageContaining("division by zero");
+        assertThat(exists(device)).isFalse();
+        noConnectionLeftInATransaction();
+    }
+
     private static Uni<Void> register(SqlConnection tx, String device) {
         return tx.preparedQuery("INSERT INTO device (id, first_seen, last_seen, protocol, next_seq)"
                 + " VALUES ($1, clock_timestamp(), clock_timestamp(), 'native', 0)")

@@ -60,7 +60,7 @@ class DatabaseCostTest {
     private static final Map<String, String> WRITE_PATH = new LinkedHashMap<>();
 
     static {
-        WRITE_PATH.put("single write", "es_require(");
+        WRITE_PATH.put("single write", "es_require((SELECT count(*) FROM written)");
         WRITE_PATH.put("batch write", "new_rows AS (");
         WRITE_PATH.put("device registration", "INSERT INTO device (id, first_seen");
         WRITE_PATH.put("queue positions", "UPDATE device SET next_seq");
