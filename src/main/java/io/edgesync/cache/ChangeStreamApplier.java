@@ -168,7 +168,8 @@ public class ChangeStreamApplier {
                                     .item(Collections.nCopies(changes.size(), ReplicationOutcome.CONFIRMED));
                         }
                         return Transactions.retryingDeadlocks(
-                                () -> Transactions.inTransaction(pool, tx -> applyInTransaction(tx, batch, rest)))
+                                () -> Transactions.inTransaction(pool,
+                                        (tx, commit) -> applyInTransaction(tx, commit, batch, rest)))
                                 .map(plan -> {
                                     committed(batch, plan);
                                     return plan.outcomes();
@@ -183,7 +184,7 @@ public class ChangeStreamApplier {
      */
     Uni<List<ReplicationOutcome>> applyReplicatedChanges(SqlConnection tx, List<ReplicatedChange> changes) {
         return resolve(changes)
-                .chain(batch -> applyInTransaction(tx, batch,
+                .chain(batch -> applyInTransaction(tx, Transactions.Commit.BY_CALLER, batch,
                         IntStream.range(0, changes.size()).boxed().toList()))
                 .map(ReplicationPlan::outcomes);
     }
@@ -229,10 +230,11 @@ public class ChangeStreamApplier {
 
     /**
      * Applies the changes at {@code indexes} with a constant number of statements: their records are locked and read,
-     * the batch is decided in memory ({@link ReplicationPlan}), and everything it decided is written by one statement.
-     * The other changes count as confirmed echoes.
+     * the batch is decided in memory ({@link ReplicationPlan}), and everything it decided is written by one statement,
+     * which {@code commit} sends the COMMIT with. The other changes count as confirmed echoes.
      */
-    private Uni<ReplicationPlan> applyInTransaction(SqlConnection tx, Batch batch, List<Integer> indexes) {
+    private Uni<ReplicationPlan> applyInTransaction(SqlConnection tx, Transactions.Commit commit, Batch batch,
+            List<Integer> indexes) {
         List<String> tableKeys = batch.tableKeys();
         Map<String, String[]> records = new LinkedHashMap<>();
         indexes.forEach(i -> records.putIfAbsent(RecordStore.recordKey(tableKeys.get(i), batch.keys().get(i)[1]),
@@ -248,7 +250,7 @@ public class ChangeStreamApplier {
                     ReplicationPlan plan = ReplicationPlan.decide(new ReplicationPlan.Input(batch.changes(),
                             tableKeys, batch.newColumns(), indexes, locked));
                     return store.drawStamps(tx, plan.writesPerTable())
-                            .chain(firstStamps -> store.writeReplicated(tx, plan.stamped(firstStamps)))
+                            .chain(firstStamps -> commit.with(store.writeReplicated(tx, plan.stamped(firstStamps))))
                             .replaceWith(plan);
                 });
     }

@@ -512,20 +512,16 @@ public class RecordStore {
                 RecordVersions.appendCte(params, plan.kept()))
                 + """
 
-                        SELECT (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM updated) AS updated,
-                               (SELECT count(*) FROM confirmed) AS confirmed""";
+                        SELECT es_require((SELECT count(*) FROM inserted) = %s AND (SELECT count(*) FROM updated) = %s
+                                          AND (SELECT count(*) FROM confirmed) = %s)""".formatted(
+                        params.add((long) inserts.size()), params.add((long) updates.size()),
+                        params.add((long) confirms.size()));
         return tx.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))
-                .map(rows -> {
-                    Row counts = rows.iterator().next();
-                    if (counts.getLong("inserted") != inserts.size()) {
-                        throw new ConcurrentInsertException("A record of the change stream was inserted concurrently");
-                    }
-                    if (counts.getLong("updated") != updates.size() || counts.getLong("confirmed") != confirms.size()) {
-                        throw new IllegalStateException("A locked record vanished while the change stream applied");
-                    }
-                    return null;
-                });
+                .replaceWithVoid()
+                .onFailure(Transactions::failedItsCheck)
+                .transform(failure -> new ConcurrentInsertException(
+                        "A record of the change stream was inserted concurrently (or a locked one vanished)"));
     }
 
     /** {@code unnest(...) AS w(...)} over the rows of replicated writes, bound to {@code params}. */

@@ -40,6 +40,14 @@ public final class Transactions {
          * sent after it.
          */
         <R> Uni<R> with(Uni<R> last);
+
+        /** For a transaction its caller ends: the statement is sent alone. */
+        Commit BY_CALLER = new Commit() {
+            @Override
+            public <R> Uni<R> with(Uni<R> last) {
+                return last;
+            }
+        };
     }
 
     /**
@@ -106,6 +114,14 @@ public final class Transactions {
 
     /** An answer or a failure. */
     private record Settled<R>(R item, Throwable failure) {
+    }
+
+    /**
+     * Whether a statement failed its own check: {@code es_require} (migration V104) found the rows not as the statement
+     * expected, and the statement changed nothing.
+     */
+    public static boolean failedItsCheck(Throwable failure) {
+        return failure instanceof PgException pg && "EF001".equals(pg.getSqlState());
     }
 
     /**

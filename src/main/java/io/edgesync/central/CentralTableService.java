@@ -87,7 +87,8 @@ public class CentralTableService {
      * deadlock victim runs again.
      */
     public Uni<List<Outcome>> processEvents(List<CudEvent> events) {
-        return Transactions.retryingDeadlocks(() -> Transactions.inTransaction(pool, tx -> process(tx, events)))
+        return Transactions.retryingDeadlocks(() -> Transactions.inTransaction(pool,
+                (tx, commit) -> process(tx, commit, events)))
                 .invoke(batch -> conflicts.countLogged(batch.conflicts()))
                 .map(Batch::outcomes)
                 .invoke(outcomes -> {
@@ -103,7 +104,8 @@ public class CentralTableService {
     private record Batch(List<Outcome> outcomes, List<ConflictLog.Entry> conflicts) {
     }
 
-    private Uni<Batch> process(SqlConnection tx, List<CudEvent> events) {
+    /** Processes the events in {@code tx}; {@code commit} sends the COMMIT with the batch's write. */
+    private Uni<Batch> process(SqlConnection tx, Transactions.Commit commit, List<CudEvent> events) {
         return store.lockKeysAndRecordEvents(tx, events).chain(recorded -> {
             // A copy of an event processed before, or a second copy within the batch, is a duplicate.
             Set<UUID> fresh = new HashSet<>(recorded);
@@ -133,9 +135,9 @@ public class CentralTableService {
                         for (boolean copy : duplicate) {
                             outcomes.add(copy ? Outcome.DUPLICATE : decisions.outcomes().get(next++));
                         }
-                        return store.writeBatch(tx, new ArrayList<>(decisions.masters().values()),
+                        return commit.with(store.writeBatch(tx, new ArrayList<>(decisions.masters().values()),
                                 decisions.messages(), decisions.conflicts(), decisions.kept(),
-                                decisions.eventOutcomes())
+                                decisions.eventOutcomes()))
                                 .replaceWith(new Batch(outcomes, decisions.conflicts()));
                     });
         });

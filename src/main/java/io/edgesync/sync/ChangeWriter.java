@@ -19,6 +19,7 @@ import io.edgesync.cache.RowScope;
 import io.edgesync.cache.StoredRecord;
 import io.edgesync.cache.TableCatalog;
 import io.edgesync.cache.TableInfo;
+import io.edgesync.cache.Transactions;
 import io.edgesync.conflict.ConflictLog;
 import io.edgesync.device.DeviceQueue;
 import io.edgesync.device.QueuedOperation;
@@ -28,7 +29,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 
 /**
  * Writes everything a batch of operations decided with one statement, whatever the batch's size: the new row states,
@@ -85,9 +85,6 @@ class ChangeWriter {
     record QueuedDevice(String deviceId, Optional<String> clientVersion, String protocol, Optional<String> user,
             Optional<ObjectNode> item, ObjectNode answer) {
     }
-
-    /** The SQLSTATE of a single write whose record is not as the statement expects (migration V104). */
-    private static final String NOT_AS_EXPECTED = "EF001";
 
     /**
      * Makes a single write with one statement, committed on its own (one round trip): the device's row and queue
@@ -164,7 +161,7 @@ class ChangeWriter {
         return pool.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))
                 .map(rows -> Optional.of(RecordStore.toStoredRecord(rows.iterator().next(), json)))
-                .onFailure(failure -> failure instanceof PgException pg && NOT_AS_EXPECTED.equals(pg.getSqlState()))
+                .onFailure(Transactions::failedItsCheck)
                 .recoverWithItem(Optional.empty());
     }
 
@@ -190,7 +187,7 @@ class ChangeWriter {
         return tx.preparedQuery(sql)
                 .execute(Tuple.tuple(params.values()))
                 .replaceWithVoid()
-                .onFailure(failure -> failure instanceof PgException pg && NOT_AS_EXPECTED.equals(pg.getSqlState()))
+                .onFailure(Transactions::failedItsCheck)
                 .transform(failure -> new ConcurrentInsertException(
                         "A record of the batch was inserted concurrently (or a locked one vanished)"));
     }

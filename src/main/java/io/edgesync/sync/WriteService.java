@@ -80,14 +80,6 @@ public class WriteService {
     private final MeterRegistry metrics;
     private final EdgeUsers users;
 
-    /** For a transaction the caller ends: the write is sent alone. */
-    private static final Transactions.Commit NO_COMMIT = new Transactions.Commit() {
-        @Override
-        public <R> Uni<R> with(Uni<R> last) {
-            return last;
-        }
-    };
-
     public WriteService(Pool pool, TableCatalog catalog, ItemValidator validator, TableAccess access,
             ConflictPolicies policies, ConflictLog conflicts, RecordStore store, RecordVersions versions,
             DeviceQueue queue, ChangeWriter writer, VisibilityHorizon horizon, EventPipeline events, ObjectMapper json,
@@ -211,7 +203,7 @@ public class WriteService {
      */
     public Uni<List<WriteResult>> writeInTransaction(SqlConnection tx, WriteCall call, List<WriteRequest> requests) {
         return prepare(call, requests)
-                .chain(prepared -> run(tx, call, prepared, Optional.empty(), NO_COMMIT))
+                .chain(prepared -> run(tx, call, prepared, Optional.empty(), Transactions.Commit.BY_CALLER))
                 .map(Run::results);
     }
 
