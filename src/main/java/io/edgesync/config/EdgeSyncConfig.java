@@ -657,9 +657,22 @@ public interface EdgeSyncConfig {
 
     interface Notifications {
 
-        /** Changes of a table within this window are announced once, in milliseconds. */
+        /**
+         * The longest window, in milliseconds, in which a table's changes are announced once: the first change of a
+         * quiet table at once, the others when the window ends. The window is shorter while few streams are open (see
+         * {@code deliveries-per-second}).
+         */
         @WithDefault("100")
         int coalesceMillis();
+
+        /**
+         * Announcements per second of one table's changes that the open streams may get together: the window is as long
+         * as announcing to every open stream at this rate takes (1 ms for one stream at 1,000), at most
+         * {@code coalesce-millis}, since every announcement may start a pull on every stream. 0 keeps the window at
+         * {@code coalesce-millis} whatever the number of streams.
+         */
+        @WithDefault("1000")
+        int deliveriesPerSecond();
 
         /** Seconds between keep-alive comments on an idle server-sent-event stream. */
         @WithDefault("15")

@@ -3,11 +3,13 @@ package io.edgesync.notify;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Announces each table's changes at most once per window. The first change of a quiet table is announced at once, so a
  * device learns of it without waiting; further changes within the window are announced once when it ends, so the last
- * change of a burst is never swallowed, and that announcement opens the next window.
+ * change of a burst is never swallowed, and that announcement opens the next window. The window's length is asked for
+ * each time one opens: it may follow the number of streams open ({@link ChangeListener#window}).
  *
  * <p> Not thread-safe: {@link ChangeListener} calls it, and runs the scheduled tasks, on its one Vert.x context.
  */
@@ -19,13 +21,13 @@ final class ChangeCoalescer {
         void schedule(long delayMillis, Runnable task);
     }
 
-    private final long windowMillis;
+    private final LongSupplier windowMillis;
     private final Scheduler scheduler;
     private final Consumer<String> announcer;
     /** Tables whose window is open, and whether they changed again since it opened. */
     private final Map<String, Boolean> openWindows = new HashMap<>();
 
-    ChangeCoalescer(long windowMillis, Scheduler scheduler, Consumer<String> announcer) {
+    ChangeCoalescer(LongSupplier windowMillis, Scheduler scheduler, Consumer<String> announcer) {
         this.windowMillis = windowMillis;
         this.scheduler = scheduler;
         this.announcer = announcer;
@@ -33,10 +35,6 @@ final class ChangeCoalescer {
 
     /** Records a change of {@code table} (a lookup key). */
     void recordChange(String table) {
-        if (windowMillis <= 0) {
-            announcer.accept(table);
-            return;
-        }
         Boolean changedAgain = openWindows.get(table);
         if (changedAgain == null) {
             openWindow(table);
@@ -51,9 +49,12 @@ final class ChangeCoalescer {
     }
 
     private void openWindow(String table) {
-        openWindows.put(table, Boolean.FALSE);
+        long window = windowMillis.getAsLong();
         announcer.accept(table);
-        scheduler.schedule(windowMillis, () -> closeWindow(table));
+        if (window > 0) {
+            openWindows.put(table, Boolean.FALSE);
+            scheduler.schedule(window, () -> closeWindow(table));
+        }
     }
 
     private void closeWindow(String table) {

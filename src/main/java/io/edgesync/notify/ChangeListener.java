@@ -141,7 +141,8 @@ public class ChangeListener {
                 .description("Times the change listener listened again after losing its connection")
                 .register(metrics);
         context = vertx.getOrCreateContext();
-        coalescer = new ChangeCoalescer(config.notifications().coalesceMillis(), this::schedule, this::announce);
+        coalescer = new ChangeCoalescer(() -> window(subscribers.get(), config.notifications().coalesceMillis(),
+                config.notifications().deliveriesPerSecond()), this::schedule, this::announce);
         context.runOnContext(() -> {
             connect(options, 0);
             probeTimer = vertx.setPeriodic(PROBE_INTERVAL_MILLIS, id -> probeConnection());
@@ -301,6 +302,20 @@ public class ChangeListener {
                 .with(names -> context.runOnContext(() -> names.forEach(coalescer::recordChange)),
                         failure -> Log.warnf("Could not list the tables to announce after a reconnect: %s",
                                 failure.getMessage()));
+    }
+
+    /**
+     * The coalescing window, in milliseconds, for {@code streams} open streams: as long as announcing to all of them at
+     * {@code deliveriesPerSecond} takes, at most {@code longest} (always {@code longest} when the rate is 0). A device
+     * alone on its gateway learns of a change at once; ten thousand streams are announced to at most once per longest
+     * window, as many pulls as they can start.
+     */
+    static long window(int streams, int longest, int deliveriesPerSecond) {
+        if (deliveriesPerSecond <= 0) {
+            return longest;
+        }
+        long needed = (streams * 1000L + deliveriesPerSecond - 1) / deliveriesPerSecond;
+        return Math.min(longest, needed);
     }
 
     /** Announces a coalesced key: {@code table|owner}, or a bare table name (after a reconnect). */

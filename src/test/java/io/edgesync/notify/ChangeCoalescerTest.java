@@ -15,7 +15,7 @@ class ChangeCoalescerTest {
 
     private final ManualScheduler scheduler = new ManualScheduler();
     private final List<Announcement> announced = new ArrayList<>();
-    private final ChangeCoalescer coalescer = new ChangeCoalescer(WINDOW, scheduler,
+    private final ChangeCoalescer coalescer = new ChangeCoalescer(() -> WINDOW, scheduler,
             table -> announced.add(new Announcement(table, scheduler.now)));
 
     record Announcement(String table, long at) {
@@ -95,8 +95,9 @@ class ChangeCoalescerTest {
     @Test
     void withoutAWindowEveryChangeIsAnnounced() {
         // Given coalescing switched off
-        ChangeCoalescer immediate = new ChangeCoalescer(0, scheduler, table -> announced.add(new Announcement(table,
-                scheduler.now)));
+        ChangeCoalescer immediate = new ChangeCoalescer(() -> 0, scheduler,
+                table -> announced.add(new Announcement(table,
+                        scheduler.now)));
 
         // When a table changes three times at once
         immediate.recordChange("todoitem");
@@ -105,6 +106,41 @@ class ChangeCoalescerTest {
 
         // Then each change is announced
         assertThat(announced).hasSize(3);
+    }
+
+    @Test
+    void eachWindowTakesTheLengthAskedForWhenItOpens() {
+        // Given a window whose length follows something that changes (the streams open)
+        long[] window = {100};
+        ChangeCoalescer following = new ChangeCoalescer(() -> window[0], scheduler,
+                table -> announced.add(new Announcement(table, scheduler.now)));
+        following.recordChange("todoitem");
+        following.recordChange("todoitem");
+
+        // When it shrinks while a window is open
+        window[0] = 5;
+        scheduler.advance(200);
+        following.recordChange("todoitem");
+        scheduler.advance(2);
+        following.recordChange("todoitem");
+        scheduler.advance(20);
+
+        // Then the open window keeps its length, and the next ones take the new one
+        assertThat(announced).containsExactly(new Announcement("todoitem", 0), new Announcement("todoitem", 100),
+                new Announcement("todoitem", 200), new Announcement("todoitem", 205));
+    }
+
+    @Test
+    void theWindowIsAsLongAsAnnouncingToEveryOpenStreamAtTheRateTakes() {
+        // (1,000 announcements per second, at most 100 ms)
+        assertThat(ChangeListener.window(0, 100, 1000)).isZero();
+        assertThat(ChangeListener.window(1, 100, 1000)).isEqualTo(1);
+        assertThat(ChangeListener.window(20, 100, 1000)).isEqualTo(20);
+        assertThat(ChangeListener.window(20, 100, 300)).isEqualTo(67);
+        assertThat(ChangeListener.window(100, 100, 1000)).isEqualTo(100);
+        assertThat(ChangeListener.window(10_000, 100, 1000)).isEqualTo(100);
+        // A rate of 0 keeps the longest window
+        assertThat(ChangeListener.window(1, 100, 0)).isEqualTo(100);
     }
 
     /** Virtual time: tasks run when {@link #advance} passes their due time, in due order. */
