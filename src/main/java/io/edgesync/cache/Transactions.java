@@ -11,7 +11,8 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgException;
 
 /**
- * Running a write transaction again when PostgreSQL chose it as the victim of a deadlock or a serialization failure.
+ * The gateway's transactions: run with as few round trips as the protocol allows ({@link #inTransaction}), and run
+ * again when PostgreSQL chose one as the victim of a deadlock or a serialization failure ({@link #retryingDeadlocks}).
  *
  * <p> No write holds a lock on its table (docs/adr/0003-stamps-below-a-visibility-horizon.md), and batches lock their
  * records up front in one order, but a write can still lock two rows in an order another transaction does not share (a
@@ -86,7 +87,7 @@ public final class Transactions {
     private static final class Ending implements Commit {
 
         private final SqlConnection connection;
-        private boolean sent;
+        private volatile boolean sent;
 
         Ending(SqlConnection connection) {
             this.connection = connection;

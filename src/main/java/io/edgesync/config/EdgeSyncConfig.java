@@ -666,12 +666,12 @@ public interface EdgeSyncConfig {
         int coalesceMillis();
 
         /**
-         * Announcements per second of one table's changes that the open streams may get together: the window is as long
-         * as announcing to every open stream at this rate takes (1 ms for one stream at 1,000), at most
-         * {@code coalesce-millis}, since every announcement may start a pull on every stream. 0 keeps the window at
+         * Announcements per second of one table's changes that the open streams may get together, since every
+         * announcement may start a pull on every stream: the window is as long as announcing to every open stream at
+         * this rate takes (10 ms for one stream at 100), at most {@code coalesce-millis}. 0 keeps the window at
          * {@code coalesce-millis} whatever the number of streams.
          */
-        @WithDefault("1000")
+        @WithDefault("100")
         int deliveriesPerSecond();
 
         /** Seconds between keep-alive comments on an idle server-sent-event stream. */

@@ -236,8 +236,8 @@ public class ChangeListener {
     private void listeningStarted() {
         listening.set(true);
         if (!connectionLost) {
-            Log.infof("Listening for table changes on %s (coalescing window %d ms)", CHANNEL,
-                    config.notifications().coalesceMillis());
+            Log.infof("Listening for table changes on %s (coalescing window up to %d ms, %d announcements/s)",
+                    CHANNEL, config.notifications().coalesceMillis(), config.notifications().deliveriesPerSecond());
             return;
         }
         connectionLost = false;

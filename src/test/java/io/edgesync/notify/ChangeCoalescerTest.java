@@ -132,13 +132,14 @@ class ChangeCoalescerTest {
 
     @Test
     void theWindowIsAsLongAsAnnouncingToEveryOpenStreamAtTheRateTakes() {
-        // (1,000 announcements per second, at most 100 ms)
-        assertThat(ChangeListener.window(0, 100, 1000)).isZero();
-        assertThat(ChangeListener.window(1, 100, 1000)).isEqualTo(1);
-        assertThat(ChangeListener.window(20, 100, 1000)).isEqualTo(20);
-        assertThat(ChangeListener.window(20, 100, 300)).isEqualTo(67);
-        assertThat(ChangeListener.window(100, 100, 1000)).isEqualTo(100);
-        assertThat(ChangeListener.window(10_000, 100, 1000)).isEqualTo(100);
+        // (100 announcements per second, the default, at most 100 ms)
+        assertThat(ChangeListener.window(0, 100, 100)).isZero();
+        assertThat(ChangeListener.window(1, 100, 100)).isEqualTo(10);
+        assertThat(ChangeListener.window(3, 100, 100)).isEqualTo(30);
+        assertThat(ChangeListener.window(3, 100, 1000)).isEqualTo(3);
+        assertThat(ChangeListener.window(7, 100, 300)).isEqualTo(24);
+        assertThat(ChangeListener.window(10, 100, 100)).isEqualTo(100);
+        assertThat(ChangeListener.window(10_000, 100, 100)).isEqualTo(100);
         // A rate of 0 keeps the longest window
         assertThat(ChangeListener.window(1, 100, 0)).isEqualTo(100);
     }
