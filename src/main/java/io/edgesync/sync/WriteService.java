@@ -213,39 +213,30 @@ public class WriteService {
      * parked behind an earlier one of the same device is refused (409) until that one is retried or discarded.
      */
     public Uni<WriteResult> retryParked(String deviceId, long seq, AnswerFormat answers) {
-        return Transactions
-                .retryingDeadlocks(
-                        () -> Transactions.inTransaction(pool, (tx, commit) -> queue.lockParked(tx, deviceId, seq)
-                                .chain(parked -> {
-                                    if (parked.earlierParkedOnTable().isPresent()
-                                            && policies.stopOnConflict(parked.table())) {
-                                        // The device's operations on a stop-on-conflict table apply in the order it sent them.
-                                        throw DomainException.conflict("Operation "
-                                                + parked.earlierParkedOnTable().get()
-                                                + " of device " + deviceId + " is parked before operation " + seq
-                                                + " on table "
-                                                + parked.table()
-                                                + ", which keeps a device's operations in order (stop-on-conflict):"
-                                                + " retry or discard operation " + parked.earlierParkedOnTable().get()
-                                                + " first");
-                                    }
-                                    WriteCall call = new WriteCall(new Caller(parked.userId(), Set.of()),
-                                            Optional.of(deviceId),
-                                            "native", Optional.empty(), answers);
-                                    WriteRequest request = new WriteRequest(parked.table(), parked.kind(),
-                                            Optional.of(parked.recordId()).filter(id -> !id.isEmpty()), parked.item(),
-                                            parked.baseVersion()
-                                                    .<Precondition>map(Precondition::versionIs)
-                                                    .orElse(Precondition.NONE),
-                                            parked.baseVersion(), parked.clientUpdatedAt(),
-                                            Optional.of(parked.operationId()),
-                                            false,
-                                            false, true);
-                                    return prepare(call, List.of(request))
-                                            .chain(prepared -> run(tx, call, prepared, Optional.of(seq), commit));
-                                })))
+        return Transactions.retryingDeadlocks(() -> Transactions.inTransaction(pool,
+                (tx, commit) -> queue.lockParked(tx, deviceId, seq)
+                        .chain(parked -> retryInTransaction(tx, commit, deviceId, seq, parked, answers))))
                 .invoke(this::afterCommit)
                 .map(run -> run.results().get(0));
+    }
+
+    /** Applies the locked parked operation {@code seq} again, in {@code tx}. */
+    private Uni<Run> retryInTransaction(SqlConnection tx, Transactions.Commit commit, String deviceId, long seq,
+            DeviceQueue.ParkedOperation parked, AnswerFormat answers) {
+        if (parked.earlierParkedOnTable().isPresent() && policies.stopOnConflict(parked.table())) {
+            // The device's operations on a stop-on-conflict table apply in the order it sent them.
+            throw DomainException.conflict("Operation " + parked.earlierParkedOnTable().get() + " of device "
+                    + deviceId + " is parked before operation " + seq + " on table " + parked.table()
+                    + ", which keeps a device's operations in order (stop-on-conflict): retry or discard operation "
+                    + parked.earlierParkedOnTable().get() + " first");
+        }
+        WriteCall call = new WriteCall(new Caller(parked.userId(), Set.of()), Optional.of(deviceId), "native",
+                Optional.empty(), answers);
+        WriteRequest request = new WriteRequest(parked.table(), parked.kind(),
+                Optional.of(parked.recordId()).filter(id -> !id.isEmpty()), parked.item(),
+                parked.baseVersion().<Precondition>map(Precondition::versionIs).orElse(Precondition.NONE),
+                parked.baseVersion(), parked.clientUpdatedAt(), Optional.of(parked.operationId()), false, false, true);
+        return prepare(call, List.of(request)).chain(prepared -> run(tx, call, prepared, Optional.of(seq), commit));
     }
 
     // ------------------------------------------------------------------------------------------- before the database

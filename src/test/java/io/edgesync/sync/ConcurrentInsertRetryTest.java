@@ -64,10 +64,8 @@ class ConcurrentInsertRetryTest {
     @Test
     void aBatchThatMeetsARecordInsertedMeanwhileRunsAgainAndKeepsNothingOfItsFirstRun() throws Exception {
         // Given a table, and another writer's insert of x not yet committed
-        String table = "race" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String table = newTable();
         String device = "device-" + UUID.randomUUID();
-        push("seed-" + UUID.randomUUID(), ops(operation("seed", table, "insert", "seed",
-                JSON.createObjectNode().put("text", "seed"), null)));
         SqlConnection other = pool.getConnection().await().atMost(TIMEOUT);
         JsonNode answer;
         try {
@@ -108,9 +106,7 @@ class ConcurrentInsertRetryTest {
     void aBatchOfTheChangeStreamThatMeetsARecordInsertedMeanwhileRunsAgainAndKeepsNothingOfItsFirstRun()
             throws Exception {
         // Given a table, and a device's insert of x at this edge not yet committed
-        String table = "race" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        push("seed-" + UUID.randomUUID(), ops(operation("seed", table, "insert", "seed",
-                JSON.createObjectNode().put("text", "seed"), null)));
+        String table = newTable();
         SqlConnection other = pool.getConnection().await().atMost(TIMEOUT);
         List<ChangeStreamApplier.ReplicationOutcome> outcomes;
         try {
@@ -142,6 +138,14 @@ class ConcurrentInsertRetryTest {
                 ChangeStreamApplier.ReplicationOutcome.APPLIED);
         assertThat(text(table, "x")).isEqualTo("central's x");
         assertThat(text(table, "y")).isEqualTo("central's y");
+    }
+
+    /** A new table, created by a device's first push. */
+    private static String newTable() throws Exception {
+        String table = "race" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        push("seed-" + UUID.randomUUID(), ops(operation("seed", table, "insert", "seed",
+                JSON.createObjectNode().put("text", "seed"), null)));
+        return table;
     }
 
     /** Inserts a record in the open transaction of {@code connection}, as an anonymous table-protocol client. */
