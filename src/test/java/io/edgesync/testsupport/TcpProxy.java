@@ -104,8 +104,16 @@ public final class TcpProxy implements AutoCloseable {
                 upstream.connect(target, 2000);
                 client.setTcpNoDelay(true);
                 upstream.setTcpNoDelay(true);
-                sockets.add(client);
-                sockets.add(upstream);
+                synchronized (this) {
+                    if (server != socket) {
+                        // cut() ran between the accept and here: this connection must not outlive it
+                        closeQuietly(client);
+                        closeQuietly(upstream);
+                        continue;
+                    }
+                    sockets.add(client);
+                    sockets.add(upstream);
+                }
                 pump(client, upstream);
                 pump(upstream, client);
             } catch (IOException e) {
